@@ -1,0 +1,225 @@
+# SPDX-License-Identifier: MIT
+# The one hand-written GNU Makefile of pgjob: builds pgjobctl (and pgjobd,
+# pgjob.fcgi once daemon/ and cgi/ have sources), the C unit tests, and
+# runs the test suites.
+#
+#   make            build $(BUILD)/pgjobctl, $(BUILD)/unit_tests (+ pgjobd, pgjob.fcgi)
+#   make unit       build and run the C unit tests alone
+#   make test       install missing Debian packages, build, run pytest on tests/
+#   make asan       the same tests on an ASan+UBSan build in build-asan/
+#   make deps       install the Debian packages listed in DEB_PACKAGES, if missing
+#   make install    PREFIX=/usr/local DESTDIR=: programs to bin/, sql/ to share/pgjob/sql
+#   make format     clang-format-14 every .c/.h (.ci/format.sh); format-check only checks
+#   make headers    compile each header alone (headers must be self-contained)
+#   make clean
+#
+# Variables: BUILD (output folder, default build), SQL_DIR (migrations to
+# embed, default sql), CC, CFLAGS (default -O2), LDFLAGS, PREFIX, DESTDIR.
+
+.DEFAULT_GOAL := all
+
+BUILD ?= build
+SQL_DIR ?= sql
+PREFIX ?= /usr/local
+DESTDIR ?=
+PKG_CONFIG ?= pkg-config
+# Debian's python3, which python3-pytest and python3-psycopg2 install into,
+# even when another python3 (pyenv, a venv) comes first on PATH.
+PYTHON ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,python3)
+ASAN_CC ?= clang
+
+CFLAGS ?= -O2
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -Wformat=2 -g -pthread
+override CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Icommon
+override LDFLAGS += -pthread
+
+# libpq from pkg-config, else pg_config; jansson from pkg-config; libfcgi
+# has no .pc file.
+ifeq ($(shell $(PKG_CONFIG) --exists libpq 2>/dev/null && echo yes),yes)
+PQ_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpq)
+PQ_LIBS := $(shell $(PKG_CONFIG) --libs libpq)
+else
+PG_INCLUDEDIR := $(shell pg_config --includedir 2>/dev/null)
+PG_LIBDIR := $(shell pg_config --libdir 2>/dev/null)
+PQ_CFLAGS := $(if $(PG_INCLUDEDIR),-I$(PG_INCLUDEDIR))
+PQ_LIBS := $(if $(PG_LIBDIR),-L$(PG_LIBDIR)) -lpq
+endif
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(or $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null),-ljansson)
+FCGI_LIBS := -lfcgi
+
+override CPPFLAGS += $(PQ_CFLAGS) $(JANSSON_CFLAGS)
+LDLIBS := $(PQ_LIBS) $(JANSSON_LIBS)
+
+# The version: git describe in a git checkout with commits, else a fixed
+# development string.  Only the programs' main.o see it (see OBJ_DEFS).
+VERSION := $(or $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null),0.0.0-dev)
+
+# ---- sources ------------------------------------------------------------
+# One list per program plus COMMON, linked into every program.  A folder
+# without sources builds nothing, so daemon/ and cgi/ only need .c files.
+
+COMMON_SRC := $(wildcard common/*.c)
+CTL_SRC := $(wildcard ctl/*.c)
+DAEMON_SRC := $(wildcard daemon/*.c)
+CGI_SRC := $(wildcard cgi/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+
+objects = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+SQL_FILES := $(sort $(wildcard $(SQL_DIR)/[0-9][0-9][0-9]_*.sql))
+SQL_EMBED := $(BUILD)/gen/sql_embed.c
+
+COMMON_OBJ := $(call objects,$(COMMON_SRC)) $(SQL_EMBED:.c=.o)
+CTL_OBJ := $(call objects,$(CTL_SRC))
+DAEMON_OBJ := $(call objects,$(DAEMON_SRC))
+CGI_OBJ := $(call objects,$(CGI_SRC))
+# The unit tests link every program's objects but its main.o, so that
+# tests/unit can test any module; test sources also see the programs'
+# folders on the include path ("handler_exec.h").
+UNIT_OBJ := $(call objects,$(UNIT_SRC))
+UNIT_LINK := $(UNIT_OBJ) $(filter-out %/main.o,$(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ)) $(COMMON_OBJ)
+UNIT_INC := -Ictl -Idaemon -Icgi
+# Daemon modules the unit tests link: self-contained ones, never main.c.
+DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c
+UNIT_OBJ += $(call objects,$(DAEMON_LIB_SRC))
+
+PROGRAMS := $(BUILD)/pgjobctl
+ifneq ($(DAEMON_SRC),)
+PROGRAMS += $(BUILD)/pgjobd
+endif
+ifneq ($(CGI_SRC),)
+PROGRAMS += $(BUILD)/pgjob.fcgi
+endif
+
+ALL_OBJ := $(COMMON_OBJ) $(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ) $(UNIT_OBJ)
+HEADERS := $(wildcard common/*.h ctl/*.h daemon/*.h cgi/*.h tests/unit/*.h)
+
+# Stamps hold what a make variable said last time and are rewritten only
+# when it changes, so that a new CFLAGS, version or set of sql files
+# rebuilds exactly what depends on it.
+FLAGS_STAMP := $(BUILD)/gen/flags
+VERSION_STAMP := $(BUILD)/gen/version
+SQL_LIST_STAMP := $(BUILD)/gen/sql_files
+write_stamp = @mkdir -p $(@D); printf '%s\n' '$(1)' | cmp -s - $@ || printf '%s\n' '$(1)' > $@
+
+MAIN_OBJ := $(BUILD)/ctl/main.o $(BUILD)/daemon/main.o $(BUILD)/cgi/main.o
+# Per-object defines: the version for main.o, the sql folder for the test
+# that compares the embedded text with the files.  (A target-specific
+# CPPFLAGS would leak into the stamps these objects depend on.)
+$(MAIN_OBJ): OBJ_DEFS := -DPGJOB_VERSION='"$(VERSION)"'
+$(MAIN_OBJ): $(VERSION_STAMP)
+$(BUILD)/tests/unit/test_migrations.o: OBJ_DEFS := -DPGJOB_SQL_DIR='"$(abspath $(SQL_DIR))"'
+$(BUILD)/tests/unit/test_migrations.o: $(SQL_LIST_STAMP)
+$(UNIT_OBJ): OBJ_INC := $(UNIT_INC)
+$(BUILD)/tests/unit/test_handler_exec.o: OBJ_DEFS := -Idaemon
+
+DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
+	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 \
+	python3-requests clang libclang-rt-14-dev
+
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all unit test asan deps install format format-check headers clean FORCE
+.DELETE_ON_ERROR:
+
+all: $(PROGRAMS) $(BUILD)/unit_tests
+
+# ---- building -------------------------------------------------------------
+
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(OBJ_INC) $(OBJ_DEFS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(SQL_EMBED:.c=.o): $(SQL_EMBED) $(FLAGS_STAMP)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(SQL_EMBED): ctl/embed_sql.awk $(SQL_FILES) $(SQL_LIST_STAMP)
+	@mkdir -p $(@D)
+	LC_ALL=C awk -f ctl/embed_sql.awk $(SQL_FILES) < /dev/null > $@
+
+$(BUILD)/pgjobctl: $(CTL_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(COMMON_OBJ) $(LDLIBS)
+
+$(BUILD)/pgjobd: $(DAEMON_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(COMMON_OBJ) $(LDLIBS)
+
+$(BUILD)/pgjob.fcgi: $(CGI_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(CGI_OBJ) $(COMMON_OBJ) $(LDLIBS) $(FCGI_LIBS)
+
+$(BUILD)/unit_tests: $(UNIT_LINK) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_LINK) $(LDLIBS) $(if $(CGI_OBJ),$(FCGI_LIBS))
+
+$(FLAGS_STAMP): FORCE
+	$(call write_stamp,$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS))
+
+$(VERSION_STAMP): FORCE
+	$(call write_stamp,$(VERSION))
+
+$(SQL_LIST_STAMP): FORCE
+	$(call write_stamp,$(abspath $(SQL_FILES)))
+
+FORCE:
+
+-include $(ALL_OBJ:.o=.d)
+
+# ---- testing --------------------------------------------------------------
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+# deps and all run as separate makes, in order: the library flags above are
+# read when make starts, so they must be read after deps installed them.
+# Nothing may print after pytest: its summary is the last line.
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	PGJOB_BUILD=$(BUILD) $(PYTHON) -m pytest -q tests/
+
+asan:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=$(ASAN_CC) \
+		CFLAGS='-O1 $(SANITIZE)' LDFLAGS='$(SANITIZE)' all
+	PGJOB_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(PYTHON) -m pytest -q tests/
+
+# Installs each package of DEB_PACKAGES that dpkg does not list as
+# installed; runs apt-get update only then, so it is a no-op when all are.
+deps:
+	@missing=; \
+	for p in $(DEB_PACKAGES); do \
+		case "$$(dpkg-query -W -f='$${Status}' $$p 2>/dev/null)" in \
+			*" installed") ;; \
+			*) missing="$$missing $$p" ;; \
+		esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then sudo=; \
+		elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+		else echo "deps: missing$$missing; run as root or install sudo" >&2; exit 1; fi; \
+		echo "deps: installing$$missing"; \
+		$$sudo apt-get update -q && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# ---- the rest -------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pgjob/sql
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(SQL_FILES),install -m 0644 $(SQL_FILES) $(DESTDIR)$(PREFIX)/share/pgjob/sql/)
+
+format:
+	sh .ci/format.sh
+
+format-check:
+	sh .ci/format.sh --check
+
+headers:
+	@for h in $(HEADERS); do \
+		echo "$(CC) -fsyntax-only $$h"; \
+		$(CC) $(CPPFLAGS) $(UNIT_INC) $(CFLAGS) -fsyntax-only -x c $$h || exit 1; \
+	done
+
+clean:
+	rm -rf $(BUILD) build build-asan

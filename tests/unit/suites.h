@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * suites.h - the test tables of the unit tests, one per module under test
+ * (tests/unit/test_<module>.c), run by tests/unit/main.c.  Adding a module:
+ * write its table there, declare it here and list it in main.c.
+ */
+#ifndef PGJOB_SUITES_H
+#define PGJOB_SUITES_H
+
+#include "harness.h"
+
+extern const Test strnum_tests[];
+extern const Test log_tests[];
+extern const Test error_tests[];
+extern const Test db_tests[];
+extern const Test migrations_tests[];
+extern const Test config_tests[];
+extern const Test sdnotify_tests[];
+
+#endif
