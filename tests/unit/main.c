@@ -7,7 +7,7 @@
 
 static const Test *const tables[] = {
     strnum_tests, log_tests,      error_tests,        db_tests, migrations_tests,
-    config_tests, sdnotify_tests, NULL,
+    config_tests, sdnotify_tests, handler_exec_tests, NULL,
 };
 
 int main(int argc, char **argv)

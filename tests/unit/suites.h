@@ -16,5 +16,6 @@ extern const Test db_tests[];
 extern const Test migrations_tests[];
 extern const Test config_tests[];
 extern const Test sdnotify_tests[];
+extern const Test handler_exec_tests[];
 
 #endif

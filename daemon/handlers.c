@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/* handlers.c - the table from job type to handler and settings. */
+#include "handlers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "handler_echo.h"
+#include "handler_exec.h"
+
+/* The built-in handlers, by name. */
+static const Handler *const builtins[] = {&handler_echo};
+enum { NBUILTINS = sizeof(builtins) / sizeof(builtins[0]) };
+
+struct HandlerTable {
+    const Config *cfg;
+    ExecSettings *exec;   /* one per cfg->exec entry */
+    const char **types;   /* claimed types; names borrowed or owned in names */
+    size_t ntypes;
+    char *names;          /* copy of cfg->types, cut at the commas */
+};
+
+static const Handler *find(const HandlerTable *t, const char *type, const void **settings)
+{
+    for (size_t i = 0; i < t->cfg->exec_count; i++) {
+        if (strcmp(t->cfg->exec[i].type, type) == 0) {
+            *settings = &t->exec[i];
+            return &handler_exec;
+        }
+    }
+    for (size_t i = 0; i < NBUILTINS; i++) {
+        if (strcmp(builtins[i]->name, type) == 0) {
+            *settings = NULL;
+            return builtins[i];
+        }
+    }
+    return NULL;
+}
+
+/* all_types lists every type there is a handler for. */
+static bool all_types(HandlerTable *t)
+{
+    t->types = calloc(t->cfg->exec_count + NBUILTINS, sizeof(char *));
+    if (t->types == NULL)
+        return false;
+    for (size_t i = 0; i < t->cfg->exec_count; i++)
+        t->types[t->ntypes++] = t->cfg->exec[i].type;
+    for (size_t i = 0; i < NBUILTINS; i++)
+        t->types[t->ntypes++] = builtins[i]->name;
+    return true;
+}
+
+/* listed_types lists the types of cfg->types, each checked. */
+static bool listed_types(HandlerTable *t, Error *err)
+{
+    size_t max = 1;
+    const void *settings;
+    char *save = NULL;
+
+    t->names = strdup(t->cfg->types);
+    for (const char *p = t->cfg->types; *p != '\0'; p++)
+        max += *p == ',';
+    t->types = calloc(max, sizeof(char *));
+    if (t->names == NULL || t->types == NULL) {
+        error_set(err, 500, "out_of_memory", "out of memory");
+        return false;
+    }
+    for (char *name = strtok_r(t->names, ", ", &save); name != NULL;
+         name = strtok_r(NULL, ", ", &save)) {
+        if (find(t, name, &settings) == NULL) {
+            error_set(err, 500, CONFIG_ERROR_CODE, "types: no handler for job type \"%.64s\"", name);
+            return false;
+        }
+        t->types[t->ntypes++] = name;
+    }
+    if (t->ntypes == 0) {
+        error_set(err, 500, CONFIG_ERROR_CODE, "types: lists no job type");
+        return false;
+    }
+    return true;
+}
+
+HandlerTable *handlers_new(const Config *cfg, Error *err)
+{
+    HandlerTable *t = calloc(1, sizeof(*t));
+
+    if (t == NULL)
+        goto oom;
+    t->cfg = cfg;
+    t->exec = calloc(cfg->exec_count + 1, sizeof(ExecSettings));
+    if (t->exec == NULL)
+        goto oom;
+    for (size_t i = 0; i < cfg->exec_count; i++) {
+        t->exec[i].argv = cfg->exec[i].argv;
+        t->exec[i].timeout_seconds = cfg->exec[i].timeout_seconds;
+        t->exec[i].max_output_bytes = cfg->exec[i].max_output_bytes;
+    }
+    if (cfg->types[0] != '\0') {
+        if (!listed_types(t, err))
+            goto fail;
+    } else if (!all_types(t)) {
+        goto oom;
+    }
+    return t;
+oom:
+    error_set(err, 500, "out_of_memory", "out of memory");
+fail:
+    handlers_free(t);
+    return NULL;
+}
+
+void handlers_free(HandlerTable *t)
+{
+    if (t == NULL)
+        return;
+    free(t->exec);
+    free(t->types);
+    free(t->names);
+    free(t);
+}
+
+const Handler *handlers_find(const HandlerTable *t, const char *type, const void **settings)
+{
+    return find(t, type, settings);
+}
+
+size_t handlers_types(const HandlerTable *t, const char *const **types)
+{
+    *types = t->types;
+    return t->ntypes;
+}

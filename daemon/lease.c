@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* lease.c - heartbeats: one call of pgjob.heartbeat per renewal. */
+#include "lease.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+static const char heartbeat_sql[] =
+    "SELECT state FROM pgjob.heartbeat($1::uuid, $2::integer, make_interval(secs => $3::integer),"
+    " $4::integer, $5::integer, $6::jsonb)";
+
+LeaseState lease_heartbeat(PGconn *c, const Job *job, int lease_seconds, size_t items_done,
+                           size_t items_failed, const json_t *results, Error *err)
+{
+    char attempt[16], lease[16], done[24], failed[24];
+    char *results_text = NULL;
+    LeaseState state = LEASE_UNKNOWN;
+    PGresult *res = NULL;
+
+    snprintf(attempt, sizeof(attempt), "%d", job->attempt);
+    snprintf(lease, sizeof(lease), "%d", lease_seconds);
+    snprintf(done, sizeof(done), "%zu", items_done);
+    snprintf(failed, sizeof(failed), "%zu", items_failed);
+    if (results != NULL) {
+        results_text = json_dumps(results, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (results_text == NULL) {
+            error_set(err, 500, "out_of_memory", "out of memory encoding a checkpoint");
+            return LEASE_UNKNOWN;
+        }
+    }
+    const char *params[6] = {job->id, attempt, lease, results ? done : NULL,
+                             results ? failed : NULL, results_text};
+    res = db_exec(c, heartbeat_sql, 6, params);
+    if (!db_tuples_ok(res) || PQntuples(res) != 1) {
+        db_error(c, res, "heartbeat", err);
+        goto out;
+    }
+    const char *word = PQgetvalue(res, 0, 0);
+    if (strcmp(word, "running") == 0)
+        state = LEASE_RUNNING;
+    else if (strcmp(word, "canceled") == 0)
+        state = LEASE_CANCELED;
+    else if (strcmp(word, "paused") == 0)
+        state = LEASE_PAUSED;
+    else
+        state = LEASE_LOST;
+out:
+    PQclear(res);
+    free(results_text);
+    return state;
+}
+
+const char *lease_state_name(LeaseState s)
+{
+    switch (s) {
+    case LEASE_RUNNING:
+        return "running";
+    case LEASE_CANCELED:
+        return "canceled";
+    case LEASE_PAUSED:
+        return "paused";
+    case LEASE_LOST:
+        return "lost";
+    case LEASE_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}

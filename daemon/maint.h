@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * maint.h - maintenance, done by one daemon at a time: the one holding a
+ * session advisory lock on its dispatcher connection.  Rescue puts jobs
+ * whose lease expired back in the queue; expire turns terminal jobs past
+ * retention into stubs; prune deletes old stubs.  Each runs in bounded
+ * batches.
+ */
+#ifndef PGJOB_MAINT_H
+#define PGJOB_MAINT_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+#include "error.h"
+
+/* maint_try_lock tries to become the maintainer on c.  Returns true when
+ * this connection holds the lock (now or already).  On a statement error
+ * it returns false with err filled. */
+bool maint_try_lock(PGconn *c, bool *held, Error *err) __attribute__((warn_unused_result));
+
+/* maint_rescue calls pgjob.rescue until a batch comes back short (at most
+ * a few rounds) and adds to *retried and *failed.  false with err on a
+ * statement error. */
+bool maint_rescue(PGconn *c, int batch, long *retried, long *failed, Error *err)
+    __attribute__((warn_unused_result));
+
+/* maint_expire calls pgjob.expire the same way; adds to *expired. */
+bool maint_expire(PGconn *c, int batch, long *expired, Error *err)
+    __attribute__((warn_unused_result));
+
+/* maint_prune calls pgjob.prune for stubs older than days; adds to *pruned. */
+bool maint_prune(PGconn *c, int days, int batch, long *pruned, Error *err)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* pool.c - worker threads, the queue of jobs to run and the queue of
+ * outcomes to record, guarded by one mutex. */
+#include "pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "run.h"
+
+/* Worker is one thread and its connection. */
+typedef struct Worker {
+    Pool *pool;
+    RunConn conn;
+    pthread_t thread;
+    bool started;
+} Worker;
+
+struct Pool {
+    RunEnv env;
+    char *conninfo;
+    int wake_fd;
+    pthread_mutex_t lock;
+    pthread_cond_t job_ready;
+    Job *jobs_head, *jobs_tail;             /* claimed, not yet started */
+    Outcome *outcomes_head, *outcomes_tail; /* finished, not yet recorded */
+    bool stopping;                          /* threads exit when no job is left */
+    int nworkers;
+    Worker *workers;
+};
+
+/* wake tells the dispatcher that an outcome is waiting.  A full pipe
+ * already holds a wake-up, so EAGAIN is fine. */
+static void wake(Pool *p)
+{
+    char byte = 'w';
+    ssize_t n;
+
+    do {
+        n = write(p->wake_fd, &byte, 1);
+    } while (n < 0 && errno == EINTR);
+}
+
+/* push_outcome queues o for the dispatcher; locked by the caller. */
+static void push_outcome_locked(Pool *p, Outcome *o)
+{
+    o->next = NULL;
+    if (p->outcomes_tail != NULL)
+        p->outcomes_tail->next = o;
+    else
+        p->outcomes_head = o;
+    p->outcomes_tail = o;
+}
+
+/* take_job waits for a job; NULL when the pool is stopping and empty. */
+static Job *take_job(Pool *p)
+{
+    Job *job;
+
+    pthread_mutex_lock(&p->lock);
+    while (p->jobs_head == NULL && !p->stopping)
+        pthread_cond_wait(&p->job_ready, &p->lock);
+    job = p->jobs_head;
+    if (job != NULL) {
+        p->jobs_head = job->next;
+        if (p->jobs_head == NULL)
+            p->jobs_tail = NULL;
+        job->next = NULL;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return job;
+}
+
+static void *worker_main(void *arg)
+{
+    Worker *w = arg;
+    Pool *p = w->pool;
+    sigset_t all;
+
+    /* Signals are for the dispatcher thread; handler children reset
+     * their mask before exec. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+
+    for (;;) {
+        Job *job = take_job(p);
+        if (job == NULL)
+            break;
+        Outcome *o = run_job(&p->env, &w->conn, job);
+        if (o == NULL)
+            continue;
+        pthread_mutex_lock(&p->lock);
+        push_outcome_locked(p, o);
+        pthread_mutex_unlock(&p->lock);
+        wake(p);
+    }
+    run_conn_close(&w->conn);
+    return NULL;
+}
+
+Pool *pool_start(const char *conninfo, int workers, int wake_fd, Error *err)
+{
+    Pool *p = calloc(1, sizeof(*p));
+
+    if (p == NULL) {
+        error_set(err, 500, "out_of_memory", "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->job_ready, NULL);
+    p->wake_fd = wake_fd;
+    p->conninfo = strdup(conninfo ? conninfo : "");
+    p->workers = calloc((size_t)workers, sizeof(Worker));
+    if (p->conninfo == NULL || p->workers == NULL) {
+        error_set(err, 500, "out_of_memory", "out of memory");
+        goto fail;
+    }
+    p->env.conninfo = p->conninfo;
+    atomic_init(&p->env.lease_seconds, 30);
+    atomic_init(&p->env.heartbeat_seconds, 10);
+    atomic_init(&p->env.abort, false);
+    p->nworkers = workers;
+    for (int i = 0; i < workers; i++) {
+        Worker *w = &p->workers[i];
+        w->pool = p;
+        w->conn.index = i + 1;
+        int rc = pthread_create(&w->thread, NULL, worker_main, w);
+        if (rc != 0) {
+            error_set(err, 500, "thread_failed", "cannot start worker thread: %s", strerror(rc));
+            goto fail;
+        }
+        w->started = true;
+    }
+    return p;
+fail:
+    pool_stop(p);
+    return NULL;
+}
+
+void pool_set_lease(Pool *p, int lease_seconds, int heartbeat_seconds)
+{
+    atomic_store(&p->env.lease_seconds, lease_seconds);
+    atomic_store(&p->env.heartbeat_seconds, heartbeat_seconds);
+}
+
+void pool_push(Pool *p, Job *job)
+{
+    job->next = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (p->jobs_tail != NULL)
+        p->jobs_tail->next = job;
+    else
+        p->jobs_head = job;
+    p->jobs_tail = job;
+    pthread_cond_signal(&p->job_ready);
+    pthread_mutex_unlock(&p->lock);
+}
+
+Outcome *pool_pop_outcome(Pool *p)
+{
+    Outcome *o;
+
+    pthread_mutex_lock(&p->lock);
+    o = p->outcomes_head;
+    if (o != NULL) {
+        p->outcomes_head = o->next;
+        if (p->outcomes_head == NULL)
+            p->outcomes_tail = NULL;
+        o->next = NULL;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return o;
+}
+
+void pool_abort(Pool *p)
+{
+    Job *job, *next;
+
+    atomic_store(&p->env.abort, true);
+    pthread_mutex_lock(&p->lock);
+    job = p->jobs_head;
+    p->jobs_head = p->jobs_tail = NULL;
+    for (; job != NULL; job = next) {
+        next = job->next;
+        Outcome *o = outcome_new(OUTCOME_RELEASE, job);
+        if (o != NULL)
+            push_outcome_locked(p, o);
+    }
+    pthread_mutex_unlock(&p->lock);
+    wake(p);
+}
+
+void pool_stop(Pool *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->job_ready);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->nworkers; i++) {
+        if (p->workers[i].started)
+            pthread_join(p->workers[i].thread, NULL);
+    }
+    for (Job *job = p->jobs_head, *next; job != NULL; job = next) {
+        next = job->next;
+        job_free(job);
+    }
+    for (Outcome *o = p->outcomes_head, *next; o != NULL; o = next) {
+        next = o->next;
+        outcome_free(o);
+    }
+    pthread_cond_destroy(&p->job_ready);
+    pthread_mutex_destroy(&p->lock);
+    free(p->workers);
+    free(p->conninfo);
+    free(p);
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.c - one attempt from start to outcome.
+ *
+ * The handler calls progress() after each item and at least every second
+ * or so.  progress() renews the lease once heartbeat_seconds have passed
+ * since the last renewal, sending the checkpoint (the results so far)
+ * when items were done since; it tells the handler to stop when the
+ * daemon aborts (shutdown) or the heartbeat says the job was canceled,
+ * paused or lost.  A database error on a heartbeat does not stop the job:
+ * it is logged, the connection is retried later, and the lease may run
+ * out, in which case the completion is refused by the fencing check.
+ */
+#include "run.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "lease.h"
+#include "log.h"
+
+/* Why a run stopped early. */
+typedef enum StopReason { STOP_NONE, STOP_ABORT, STOP_LEASE } StopReason;
+
+/* RunState is the progress callback's argument. */
+typedef struct RunState {
+    RunEnv *env;
+    RunConn *rc;
+    Job *job;
+    HandlerOutput *out;
+    long long last_beat_ms; /* last renewal, or the claim */
+    size_t sent_done;       /* items_done of the last checkpoint sent */
+    StopReason stop;
+    LeaseState lease;
+} RunState;
+
+long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void run_conn_close(RunConn *rc)
+{
+    if (rc->conn != NULL)
+        PQfinish(rc->conn);
+    rc->conn = NULL;
+}
+
+/* run_conn_get returns the worker's connection, opening it if it may;
+ * NULL while the database is unreachable. */
+static PGconn *run_conn_get(RunEnv *env, RunConn *rc)
+{
+    Error err = {0};
+    char appname[32];
+
+    if (rc->conn != NULL)
+        return rc->conn;
+    if (now_ms() < rc->retry_at_ms)
+        return NULL;
+    snprintf(appname, sizeof(appname), "pgjobd worker %d", rc->index);
+    rc->conn = db_connect(env->conninfo, appname, &err);
+    if (rc->conn == NULL) {
+        log_warn("[worker %d] cannot connect for heartbeats: %s", rc->index, err.message);
+        rc->retry_at_ms = now_ms() + 1000;
+    }
+    return rc->conn;
+}
+
+/* count_failed counts the results whose "error" is not null. */
+static size_t count_failed(const json_t *results)
+{
+    size_t i, n = 0;
+    json_t *r;
+
+    json_array_foreach(results, i, r) {
+        json_t *e = json_object_get(r, "error");
+        if (e != NULL && !json_is_null(e))
+            n++;
+    }
+    return n;
+}
+
+/* beat sends one heartbeat for the run, with the checkpoint when items
+ * were done since the last one.  Returns the lease state. */
+static LeaseState beat(RunState *rs, size_t items_done)
+{
+    Error err = {0};
+    PGconn *c = run_conn_get(rs->env, rs->rc);
+    const json_t *results = NULL;
+    int lease = atomic_load(&rs->env->lease_seconds);
+
+    if (c == NULL)
+        return LEASE_UNKNOWN;
+    if (items_done != rs->sent_done && items_done <= json_array_size(rs->out->results))
+        results = rs->out->results;
+    LeaseState s = lease_heartbeat(c, rs->job, lease, items_done,
+                                   results ? count_failed(results) : 0, results, &err);
+    if (s == LEASE_UNKNOWN) {
+        log_warn("[job %s] heartbeat failed: %s", rs->job->id, err.message);
+        if (PQstatus(c) != CONNECTION_OK)
+            run_conn_close(rs->rc);
+        return s;
+    }
+    rs->last_beat_ms = now_ms();
+    if (results != NULL)
+        rs->sent_done = items_done;
+    return s;
+}
+
+/* progress is the HandlerContext callback. */
+static bool progress(void *arg, size_t items_done)
+{
+    RunState *rs = arg;
+    long long every = (long long)atomic_load(&rs->env->heartbeat_seconds) * 1000;
+
+    if (atomic_load(&rs->env->abort)) {
+        /* Save the work done so far before handing the job back. */
+        if (items_done != rs->sent_done)
+            beat(rs, items_done);
+        rs->stop = STOP_ABORT;
+        return false;
+    }
+    if (now_ms() - rs->last_beat_ms < every)
+        return true;
+    LeaseState s = beat(rs, items_done);
+    if (s == LEASE_RUNNING || s == LEASE_UNKNOWN)
+        return true;
+    log_info("[job %s] stopping attempt %d: the job is %s", rs->job->id, rs->job->attempt,
+             lease_state_name(s));
+    rs->stop = STOP_LEASE;
+    rs->lease = s;
+    return false;
+}
+
+/* lease_still_held renews the lease of a job that waited in the daemon's
+ * queue (prefetch) for a heartbeat period or more before it starts, so it
+ * does not start on a lease about to run out.  false when the job is no
+ * longer this attempt's. */
+static bool lease_still_held(RunState *rs)
+{
+    long long every = (long long)atomic_load(&rs->env->heartbeat_seconds) * 1000;
+
+    if (now_ms() - rs->job->claimed_ms < every)
+        return true;
+    LeaseState s = beat(rs, rs->job->items_done);
+    if (s == LEASE_RUNNING || s == LEASE_UNKNOWN)
+        return true;
+    log_info("[job %s] not starting attempt %d: the job is %s", rs->job->id, rs->job->attempt,
+             lease_state_name(s));
+    rs->stop = STOP_LEASE;
+    return false;
+}
+
+/* finish turns a handler's return into the outcome of the run. */
+static Outcome *finish(RunState *rs, HandlerStatus status, const Error *err, long long ms)
+{
+    Job *job = rs->job;
+    HandlerOutput *out = rs->out;
+    Outcome *o;
+
+    switch (status) {
+    case HANDLER_OK:
+        if (json_array_size(out->results) != job->item_count) {
+            o = outcome_new(OUTCOME_FAIL, job);
+            if (o != NULL) {
+                o->fatal = true;
+                error_set(&o->error, 500, "handler_error",
+                          "handler %s returned %zu results for %zu items", job->type,
+                          json_array_size(out->results), job->item_count);
+            }
+            return o;
+        }
+        o = outcome_new(OUTCOME_COMPLETE, job);
+        if (o == NULL)
+            return NULL;
+        o->results = json_incref(out->results);
+        o->validation_flags = json_incref(out->validation_flags);
+        o->confidence = out->confidence;
+        memcpy(o->model, out->model, sizeof(o->model));
+        o->model[sizeof(o->model) - 1] = '\0';
+        o->cache_hit = out->cache_hit;
+        o->processing_ms = ms;
+        return o;
+    case HANDLER_RETRY:
+    case HANDLER_FATAL:
+        o = outcome_new(OUTCOME_FAIL, job);
+        if (o == NULL)
+            return NULL;
+        o->fatal = status == HANDLER_FATAL;
+        o->error = *err;
+        if (o->error.code[0] == '\0')
+            error_set(&o->error, 500, "handler_error", "the handler failed without a reason");
+        return o;
+    case HANDLER_STOPPED:
+        break;
+    }
+    return outcome_new(rs->stop == STOP_LEASE ? OUTCOME_NONE : OUTCOME_RELEASE, job);
+}
+
+Outcome *run_job(RunEnv *env, RunConn *rc, Job *job)
+{
+    HandlerOutput out = {
+        .results = json_copy(job->results),
+        .validation_flags = json_array(),
+        .confidence = -1,
+        .cache_hit = -1,
+    };
+    RunState rs = {
+        .env = env, .rc = rc, .job = job, .out = &out,
+        .last_beat_ms = now_ms(), .sent_done = job->items_done,
+    };
+    HandlerContext ctx = {.progress = progress, .arg = &rs, .settings = job->settings};
+    HandlerJob hj = {
+        .id = job->id, .type = job->type, .attempt = job->attempt, .items = job->items,
+        .metadata = job->metadata, .items_done = job->items_done, .results = job->results,
+    };
+    Error err = {0};
+    HandlerStatus status;
+    long long ms = 0;
+    Outcome *o;
+
+    if (out.results == NULL || out.validation_flags == NULL) {
+        status = HANDLER_RETRY;
+        error_set(&err, 500, "out_of_memory", "out of memory starting the job");
+    } else if (atomic_load(&env->abort)) {
+        rs.stop = STOP_ABORT;
+        status = HANDLER_STOPPED;
+    } else if (!lease_still_held(&rs)) {
+        status = HANDLER_STOPPED;
+    } else {
+        log_debug("[job %s] attempt %d of %s starts at item %zu", job->id, job->attempt,
+                  job->type, job->items_done);
+        long long t0 = now_ms();
+        status = job->handler->run(&ctx, &hj, &out, &err);
+        ms = now_ms() - t0;
+    }
+    o = finish(&rs, status, &err, ms);
+    json_decref(out.results);
+    json_decref(out.validation_flags);
+    return o;
+}
