@@ -875,7 +875,11 @@ static void run_escaped_helper(void)
     Case c;
     long pid = 0;
 
-    case_init(&c, "setsid sh -c 'echo $$ > escaped; exec sleep 60' &\ncat", "[1, 2]");
+    case_init(&c,
+              "setsid sh -c 'echo $$ > escaped.tmp; mv escaped.tmp escaped; exec sleep 60' &\n"
+              "while [ ! -e escaped ]; do :; done\n"
+              "cat",
+              "[1, 2]");
     case_run(&c);
     CHECK_INT(c.status, HANDLER_OK);
     CHECK_INT(json_array_size(c.out.results), 2);
