@@ -66,10 +66,10 @@ typedef struct Dispatcher {
     int wake[2]; /* [0] read end, polled; [1] write end, for workers and signals */
 
     PGconn *conn;
-    bool maintainer;         /* holds the maintenance lock on conn */
-    bool ready_sent;         /* READY=1 was sent */
-    bool down_logged;        /* the database is known to be down */
-    long long reconnect_at;  /* monotonic ms */
+    bool maintainer;        /* holds the maintenance lock on conn */
+    bool ready_sent;        /* READY=1 was sent */
+    bool down_logged;       /* the database is known to be down */
+    long long reconnect_at; /* monotonic ms */
     int reconnect_delay_ms;
 
     int running;
@@ -246,7 +246,8 @@ static bool write_batch(Dispatcher *d, Outcome **batch, size_t n)
 {
     static const char *const sql[] = {
         [OUTCOME_COMPLETE] = "SELECT id, outcome FROM pgjob.complete($1::jsonb)",
-        [OUTCOME_FAIL] = "SELECT id, outcome FROM pgjob.fail($1::jsonb, $2::interval, $3::interval)",
+        [OUTCOME_FAIL] =
+            "SELECT id, outcome FROM pgjob.fail($1::jsonb, $2::interval, $3::interval)",
         [OUTCOME_RELEASE] = "SELECT id, outcome FROM pgjob.release($1::jsonb)",
     };
     char base[32], max[32];
@@ -298,8 +299,8 @@ static bool flush_due(const Dispatcher *d)
 {
     if (d->npending == 0)
         return false;
-    return d->npending >= (size_t)d->cfg->complete_batch || d->running == 0
-           || d->mode != SHUTDOWN_NONE || now_ms() - d->pending_since >= d->cfg->flush_delay_ms;
+    return d->npending >= (size_t)d->cfg->complete_batch || d->running == 0 ||
+           d->mode != SHUTDOWN_NONE || now_ms() - d->pending_since >= d->cfg->flush_delay_ms;
 }
 
 /* flush_outcomes writes every pending outcome, batched by kind. */
@@ -643,8 +644,8 @@ static void reload(Dispatcher *d)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     if (!sdnotify_sendf("RELOADING=1\nMONOTONIC_USEC=%llu",
-                        (unsigned long long)ts.tv_sec * 1000000ULL
-                            + (unsigned long long)ts.tv_nsec / 1000ULL))
+                        (unsigned long long)ts.tv_sec * 1000000ULL +
+                            (unsigned long long)ts.tv_nsec / 1000ULL))
         log_debug("cannot send RELOADING=1 to systemd");
     Config *fresh = config_load(d->config_path, environ, &err);
     if (fresh == NULL) {
@@ -699,8 +700,10 @@ static bool finished(Dispatcher *d)
     if (d->npending == 0)
         return true;
     if (d->conn == NULL && d->aborted && now_ms() >= d->deadline + 5000) {
-        log_warn("database unavailable: %zu outcomes not recorded; those jobs will be"
-                 " rescued when their lease expires", d->npending);
+        log_warn(
+            "database unavailable: %zu outcomes not recorded; those jobs will be"
+            " rescued when their lease expires",
+            d->npending);
         return true;
     }
     return false;
@@ -734,8 +737,8 @@ static bool make_wake_pipe(Dispatcher *d, Error *err)
     }
     for (int i = 0; i < 2; i++) {
         int fl = fcntl(d->wake[i], F_GETFL);
-        if (fl < 0 || fcntl(d->wake[i], F_SETFL, fl | O_NONBLOCK) < 0
-            || fcntl(d->wake[i], F_SETFD, FD_CLOEXEC) < 0) {
+        if (fl < 0 || fcntl(d->wake[i], F_SETFL, fl | O_NONBLOCK) < 0 ||
+            fcntl(d->wake[i], F_SETFD, FD_CLOEXEC) < 0) {
             error_set(err, 500, "pipe_failed", "fcntl: %s", strerror(errno));
             return false;
         }

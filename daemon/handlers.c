@@ -14,10 +14,10 @@ enum { NBUILTINS = sizeof(builtins) / sizeof(builtins[0]) };
 
 struct HandlerTable {
     const Config *cfg;
-    ExecSettings *exec;   /* one per cfg->exec entry */
-    const char **types;   /* claimed types; names borrowed or owned in names */
+    ExecSettings *exec; /* one per cfg->exec entry */
+    const char **types; /* claimed types; names borrowed or owned in names */
     size_t ntypes;
-    char *names;          /* copy of cfg->types, cut at the commas */
+    char *names; /* copy of cfg->types, cut at the commas */
 };
 
 static const Handler *find(const HandlerTable *t, const char *type, const void **settings)
@@ -68,7 +68,8 @@ static bool listed_types(HandlerTable *t, Error *err)
     for (char *name = strtok_r(t->names, ", ", &save); name != NULL;
          name = strtok_r(NULL, ", ", &save)) {
         if (find(t, name, &settings) == NULL) {
-            error_set(err, 500, CONFIG_ERROR_CODE, "types: no handler for job type \"%.64s\"", name);
+            error_set(err, 500, CONFIG_ERROR_CODE, "types: no handler for job type \"%.64s\"",
+                      name);
             return false;
         }
         t->types[t->ntypes++] = name;

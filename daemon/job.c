@@ -46,12 +46,12 @@ Job *job_from_row(const PGresult *res, int row, Error *err)
         error_set(err, 500, "out_of_memory", "out of memory");
         return NULL;
     }
-    if (PQnfields(res) != 9 || !copy_text(res, row, 0, job->id, sizeof(job->id))
-        || !copy_text(res, row, 1, job->type, sizeof(job->type))
-        || !strnum_long(PQgetvalue(res, row, 2), 1, 1000000000, &attempt)
-        || !strnum_long(PQgetvalue(res, row, 3), 1, 1000, &max_attempts)
-        || !strnum_long(PQgetvalue(res, row, 4), 0, 100000000, &count)
-        || !strnum_long(PQgetvalue(res, row, 5), 0, count, &done)) {
+    if (PQnfields(res) != 9 || !copy_text(res, row, 0, job->id, sizeof(job->id)) ||
+        !copy_text(res, row, 1, job->type, sizeof(job->type)) ||
+        !strnum_long(PQgetvalue(res, row, 2), 1, 1000000000, &attempt) ||
+        !strnum_long(PQgetvalue(res, row, 3), 1, 1000, &max_attempts) ||
+        !strnum_long(PQgetvalue(res, row, 4), 0, 100000000, &count) ||
+        !strnum_long(PQgetvalue(res, row, 5), 0, count, &done)) {
         error_set(err, 500, "bad_claim_row", "claim returned a row pgjobd cannot read");
         goto fail;
     }
@@ -62,8 +62,8 @@ Job *job_from_row(const PGresult *res, int row, Error *err)
     job->items = load_json(res, row, 6, JSON_ARRAY);
     job->metadata = load_json(res, row, 7, JSON_OBJECT);
     job->results = load_json(res, row, 8, JSON_ARRAY);
-    if (job->items == NULL || job->metadata == NULL || job->results == NULL
-        || json_array_size(job->items) != job->item_count) {
+    if (job->items == NULL || job->metadata == NULL || job->results == NULL ||
+        json_array_size(job->items) != job->item_count) {
         error_set(err, 500, "bad_claim_row", "job %s has malformed items or results", job->id);
         goto fail;
     }

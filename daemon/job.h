@@ -21,19 +21,19 @@
 
 /* Job is one leased attempt. */
 typedef struct Job {
-    char id[40];                  /* uuid text */
-    char type[72];                /* job type */
-    int attempt;                  /* fencing token from the claim */
+    char id[40];   /* uuid text */
+    char type[72]; /* job type */
+    int attempt;   /* fencing token from the claim */
     int max_attempts;
     size_t item_count;
-    size_t items_done;            /* checkpoint at claim time */
-    json_t *items;                /* array, owned */
-    json_t *metadata;             /* object, owned */
-    json_t *results;              /* checkpoint results, array, owned */
-    const Handler *handler;       /* borrowed from the handler table */
-    const void *settings;         /* borrowed: the handler's settings */
-    long long claimed_ms;         /* monotonic time of the claim, ms */
-    struct Job *next;             /* the pool's queue link */
+    size_t items_done;      /* checkpoint at claim time */
+    json_t *items;          /* array, owned */
+    json_t *metadata;       /* object, owned */
+    json_t *results;        /* checkpoint results, array, owned */
+    const Handler *handler; /* borrowed from the handler table */
+    const void *settings;   /* borrowed: the handler's settings */
+    long long claimed_ms;   /* monotonic time of the claim, ms */
+    struct Job *next;       /* the pool's queue link */
 } Job;
 
 /* The columns job_from_row reads, in this order, from pgjob.claim(). */

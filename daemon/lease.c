@@ -31,8 +31,8 @@ LeaseState lease_heartbeat(PGconn *c, const Job *job, int lease_seconds, size_t 
             return LEASE_UNKNOWN;
         }
     }
-    const char *params[6] = {job->id, attempt, lease, results ? done : NULL,
-                             results ? failed : NULL, results_text};
+    const char *params[6] = {
+        job->id, attempt, lease, results ? done : NULL, results ? failed : NULL, results_text};
     res = db_exec(c, heartbeat_sql, 6, params);
     if (!db_tuples_ok(res) || PQntuples(res) != 1) {
         db_error(c, res, "heartbeat", err);
@@ -56,16 +56,16 @@ out:
 const char *lease_state_name(LeaseState s)
 {
     switch (s) {
-    case LEASE_RUNNING:
-        return "running";
-    case LEASE_CANCELED:
-        return "canceled";
-    case LEASE_PAUSED:
-        return "paused";
-    case LEASE_LOST:
-        return "lost";
-    case LEASE_UNKNOWN:
-        break;
+        case LEASE_RUNNING:
+            return "running";
+        case LEASE_CANCELED:
+            return "canceled";
+        case LEASE_PAUSED:
+            return "paused";
+        case LEASE_LOST:
+            return "lost";
+        case LEASE_UNKNOWN:
+            break;
     }
     return "unknown";
 }

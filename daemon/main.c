@@ -25,32 +25,30 @@ extern char **environ;
 
 static void usage(FILE *out)
 {
-    fputs("Usage: pgjobd [--config FILE] [--check-config | --print-config]\n"
-          "       pgjobd --version | --help\n"
-          "\n"
-          "Claims jobs from the pgjob schema in PostgreSQL and runs them.\n"
-          "\n"
-          "  -c, --config FILE   read FILE (default: $PGJOB_CONFIG, else no file:\n"
-          "                      built-in defaults and PGJOB_* variables)\n"
-          "      --check-config  check the configuration and exit\n"
-          "      --print-config  print the whole configuration and exit\n"
-          "  -V, --version       print the version and exit\n"
-          "  -h, --help          print this help and exit\n"
-          "\n"
-          "Signals: TERM/INT drain and exit (twice: fast), QUIT fast exit, HUP reload.\n"
-          "Exit status: 0 clean exit, 1 runtime failure, 2 usage, 78 configuration error.\n",
-          out);
+    fputs(
+        "Usage: pgjobd [--config FILE] [--check-config | --print-config]\n"
+        "       pgjobd --version | --help\n"
+        "\n"
+        "Claims jobs from the pgjob schema in PostgreSQL and runs them.\n"
+        "\n"
+        "  -c, --config FILE   read FILE (default: $PGJOB_CONFIG, else no file:\n"
+        "                      built-in defaults and PGJOB_* variables)\n"
+        "      --check-config  check the configuration and exit\n"
+        "      --print-config  print the whole configuration and exit\n"
+        "  -V, --version       print the version and exit\n"
+        "  -h, --help          print this help and exit\n"
+        "\n"
+        "Signals: TERM/INT drain and exit (twice: fast), QUIT fast exit, HUP reload.\n"
+        "Exit status: 0 clean exit, 1 runtime failure, 2 usage, 78 configuration error.\n",
+        out);
 }
 
 int main(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"check-config", no_argument, NULL, 'k'},
-        {"print-config", no_argument, NULL, 'p'},
-        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'k'},
+        {"print-config", no_argument, NULL, 'p'}, {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *path = getenv("PGJOB_CONFIG");
     bool check = false, print = false;
@@ -60,24 +58,24 @@ int main(int argc, char **argv)
     log_set_program("pgjobd");
     while ((opt = getopt_long(argc, argv, "c:Vh", options, NULL)) != -1) {
         switch (opt) {
-        case 'c':
-            path = optarg;
-            break;
-        case 'k':
-            check = true;
-            break;
-        case 'p':
-            print = true;
-            break;
-        case 'V':
-            printf("pgjobd %s\n", PGJOB_VERSION);
-            return 0;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+            case 'c':
+                path = optarg;
+                break;
+            case 'k':
+                check = true;
+                break;
+            case 'p':
+                print = true;
+                break;
+            case 'V':
+                printf("pgjobd %s\n", PGJOB_VERSION);
+                return 0;
+            case 'h':
+                usage(stdout);
+                return 0;
+            default:
+                usage(stderr);
+                return 2;
         }
     }
     if (optind < argc) {

@@ -42,8 +42,8 @@ static bool count_rounds(PGconn *c, const char *sql, int nparams, const char *co
     for (int round = 0; round < MAINT_ROUNDS; round++) {
         PGresult *r = db_exec(c, sql, nparams, params);
         long n = 0;
-        if (!db_tuples_ok(r) || PQntuples(r) != 1
-            || !strnum_long(PQgetvalue(r, 0, 0), 0, 1000000000, &n)) {
+        if (!db_tuples_ok(r) || PQntuples(r) != 1 ||
+            !strnum_long(PQgetvalue(r, 0, 0), 0, 1000000000, &n)) {
             db_error(c, r, what, err);
             PQclear(r);
             return false;
@@ -69,9 +69,9 @@ bool maint_rescue(PGconn *c, int batch, long *retried, long *failed, Error *err)
     for (int round = 0; round < MAINT_ROUNDS; round++) {
         PGresult *r = db_exec(c, sql, 1, params);
         long a = 0, b = 0;
-        if (!db_tuples_ok(r) || PQntuples(r) != 1
-            || !strnum_long(PQgetvalue(r, 0, 0), 0, 1000000000, &a)
-            || !strnum_long(PQgetvalue(r, 0, 1), 0, 1000000000, &b)) {
+        if (!db_tuples_ok(r) || PQntuples(r) != 1 ||
+            !strnum_long(PQgetvalue(r, 0, 0), 0, 1000000000, &a) ||
+            !strnum_long(PQgetvalue(r, 0, 1), 0, 1000000000, &b)) {
             db_error(c, r, "rescue", err);
             PQclear(r);
             return false;
@@ -91,8 +91,8 @@ bool maint_expire(PGconn *c, int batch, long *expired, Error *err)
     const char *params[1] = {limit};
 
     snprintf(limit, sizeof(limit), "%d", batch);
-    return count_rounds(c, "SELECT pgjob.expire($1::integer)", 1, params, batch, expired,
-                        "expire", err);
+    return count_rounds(c, "SELECT pgjob.expire($1::integer)", 1, params, batch, expired, "expire",
+                        err);
 }
 
 bool maint_prune(PGconn *c, int days, int batch, long *pruned, Error *err)
@@ -102,6 +102,6 @@ bool maint_prune(PGconn *c, int days, int batch, long *pruned, Error *err)
 
     snprintf(limit, sizeof(limit), "%d", batch);
     snprintf(age, sizeof(age), "%d", days);
-    return count_rounds(c, "SELECT pgjob.prune(make_interval(days => $1::integer), $2::integer)",
-                        2, params, batch, pruned, "prune", err);
+    return count_rounds(c, "SELECT pgjob.prune(make_interval(days => $1::integer), $2::integer)", 2,
+                        params, batch, pruned, "prune", err);
 }

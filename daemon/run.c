@@ -76,7 +76,8 @@ static size_t count_failed(const json_t *results)
     size_t i, n = 0;
     json_t *r;
 
-    json_array_foreach(results, i, r) {
+    json_array_foreach(results, i, r)
+    {
         json_t *e = json_object_get(r, "error");
         if (e != NULL && !json_is_null(e))
             n++;
@@ -163,40 +164,40 @@ static Outcome *finish(RunState *rs, HandlerStatus status, const Error *err, lon
     Outcome *o;
 
     switch (status) {
-    case HANDLER_OK:
-        if (json_array_size(out->results) != job->item_count) {
-            o = outcome_new(OUTCOME_FAIL, job);
-            if (o != NULL) {
-                o->fatal = true;
-                error_set(&o->error, 500, "handler_error",
-                          "handler %s returned %zu results for %zu items", job->type,
-                          json_array_size(out->results), job->item_count);
+        case HANDLER_OK:
+            if (json_array_size(out->results) != job->item_count) {
+                o = outcome_new(OUTCOME_FAIL, job);
+                if (o != NULL) {
+                    o->fatal = true;
+                    error_set(&o->error, 500, "handler_error",
+                              "handler %s returned %zu results for %zu items", job->type,
+                              json_array_size(out->results), job->item_count);
+                }
+                return o;
             }
+            o = outcome_new(OUTCOME_COMPLETE, job);
+            if (o == NULL)
+                return NULL;
+            o->results = json_incref(out->results);
+            o->validation_flags = json_incref(out->validation_flags);
+            o->confidence = out->confidence;
+            memcpy(o->model, out->model, sizeof(o->model));
+            o->model[sizeof(o->model) - 1] = '\0';
+            o->cache_hit = out->cache_hit;
+            o->processing_ms = ms;
             return o;
-        }
-        o = outcome_new(OUTCOME_COMPLETE, job);
-        if (o == NULL)
-            return NULL;
-        o->results = json_incref(out->results);
-        o->validation_flags = json_incref(out->validation_flags);
-        o->confidence = out->confidence;
-        memcpy(o->model, out->model, sizeof(o->model));
-        o->model[sizeof(o->model) - 1] = '\0';
-        o->cache_hit = out->cache_hit;
-        o->processing_ms = ms;
-        return o;
-    case HANDLER_RETRY:
-    case HANDLER_FATAL:
-        o = outcome_new(OUTCOME_FAIL, job);
-        if (o == NULL)
-            return NULL;
-        o->fatal = status == HANDLER_FATAL;
-        o->error = *err;
-        if (o->error.code[0] == '\0')
-            error_set(&o->error, 500, "handler_error", "the handler failed without a reason");
-        return o;
-    case HANDLER_STOPPED:
-        break;
+        case HANDLER_RETRY:
+        case HANDLER_FATAL:
+            o = outcome_new(OUTCOME_FAIL, job);
+            if (o == NULL)
+                return NULL;
+            o->fatal = status == HANDLER_FATAL;
+            o->error = *err;
+            if (o->error.code[0] == '\0')
+                error_set(&o->error, 500, "handler_error", "the handler failed without a reason");
+            return o;
+        case HANDLER_STOPPED:
+            break;
     }
     return outcome_new(rs->stop == STOP_LEASE ? OUTCOME_NONE : OUTCOME_RELEASE, job);
 }
@@ -210,13 +211,22 @@ Outcome *run_job(RunEnv *env, RunConn *rc, Job *job)
         .cache_hit = -1,
     };
     RunState rs = {
-        .env = env, .rc = rc, .job = job, .out = &out,
-        .last_beat_ms = now_ms(), .sent_done = job->items_done,
+        .env = env,
+        .rc = rc,
+        .job = job,
+        .out = &out,
+        .last_beat_ms = now_ms(),
+        .sent_done = job->items_done,
     };
     HandlerContext ctx = {.progress = progress, .arg = &rs, .settings = job->settings};
     HandlerJob hj = {
-        .id = job->id, .type = job->type, .attempt = job->attempt, .items = job->items,
-        .metadata = job->metadata, .items_done = job->items_done, .results = job->results,
+        .id = job->id,
+        .type = job->type,
+        .attempt = job->attempt,
+        .items = job->items,
+        .metadata = job->metadata,
+        .items_done = job->items_done,
+        .results = job->results,
     };
     Error err = {0};
     HandlerStatus status;
@@ -232,8 +242,8 @@ Outcome *run_job(RunEnv *env, RunConn *rc, Job *job)
     } else if (!lease_still_held(&rs)) {
         status = HANDLER_STOPPED;
     } else {
-        log_debug("[job %s] attempt %d of %s starts at item %zu", job->id, job->attempt,
-                  job->type, job->items_done);
+        log_debug("[job %s] attempt %d of %s starts at item %zu", job->id, job->attempt, job->type,
+                  job->items_done);
         long long t0 = now_ms();
         status = job->handler->run(&ctx, &hj, &out, &err);
         ms = now_ms() - t0;

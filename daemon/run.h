@@ -16,10 +16,10 @@
 
 /* RunEnv is what a worker thread shares with the rest of the daemon. */
 typedef struct RunEnv {
-    const char *conninfo;          /* for the worker's own connection */
-    atomic_int lease_seconds;      /* lease asked for by each heartbeat */
-    atomic_int heartbeat_seconds;  /* time between heartbeats */
-    atomic_bool abort;             /* stop every job now and hand it back */
+    const char *conninfo;         /* for the worker's own connection */
+    atomic_int lease_seconds;     /* lease asked for by each heartbeat */
+    atomic_int heartbeat_seconds; /* time between heartbeats */
+    atomic_bool abort;            /* stop every job now and hand it back */
 } RunEnv;
 
 /* RunConn is a worker's connection, opened on first use and dropped (set
