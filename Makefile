@@ -223,3 +223,12 @@ headers:
 
 clean:
 	rm -rf $(BUILD) build build-asan
+
+# ---- benchmarks -------------------------------------------------------------
+# Figures beside their baselines, measured in the same run; never assertions.
+
+.PHONY: bench
+bench:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py

@@ -494,22 +494,29 @@ static bool names_our_type(Dispatcher *d, const char *payload)
     return false;
 }
 
-/* read_notifications consumes what arrived on the connection. */
-static void read_notifications(Dispatcher *d)
+/* take_notifications handles the notifications libpq holds: those a
+ * query's answer brought along, and those PQconsumeInput read. */
+static void take_notifications(Dispatcher *d)
 {
     PGnotify *n;
 
+    while ((n = PQnotifies(d->conn)) != NULL) {
+        if (names_our_type(d, n->extra))
+            d->want_claim = true;
+        PQfreemem(n);
+    }
+}
+
+/* read_notifications reads what arrived on the connection's socket. */
+static void read_notifications(Dispatcher *d)
+{
     if (d->conn == NULL)
         return;
     if (!PQconsumeInput(d->conn)) {
         drop_connection(d, PQerrorMessage(d->conn));
         return;
     }
-    while ((n = PQnotifies(d->conn)) != NULL) {
-        if (names_our_type(d, n->extra))
-            d->want_claim = true;
-        PQfreemem(n);
-    }
+    take_notifications(d);
 }
 
 static long long earliest(long long a, long long b)
@@ -545,9 +552,14 @@ static void wait_for_events(Dispatcher *d)
 {
     struct pollfd fds[2] = {{.fd = d->wake[0], .events = POLLIN}};
     nfds_t nfds = 1;
-    long long now = now_ms();
-    long long timeout = next_wakeup(d, now) - now;
+    long long now = now_ms(), timeout;
     char drain[256];
+
+    /* A notification that came in with a query's answer is already read
+     * from the socket: handle it before waiting on the socket. */
+    if (d->conn != NULL)
+        take_notifications(d);
+    timeout = next_wakeup(d, now) - now;
 
     if (d->conn != NULL && PQsocket(d->conn) >= 0) {
         fds[1].fd = PQsocket(d->conn);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,22 +26,28 @@ struct Pool {
     RunEnv env;
     char *conninfo;
     int wake_fd;
+    atomic_bool woken; /* a wake-up byte is in the pipe and not yet seen */
     pthread_mutex_t lock;
     pthread_cond_t job_ready;
     Job *jobs_head, *jobs_tail;             /* claimed, not yet started */
     Outcome *outcomes_head, *outcomes_tail; /* finished, not yet recorded */
     bool stopping;                          /* threads exit when no job is left */
+    int idle;                               /* workers waiting for a job */
     int nworkers;
     Worker *workers;
 };
 
-/* wake tells the dispatcher that an outcome is waiting.  A full pipe
- * already holds a wake-up, so EAGAIN is fine. */
+/* wake tells the dispatcher that an outcome is waiting, unless a wake-up
+ * it has not seen yet is already on its way (one byte per batch of
+ * outcomes, not per job).  A full pipe already holds a wake-up, so EAGAIN
+ * is fine. */
 static void wake(Pool *p)
 {
     char byte = 'w';
     ssize_t n;
 
+    if (atomic_exchange(&p->woken, true))
+        return;
     do {
         n = write(p->wake_fd, &byte, 1);
     } while (n < 0 && errno == EINTR);
@@ -63,8 +70,11 @@ static Job *take_job(Pool *p)
     Job *job;
 
     pthread_mutex_lock(&p->lock);
-    while (p->jobs_head == NULL && !p->stopping)
+    while (p->jobs_head == NULL && !p->stopping) {
+        p->idle++;
         pthread_cond_wait(&p->job_ready, &p->lock);
+        p->idle--;
+    }
     job = p->jobs_head;
     if (job != NULL) {
         p->jobs_head = job->next;
@@ -157,7 +167,8 @@ void pool_push(Pool *p, Job *job)
     else
         p->jobs_head = job;
     p->jobs_tail = job;
-    pthread_cond_signal(&p->job_ready);
+    if (p->idle > 0)
+        pthread_cond_signal(&p->job_ready);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -165,6 +176,8 @@ Outcome *pool_pop_outcome(Pool *p)
 {
     Outcome *o;
 
+    /* From here on a new outcome needs a new wake-up. */
+    atomic_store(&p->woken, false);
     pthread_mutex_lock(&p->lock);
     o = p->outcomes_head;
     if (o != NULL) {
