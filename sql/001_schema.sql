@@ -100,9 +100,13 @@ CREATE INDEX job_expiry_idx ON pgjob.job (expires_at)
 -- Pruning walks expired stubs.
 CREATE INDEX job_expired_idx ON pgjob.job (updated_at) WHERE status = 'expired';
 
--- The queued jobs, and nothing else.  A claim deletes its rows.
+-- The queued jobs, and nothing else.  A claim deletes its rows.  Neither
+-- this table nor pgjob.lease has a foreign key to pgjob.job: the functions
+-- of 002_jobs.sql keep them in step, and a key would cost a trigger and a
+-- row lock on pgjob.job for every row a claim or completion touches.  Only
+-- expired jobs, which are in neither table, are ever deleted.
 CREATE TABLE pgjob.ready (
-    job_id    uuid PRIMARY KEY REFERENCES pgjob.job (id) ON DELETE CASCADE,
+    job_id    uuid PRIMARY KEY,
     type      text NOT NULL,
     priority  integer NOT NULL,
     run_at    timestamptz NOT NULL,
@@ -116,7 +120,7 @@ CREATE INDEX ready_type_claim_idx ON pgjob.ready (type, priority DESC, run_at, s
 -- Heartbeats update lease_until here, a narrow row with no index on it,
 -- so they are HOT updates.
 CREATE TABLE pgjob.lease (
-    job_id       uuid PRIMARY KEY REFERENCES pgjob.job (id) ON DELETE CASCADE,
+    job_id       uuid PRIMARY KEY,
     attempt      integer NOT NULL,
     worker       text NOT NULL,
     lease_until  timestamptz NOT NULL

@@ -263,10 +263,15 @@ $$;
 -- of the items done (the checkpoint, in item order).  state tells the
 -- worker what to do next:
 --   running   the lease is extended to lease_until; carry on
---   canceled  the job was canceled meanwhile; stop, write nothing
---   paused    the job was paused meanwhile; stop, write nothing
---   lost      the attempt no longer holds the job (its lease expired and
---             was rescued, or the job moved on); stop, write nothing
+--   canceled  the attempt no longer holds the job, which is canceled now;
+--             stop, write nothing
+--   paused    the attempt no longer holds the job, which is paused now;
+--             stop, write nothing
+--   lost      the attempt no longer holds the job for any other reason
+--             (its lease expired and was rescued, or the job moved on to
+--             another attempt); stop, write nothing
+-- canceled and paused describe the job as it is, not why the attempt lost
+-- it: an attempt rescued before the job was paused also hears 'paused'.
 CREATE FUNCTION pgjob.heartbeat(
     p_job_id       uuid,
     p_attempt      integer,

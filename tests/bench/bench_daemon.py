@@ -78,7 +78,7 @@ class Bench:
 
     def fill(self, n):
         """Empty the queue and history, then queue n one-item echo jobs."""
-        self.run("TRUNCATE pgjob.job CASCADE")
+        self.run("TRUNCATE pgjob.job, pgjob.ready, pgjob.lease")
         self.run("SELECT count(*) FROM generate_series(1, %s) g,"
                  " pgjob.submit(%s, 'echo', jsonb_build_array(g))",
                  (n, self.account))
@@ -156,7 +156,7 @@ class Bench:
         return lat
 
     def latency_daemon(self):
-        self.run("TRUNCATE pgjob.job CASCADE")
+        self.run("TRUNCATE pgjob.job, pgjob.ready, pgjob.lease")
         with Daemon(self.pg.dsn(self.dbname), {"workers": 2}) as d:
             d.wait_ready()
             lat = self.submit_one_by_one(LATENCY_JOBS)
@@ -165,7 +165,7 @@ class Bench:
 
     def latency_listener(self):
         """A minimal LISTEN client: claim and complete on each NOTIFY."""
-        self.run("TRUNCATE pgjob.job CASCADE")
+        self.run("TRUNCATE pgjob.job, pgjob.ready, pgjob.lease")
         pid = os.fork()
         if pid == 0:
             code = 0
