@@ -54,6 +54,9 @@ CREATE TABLE pgjob.job (
     -- One result per item in item order; while the job runs, the results of
     -- the items done so far (the checkpoint).  NULL once expired.
     results          jsonb CHECK (results IS NULL OR jsonb_typeof(results) = 'array'),
+    -- Size of results as JSON text, in bytes; the front end serves results
+    -- at or over its threshold behind a pointer instead of inline.
+    results_bytes    bigint NOT NULL DEFAULT 2 CHECK (results_bytes >= 0),
     -- Why the job failed or was canceled: {code, message}.
     error            jsonb,
     metadata         jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(metadata) = 'object'),
@@ -99,6 +102,9 @@ CREATE INDEX job_expiry_idx ON pgjob.job (expires_at)
     WHERE status IN ('completed', 'failed', 'canceled');
 -- Pruning walks expired stubs.
 CREATE INDEX job_expired_idx ON pgjob.job (updated_at) WHERE status = 'expired';
+-- The queue depth counts paused jobs (queued and running ones are counted
+-- in pgjob.ready and pgjob.lease).
+CREATE INDEX job_paused_idx ON pgjob.job (account_id) WHERE status = 'paused';
 
 -- The queued jobs, and nothing else.  A claim deletes its rows.  Neither
 -- this table nor pgjob.lease has a foreign key to pgjob.job: the functions

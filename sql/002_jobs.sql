@@ -300,6 +300,7 @@ BEGIN
            SET items_done = least(coalesce(p_items_done, j.items_done), j.item_count),
                items_failed = least(coalesce(p_items_failed, j.items_failed), j.item_count),
                results = coalesce(p_results, j.results),
+               results_bytes = coalesce(octet_length(p_results::text), j.results_bytes),
                updated_at = now(),
                version = j.version + 1
          WHERE j.id = p_job_id AND j.status = 'processing' AND j.attempt_count = p_attempt;
@@ -396,6 +397,7 @@ BEGIN
         UPDATE pgjob.job j
            SET status = 'completed',
                results = i.results,
+               results_bytes = octet_length(i.results::text),
                items_done = j.item_count,
                items_failed = least(j.item_count, coalesce(i.items_failed,
                    (SELECT count(*) FROM jsonb_array_elements(i.results) AS r(e)
@@ -735,6 +737,7 @@ BEGIN
            SET status = 'expired',
                items = NULL,
                results = NULL,
+               results_bytes = 0,
                validation_flags = '[]',
                idempotency_key = NULL,
                request_hash = NULL,
