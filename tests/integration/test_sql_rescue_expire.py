@@ -1,0 +1,234 @@
+# SPDX-License-Identifier: MIT
+"""pgjob.rescue (expired leases), pgjob.expire (retention) and pgjob.prune."""
+
+import datetime
+
+import pytest
+
+from jobs_helpers import (check_invariants, claim, claim_one, complete,
+                          complete_one, db_now, expire, fail_one, job,
+                          lease_row, new_account, pg_error, ready_row, rescue,
+                          row, rows, submit, submit_many, submit_row, value)
+
+
+@pytest.fixture
+def acct(conn):
+    return new_account(conn)
+
+
+def expire_leases(conn, ids):
+    conn.cursor().execute(
+        "UPDATE pgjob.lease SET lease_until = now() - interval '1 second' "
+        "WHERE job_id = ANY (%s::uuid[])", (list(ids),))
+
+
+# ---- rescue -----------------------------------------------------------------
+
+def test_rescue_requeues_or_fails_expired_leases(conn, acct):
+    retry = submit(conn, acct, "enrich", ["a", "b"], max_attempts=3)
+    last = submit(conn, acct, "enrich", ["a"], max_attempts=1,
+                  retention=datetime.timedelta(hours=1))
+    alive = submit(conn, acct, "enrich", ["a"])
+    got = {r["id"]: r["attempt"] for r in claim(conn, "w", 3)}
+    assert set(got) == {retry, last, alive}
+    # retry's worker recorded progress before it died.
+    conn.cursor().execute("SELECT pgjob.heartbeat(%s, %s, p_items_done => 1,"
+                          " p_results => '[\"r\"]')", (retry, got[retry]))
+    expire_leases(conn, [retry, last])
+    alive_lease = lease_row(conn, alive)
+    alive_job = job(conn, alive)
+    t0 = db_now(conn)
+    assert rescue(conn) == {retry: "retrying", last: "failed"}
+    r = job(conn, retry)
+    assert r["status"] == "queued"
+    assert (r["attempt_count"], r["failed_attempts"]) == (1, 1)
+    assert r["error"]["code"] == "lease_expired"
+    assert isinstance(r["error"]["message"], str) and r["error"]["message"]
+    assert r["run_at"] >= t0
+    assert (r["items_done"], r["results"]) == (1, ["r"])
+    assert r["completed_at"] is None and r["expires_at"] is None
+    assert ready_row(conn, retry)["run_at"] == r["run_at"]
+    f = job(conn, last)
+    assert f["status"] == "failed"
+    assert f["error"]["code"] == "lease_expired"
+    assert f["completed_at"] >= t0
+    assert f["expires_at"] == f["completed_at"] + datetime.timedelta(hours=1)
+    assert ready_row(conn, last) is None and lease_row(conn, last) is None
+    # The live lease is untouched.
+    assert lease_row(conn, alive) == alive_lease
+    assert job(conn, alive) == alive_job
+    check_invariants(conn)
+    # Claimable again at once, as the next attempt.
+    assert claim_one(conn, retry, "w2")["attempt"] == 2
+    assert rescue(conn) == {}
+
+
+def test_rescue_counts_toward_max_attempts(conn, acct):
+    jid = submit(conn, acct, max_attempts=2)
+    a = claim_one(conn, jid)["attempt"]
+    fail_one(conn, jid, a, base="0 seconds")
+    claim_one(conn, jid)
+    expire_leases(conn, [jid])
+    assert rescue(conn) == {jid: "failed"}
+    j = job(conn, jid)
+    assert (j["status"], j["attempt_count"], j["failed_attempts"]) == \
+        ("failed", 2, 2)
+
+
+def test_rescue_limit(conn, acct):
+    ids = submit_many(conn, acct, 5)
+    claim(conn, "w", 5)
+    expire_leases(conn, ids)
+    first = rescue(conn, 2)
+    assert len(first) == 2
+    assert value(conn, "SELECT count(*) FROM pgjob.lease") == 3
+    rest = rescue(conn)
+    assert len(rest) == 3 and not set(first) & set(rest)
+    assert set(first) | set(rest) == set(ids)
+    assert rescue(conn) == {}
+    for bad in (0, 100001, None):
+        with pg_error("PJ400", "limit"):
+            rows(conn, "SELECT * FROM pgjob.rescue(%s)", (bad,))
+    check_invariants(conn)
+
+
+def test_rescue_ignores_paused_and_finished(conn, acct):
+    """Only processing jobs have leases to rescue."""
+    p = submit(conn, acct)
+    a = claim_one(conn, p)["attempt"]
+    row(conn, "SELECT * FROM pgjob.pause(%s, %s)", (acct, p))
+    c = submit(conn, acct)
+    a = claim_one(conn, c)["attempt"]
+    complete_one(conn, c, a)
+    before = job(conn, p), job(conn, c)
+    assert rescue(conn) == {}
+    assert (job(conn, p), job(conn, c)) == before
+
+
+# ---- expire -------------------------------------------------------------------
+
+def make_due_for_expiry(conn, ids):
+    conn.cursor().execute(
+        "UPDATE pgjob.job SET expires_at = now() - interval '1 second' "
+        "WHERE id = ANY (%s::uuid[])", (list(ids),))
+
+
+def test_expire_keeps_a_stub(conn, acct):
+    r = submit_row(conn, acct, "invoice", ["a", "b"], idempotency_key="k1",
+                   metadata={"m": 1})
+    jid = r["id"]
+    a = claim_one(conn, jid)["attempt"]
+    complete(conn, [{"id": jid, "attempt": a, "results": [{"x": 1},
+                     {"error": {"code": "e"}}], "processing_ms": 7,
+                     "validation_flags": [{"code": "F"}], "confidence": 0.5}])
+    before = job(conn, jid)
+    make_due_for_expiry(conn, [jid])
+    t0 = db_now(conn)
+    assert expire(conn) == 1
+    j = job(conn, jid)
+    assert j["status"] == "expired"
+    assert j["items"] is None and j["results"] is None
+    assert j["validation_flags"] == []
+    assert j["idempotency_key"] is None
+    assert j["version"] == before["version"] + 1
+    assert j["updated_at"] >= t0
+    for kept in ("id", "account_id", "type", "item_count", "items_done",
+                 "items_failed", "attempt_count", "failed_attempts",
+                 "max_attempts", "error", "created_at", "started_at",
+                 "completed_at", "processing_ms", "priority", "confidence"):
+        assert j[kept] == before[kept], kept
+    check_invariants(conn)
+    # The idempotency key is free again: a new job.
+    again = submit_row(conn, acct, "invoice", ["a", "b"], idempotency_key="k1",
+                       metadata={"m": 1})
+    assert again["created"] is True and again["id"] != jid
+    assert expire(conn) == 0
+
+
+def test_expire_keeps_error_of_failed_and_canceled(conn, acct):
+    f = submit(conn, acct)
+    a = claim_one(conn, f)["attempt"]
+    fail_one(conn, f, a, "bad", "reason", fatal=True)
+    c = submit(conn, acct)
+    row(conn, "SELECT * FROM pgjob.cancel(%s, %s, 'stop')", (acct, c))
+    make_due_for_expiry(conn, [f, c])
+    assert expire(conn) == 2
+    assert job(conn, f)["error"] == {"code": "bad", "message": "reason"}
+    assert job(conn, f)["attempt_count"] == 1
+    assert job(conn, c)["error"] == {"code": "canceled", "message": "stop"}
+    assert {job(conn, f)["status"], job(conn, c)["status"]} == {"expired"}
+
+
+def test_expire_only_due_terminal_jobs(conn, acct):
+    queued = submit(conn, acct)
+    paused = submit(conn, acct)
+    row(conn, "SELECT * FROM pgjob.pause(%s, %s)", (acct, paused))
+    running = submit(conn, acct, "other")
+    claim_one(conn, running, by_type=True)
+    done_later = submit(conn, acct, "later")
+    a = claim_one(conn, done_later, by_type=True)["attempt"]
+    complete_one(conn, done_later, a)
+    # Non-terminal jobs with an expires_at in the past (set by hand) and a
+    # terminal job not due yet: none expire.
+    make_due_for_expiry(conn, [queued, paused, running])
+    before = {i: job(conn, i) for i in (queued, paused, running, done_later)}
+    assert expire(conn) == 0
+    assert {i: job(conn, i) for i in before} == before
+    check_invariants(conn)
+
+
+def test_expire_limit(conn, acct):
+    ids = submit_many(conn, acct, 5)
+    got = claim(conn, "w", 5)
+    complete(conn, [{"id": r["id"], "attempt": r["attempt"], "results": ["r"],
+                     "processing_ms": 1} for r in got])
+    make_due_for_expiry(conn, ids)
+    assert expire(conn, 2) == 2
+    assert value(conn, "SELECT count(*) FROM pgjob.job "
+                 "WHERE status = 'expired'") == 2
+    assert expire(conn) == 3
+    assert expire(conn) == 0
+    for bad in (0, 100001, None):
+        with pg_error("PJ400", "limit"):
+            value(conn, "SELECT pgjob.expire(%s)", (bad,))
+
+
+# ---- prune --------------------------------------------------------------------
+
+def test_prune_deletes_only_old_expired_stubs(conn, acct):
+    ids = submit_many(conn, acct, 4)
+    got = claim(conn, "w", 4)
+    complete(conn, [{"id": r["id"], "attempt": r["attempt"], "results": ["r"],
+                     "processing_ms": 1} for r in got])
+    make_due_for_expiry(conn, ids[:3])
+    assert expire(conn) == 3
+    old = ids[:2]
+    conn.cursor().execute(
+        "UPDATE pgjob.job SET updated_at = now() - interval '31 days' "
+        "WHERE id = ANY (%s::uuid[])", (old + [ids[3]],))
+    # ids[2]: expired just now; ids[3]: completed (old updated_at) but not
+    # expired.  Only the two old stubs go.
+    assert value(conn, "SELECT pgjob.prune()") == 2
+    left = {r["id"] for r in rows(conn, "SELECT id FROM pgjob.job")}
+    assert left == {ids[2], ids[3]}
+    assert value(conn, "SELECT pgjob.prune()") == 0
+    # A shorter age takes the fresh stub too, within the limit.
+    assert value(conn, "SELECT pgjob.prune('0 seconds', 1)") == 1
+    assert job(conn, ids[3])["status"] == "completed"
+    for args, column in ((("1 day", 0), "limit"),
+                         (("-1 day", 10), "older_than")):
+        with pg_error("PJ400", column):
+            value(conn, "SELECT pgjob.prune(%s, %s)", args)
+
+
+def test_prune_limit(conn, acct):
+    ids = submit_many(conn, acct, 3)
+    for r in claim(conn, "w", 3):
+        complete_one(conn, r["id"], r["attempt"], item_count=1)
+    make_due_for_expiry(conn, ids)
+    assert expire(conn) == 3
+    conn.cursor().execute("UPDATE pgjob.job SET updated_at = now() - "
+                          "interval '40 days'")
+    assert value(conn, "SELECT pgjob.prune(p_limit => 2)") == 2
+    assert value(conn, "SELECT count(*) FROM pgjob.job") == 1
+    assert value(conn, "SELECT pgjob.prune()") == 1
