@@ -294,6 +294,14 @@ BEGIN
     IF p_results IS NOT NULL AND jsonb_typeof(p_results) <> 'array' THEN
         RAISE EXCEPTION 'results must be an array' USING ERRCODE = 'PJ400', COLUMN = 'results';
     END IF;
+    IF p_items_done < 0 THEN
+        RAISE EXCEPTION 'items_done must not be negative' USING ERRCODE = 'PJ400',
+            COLUMN = 'items_done';
+    END IF;
+    IF p_items_failed < 0 THEN
+        RAISE EXCEPTION 'items_failed must not be negative' USING ERRCODE = 'PJ400',
+            COLUMN = 'items_failed';
+    END IF;
 
     IF p_items_done IS NOT NULL OR p_items_failed IS NOT NULL OR p_results IS NOT NULL THEN
         UPDATE pgjob.job j
@@ -338,6 +346,25 @@ LANGUAGE sql AS $$
     ) AS locked
 $$;
 
+-- check_batch_ids raises PJ400 when a batch names a job twice (or an
+-- entry has no id): one outcome per job and call.
+CREATE FUNCTION pgjob.check_batch_ids(p_ids uuid[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_dup text;
+BEGIN
+    SELECT coalesce(t.id::text, '(no id)') INTO v_dup
+      FROM unnest(p_ids) AS t(id)
+     GROUP BY t.id
+    HAVING count(*) > 1 OR t.id IS NULL
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'job % appears more than once in the batch, or an entry has no id', v_dup
+            USING ERRCODE = 'PJ400', COLUMN = 'jobs';
+    END IF;
+END
+$$;
+
 -- The entries of a batch of completions, failures or releases; callers
 -- pass them as JSON arrays of objects with these fields.
 CREATE TYPE pgjob.completion AS (
@@ -348,7 +375,7 @@ CREATE TYPE pgjob.attempt_ref AS (id uuid, attempt integer);
 
 -- complete records the outcome of many successful attempts at once.
 -- p_jobs is an array of objects:
---   {id, attempt, results, processing_ms, items_failed?, validation_flags?,
+--   {id, attempt, results, processing_ms?, items_failed?, validation_flags?,
 --    confidence?, model?, cache_hit?}
 -- results holds one result per item in item order; items_failed defaults
 -- to the number of results with a non-null "error".  Only the holder of
@@ -367,7 +394,11 @@ BEGIN
     IF p_jobs IS NULL OR jsonb_typeof(p_jobs) <> 'array' THEN
         RAISE EXCEPTION 'jobs must be an array' USING ERRCODE = 'PJ400', COLUMN = 'jobs';
     END IF;
-    v_in := ARRAY(SELECT jsonb_populate_recordset(NULL::pgjob.completion, p_jobs));
+    BEGIN
+        v_in := ARRAY(SELECT jsonb_populate_recordset(NULL::pgjob.completion, p_jobs));
+    EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'malformed completion: %', SQLERRM USING ERRCODE = 'PJ400', COLUMN = 'jobs';
+    END;
 
     SELECT coalesce(i.id::text, '(no id)') INTO v_bad
       FROM unnest(v_in) i
@@ -381,6 +412,7 @@ BEGIN
             USING ERRCODE = 'PJ400', COLUMN = 'jobs';
     END IF;
 
+    PERFORM pgjob.check_batch_ids(ARRAY(SELECT i.id FROM unnest(v_in) i));
     PERFORM pgjob.lock_jobs(ARRAY(SELECT i.id FROM unnest(v_in) i));
 
     SELECT i.id::text INTO v_bad
@@ -458,7 +490,11 @@ BEGIN
         RAISE EXCEPTION 'backoff must satisfy 0 <= base <= max'
             USING ERRCODE = 'PJ400', COLUMN = 'backoff';
     END IF;
-    v_in := ARRAY(SELECT jsonb_populate_recordset(NULL::pgjob.failure, p_jobs));
+    BEGIN
+        v_in := ARRAY(SELECT jsonb_populate_recordset(NULL::pgjob.failure, p_jobs));
+    EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'malformed failure: %', SQLERRM USING ERRCODE = 'PJ400', COLUMN = 'jobs';
+    END;
 
     SELECT coalesce(i.id::text, '(no id)') INTO v_bad
       FROM unnest(v_in) i
@@ -472,6 +508,7 @@ BEGIN
             USING ERRCODE = 'PJ400', COLUMN = 'jobs';
     END IF;
 
+    PERFORM pgjob.check_batch_ids(ARRAY(SELECT i.id FROM unnest(v_in) i));
     PERFORM pgjob.lock_jobs(ARRAY(SELECT i.id FROM unnest(v_in) i));
 
     WITH changed AS (
@@ -520,6 +557,46 @@ BEGIN
 END
 $$;
 
+-- renew extends the leases of many attempts at once, without recording
+-- progress: for jobs a daemon has claimed but not started yet (prefetch).
+-- p_jobs is an array of {id, attempt}.  state per entry: 'running' (the
+-- lease now ends at p_lease from now) or 'lost' (the attempt no longer
+-- holds the job; drop it).
+CREATE FUNCTION pgjob.renew(p_jobs jsonb, p_lease interval DEFAULT '30 seconds')
+RETURNS TABLE (id uuid, state text)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_in  pgjob.attempt_ref[];
+    v_ids uuid[];
+BEGIN
+    IF p_jobs IS NULL OR jsonb_typeof(p_jobs) <> 'array' THEN
+        RAISE EXCEPTION 'jobs must be an array' USING ERRCODE = 'PJ400', COLUMN = 'jobs';
+    END IF;
+    IF p_lease IS NULL OR p_lease NOT BETWEEN interval '1 second' AND interval '1 hour' THEN
+        RAISE EXCEPTION 'lease must be between 1 second and 1 hour'
+            USING ERRCODE = 'PJ400', COLUMN = 'lease';
+    END IF;
+    BEGIN
+        v_in := ARRAY(SELECT jsonb_populate_recordset(NULL::pgjob.attempt_ref, p_jobs));
+    EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'malformed entry: %', SQLERRM USING ERRCODE = 'PJ400', COLUMN = 'jobs';
+    END;
+    PERFORM pgjob.check_batch_ids(ARRAY(SELECT i.id FROM unnest(v_in) i));
+    WITH renewed AS (
+        UPDATE pgjob.lease l
+           SET lease_until = now() + p_lease
+          FROM unnest(v_in) i
+         WHERE l.job_id = i.id AND l.attempt = i.attempt
+        RETURNING l.job_id
+    )
+    SELECT array_agg(r.job_id) INTO v_ids FROM renewed r;
+    RETURN QUERY
+        SELECT i.id, CASE WHEN i.id = ANY (coalesce(v_ids, '{}')) THEN 'running' ELSE 'lost' END
+          FROM unnest(v_in) i;
+END
+$$;
+
 -- release hands claimed jobs back at once, for a worker that stops before
 -- finishing them (a shutdown).  p_jobs is an array of {id, attempt}.  The
 -- attempt is not counted as a failure; the job is queued again with its
@@ -537,7 +614,15 @@ BEGIN
     IF p_jobs IS NULL OR jsonb_typeof(p_jobs) <> 'array' THEN
         RAISE EXCEPTION 'jobs must be an array' USING ERRCODE = 'PJ400', COLUMN = 'jobs';
     END IF;
-    v_in := ARRAY(SELECT jsonb_populate_recordset(NULL::pgjob.attempt_ref, p_jobs));
+    BEGIN
+        v_in := ARRAY(SELECT jsonb_populate_recordset(NULL::pgjob.attempt_ref, p_jobs));
+    EXCEPTION WHEN data_exception THEN
+        RAISE EXCEPTION 'malformed entry: %', SQLERRM USING ERRCODE = 'PJ400', COLUMN = 'jobs';
+    END;
+    IF EXISTS (SELECT 1 FROM unnest(v_in) i WHERE i.attempt IS NULL) THEN
+        RAISE EXCEPTION 'every entry needs an attempt' USING ERRCODE = 'PJ400', COLUMN = 'jobs';
+    END IF;
+    PERFORM pgjob.check_batch_ids(ARRAY(SELECT i.id FROM unnest(v_in) i));
     PERFORM pgjob.lock_jobs(ARRAY(SELECT i.id FROM unnest(v_in) i));
 
     WITH changed AS (

@@ -4,7 +4,7 @@
 --   PJ410  the job has expired: its results are gone
 
 -- job_fields is one job as the API shows it: every column but the items,
--- the idempotency hash and the lease internals.  results is NULL when it
+-- the request hash and the account.  results is NULL when it
 -- was left out (too large to inline, or a listing).
 CREATE TYPE pgjob.job_fields AS (
     id uuid, type text, status text, item_count integer, items_done integer,
@@ -13,7 +13,7 @@ CREATE TYPE pgjob.job_fields AS (
     created_at timestamptz, started_at timestamptz, completed_at timestamptz,
     updated_at timestamptz, expires_at timestamptz, processing_ms bigint,
     validation_flags jsonb, confidence double precision, model text, cache_hit boolean,
-    version bigint);
+    version bigint, idempotency_key text);
 
 -- get_job returns the account's job, with its results inline when they
 -- take fewer than p_inline_max bytes (NULL: always).  No row: no such job
@@ -25,7 +25,8 @@ LANGUAGE sql STABLE AS $$
            CASE WHEN p_inline_max IS NULL OR j.results_bytes < p_inline_max THEN j.results END,
            j.results_bytes, j.error, j.metadata, j.attempt_count, j.max_attempts, j.priority,
            j.run_at, j.created_at, j.started_at, j.completed_at, j.updated_at, j.expires_at,
-           j.processing_ms, j.validation_flags, j.confidence, j.model, j.cache_hit, j.version
+           j.processing_ms, j.validation_flags, j.confidence, j.model, j.cache_hit, j.version,
+           j.idempotency_key
       FROM pgjob.job j
      WHERE j.id = p_job_id AND j.account_id = p_account_id
 $$;
@@ -63,7 +64,8 @@ BEGIN
                NULL::jsonb, j.results_bytes, j.error, j.metadata, j.attempt_count,
                j.max_attempts, j.priority, j.run_at, j.created_at, j.started_at,
                j.completed_at, j.updated_at, j.expires_at, j.processing_ms,
-               j.validation_flags, j.confidence, j.model, j.cache_hit, j.version
+               j.validation_flags, j.confidence, j.model, j.cache_hit, j.version,
+               j.idempotency_key
           FROM pgjob.job j
          WHERE j.account_id = p_account_id
            AND (p_status IS NULL OR j.status = p_status)

@@ -36,7 +36,7 @@ def test_get_job_is_scoped_to_the_account(conn, acct):
     other = new_account(conn)
     j = get_job(conn, acct, jid)
     assert (j["status"], j["item_count"], j["version"]) == ("queued", 2, 1)
-    assert "items" not in j and "idempotency_key" not in j
+    assert "items" not in j and "request_hash" not in j and "account_id" not in j
     assert get_job(conn, other, jid) is None
 
 

@@ -9,7 +9,7 @@ from psycopg2.extras import Json
 from jobs_helpers import (check_invariants, claim, claim_one, complete,
                           db_now, expire_lease, fail_one, heartbeat, job,
                           lease_row, new_account, pg_error, ready_row,
-                          release, rows, submit, submit_many, value)
+                          release, rows, submit, submit_many, value, cancel)
 
 S = datetime.timedelta(seconds=1)
 
@@ -273,3 +273,74 @@ def test_release_batch(conn, acct):
     with pg_error("PJ400", "jobs"):
         rows(conn, "SELECT * FROM pgjob.release(%s)", (Json({"id": 1}),))
     check_invariants(conn)
+
+
+# ---- malformed values are PJ400, not a lower-level error -----------------
+
+def test_malformed_entry_values_are_pj400(conn, acct):
+    jid = submit(conn, acct, "enrich", ["a"])
+    a = claim_one(conn, jid)["attempt"]
+    err = {"code": "c", "message": "m"}
+    for fn, batch in [
+        ("complete", [{"id": "not-a-uuid", "attempt": a, "results": ["r"]}]),
+        ("complete", [{"id": str(jid), "attempt": "one", "results": ["r"]}]),
+        ("complete", [1, 2]),
+        ("fail", [{"id": "not-a-uuid", "attempt": a, "error": err}]),
+        ("fail", [{"id": str(jid), "attempt": "one", "error": err}]),
+        ("release", [{"id": "not-a-uuid", "attempt": a}]),
+        ("release", [{"id": str(jid), "attempt": "one"}]),
+    ]:
+        with pg_error("PJ400", "jobs"):
+            rows(conn, f"SELECT * FROM pgjob.{fn}(%s)", (Json(batch),))
+    assert job(conn, jid)["status"] == "processing"
+    assert lease_row(conn, jid)["attempt"] == a
+
+
+def test_heartbeat_negative_progress_is_pj400(conn, acct):
+    jid = submit(conn, acct)
+    a = claim_one(conn, jid)["attempt"]
+    with pg_error("PJ400", "items_done"):
+        heartbeat(conn, jid, a, items_done=-1)
+    with pg_error("PJ400", "items_failed"):
+        heartbeat(conn, jid, a, items_failed=-1)
+
+
+# ---- a batch names each job once; renew keeps waiting jobs leased --------
+
+@pytest.mark.parametrize("fn, entry", [
+    ("complete", lambda jid, a: {"id": str(jid), "attempt": a, "results": ["r"]}),
+    ("fail", lambda jid, a: {"id": str(jid), "attempt": a,
+                             "error": {"code": "c", "message": "m"}}),
+    ("release", lambda jid, a: {"id": str(jid), "attempt": a}),
+])
+def test_a_job_twice_in_one_batch_is_pj400(conn, acct, fn, entry):
+    jid = submit(conn, acct, "enrich", ["a"])
+    a = claim_one(conn, jid)["attempt"]
+    with pg_error("PJ400", "jobs"):
+        rows(conn, f"SELECT * FROM pgjob.{fn}(%s)", (Json([entry(jid, a), entry(jid, a)]),))
+    assert job(conn, jid)["status"] == "processing"
+    check_invariants(conn)
+
+
+def test_release_entry_without_attempt_is_pj400(conn, acct):
+    jid = submit(conn, acct, "enrich", ["a"])
+    claim_one(conn, jid)
+    with pg_error("PJ400", "jobs"):
+        rows(conn, "SELECT * FROM pgjob.release(%s)", (Json([{"id": str(jid)}]),))
+
+
+def test_renew_extends_held_leases_and_reports_lost_ones(conn, acct):
+    held = submit(conn, acct, "enrich", ["a"])
+    lost = submit(conn, acct, "enrich", ["b"])
+    a = claim_one(conn, held, lease="2 seconds")["attempt"]
+    b = claim_one(conn, lost)["attempt"]
+    cancel(conn, acct, lost)
+    before = lease_row(conn, held)["lease_until"]
+    out = {r["id"]: r["state"] for r in rows(
+        conn, "SELECT * FROM pgjob.renew(%s, interval '60 seconds')",
+        (Json([{"id": str(held), "attempt": a}, {"id": str(lost), "attempt": b}]),))}
+    assert out == {held: "running", lost: "lost"}
+    assert lease_row(conn, held)["lease_until"] > before
+    assert job(conn, held)["version"] == 2  # a lease renewal is not a change of the job
+    with pg_error("PJ400", "lease"):
+        rows(conn, "SELECT * FROM pgjob.renew(%s, interval '0 seconds')", (Json([]),))
