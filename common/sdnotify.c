@@ -80,8 +80,12 @@ bool sdnotify_send(const char *state)
     if (fd < 0)
         return false;
     len = strlen(state);
+    /* MSG_DONTWAIT: a service manager slow to read its socket must never
+     * stall the caller's loop; a full queue fails with EAGAIN and the
+     * message is dropped (the next STATUS= or WATCHDOG=1 follows). */
     do {
-        sent = sendto(fd, state, len, MSG_NOSIGNAL, (const struct sockaddr *)&addr, addr_len);
+        sent = sendto(fd, state, len, MSG_NOSIGNAL | MSG_DONTWAIT, (const struct sockaddr *)&addr,
+                      addr_len);
     } while (sent < 0 && errno == EINTR);
     saved = errno;
     close(fd);

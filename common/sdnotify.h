@@ -26,8 +26,9 @@
  * true when the datagram was sent or $NOTIFY_SOCKET is unset or empty;
  * false with errno set when the address is unusable (EINVAL: neither an
  * absolute path nor '@'; ENAMETOOLONG: longer than a socket address holds)
- * or the socket calls failed (e.g. ECONNREFUSED, ENOENT: nobody listens).
- * It never raises SIGPIPE. */
+ * or the socket calls failed (e.g. ECONNREFUSED, ENOENT: nobody listens;
+ * EAGAIN: the receiver's queue is full, and the message is dropped rather
+ * than waited for).  It never blocks and never raises SIGPIPE. */
 bool sdnotify_send(const char *state) __attribute__((warn_unused_result));
 
 /* sdnotify_sendf is sdnotify_send of a printf-style formatted state;

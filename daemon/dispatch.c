@@ -48,6 +48,7 @@ typedef struct TypeSlot {
     const char *type; /* borrowed from the handler table */
     int limit;        /* 0: none */
     int running;
+    bool saturated;   /* its last claim filled it to the limit: more may wait */
 } TypeSlot;
 
 /* Stats are the counters of the summary line and STATUS=. */
@@ -79,6 +80,7 @@ typedef struct Dispatcher {
 
     bool want_claim;
     long long next_poll, next_rescue, next_expire, next_prune, next_stats, next_watchdog;
+    long long next_renew;
     long long watchdog_ms; /* half of WATCHDOG_USEC; 0: off */
 
     ShutdownMode mode;
@@ -208,8 +210,13 @@ static void collect_outcomes(Dispatcher *d)
     while ((o = pool_pop_outcome(d->pool)) != NULL) {
         TypeSlot *slot = slot_of(d, o->job->type);
         d->running--;
-        if (slot != NULL)
+        if (slot != NULL) {
             slot->running--;
+            /* A limited type at its limit left work queued: claim now. */
+            if (slot->saturated)
+                d->want_claim = true;
+            slot->saturated = false;
+        }
         if (o->kind == OUTCOME_NONE) {
             d->stats.lost++;
             outcome_free(o);
@@ -396,7 +403,7 @@ static int hand_out(Dispatcher *d, const PGresult *r)
             }
             continue;
         }
-        job->claimed_ms = now_ms();
+        job->renewed_ms = now_ms();
         d->stats.claimed++;
         d->running++;
         slot->running++;
@@ -469,9 +476,63 @@ static void claim(Dispatcher *d)
             return;
         free_slots -= got;
         full = full || got == want;
+        s->saturated = got == room;
     }
     /* A full claim suggests more is waiting: claim again when slots free. */
     d->want_claim = full;
+}
+
+/* ---- leases of prefetched jobs ---- */
+
+/* renew_waiting renews the leases of the claimed jobs still waiting for a
+ * worker (prefetch), once a heartbeat period, and drops those whose
+ * attempt lost the job meanwhile. */
+static void renew_waiting(Dispatcher *d, long long now)
+{
+    static const char sql[] =
+        "SELECT id, state FROM pgjob.renew($1::jsonb, make_interval(secs => $2::integer))";
+    long long every = d->cfg->heartbeat_seconds * 1000LL;
+    JobRef refs[256];
+    char lease[16];
+    Error err = {0};
+    size_t n;
+
+    if (now < d->next_renew)
+        return;
+    d->next_renew = now + every / 2;
+    n = pool_due_renewals(d->pool, now - every, now, refs, sizeof(refs) / sizeof(refs[0]));
+    if (n == 0)
+        return;
+    json_t *entries = json_array();
+    for (size_t i = 0; i < n && entries != NULL; i++) {
+        if (json_array_append_new(entries, json_pack("{s:s, s:i}", "id", refs[i].id, "attempt",
+                                                     refs[i].attempt))
+            != 0) {
+            json_decref(entries);
+            entries = NULL;
+        }
+    }
+    char *text = entries ? json_dumps(entries, JSON_COMPACT) : NULL;
+    json_decref(entries);
+    if (text == NULL) {
+        log_error("out of memory renewing %zu leases", n);
+        return;
+    }
+    snprintf(lease, sizeof(lease), "%d", d->cfg->lease_seconds);
+    const char *params[2] = {text, lease};
+    PGresult *r = db_exec(d->conn, sql, 2, params);
+    free(text);
+    if (!db_tuples_ok(r)) {
+        db_error(d->conn, r, "renewing leases", &err);
+        PQclear(r);
+        statement_failed(d, &err);
+        return;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (strcmp(PQgetvalue(r, i, 1), "running") != 0)
+            pool_drop(d->pool, PQgetvalue(r, i, 0));
+    }
+    PQclear(r);
 }
 
 /* ---- notifications and waiting ---- */
@@ -538,6 +599,8 @@ static long long next_wakeup(Dispatcher *d, long long now)
     t = earliest(t, d->next_poll);
     t = earliest(t, d->next_rescue);
     t = earliest(t, d->next_stats);
+    if (d->cfg->prefetch > 0)
+        t = earliest(t, d->next_renew);
     if (d->maintainer)
         t = earliest(t, earliest(d->next_expire, d->next_prune));
     if (d->watchdog_ms > 0)
@@ -579,19 +642,16 @@ static void wait_for_events(Dispatcher *d)
 
 /* ---- timers ---- */
 
+/* maintain runs the due maintenance.  Every daemon rescues expired
+ * leases (pgjob.rescue skips rows another daemon is handling), so a hung
+ * daemon never stops the rescue of its own jobs; expiry and pruning are
+ * done only by the daemon holding the maintenance lock, and a hung
+ * maintainer merely delays them. */
 static void maintain(Dispatcher *d, long long now)
 {
     Error err = {0};
     bool ok = true;
 
-    if (!d->maintainer) {
-        if (now >= d->next_rescue) {
-            d->next_rescue = now + d->cfg->rescue_interval_seconds * 1000LL;
-            ok = maint_try_lock(d->conn, &d->maintainer, &err);
-        }
-        if (!ok || !d->maintainer)
-            goto out;
-    }
     if (now >= d->next_rescue) {
         d->next_rescue = now + d->cfg->rescue_interval_seconds * 1000LL;
         long before = d->stats.rescued + d->stats.rescue_failed;
@@ -602,17 +662,21 @@ static void maintain(Dispatcher *d, long long now)
                      d->stats.rescued + d->stats.rescue_failed - before);
             d->want_claim = true;
         }
+        if (ok && !d->maintainer) {
+            ok = maint_try_lock(d->conn, &d->maintainer, &err);
+            if (ok && d->maintainer)
+                log_info("this daemon is now the maintainer (expiry and pruning)");
+        }
     }
-    if (ok && now >= d->next_expire) {
+    if (ok && d->maintainer && now >= d->next_expire) {
         d->next_expire = now + d->cfg->expire_interval_seconds * 1000LL;
         ok = maint_expire(d->conn, d->cfg->maintenance_batch, &d->stats.expired, &err);
     }
-    if (ok && now >= d->next_prune) {
+    if (ok && d->maintainer && now >= d->next_prune) {
         d->next_prune = now + d->cfg->prune_interval_seconds * 1000LL;
         ok = maint_prune(d->conn, d->cfg->prune_after_days, d->cfg->maintenance_batch,
                          &d->stats.pruned, &err);
     }
-out:
     if (!ok)
         statement_failed(d, &err);
 }
@@ -828,6 +892,8 @@ int dispatch_run(Config *cfg, const char *config_path)
             claim(&d);
         if (d.conn != NULL)
             maintain(&d, now);
+        if (d.conn != NULL && cfg->prefetch > 0)
+            renew_waiting(&d, now);
         tick(&d, now);
         wait_for_events(&d);
     }

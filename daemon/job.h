@@ -32,7 +32,7 @@ typedef struct Job {
     json_t *results;        /* checkpoint results, array, owned */
     const Handler *handler; /* borrowed from the handler table */
     const void *settings;   /* borrowed: the handler's settings */
-    long long claimed_ms;   /* monotonic time of the claim, ms */
+    long long renewed_ms;   /* monotonic ms of the claim or the last lease renewal */
     struct Job *next;       /* the pool's queue link */
 } Job;
 

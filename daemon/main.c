@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "dispatch.h"
+#include "handlers.h"
 #include "log.h"
 #include "sdnotify.h"
 
@@ -91,6 +92,14 @@ int main(int argc, char **argv)
         log_error("%s", err.message);
         return CONFIG_EXIT_CODE;
     }
+    /* A type in `types` without a handler is a configuration error too. */
+    HandlerTable *table = handlers_new(cfg, &err);
+    if (table == NULL) {
+        log_error("%s%s%s", cfg->path ? cfg->path : "", cfg->path ? ": " : "", err.message);
+        config_free(cfg);
+        return strcmp(err.code, CONFIG_ERROR_CODE) == 0 ? CONFIG_EXIT_CODE : 1;
+    }
+    handlers_free(table);
     if (check || print) {
         if (print)
             config_print(cfg, stdout);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * maint.h - maintenance, done by one daemon at a time: the one holding a
- * session advisory lock on its dispatcher connection.  Rescue puts jobs
- * whose lease expired back in the queue; expire turns terminal jobs past
- * retention into stubs; prune deletes old stubs.  Each runs in bounded
- * batches.
+ * maint.h - maintenance in bounded batches.  Rescue puts jobs whose lease
+ * expired back in the queue; every daemon runs it, so that a hung daemon
+ * cannot stop the rescue of its own jobs (pgjob.rescue skips rows another
+ * daemon is rescuing).  Expire turns terminal jobs past retention into
+ * stubs and prune deletes old stubs: those are done by one daemon at a
+ * time, the one holding a session advisory lock on its dispatcher
+ * connection.
  */
 #ifndef PGJOB_MAINT_H
 #define PGJOB_MAINT_H

@@ -190,6 +190,49 @@ Outcome *pool_pop_outcome(Pool *p)
     return o;
 }
 
+size_t pool_due_renewals(Pool *p, long long before_ms, long long now_ms, JobRef *refs, size_t max)
+{
+    size_t n = 0;
+
+    pthread_mutex_lock(&p->lock);
+    for (Job *job = p->jobs_head; job != NULL && n < max; job = job->next) {
+        if (job->renewed_ms >= before_ms)
+            continue;
+        memcpy(refs[n].id, job->id, sizeof(refs[n].id));
+        refs[n].attempt = job->attempt;
+        job->renewed_ms = now_ms;
+        n++;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+void pool_drop(Pool *p, const char *id)
+{
+    Job *prev = NULL, *job;
+
+    pthread_mutex_lock(&p->lock);
+    for (job = p->jobs_head; job != NULL; prev = job, job = job->next) {
+        if (strcmp(job->id, id) == 0)
+            break;
+    }
+    if (job != NULL) {
+        if (prev != NULL)
+            prev->next = job->next;
+        else
+            p->jobs_head = job->next;
+        if (p->jobs_tail == job)
+            p->jobs_tail = prev;
+        job->next = NULL;
+        Outcome *o = outcome_new(OUTCOME_NONE, job);
+        if (o != NULL)
+            push_outcome_locked(p, o);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (job != NULL)
+        wake(p);
+}
+
 void pool_abort(Pool *p)
 {
     Job *job, *next;

@@ -32,6 +32,21 @@ void pool_push(Pool *p, Job *job);
  * it and frees it with outcome_free), or NULL when there is none. */
 Outcome *pool_pop_outcome(Pool *p);
 
+/* JobRef names one attempt of a job. */
+typedef struct JobRef {
+    char id[40];
+    int attempt;
+} JobRef;
+
+/* pool_due_renewals copies into refs[0..max) the jobs waiting in the queue
+ * whose lease was last renewed before before_ms, marks them renewed at
+ * now_ms (the caller renews them at once), and returns how many. */
+size_t pool_due_renewals(Pool *p, long long before_ms, long long now_ms, JobRef *refs, size_t max);
+
+/* pool_drop takes the job id out of the queue, if it still waits there,
+ * and turns it into an OUTCOME_NONE outcome (its attempt lost the job). */
+void pool_drop(Pool *p, const char *id);
+
 /* pool_abort makes every running job stop at its next progress call and
  * be handed back, and turns every queued job into a release outcome. */
 void pool_abort(Pool *p);

@@ -138,14 +138,15 @@ static bool progress(void *arg, size_t items_done)
 }
 
 /* lease_still_held renews the lease of a job that waited in the daemon's
- * queue (prefetch) for a heartbeat period or more before it starts, so it
- * does not start on a lease about to run out.  false when the job is no
- * longer this attempt's. */
+ * queue (prefetch) for a heartbeat period or more since its last renewal
+ * (the dispatcher renews waiting jobs too), so it does not start on a
+ * lease about to run out.  false when the job is no longer this
+ * attempt's. */
 static bool lease_still_held(RunState *rs)
 {
     long long every = (long long)atomic_load(&rs->env->heartbeat_seconds) * 1000;
 
-    if (now_ms() - rs->job->claimed_ms < every)
+    if (now_ms() - rs->job->renewed_ms < every)
         return true;
     LeaseState s = beat(rs, rs->job->items_done);
     if (s == LEASE_RUNNING || s == LEASE_UNKNOWN)
