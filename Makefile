@@ -11,6 +11,8 @@
 #   make install    PREFIX=/usr/local DESTDIR=: programs to bin/, sql/ to share/pgjob/sql
 #   make format     clang-format-14 every .c/.h (.ci/format.sh); format-check only checks
 #   make headers    compile each header alone (headers must be self-contained)
+#   make fuzz       build the libFuzzer target of cgi/ in build-fuzz/ (clang) and run
+#                   it for FUZZ_SECONDS (default 60); crashes land in build-fuzz/
 #   make clean
 #
 # Variables: BUILD (output folder, default build), SQL_DIR (migrations to
@@ -56,8 +58,9 @@ LDLIBS := $(PQ_LIBS) $(JANSSON_LIBS)
 VERSION := $(or $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null),0.0.0-dev)
 
 # ---- sources ------------------------------------------------------------
-# One list per program plus COMMON, linked into every program.  A folder
-# without sources builds nothing, so daemon/ and cgi/ only need .c files.
+# One list per program plus COMMON, linked into every program.  A program
+# is built once its folder has a main.c; until then its other modules are
+# only linked into the unit tests.
 
 COMMON_SRC := $(wildcard common/*.c)
 CTL_SRC := $(wildcard ctl/*.c)
@@ -85,14 +88,21 @@ DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c
 UNIT_OBJ += $(call objects,$(DAEMON_LIB_SRC))
 
 PROGRAMS := $(BUILD)/pgjobctl
-ifneq ($(DAEMON_SRC),)
+ifneq ($(wildcard daemon/main.c),)
 PROGRAMS += $(BUILD)/pgjobd
 endif
-ifneq ($(CGI_SRC),)
+ifneq ($(wildcard cgi/main.c),)
 PROGRAMS += $(BUILD)/pgjob.fcgi
 endif
 
-ALL_OBJ := $(COMMON_OBJ) $(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ) $(UNIT_OBJ)
+# The libFuzzer target: cgi/'s modules but main.o, fed arbitrary bytes.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := build-fuzz
+FUZZ_OBJ := $(BUILD)/tests/fuzz/fuzz_request.o
+FUZZ_LINK := $(FUZZ_OBJ) $(filter-out %/main.o,$(CGI_OBJ)) $(COMMON_OBJ)
+FUZZ_SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+ALL_OBJ := $(COMMON_OBJ) $(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ) $(UNIT_OBJ) $(FUZZ_OBJ)
 HEADERS := $(wildcard common/*.h ctl/*.h daemon/*.h cgi/*.h tests/unit/*.h)
 
 # Stamps hold what a make variable said last time and are rewritten only
@@ -112,15 +122,16 @@ $(MAIN_OBJ): $(VERSION_STAMP)
 $(BUILD)/tests/unit/test_migrations.o: OBJ_DEFS := -DPGJOB_SQL_DIR='"$(abspath $(SQL_DIR))"'
 $(BUILD)/tests/unit/test_migrations.o: $(SQL_LIST_STAMP)
 $(UNIT_OBJ): OBJ_INC := $(UNIT_INC)
+$(FUZZ_OBJ): OBJ_INC := -Icgi
 $(BUILD)/tests/unit/test_handler_exec.o: OBJ_DEFS := -Idaemon
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 \
-	python3-requests clang libclang-rt-14-dev
+	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all unit test asan deps install format format-check headers clean FORCE
+.PHONY: all unit test asan fuzz deps install format format-check headers clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS) $(BUILD)/unit_tests
@@ -149,6 +160,10 @@ $(BUILD)/pgjob.fcgi: $(CGI_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 
 $(BUILD)/unit_tests: $(UNIT_LINK) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(UNIT_LINK) $(LDLIBS) $(if $(CGI_OBJ),$(FCGI_LIBS))
+
+# Only "make fuzz" builds it, with clang's -fsanitize=fuzzer.
+$(BUILD)/fuzz_request: $(FUZZ_LINK) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_LINK) $(LDLIBS) $(if $(CGI_OBJ),$(FCGI_LIBS))
 
 $(FLAGS_STAMP): FORCE
 	$(call write_stamp,$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS))
@@ -182,6 +197,17 @@ asan:
 		CFLAGS='-O1 $(SANITIZE)' LDFLAGS='$(SANITIZE)' all
 	PGJOB_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(PYTHON) -m pytest -q tests/
+
+# Every object is built with coverage for libFuzzer (fuzzer-no-link) and
+# the sanitizers.  New inputs go to build-fuzz/corpus; tests/fuzz/corpus
+# holds the seeds, and is only read.
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(ASAN_CC) \
+		CFLAGS='-O1 -fsanitize=fuzzer-no-link $(FUZZ_SANITIZE)' \
+		LDFLAGS='$(FUZZ_SANITIZE)' $(FUZZ_BUILD)/fuzz_request
+	@mkdir -p $(FUZZ_BUILD)/corpus
+	$(FUZZ_BUILD)/fuzz_request -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_BUILD)/ \
+		-dict=tests/fuzz/fuzz_request.dict $(FUZZ_BUILD)/corpus tests/fuzz/corpus
 
 # Installs each package of DEB_PACKAGES that dpkg does not list as
 # installed; runs apt-get update only then, so it is a no-op when all are.
@@ -222,7 +248,7 @@ headers:
 	done
 
 clean:
-	rm -rf $(BUILD) build build-asan
+	rm -rf $(BUILD) build build-asan $(FUZZ_BUILD)
 
 # ---- benchmarks -------------------------------------------------------------
 # Figures beside their baselines, measured in the same run; never assertions.

@@ -6,8 +6,29 @@
 #include "suites.h"
 
 static const Test *const tables[] = {
-    strnum_tests, log_tests,      error_tests,        db_tests, migrations_tests,
-    config_tests, sdnotify_tests, handler_exec_tests, NULL,
+    strnum_tests,
+    log_tests,
+    error_tests,
+    db_tests,
+    migrations_tests,
+    config_tests,
+    sdnotify_tests,
+    handler_exec_tests,
+    /* cgi/: the pure modules of pgjob.fcgi */
+    cgi_mem_tests,
+    cgi_uuid_tests,
+    cgi_timestamp_tests,
+    cgi_sha256_tests,
+    cgi_request_tests,
+    cgi_router_tests,
+    cgi_job_view_tests,
+    cgi_render_tests,
+    cgi_validate_tests,
+    cgi_cursor_tests,
+    /* cgi/: long-polls and metrics */
+    cgi_waiters_tests,
+    cgi_metrics_tests,
+    NULL,
 };
 
 int main(int argc, char **argv)

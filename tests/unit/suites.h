@@ -17,5 +17,17 @@ extern const Test migrations_tests[];
 extern const Test config_tests[];
 extern const Test sdnotify_tests[];
 extern const Test handler_exec_tests[];
+extern const Test cgi_mem_tests[];
+extern const Test cgi_uuid_tests[];
+extern const Test cgi_timestamp_tests[];
+extern const Test cgi_sha256_tests[];
+extern const Test cgi_request_tests[];
+extern const Test cgi_router_tests[];
+extern const Test cgi_job_view_tests[];
+extern const Test cgi_render_tests[];
+extern const Test cgi_validate_tests[];
+extern const Test cgi_cursor_tests[];
+extern const Test cgi_waiters_tests[];
+extern const Test cgi_metrics_tests[];
 
 #endif

@@ -99,6 +99,15 @@ static void check_same(const Config *a, const Config *b)
     CHECK_INT(a->prune_after_days, b->prune_after_days);
     CHECK_INT(a->maintenance_batch, b->maintenance_batch);
     CHECK_INT(a->reconnect_max_seconds, b->reconnect_max_seconds);
+    CHECK_STR(a->fcgi_listen, b->fcgi_listen);
+    CHECK_INT(a->fcgi_threads, b->fcgi_threads);
+    CHECK_INT(a->max_body_bytes, b->max_body_bytes);
+    CHECK_INT(a->max_items, b->max_items);
+    CHECK_INT(a->wait_max_seconds, b->wait_max_seconds);
+    CHECK_INT(a->max_waiters, b->max_waiters);
+    CHECK_INT(a->large_result_bytes, b->large_result_bytes);
+    CHECK_INT(a->retention_days, b->retention_days);
+    CHECK_INT(a->retry_after_seconds, b->retry_after_seconds);
     REQUIRE(a->exec_count == b->exec_count);
     for (size_t i = 0; i < a->exec_count; i++) {
         CHECK_STR(a->exec[i].type, b->exec[i].type);
@@ -783,6 +792,15 @@ static void write_docs(void)
         "prune_after_days",
         "maintenance_batch",
         "reconnect_max_seconds",
+        "fcgi_listen",
+        "fcgi_threads",
+        "max_body_bytes",
+        "max_items",
+        "wait_max_seconds",
+        "max_waiters",
+        "large_result_bytes",
+        "retention_days",
+        "retry_after_seconds",
         "exec.<type>.command",
         "exec.<type>.timeout_seconds",
         "exec.<type>.max_output_bytes",

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api_jobs.c - the job routes of the v1 API: submit, read (with ETag and
+ * long-poll), list, cancel/pause/resume, and the results pages.
+ *
+ * Waiting (Prefer: wait=N on submit, ?wait=N or Prefer: wait=N on a read)
+ * follows waiters.h: register, read, then sleep until a notification
+ * names the job, re-read, and stop when the job changed (a read) or
+ * finished (a submit), or at the deadline.  A process lets only
+ * max_waiters threads wait; past that a request is answered at once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api_request.h"
+#include "cursor.h"
+#include "log.h"
+#include "render.h"
+#include "strnum.h"
+#include "timestamp.h"
+#include "validate.h"
+
+/* The default and largest page of GET /v1/jobs and of the results. */
+enum { LIST_DEFAULT = 50, LIST_MAX = 1000, RESULTS_DEFAULT = 100, RESULTS_MAX = 1000 };
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* column returns the text of column name in row 0 of r, NULL if null. */
+static const char *column(const PGresult *r, const char *name)
+{
+    int c = PQfnumber(r, name);
+    return c < 0 || PQgetisnull(r, 0, c) ? NULL : PQgetvalue(r, 0, c);
+}
+
+static bool finished(const PGresult *r)
+{
+    const char *s = column(r, "status");
+    return s != NULL && strcmp(s, "queued") != 0 && strcmp(s, "processing") != 0 &&
+           strcmp(s, "paused") != 0;
+}
+
+/* wait_seconds is the wait the request asks for (?wait=N, else Prefer:
+ * wait=N), capped by wait_max_seconds; 0 for none.  -1 with the response
+ * rendered when ?wait is malformed. */
+static int wait_seconds(ApiRequest *ar, bool query_allowed)
+{
+    char text[16];
+    int seconds = 0;
+    Error err = {0};
+
+    if (query_allowed) {
+        QueryResult q = query_get(ar->req->query, "wait", text, sizeof(text));
+        if (query_error(q, "wait", &err)) {
+            api_fail(ar, &err, "wait");
+            return -1;
+        }
+        if (q == QUERY_FOUND && !strnum_int(text, 0, 86400, &seconds)) {
+            error_set(&err, 400, "invalid_field", "wait must be a number of seconds");
+            api_fail(ar, &err, "wait");
+            return -1;
+        }
+    }
+    if (seconds == 0 && !prefer_wait(ar->req->prefer, &seconds))
+        seconds = 0;
+    if (seconds > ar->shared->cfg->wait_max_seconds)
+        seconds = ar->shared->cfg->wait_max_seconds;
+    return seconds < 0 ? 0 : seconds;
+}
+
+/* wait_for_job re-reads the job into *r until it is finished (until_done)
+ * or its version differs from version, or the deadline passes.  The
+ * caller has entered the wait.  false with the response rendered when a
+ * re-read fails (*r is then NULL). */
+static bool wait_for_job(ApiRequest *ar, Wait *wait, PGresult **r, const char *version,
+                         bool until_done, long long deadline)
+{
+    char seen[24];
+
+    snprintf(seen, sizeof(seen), "%s", version ? version : "");
+    for (;;) {
+        const char *now_version = column(*r, "version");
+        if (finished(*r))
+            return true;
+        if (!until_done && now_version != NULL && strcmp(now_version, seen) != 0)
+            return true;
+        if (!waiters_sleep(ar->shared->waiters, wait, deadline))
+            return true;
+        PQclear(*r);
+        *r = api_read_job(ar);
+        if (*r == NULL)
+            return false;
+    }
+}
+
+/* ---- submit ---- */
+
+/* submit_params runs pgjob.submit for the validated request s. */
+static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, Error *err, char *field)
+{
+    char priority[16], attempts[16], retention[16];
+    const Config *cfg = ar->shared->cfg;
+
+    snprintf(priority, sizeof(priority), "%d", s->priority);
+    snprintf(attempts, sizeof(attempts), "%d", s->max_attempts);
+    snprintf(retention, sizeof(retention), "%d", cfg->retention_days);
+    const char *params[9] = {
+        ar->account,
+        s->type,
+        ar->req->body,
+        priority,
+        s->run_at[0] ? s->run_at : NULL,
+        attempts,
+        ar->req->idempotency_key,
+        ar->key_id,
+        retention,
+    };
+    return dbconn_exec(ar->db, STMT_SUBMIT, params, err, field);
+}
+
+void api_submit(ApiRequest *ar)
+{
+    SubmitRules rules = {.types = ar->shared->types,
+                         .type_count = ar->shared->ntypes,
+                         .max_items = (size_t)ar->shared->cfg->max_items};
+    char field[DB_FIELD_SIZE] = "", location[64], applied[32];
+    Error err = {0};
+    SubmitRequest *s = NULL;
+    PGresult *r = NULL;
+    Wait wait;
+    int seconds;
+
+    if (!request_content_type_is(ar->req, "application/json")) {
+        error_set(&err, 415, "unsupported_media_type", "send the job as application/json");
+        api_fail(ar, &err, NULL);
+        return;
+    }
+    seconds = wait_seconds(ar, false);
+    s = validate_submit(ar->req->body ? ar->req->body : "", ar->req->body_len, &rules, &err, field);
+    if (s == NULL) {
+        api_fail(ar, &err, field);
+        return;
+    }
+    r = run_submit(ar, s, &err, field);
+    submit_request_free(s);
+    if (r == NULL) {
+        api_fail_db(ar, &err, field);
+        return;
+    }
+    snprintf(ar->match.id, sizeof(ar->match.id), "%s", column(r, "id"));
+    if (seconds > 0 && waiters_enter(ar->shared->waiters, &wait, ar->match.id)) {
+        PQclear(r);
+        r = api_read_job(ar);
+        bool ok = r != NULL && wait_for_job(ar, &wait, &r, NULL, true,
+                                            monotonic_ms() + (long long)seconds * 1000);
+        waiters_leave(ar->shared->waiters, &wait);
+        if (!ok)
+            return;
+        snprintf(applied, sizeof(applied), "wait=%d", seconds);
+        if (!response_header(ar->res, "Preference-Applied", applied))
+            log_debug("[req %s] cannot set Preference-Applied", ar->req->id);
+    }
+    snprintf(location, sizeof(location), "/v1/jobs/%s", ar->match.id);
+    if (!response_header(ar->res, "Location", location))
+        log_debug("[req %s] cannot set Location", ar->req->id);
+    api_render_job(ar, finished(r) ? 200 : 202, r, 0);
+    PQclear(r);
+}
+
+/* ---- read ---- */
+
+void api_get(ApiRequest *ar)
+{
+    int seconds = wait_seconds(ar, true);
+    bool waiting = false;
+    PGresult *r;
+    Wait wait;
+
+    if (seconds < 0)
+        return;
+    if (seconds > 0)
+        waiting = waiters_enter(ar->shared->waiters, &wait, ar->match.id);
+    r = api_read_job(ar);
+    if (r != NULL && waiting) {
+        /* Wait for a change from the version the client has (its
+         * If-None-Match names the current one), or from the current one. */
+        char version[24];
+        snprintf(version, sizeof(version), "%s", column(r, "version"));
+        if (!wait_for_job(ar, &wait, &r, version, false,
+                          monotonic_ms() + (long long)seconds * 1000))
+            r = NULL;
+    }
+    if (waiting)
+        waiters_leave(ar->shared->waiters, &wait);
+    if (r == NULL)
+        return;
+    api_render_job(ar, 200, r, 0);
+    const char *etag = response_header_value(ar->res, "ETag");
+    if (ar->res->status == 200 && etag != NULL && etag_matches(ar->req->if_none_match, etag))
+        render_not_modified(ar->res);
+    PQclear(r);
+}
+
+/* ---- list ---- */
+
+/* list_param reads one optional query parameter; false with the response
+ * rendered when it is malformed. */
+static bool list_param(ApiRequest *ar, const char *name, char *out, size_t size, bool *present)
+{
+    Error err = {0};
+    QueryResult q = query_get(ar->req->query, name, out, size);
+
+    if (query_error(q, name, &err)) {
+        api_fail(ar, &err, name);
+        return false;
+    }
+    *present = q == QUERY_FOUND && out[0] != '\0';
+    return true;
+}
+
+/* list_args reads the filters, limit and cursor of GET /v1/jobs. */
+static bool list_args(ApiRequest *ar, char status[32], char type[80], char after[64],
+                      char limit[16], int *n, Cursor *cursor, bool present[5])
+{
+    char text[CURSOR_TEXT_SIZE];
+    Error err = {0};
+
+    if (!list_param(ar, "status", status, 32, &present[0]) ||
+        !list_param(ar, "type", type, 80, &present[1]) ||
+        !list_param(ar, "created_after", after, 64, &present[2]) ||
+        !list_param(ar, "limit", limit, 16, &present[3]) ||
+        !list_param(ar, "cursor", text, sizeof(text), &present[4]))
+        return false;
+    if (present[2] && !timestamp_valid_rfc3339(after)) {
+        error_set(&err, 400, "invalid_field", "created_after must be an RFC 3339 time");
+        api_fail(ar, &err, "created_after");
+        return false;
+    }
+    *n = LIST_DEFAULT;
+    if (present[3] && !strnum_int(limit, 1, LIST_MAX, n)) {
+        error_set(&err, 400, "invalid_field", "limit must be a number from 1 to %d", LIST_MAX);
+        api_fail(ar, &err, "limit");
+        return false;
+    }
+    if (!present[3])
+        snprintf(limit, 16, "%d", LIST_DEFAULT);
+    if (present[4] && !cursor_decode(text, cursor, &err)) {
+        api_fail(ar, &err, "cursor");
+        return false;
+    }
+    return true;
+}
+
+void api_list(ApiRequest *ar)
+{
+    char status[32], type[80], after[64], limit[16], next[CURSOR_TEXT_SIZE] = "";
+    char field[DB_FIELD_SIZE];
+    bool present[5];
+    int max;
+    Cursor cursor;
+    Error err = {0};
+    JobView *views = NULL;
+    PGresult *r;
+
+    if (!list_args(ar, status, type, after, limit, &max, &cursor, present))
+        return;
+    const char *params[7] = {
+        ar->account,
+        present[0] ? status : NULL,
+        present[1] ? type : NULL,
+        present[2] ? after : NULL,
+        present[4] ? cursor.created_at : NULL,
+        present[4] ? cursor.id : NULL,
+        limit,
+    };
+    r = dbconn_exec(ar->db, STMT_LIST_JOBS, params, &err, field);
+    if (r == NULL) {
+        api_fail_db(ar, &err, field);
+        return;
+    }
+    int n = PQntuples(r);
+    views = calloc((size_t)n + 1, sizeof(JobView));
+    if (views == NULL) {
+        error_set(&err, 500, "out_of_memory", "out of memory");
+        api_fail(ar, &err, NULL);
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        for (int c = 0; c < PQnfields(r); c++) {
+            const char *value = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
+            (void)job_view_set(&views[i], PQfname(r, c), value);
+        }
+    }
+    if (n > 0 && n == max &&
+        !cursor_encode(views[n - 1].created_at, views[n - 1].id, next, sizeof(next)))
+        next[0] = '\0';
+    if (!render_job_list(ar->res, views, (size_t)n, next, &err))
+        api_fail(ar, &err, NULL);
+out:
+    free(views);
+    PQclear(r);
+}
+
+/* ---- cancel, pause, resume ---- */
+
+void api_action(ApiRequest *ar, StmtId stmt)
+{
+    char inline_max[24], field[DB_FIELD_SIZE];
+    Error err = {0};
+    PGresult *r;
+
+    snprintf(inline_max, sizeof(inline_max), "%d", ar->shared->cfg->large_result_bytes);
+    const char *params[3] = {ar->account, ar->match.id, inline_max};
+    r = dbconn_exec(ar->db, stmt, params, &err, field);
+    if (r == NULL) {
+        api_fail_db(ar, &err, field);
+        return;
+    }
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        error_set(&err, 500, "internal_error", "the transition returned no job");
+        api_fail(ar, &err, NULL);
+        return;
+    }
+    api_render_job(ar, 200, r, 0);
+    PQclear(r);
+}
+
+/* ---- results ---- */
+
+/* results_args reads the cursor (an offset, opaque to clients) and limit. */
+static bool results_args(ApiRequest *ar, int *offset, int *limit)
+{
+    char text[32];
+    bool present;
+    Error err = {0};
+
+    *offset = 0;
+    *limit = RESULTS_DEFAULT;
+    if (!list_param(ar, "cursor", text, sizeof(text), &present))
+        return false;
+    if (present && !strnum_int(text, 0, 1000000000, offset)) {
+        error_set(&err, 400, "invalid_cursor", "cursor is not one this server gave");
+        api_fail(ar, &err, "cursor");
+        return false;
+    }
+    if (!list_param(ar, "limit", text, sizeof(text), &present))
+        return false;
+    if (present && !strnum_int(text, 1, RESULTS_MAX, limit)) {
+        error_set(&err, 400, "invalid_field", "limit must be a number from 1 to %d", RESULTS_MAX);
+        api_fail(ar, &err, "limit");
+        return false;
+    }
+    return true;
+}
+
+/* results_body builds the page's JSON: the results are copied as the
+ * database wrote them. */
+static char *results_body(const ApiRequest *ar, const PGresult *r, int offset, int limit,
+                          size_t *len)
+{
+    const char *results = column(r, "results"), *status = column(r, "status");
+    long total = strtol(column(r, "total"), NULL, 10);
+    char next[24] = "";
+    char *out = NULL;
+    size_t size;
+
+    if (offset + limit < total)
+        snprintf(next, sizeof(next), "%d", offset + limit);
+    size = strlen(results) + 256;
+    out = malloc(size);
+    if (out == NULL)
+        return NULL;
+    int n = snprintf(out, size,
+                     "{\"job_id\":\"%s\",\"status\":\"%s\",\"total\":%ld,\"results\":%s,"
+                     "\"next_cursor\":\"%s\"}\n",
+                     ar->match.id, status, total, results, next);
+    if (n < 0 || (size_t)n >= size) {
+        free(out);
+        return NULL;
+    }
+    *len = (size_t)n;
+    return out;
+}
+
+void api_results(ApiRequest *ar)
+{
+    char off[16], lim[16], field[DB_FIELD_SIZE];
+    int offset, limit;
+    Error err = {0};
+    PGresult *r;
+    size_t len = 0;
+
+    if (!results_args(ar, &offset, &limit))
+        return;
+    snprintf(off, sizeof(off), "%d", offset);
+    snprintf(lim, sizeof(lim), "%d", limit);
+    const char *params[4] = {ar->account, ar->match.id, off, lim};
+    r = dbconn_exec(ar->db, STMT_GET_RESULTS, params, &err, field);
+    if (r == NULL) {
+        api_fail_db(ar, &err, field);
+        return;
+    }
+    char *body = PQntuples(r) == 1 ? results_body(ar, r, offset, limit, &len) : NULL;
+    if (body == NULL) {
+        error_set(&err, 500, "out_of_memory", "out of memory");
+        api_fail(ar, &err, NULL);
+    } else if (!response_set_body(ar->res, "application/json", body, len)) {
+        error_set(&err, 500, "out_of_memory", "out of memory");
+        api_fail(ar, &err, NULL);
+    }
+    PQclear(r);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api_request.h - one API request while it is answered: what api.c found
+ * (the route, the caller's account) and what the route handlers of
+ * api_jobs.c and api_ops.c share.  Internal to the API modules.
+ */
+#ifndef PGJOB_API_REQUEST_H
+#define PGJOB_API_REQUEST_H
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "dbconn.h"
+#include "metrics.h"
+#include "request.h"
+#include "router.h"
+#include "waiters.h"
+
+/* ApiShared is built once per process (api_new) and only read after. */
+typedef struct ApiShared {
+    const Config *cfg;
+    const char **types; /* accepted job types */
+    size_t ntypes;
+    Waiters *waiters;
+    Metrics *metrics;
+    double started; /* process start, seconds since the epoch */
+} ApiShared;
+
+/* ApiRequest is one request; everything borrowed for its duration. */
+typedef struct ApiRequest {
+    const ApiShared *shared;
+    DbConn *db;
+    const Request *req;
+    Response *res;
+    RouteMatch match;
+    char account[24]; /* the caller's account id, decimal; "" before auth */
+    char key_id[24];  /* the caller's API key id, decimal */
+} ApiRequest;
+
+/* api_fail renders err (and field, "" or NULL for none) as the response. */
+void api_fail(ApiRequest *ar, const Error *err, const char *field);
+
+/* api_fail_db renders a dbconn_exec failure (err and its field). */
+void api_fail_db(ApiRequest *ar, const Error *err, const char *field);
+
+/* api_render_job renders row `row` of r (job_fields columns) with status,
+ * adding the results link, the large-result pointer and Retry-After while
+ * the job is not finished. */
+void api_render_job(ApiRequest *ar, int status, const PGresult *r, int row);
+
+/* api_read_job runs get_job for the route's id; NULL with the response
+ * already rendered (404, 503, ...) when it fails. */
+PGresult *api_read_job(ApiRequest *ar);
+
+/* The route handlers. */
+void api_submit(ApiRequest *ar);
+void api_get(ApiRequest *ar);
+void api_list(ApiRequest *ar);
+void api_action(ApiRequest *ar, StmtId stmt);
+void api_results(ApiRequest *ar);
+void api_health(ApiRequest *ar);
+void api_metrics(ApiRequest *ar);
+
+#endif

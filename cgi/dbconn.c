@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/* dbconn.c - lazy connection, prepared statements, SQLSTATE to HTTP. */
+#include "dbconn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "strnum.h"
+
+/* Statement is one row of the statement table. */
+typedef struct Statement {
+    const char *name;
+    const char *sql;
+    int nparams;
+} Statement;
+
+/* The columns of a job as the API shows it (pgjob.job_fields); a
+ * function returning pgjob.job rows gives the same names, with results
+ * left out from $3 bytes on. */
+#define JOB_FIELDS                                                                        \
+    "id, type, status, item_count, items_done, items_failed, results, results_bytes, "    \
+    "error, metadata, attempt_count, max_attempts, priority, run_at, created_at, "        \
+    "started_at, completed_at, updated_at, expires_at, processing_ms, validation_flags, " \
+    "confidence, model, cache_hit, version, idempotency_key"
+#define JOB_ROW_FIELDS                                                                    \
+    "id, type, status, item_count, items_done, items_failed,"                             \
+    " CASE WHEN results_bytes < $3::bigint THEN results END AS results, results_bytes, "  \
+    "error, metadata, attempt_count, max_attempts, priority, run_at, created_at, "        \
+    "started_at, completed_at, updated_at, expires_at, processing_ms, validation_flags, " \
+    "confidence, model, cache_hit, version, idempotency_key"
+
+static const Statement statements[STMT_COUNT] = {
+    [STMT_KEY_LOOKUP] = {"key_lookup",
+                         "SELECT account_id, key_id FROM pgjob.api_key_lookup($1::bytea)", 1},
+    /* items and metadata are taken from the request body as the client
+     * wrote it, so numbers keep every digit. */
+    [STMT_SUBMIT] = {"submit",
+                     "SELECT s.created, (s.job).id, (s.job).type, (s.job).status,"
+                     " (s.job).item_count, (s.job).items_done, (s.job).items_failed,"
+                     " (s.job).results, (s.job).results_bytes, (s.job).error,"
+                     " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"
+                     " (s.job).priority, (s.job).run_at, (s.job).created_at,"
+                     " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
+                     " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
+                     " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
+                     " (s.job).idempotency_key"
+                     " FROM pgjob.submit($1::bigint, $2, ($3::jsonb) -> 'items', $4::integer,"
+                     " $5::timestamptz, $6::integer,"
+                     " coalesce(($3::jsonb) -> 'metadata', '{}'::jsonb), $7, $8::bigint,"
+                     " make_interval(days => $9::integer)) AS s",
+                     9},
+    [STMT_GET_JOB] = {"get_job",
+                      "SELECT " JOB_FIELDS " FROM pgjob.get_job($1::bigint, $2::uuid, $3::bigint)",
+                      3},
+    [STMT_LIST_JOBS] = {"list_jobs",
+                        "SELECT " JOB_FIELDS
+                        " FROM pgjob.list_jobs($1::bigint, $2, $3, $4::timestamptz,"
+                        " $5::timestamptz, $6::uuid, $7::integer)",
+                        7},
+    [STMT_CANCEL] = {"cancel", "SELECT " JOB_ROW_FIELDS " FROM pgjob.cancel($1::bigint, $2::uuid)",
+                     3},
+    [STMT_PAUSE] = {"pause", "SELECT " JOB_ROW_FIELDS " FROM pgjob.pause($1::bigint, $2::uuid)", 3},
+    [STMT_RESUME] = {"resume", "SELECT " JOB_ROW_FIELDS " FROM pgjob.resume($1::bigint, $2::uuid)",
+                     3},
+    [STMT_GET_RESULTS] = {"get_results",
+                          "SELECT results, total, status, version"
+                          " FROM pgjob.get_results($1::bigint, $2::uuid, $3::integer,"
+                          " $4::integer)",
+                          4},
+    [STMT_QUEUE_DEPTH] = {"queue_depth", "SELECT status, jobs FROM pgjob.queue_depth()", 0},
+};
+
+struct DbConn {
+    PGconn *conn;
+    char *conninfo;
+    long long retry_at_ms; /* no connection attempt before this, monotonic ms */
+    bool down;             /* the last attempt or statement found the database down */
+};
+
+static long long clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+DbConn *dbconn_new(const char *conninfo)
+{
+    DbConn *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    c->conninfo = strdup(conninfo ? conninfo : "");
+    if (c->conninfo == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void dbconn_free(DbConn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->conn != NULL)
+        PQfinish(c->conn);
+    free(c->conninfo);
+    free(c);
+}
+
+bool dbconn_is_up(const DbConn *c)
+{
+    return c->conn != NULL && PQstatus(c->conn) == CONNECTION_OK;
+}
+
+/* mark_down drops the connection after err (503) and logs the outage once. */
+static void mark_down(DbConn *c, const Error *err)
+{
+    if (!c->down)
+        log_warn("database unavailable: %s", err->message);
+    c->down = true;
+    if (c->conn != NULL)
+        PQfinish(c->conn);
+    c->conn = NULL;
+    c->retry_at_ms = clock_ms() + 1000;
+}
+
+/* prepare_all prepares every statement on a new connection. */
+static bool prepare_all(DbConn *c, Error *err)
+{
+    for (int i = 0; i < STMT_COUNT; i++) {
+        PGresult *r =
+            PQprepare(c->conn, statements[i].name, statements[i].sql, statements[i].nparams, NULL);
+        bool ok = db_command_ok(r);
+        if (!ok)
+            db_error(c->conn, r, "preparing statements", err);
+        PQclear(r);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* ensure_connected opens and prepares the connection if needed. */
+static bool ensure_connected(DbConn *c, Error *err)
+{
+    if (c->conn != NULL)
+        return true;
+    if (clock_ms() < c->retry_at_ms) {
+        error_set(err, 503, "db_unavailable", "the database is unavailable");
+        return false;
+    }
+    c->conn = db_connect(c->conninfo, "pgjob.fcgi", err);
+    if (c->conn != NULL && !prepare_all(c, err)) {
+        if (err->status != 503) {
+            log_error("%s", err->message);
+            error_set(err, 503, "db_unavailable",
+                      "the database schema does not match this pgjob: run pgjobctl migrate");
+        }
+        PQfinish(c->conn);
+        c->conn = NULL;
+    }
+    if (c->conn == NULL) {
+        mark_down(c, err);
+        error_set(err, 503, "db_unavailable", "the database is unavailable");
+        return false;
+    }
+    if (c->down)
+        log_info("database is back");
+    c->down = false;
+    return true;
+}
+
+/* pj_code returns the Error code of a PJ SQLSTATE with status. */
+static const char *pj_code(int status, const char *field)
+{
+    switch (status) {
+        case 400:
+            return "invalid_field";
+        case 404:
+            return "job_not_found";
+        case 409:
+            return "invalid_state";
+        case 410:
+            return "expired";
+        case 422:
+            if (strcmp(field, "idempotency_key") == 0)
+                return "idempotency_key_reused";
+            if (strcmp(field, "items") == 0)
+                return "invalid_items";
+            return "unprocessable";
+    }
+    return "error";
+}
+
+/* map_error fills err (and field) from a failed statement's result. */
+static void map_error(DbConn *c, const PGresult *r, StmtId id, Error *err, char *field)
+{
+    const char *state = db_sqlstate(r);
+    long status;
+
+    if (strncmp(state, "PJ", 2) == 0 && strnum_long(state + 2, 400, 499, &status)) {
+        const char *column = r ? PQresultErrorField(r, PG_DIAG_COLUMN_NAME) : NULL;
+        snprintf(field, DB_FIELD_SIZE, "%s", column ? column : "");
+        error_set(err, (int)status, pj_code((int)status, field), "%s", db_message(r));
+        return;
+    }
+    db_error(c->conn, r, statements[id].name, err);
+    if (err->status == 503 || PQstatus(c->conn) != CONNECTION_OK) {
+        mark_down(c, err);
+        error_set(err, 503, "db_unavailable", "the database is unavailable");
+        return;
+    }
+    log_error("%s", err->message);
+    error_set(err, 500, "internal_error", "the request failed; see the server log");
+}
+
+PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *err, char *field)
+{
+    PGresult *r;
+
+    field[0] = '\0';
+    if (!ensure_connected(c, err))
+        return NULL;
+    r = PQexecPrepared(c->conn, statements[id].name, statements[id].nparams, params, NULL, NULL, 0);
+    if (db_tuples_ok(r))
+        return r;
+    map_error(c, r, id, err, field);
+    PQclear(r);
+    return NULL;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dbconn.h - a front-end thread's database connection and its prepared
+ * statements.  The connection is opened on first use and prepared then;
+ * when it breaks, it is dropped and requests answer 503 with Retry-After
+ * until a new one succeeds (tried at most once a second per thread), so
+ * the process recovers by itself when PostgreSQL is back.
+ *
+ * Errors of the SQL functions map to HTTP through their SQLSTATE: class PJ
+ * carries the status in its last three characters (sql/002_jobs.sql); the
+ * statement's COLUMN field names the request field at fault.
+ */
+#ifndef PGJOB_DBCONN_H
+#define PGJOB_DBCONN_H
+
+#include <libpq-fe.h>
+
+#include "error.h"
+
+/* The statements a front end runs, one SQL function call each. */
+typedef enum StmtId {
+    STMT_KEY_LOOKUP,  /* $1 key hash (bytea) */
+    STMT_SUBMIT,      /* account, type, body (items and metadata are read from it),
+                         priority, run_at, max_attempts, idempotency key, api key id,
+                         retention (days) */
+    STMT_GET_JOB,     /* account, job id, inline max bytes */
+    STMT_LIST_JOBS,   /* account, status, type, created_after, before_created, before_id, limit */
+    STMT_CANCEL,      /* account, job id, inline max bytes */
+    STMT_PAUSE,       /* account, job id, inline max bytes */
+    STMT_RESUME,      /* account, job id, inline max bytes */
+    STMT_GET_RESULTS, /* account, job id, offset, limit */
+    STMT_QUEUE_DEPTH, /* none */
+    STMT_COUNT
+} StmtId;
+
+/* The size of DbFailure.field, NUL included. */
+enum { DB_FIELD_SIZE = 64 };
+
+typedef struct DbConn DbConn;
+
+/* dbconn_new returns a new, not yet connected DbConn for conninfo
+ * (copied; "" means libpq's environment), or NULL when out of memory. */
+DbConn *dbconn_new(const char *conninfo);
+
+/* dbconn_free closes the connection and frees c; NULL is fine. */
+void dbconn_free(DbConn *c);
+
+/* dbconn_exec runs statement id with its text parameters (NULL entries
+ * are SQL NULL).  Returns a new PGresult with rows (PQclear it), or NULL
+ * with err filled and, when the error names one, the request field in
+ * field[DB_FIELD_SIZE] (else ""):
+ *   PJxxx                  status xxx; code by status (invalid_field,
+ *                          job_not_found, invalid_state, expired,
+ *                          unprocessable, idempotency_key_reused)
+ *   unreachable database   503 db_unavailable (the connection is dropped)
+ *   anything else          500 db_error (logged with the request id)
+ * The server's message is the error's detail for PJ errors only. */
+PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *err, char *field);
+
+/* dbconn_is_up says whether c holds a working connection now (without a
+ * round trip). */
+bool dbconn_is_up(const DbConn *c);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fcgi_io.h - the boundary with libfcgi: one accepted FastCGI request
+ * turned into a Request, handed to a handler, and its Response written
+ * back.  Only this file and main.c include fcgiapp.h.
+ */
+#ifndef PGJOB_FCGI_IO_H
+#define PGJOB_FCGI_IO_H
+
+#include "request.h"
+
+struct FCGX_Request;
+
+/* RequestHandler fills res for req; both borrowed for the call. */
+typedef void (*RequestHandler)(void *arg, const Request *req, Response *res);
+
+/* fcgi_io_serve serves the request fr has accepted: it builds a Request
+ * from the FastCGI parameters (copied: they die at FCGX_Finish_r), checks
+ * the declared Content-Length against max_body before reading a byte
+ * (413 otherwise), reads the body, calls handle(arg, req, res) and writes
+ * the response (no body for HEAD).  Malformed input is answered with a
+ * problem document and never reaches the handler.  id names the request
+ * in logs.  Never fails visibly: a client that went away is only logged
+ * at debug level. */
+void fcgi_io_serve(struct FCGX_Request *fr, long max_body, const char *id, RequestHandler handle,
+                   void *arg);
+
+#endif
