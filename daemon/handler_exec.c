@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -123,6 +124,7 @@ typedef struct Spawn {
     int in[2], out[2], err[2];
     int report[2]; /* the child writes execve's errno here; EOF means it ran */
     char **envp;   /* entries [0, NENV) owned, the rest borrowed from environ */
+    pid_t parent;  /* pgjobd's pid, for the child's parent-death check */
 } Spawn;
 
 extern char **environ;
@@ -533,6 +535,13 @@ _Noreturn static void child_exec(char *const *argv, const Spawn *sp)
     int e;
 
     (void)setpgid(0, 0);
+    /* If pgjobd dies (kill -9), the program dies with it rather than run on
+     * beside the attempt that rescues its job.  The signal comes when the
+     * forking thread ends: a worker thread, which lives as long as pgjobd.
+     * (Its parent may already be gone by now: then exit at once.) */
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != sp->parent)
+        _exit(127);
     /* Ignored signals (SIGPIPE in pgjobd) and the worker thread's blocked
      * mask would otherwise survive execve. */
     memset(&dfl, 0, sizeof dfl);
@@ -615,7 +624,7 @@ static void spawn_close(Spawn *sp)
  * HANDLER_RETRY (no memory, pipe or fork) with err filled. */
 static HandlerStatus run_start(ExecRun *r, Error *err)
 {
-    Spawn sp = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, NULL};
+    Spawn sp = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}, NULL, 0};
     const char *path = r->settings->argv[0];
     char safe[256];
     HandlerStatus status = HANDLER_RETRY;
@@ -631,6 +640,7 @@ static HandlerStatus run_start(ExecRun *r, Error *err)
         error_set(err, 500, "spawn_failed", "cannot create pipes: %s", strerror(errno));
         goto out;
     }
+    sp.parent = getpid();
     r->pid = fork();
     if (r->pid < 0) {
         error_set(err, 500, "spawn_failed", "cannot fork: %s", strerror(errno));

@@ -18,13 +18,9 @@ def test_kill9_mid_job_rescued_by_another_daemon(daemon, conn, acct, ddir, probe
     rescues the job once the lease expires and completes it on attempt 2.
 
     What happens to A's program: it is in a process group of its own, so
-    the SIGKILL of pgjobd does not reach it, and pgjobd is no longer there
-    to kill it.  Its stdin was closed already (pgjobd closes it once every
-    item is written); its stdout and stderr are pipes whose only reader
-    was pgjobd, so its next write to either gets SIGPIPE (the default
-    disposition, which pgjobd restores for its children) and it dies.  A
-    program that neither writes nor finishes lives on after pgjobd's
-    death, and runs alongside the rescued attempt.
+    the SIGKILL of pgjobd does not reach it as a group signal, but the
+    program asked the kernel for SIGKILL when its parent thread dies
+    (PR_SET_PDEATHSIG), so it goes with pgjobd.
     """
     block = block_script(ddir, probe)
     a = daemon({"exec.block.command": block}, name="A", lease_seconds=2,
@@ -35,7 +31,6 @@ def test_kill9_mid_job_rescued_by_another_daemon(daemon, conn, acct, ddir, probe
     wait_status(conn, jid, "processing")
     pid = int(first[1])
     a.kill9()
-    # The program dies of SIGPIPE at its next tick.
     wait_gone([pid], timeout=5, what="A's program after A was killed")
 
     t0 = time.monotonic()
@@ -241,3 +236,17 @@ exec cat
     j = wait_status(conn, waiting, ("completed", "failed"))
     assert (j["status"], j["attempt_count"]) == ("completed", 1), j["error"]
     assert d.stop() == 0
+
+
+def test_kill9_takes_a_silent_program_along(daemon, conn, acct, ddir, probe):
+    """A program that neither writes nor reads (here: sleep) must not run
+    on after its pgjobd was killed with SIGKILL."""
+    silent = script(ddir, "silent.sh", f"""
+echo "start $$" > {probe.path}
+exec sleep 60
+""")
+    a = daemon({"exec.silent.command": silent}, name="A")
+    submit(conn, acct, "silent", ["x"])
+    pid = int(probe.wait("start")[0][1])
+    a.kill9()
+    wait_gone([pid], timeout=5, what="the silent program after its pgjobd was killed")
