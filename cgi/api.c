@@ -55,6 +55,11 @@ void api_free(Api *api)
     free(api);
 }
 
+void api_shutdown(Api *api)
+{
+    waiters_shutdown(api->shared.waiters);
+}
+
 void api_fail(ApiRequest *ar, const Error *err, const char *field)
 {
     if (!render_problem(ar->res, err, field != NULL && field[0] != '\0' ? field : NULL))

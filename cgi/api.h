@@ -22,6 +22,10 @@ Api *api_new(const Config *cfg, Error *err);
 /* api_free stops the long-poll listener and frees api; NULL is fine. */
 void api_free(Api *api);
 
+/* api_shutdown answers every held long-poll at once and refuses new waits;
+ * call it when the process starts to stop. */
+void api_shutdown(Api *api);
+
 /* api_handle answers req into res (both borrowed) using db, the calling
  * thread's connection.  Every error becomes a problem document. */
 void api_handle(Api *api, DbConn *db, const Request *req, Response *res);

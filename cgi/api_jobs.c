@@ -166,8 +166,10 @@ void api_submit(ApiRequest *ar)
         if (!response_header(ar->res, "Preference-Applied", applied))
             log_debug("[req %s] cannot set Preference-Applied", ar->req->id);
     }
+    /* Location goes with 202 only: a CGI gateway (Apache mod_fcgid) takes a
+     * 200 with a local Location for an internal redirect (RFC 3875, 6.2.2). */
     snprintf(location, sizeof(location), "/v1/jobs/%s", ar->match.id);
-    if (!response_header(ar->res, "Location", location))
+    if (!response_header(ar->res, finished(r) ? "Content-Location" : "Location", location))
         log_debug("[req %s] cannot set Location", ar->req->id);
     api_render_job(ar, finished(r) ? 200 : 202, r, 0);
     PQclear(r);
@@ -266,6 +268,7 @@ void api_list(ApiRequest *ar)
     Cursor cursor;
     Error err = {0};
     JobView *views = NULL;
+    char(*links)[96] = NULL; /* each job's results link */
     PGresult *r;
 
     if (!list_args(ar, status, type, after, limit, &max, &cursor, present))
@@ -286,7 +289,8 @@ void api_list(ApiRequest *ar)
     }
     int n = PQntuples(r);
     views = calloc((size_t)n + 1, sizeof(JobView));
-    if (views == NULL) {
+    links = calloc((size_t)n + 1, sizeof(*links));
+    if (views == NULL || links == NULL) {
         error_set(&err, 500, "out_of_memory", "out of memory");
         api_fail(ar, &err, NULL);
         goto out;
@@ -296,6 +300,8 @@ void api_list(ApiRequest *ar)
             const char *value = PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c);
             (void)job_view_set(&views[i], PQfname(r, c), value);
         }
+        snprintf(links[i], sizeof(links[i]), "/v1/jobs/%s/results", views[i].id ? views[i].id : "");
+        views[i].results_url = links[i];
     }
     if (n > 0 && n == max &&
         !cursor_encode(views[n - 1].created_at, views[n - 1].id, next, sizeof(next)))
@@ -303,6 +309,7 @@ void api_list(ApiRequest *ar)
     if (!render_job_list(ar->res, views, (size_t)n, next, &err))
         api_fail(ar, &err, NULL);
 out:
+    free(links);
     free(views);
     PQclear(r);
 }

@@ -219,17 +219,43 @@ static void map_error(DbConn *c, const PGresult *r, StmtId id, Error *err, char 
     error_set(err, 500, "internal_error", "the request failed; see the server log");
 }
 
-PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *err, char *field)
+/* is_read says whether statement id only reads, so it may be sent again
+ * when the connection broke under it: a write might have been done. */
+static bool is_read(StmtId id)
 {
-    PGresult *r;
+    return id == STMT_KEY_LOOKUP || id == STMT_GET_JOB || id == STMT_LIST_JOBS ||
+           id == STMT_GET_RESULTS || id == STMT_QUEUE_DEPTH;
+}
 
-    field[0] = '\0';
-    if (!ensure_connected(c, err))
-        return NULL;
-    r = PQexecPrepared(c->conn, statements[id].name, statements[id].nparams, params, NULL, NULL, 0);
+/* exec_once runs the statement on the current connection. */
+static PGresult *exec_once(DbConn *c, StmtId id, const char *const *params, Error *err, char *field)
+{
+    PGresult *r =
+        PQexecPrepared(c->conn, statements[id].name, statements[id].nparams, params, NULL, NULL, 0);
     if (db_tuples_ok(r))
         return r;
     map_error(c, r, id, err, field);
     PQclear(r);
     return NULL;
+}
+
+PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *err, char *field)
+{
+    bool was_connected = c->conn != NULL;
+    PGresult *r;
+
+    field[0] = '\0';
+    if (!ensure_connected(c, err))
+        return NULL;
+    r = exec_once(c, id, params, err, field);
+    /* A connection that broke while idle (PostgreSQL restarted) is only
+     * found out by the next statement: reconnect at once and run a read
+     * again, rather than answer 503 while the database is back. */
+    if (r == NULL && err->status == 503 && was_connected && is_read(id)) {
+        c->retry_at_ms = 0;
+        error_clear(err);
+        if (ensure_connected(c, err))
+            r = exec_once(c, id, params, err, field);
+    }
+    return r;
 }

@@ -17,6 +17,7 @@
 #include "mem.h"
 #include "strnum.h"
 #include "timestamp.h"
+#include "utf8.h"
 #include "uuid.h"
 
 /* FieldKind is how a column's text becomes a JSON value. */
@@ -132,41 +133,6 @@ static void text_puts(Text *t, const char *s)
     text_add(t, s, strlen(s));
 }
 
-/* utf8_length returns the length of the well-formed UTF-8 sequence at
- * s (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF),
- * or 0 when there is none. */
-static size_t utf8_length(const unsigned char *s)
-{
-    unsigned char lo = 0x80, hi = 0xBF;
-    size_t len;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        len = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        len = 3;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        len = 4;
-    else
-        return 0;
-    if (s[0] == 0xE0)
-        lo = 0xA0;
-    else if (s[0] == 0xED)
-        hi = 0x9F;
-    else if (s[0] == 0xF0)
-        lo = 0x90;
-    else if (s[0] == 0xF4)
-        hi = 0x8F;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++) {
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    }
-    return len;
-}
-
 /* short_escape returns the letter of c's two-character JSON escape
  * (\n for a newline), or NUL when it has none. */
 static char short_escape(unsigned char c)
@@ -200,7 +166,8 @@ static bool text_string(Text *t, const char *s)
     while (*p != '\0') {
         size_t run = 0, n;
         /* Copy the longest run that needs no escape at once. */
-        while ((n = utf8_length(p + run)) > 0 && p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
+        while ((n = utf8_sequence((const char *)p + run)) > 0 && p[run] >= 0x20 && p[run] != '"' &&
+               p[run] != '\\')
             run += n;
         text_add(t, (const char *)p, run);
         p += run;

@@ -26,12 +26,14 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#include <jansson.h>
 
 #include "api.h"
 #include "config.h"
 #include "dbconn.h"
 #include "fcgi_io.h"
 #include "log.h"
+#include "mem.h"
 #include "strnum.h"
 
 #ifndef PGJOB_VERSION
@@ -270,6 +272,9 @@ static int serve(Config *cfg, const char *listen_on, int threads)
     signal(SIGPIPE, SIG_IGN);
     sigdelset(&set, SIGUSR1);
 
+    /* jansson allocates through mem.h, so that running out of memory while
+     * parsing a body is told apart from a syntax error (validate.h). */
+    json_set_alloc_funcs(mem_malloc, free);
     if (FCGX_Init() != 0) {
         log_error("FCGX_Init failed");
         return 1;
@@ -289,6 +294,7 @@ static int serve(Config *cfg, const char *listen_on, int threads)
         log_info("pgjob.fcgi %s serving with %d threads", PGJOB_VERSION, threads);
         wait_for_stop(&set);
     }
+    api_shutdown(s.api);
     stop_workers(&s);
     api_free(s.api);
     log_info("stopped after %ld requests", atomic_load(&s.served));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "utf8.h"
 
 /* Reason is one row of the reason phrase table. */
 typedef struct Reason {
@@ -141,21 +142,33 @@ static bool problem_headers(Response *res, int status)
     return true;
 }
 
+/* scrubbed copies s (NULL: "") into out[size], cut to fit, as valid
+ * UTF-8: a message may quote bytes from outside, and jansson refuses a
+ * string that is not UTF-8. */
+static const char *scrubbed(const char *s, char *out, size_t size)
+{
+    snprintf(out, size, "%s", s != NULL ? s : "");
+    utf8_scrub(out);
+    return out;
+}
+
 bool render_problem(Response *res, const Error *err, const char *field)
 {
     int status = err != NULL ? err->status : 0;
-    const char *code = err != NULL ? err->code : "";
-    const char *detail = err != NULL ? err->message : "";
+    char code[ERROR_CODE_SIZE], detail[ERROR_MESSAGE_SIZE], field_text[ERROR_MESSAGE_SIZE];
     json_t *body;
     bool ok;
 
+    scrubbed(err != NULL ? err->code : "", code, sizeof code);
+    scrubbed(err != NULL ? err->message : "", detail, sizeof detail);
     if (status < 400 || status > 599) {
         status = 500;
-        code = "internal_error";
-        detail = "internal error";
+        scrubbed("internal_error", code, sizeof code);
+        scrubbed("internal error", detail, sizeof detail);
         field = NULL;
     }
-    body = problem_body(status, code, detail, field);
+    body = problem_body(status, code, detail,
+                        field != NULL ? scrubbed(field, field_text, sizeof field_text) : NULL);
     ok = body != NULL && problem_headers(res, status) &&
          set_json(res, status, "application/problem+json", body);
     json_decref(body);

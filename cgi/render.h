@@ -51,8 +51,9 @@ bool render_json(Response *res, int status, json_t *body) __attribute__((warn_un
  * a caller adds Allow (405) or its own Retry-After first; a 429 or 503
  * without Retry-After gets RENDER_RETRY_AFTER_SECONDS, and a 401 without
  * WWW-Authenticate gets `Bearer realm="pgjob"` (RFC 9110, 15.5.2).
- * detail is err->message verbatim: never put a secret in it.  Returns
- * false when memory runs out; res is then an empty 500. */
+ * detail is err->message, with each byte that is not UTF-8 made '?'
+ * (as code and field are): never put a secret in it.  Returns false when
+ * memory runs out; res is then an empty 500. */
 bool render_problem(Response *res, const Error *err, const char *field)
     __attribute__((warn_unused_result));
 

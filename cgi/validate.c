@@ -132,13 +132,16 @@ static bool check_int(const json_t *root, const char *name, int min, int max, in
 
     if (v == NULL || json_is_null(v))
         return true;
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+    /* The body is parsed with every number as a double (see
+     * validate_submit), so an integer is a number with no fraction. */
+    double d = json_is_number(v) ? json_number_value(v) : 0.5;
+    if (d != (double)(long long)d || d < min || d > max) {
         snprintf(message, sizeof message, "%s must be an integer between %d and %d", name, min,
                  max);
         fail(err, field, name, 400, "invalid_field", message);
         return false;
     }
-    *out = (int)json_integer_value(v);
+    *out = (int)d;
     return true;
 }
 
@@ -195,8 +198,11 @@ static json_t *parse_body(const char *body, size_t len, Error *err, char *field)
      * at the start with no text and no code (hence the zeroed jerr): an
      * allocation that failed during the parse (mem.h) is what tells. */
     memset(&jerr, 0, sizeof jerr);
+    /* JSON_DECODE_INT_AS_REAL: an integer past 64 bits is valid JSON and
+     * jansson would refuse it; the SQL call reads the numbers from the body
+     * text itself, so none loses a digit. */
     root = json_loadb(body != NULL ? body : "", body != NULL ? len : 0,
-                      JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+                      JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
     if (root == NULL && (mem_failure_count() != failures || jerr.text[0] == '\0' ||
                          json_error_code(&jerr) == json_error_out_of_memory)) {
         fail(err, field, NULL, 500, "out_of_memory", "out of memory");

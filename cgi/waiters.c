@@ -482,7 +482,7 @@ fail:
     return NULL;
 }
 
-void waiters_stop(Waiters *w)
+void waiters_shutdown(Waiters *w)
 {
     if (w == NULL)
         return;
@@ -491,6 +491,13 @@ void waiters_stop(Waiters *w)
     for (Wait *x = w->head; x != NULL; x = x->next)
         pthread_cond_signal(&x->wake);
     pthread_mutex_unlock(&w->lock);
+}
+
+void waiters_stop(Waiters *w)
+{
+    if (w == NULL)
+        return;
+    waiters_shutdown(w);
 
     if (w->thread_started) {
         if (write(w->stop_pipe[1], "x", 1) != 1)

@@ -91,6 +91,12 @@ typedef struct Wait {
  * thread cannot be started.  Free with waiters_stop. */
 Waiters *waiters_start(const char *conninfo, int max_waiters, Error *err);
 
+/* waiters_shutdown wakes every waiter (their sleeps return false) and
+ * makes every later waiters_enter fail, without freeing anything: call it
+ * when the process starts to stop, before joining the request threads,
+ * so a held long-poll is answered at once.  NULL is fine. */
+void waiters_shutdown(Waiters *w);
+
 /* waiters_stop wakes every waiter (their waiters_sleep returns false and
  * later waiters_enter calls fail), stops and joins the listener thread,
  * which closes its connection, waits until every waiter has called

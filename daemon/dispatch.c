@@ -48,7 +48,7 @@ typedef struct TypeSlot {
     const char *type; /* borrowed from the handler table */
     int limit;        /* 0: none */
     int running;
-    bool saturated;   /* its last claim filled it to the limit: more may wait */
+    bool saturated; /* its last claim filled it to the limit: more may wait */
 } TypeSlot;
 
 /* Stats are the counters of the summary line and STATUS=. */
@@ -506,8 +506,7 @@ static void renew_waiting(Dispatcher *d, long long now)
     json_t *entries = json_array();
     for (size_t i = 0; i < n && entries != NULL; i++) {
         if (json_array_append_new(entries, json_pack("{s:s, s:i}", "id", refs[i].id, "attempt",
-                                                     refs[i].attempt))
-            != 0) {
+                                                     refs[i].attempt)) != 0) {
             json_decref(entries);
             entries = NULL;
         }

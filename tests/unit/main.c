@@ -16,6 +16,7 @@ static const Test *const tables[] = {
     handler_exec_tests,
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,
+    cgi_utf8_tests,
     cgi_uuid_tests,
     cgi_timestamp_tests,
     cgi_sha256_tests,

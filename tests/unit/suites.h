@@ -18,6 +18,7 @@ extern const Test config_tests[];
 extern const Test sdnotify_tests[];
 extern const Test handler_exec_tests[];
 extern const Test cgi_mem_tests[];
+extern const Test cgi_utf8_tests[];
 extern const Test cgi_uuid_tests[];
 extern const Test cgi_timestamp_tests[];
 extern const Test cgi_sha256_tests[];

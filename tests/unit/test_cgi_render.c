@@ -8,6 +8,7 @@
 #include "mem.h"
 #include "render.h"
 #include "suites.h"
+#include "validate.h"
 
 /* body_json parses res's body; a new reference (NULL if it is not JSON). */
 static json_t *body_json(const Response *res)
@@ -190,10 +191,35 @@ static void problem_escaping(void)
     CHECK_STR(str_of(body, "detail"), "unknown field \"a\\b\" \xc3\xa9");
     CHECK_STR(str_of(body, "field"), "a\"b");
     json_decref(body);
-    /* A field that is not UTF-8 cannot be rendered: an empty 500. */
-    CHECK(!render_problem(res, &err, "\xff"));
-    CHECK_INT(res->status, 500);
-    CHECK(res->body == NULL);
+    /* Bytes that are not UTF-8 become '?': a problem always renders. */
+    error_set(&err, 400, "malformed_json", "near '\xab\xb7' \xc3\xa9");
+    REQUIRE(render_problem(res, &err, "f\xff"));
+    CHECK_INT(res->status, 400);
+    body = body_json(res);
+    REQUIRE(body != NULL);
+    CHECK_STR(str_of(body, "detail"), "near '?\?' \xc3\xa9"); /* "?\?": no trigraph */
+    CHECK_STR(str_of(body, "field"), "f?");
+    json_decref(body);
+    response_free(res);
+}
+
+/* The input the fuzzer found: a malformed body whose bad bytes jansson
+ * quotes in its message.  It is a 400 problem, not an empty 500. */
+static void problem_from_malformed_utf8(void)
+{
+    static const char input[] = "{\"typT]\\\xe4\xab\xb7\\\\|";
+    const char *const types[] = {"echo"};
+    const SubmitRules rules = {types, 1, 10};
+    char field[VALIDATE_FIELD_SIZE];
+    Response *res = response_new();
+    Error err;
+
+    REQUIRE(res != NULL);
+    REQUIRE(validate_submit(input, sizeof input - 1, &rules, &err, field) == NULL);
+    CHECK_STR(err.code, "malformed_json");
+    REQUIRE(render_problem(res, &err, NULL));
+    CHECK_INT(res->status, 400);
+    CHECK(res->body != NULL);
     response_free(res);
 }
 
@@ -535,6 +561,7 @@ const Test cgi_render_tests[] = {
     {"cgi_render_problem_keeps_headers", problem_keeps_headers},
     {"cgi_render_problem_not_an_error", problem_not_an_error},
     {"cgi_render_problem_escaping", problem_escaping},
+    {"cgi_render_problem_from_malformed_utf8", problem_from_malformed_utf8},
     {"cgi_render_job_response", job_response},
     {"cgi_render_job_errors", job_errors},
     {"cgi_render_job_list_response", job_list_response},

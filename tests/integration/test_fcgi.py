@@ -1,0 +1,404 @@
+# SPDX-License-Identifier: MIT
+"""pgjob.fcgi as a FastCGI program, without a web server: standalone on a
+TCP socket (--listen) talked to with tests/integration/fcgi_client.py, so
+that a test can forge what no well-behaved web server sends (a missing,
+short, huge or non-numeric CONTENT_LENGTH, no REQUEST_METHOD, a broken
+%-escape, a client that vanishes), and socket-activated the way systemd
+starts pgjob-fcgi.service (LISTEN_FDS, the socket on fd 3).
+
+After each malformed request the process must still be running and
+serving, and no job may have been written.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+pytest.register_assert_rewrite("web")
+import fcgi_client  # noqa: E402
+from web import (FcgiProcess, metric, poll, prometheus, socket_activated,  # noqa: E402
+                 write_pgjob_conf)
+
+pytest_plugins = ("web",)
+
+JSON = "application/json"
+BODY = b'{"type": "echo", "items": ["a"]}'
+
+
+@pytest.fixture
+def fcgi(standalone):
+    """A standalone pgjob.fcgi on 127.0.0.1:PORT."""
+    return standalone()
+
+
+@pytest.fixture
+def key(account, web_conn):
+    """A fresh account; every job is deleted first."""
+    with web_conn.cursor() as cur:
+        cur.execute("TRUNCATE pgjob.ready, pgjob.lease, pgjob.job")
+    return account()
+
+
+def jobs(conn, acct):
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pgjob.job WHERE account_id = %s", (acct.account_id,))
+        return cur.fetchone()[0]
+
+
+def assert_serving(proc):
+    """The process still runs and answers a plain request."""
+    assert proc.running(), proc.log_block()
+    r = fcgi_client.http(proc.address, "GET", "/v1/health")
+    assert r.status == 200, f"{r!r}\n{proc.log_block()}"
+
+
+def assert_problem(r, status, code, proc):
+    assert r.status == status, f"{r!r}\n{proc.log_block()}"
+    assert r.header("Content-Type").startswith("application/problem+json"), repr(r)
+    body = r.json()
+    assert body["status"] == status and body["code"] == code, repr(r)
+    assert r.protocol_status == fcgi_client.REQUEST_COMPLETE
+    return body
+
+
+def post_params(acct, **kwargs):
+    return fcgi_client.http_params("POST", "/v1/jobs", {"X-API-Key": acct.key},
+                                   content_type=JSON, **kwargs)
+
+
+# ---- well-formed requests ---------------------------------------------------------
+
+def test_the_response_head(fcgi, key):
+    r = fcgi_client.http(fcgi.address, "POST", "/v1/jobs", {"X-API-Key": key.key},
+                         body={"type": "echo", "items": [1]})
+    assert r.status == 202 and r.reason == "Accepted", repr(r)
+    assert r.raw.startswith(b"Status: 202 Accepted\r\n"), r.raw[:200]
+    assert r.header("Content-Type") == "application/json"
+    assert int(r.header("Content-Length")) == len(r.body)
+    job = r.json()
+    assert r.header("Location") == f"/v1/jobs/{job['id']}"
+    assert r.app_status == 0 and r.protocol_status == fcgi_client.REQUEST_COMPLETE
+    r = fcgi_client.http(fcgi.address, "GET", "/v1/nothing")
+    assert r.raw.startswith(b"Status: 404 Not Found\r\n"), r.raw[:200]
+
+
+def test_head_answers_without_a_body(fcgi):
+    r = fcgi_client.http(fcgi.address, "HEAD", "/v1/health")
+    assert r.status == 200, repr(r)
+    assert r.body == b"" and int(r.header("Content-Length")) > 0, repr(r)
+
+
+def test_keep_conn_serves_several_requests_on_one_connection(fcgi, key):
+    with fcgi_client.Connection(fcgi.address) as conn:
+        for i in range(5):
+            r = conn.request(fcgi_client.http_params("GET", "/v1/health"), request_id=i + 1,
+                             keep_conn=True)
+            assert r.status == 200, repr(r)
+
+
+def test_cgi_path_without_request_uri(fcgi, key):
+    """Without REQUEST_URI the path is SCRIPT_NAME + PATH_INFO."""
+    params = fcgi_client.http_params("GET", "/v1/jobs", {"X-API-Key": key.key},
+                                     extra={"REQUEST_URI": None, "SCRIPT_NAME": "/v1",
+                                            "PATH_INFO": "/jobs"})
+    r = fcgi_client.request(fcgi.address, params)
+    assert r.status == 200 and r.json()["jobs"] == [], repr(r)
+
+
+# ---- malformed requests ------------------------------------------------------------
+
+def test_body_without_content_length_is_not_read(fcgi, key, web_conn):
+    """No CONTENT_LENGTH means no body: the JSON on stdin is never read,
+    and the empty body is refused."""
+    params = post_params(key, content_length=False)
+    assert "CONTENT_LENGTH" not in params
+    r = fcgi_client.request(fcgi.address, params, BODY)
+    assert r.status in (400, 411), repr(r)
+    assert r.json()["code"] in ("malformed_json", "length_required"), repr(r)
+    assert jobs(web_conn, key) == 0
+    assert_serving(fcgi)
+
+
+def test_body_shorter_than_content_length_is_400(fcgi, key, web_conn):
+    r = fcgi_client.request(fcgi.address, post_params(key, content_length=len(BODY) + 50),
+                            BODY)
+    assert_problem(r, 400, "incomplete_body", fcgi)
+    assert jobs(web_conn, key) == 0
+    assert_serving(fcgi)
+
+
+def test_huge_content_length_is_413_before_the_body_is_read(fcgi, key, web_conn):
+    """A declared 1 TB body is refused at once: no byte of stdin is sent,
+    and the input is left open, so an answer proves nothing was awaited."""
+    for length in (10 ** 12, 8193, 2 ** 63 - 1):
+        with fcgi_client.Connection(fcgi.address, timeout=10) as conn:
+            start = time.monotonic()
+            r = conn.request(post_params(key, content_length=length), send_stdin=False)
+            assert_problem(r, 413, "body_too_large", fcgi)
+            assert time.monotonic() - start < 5
+    assert jobs(web_conn, key) == 0
+    assert_serving(fcgi)
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "+5", "1e3", " 12", "12abc", "0x10",
+                                   "99999999999999999999999999"])
+def test_malformed_content_length_is_400(fcgi, key, web_conn, value):
+    r = fcgi_client.request(fcgi.address, post_params(key, content_length=value), BODY)
+    assert_problem(r, 400, "invalid_content_length", fcgi)
+    assert jobs(web_conn, key) == 0
+    assert_serving(fcgi)
+
+
+@pytest.mark.parametrize("method", [None, "", "GE T", "GET\n"])
+def test_missing_or_malformed_method_is_400(fcgi, key, method):
+    params = fcgi_client.http_params("GET", "/v1/health")
+    if method is None:
+        del params["REQUEST_METHOD"]
+    else:
+        params["REQUEST_METHOD"] = method
+    assert_problem(fcgi_client.request(fcgi.address, params), 400, "bad_request", fcgi)
+    assert_serving(fcgi)
+
+
+@pytest.mark.parametrize("uri", ["/v1/jobs/%zz", "/v1/jobs%", "/v1/jobs%4", "/v1/%00jobs",
+                                 "v1/jobs", ""])
+def test_malformed_path_is_400(fcgi, key, uri):
+    params = fcgi_client.http_params("GET", "/v1/jobs", {"X-API-Key": key.key},
+                                     extra={"REQUEST_URI": uri, "PATH_INFO": uri})
+    assert_problem(fcgi_client.request(fcgi.address, params), 400, "invalid_path", fcgi)
+    assert_serving(fcgi)
+
+
+def test_escaped_path_is_decoded_before_routing(fcgi, key):
+    params = fcgi_client.http_params("GET", "/v1/%6Aobs", {"X-API-Key": key.key})
+    r = fcgi_client.request(fcgi.address, params)
+    assert r.status == 200 and r.json()["jobs"] == [], repr(r)
+
+
+def test_clients_that_vanish_do_not_stop_the_server(fcgi, key, web_conn):
+    # Half a record header.
+    with fcgi_client.Connection(fcgi.address) as conn:
+        conn.send(fcgi_client.begin_request()[:5])
+    # A request whose body stops halfway.
+    with fcgi_client.Connection(fcgi.address) as conn:
+        conn.send(fcgi_client.begin_request()
+                  + fcgi_client.stream(fcgi_client.PARAMS, 1, fcgi_client.encode_pairs(
+                      post_params(key, content_length=1000)))
+                  + fcgi_client.stream(fcgi_client.STDIN, 1, BODY[:10], end=False))
+    # Params that never end.
+    with fcgi_client.Connection(fcgi.address) as conn:
+        conn.send(fcgi_client.begin_request()
+                  + fcgi_client.record(fcgi_client.PARAMS, 1, fcgi_client.encode_pairs(
+                      {"REQUEST_METHOD": "GET"})))
+    # A client that leaves before reading a long answer.
+    with fcgi_client.Connection(fcgi.address) as conn:
+        conn.send(fcgi_client.begin_request() + fcgi_client.stream(
+            fcgi_client.PARAMS, 1, fcgi_client.encode_pairs(
+                fcgi_client.http_params("GET", "/metrics")))
+            + fcgi_client.stream(fcgi_client.STDIN, 1, b""))
+    # Garbage.
+    with fcgi_client.Connection(fcgi.address) as conn:
+        conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    # The threads of the process (8) all serve again.
+    for _ in range(20):
+        assert_serving(fcgi)
+    assert jobs(web_conn, key) == 0
+
+
+def test_a_burst_of_connections(fcgi, key):
+    results = []
+
+    def one():
+        try:
+            results.append(fcgi_client.http(fcgi.address, "GET", "/v1/health").status)
+        except Exception as e:  # reported below
+            results.append(repr(e))
+
+    threads = [threading.Thread(target=one) for _ in range(32)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert results == [200] * 32, results
+
+
+# ---- long-polls and stopping -------------------------------------------------------------
+
+def fcgi_waiters(proc):
+    r = fcgi_client.http(proc.address, "GET", "/metrics")
+    return metric(prometheus(r.body.decode()), "pgjob_waiters")
+
+
+def test_max_waiters_bounds_the_long_polls(standalone, key):
+    proc = standalone(max_waiters=1, threads=4, wait_max_seconds=3)
+    r = fcgi_client.http(proc.address, "POST", "/v1/jobs", {"X-API-Key": key.key},
+                         body={"type": "echo", "items": [1]})
+    path = f"/v1/jobs/{r.json()['id']}?wait=3"
+    box = {}
+
+    def hold():
+        box["r"] = fcgi_client.http(proc.address, "GET", path, {"X-API-Key": key.key})
+        box["at"] = time.monotonic()
+
+    start = time.monotonic()
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    poll("the first long-poll to be held", lambda: fcgi_waiters(proc) == 1, timeout=10,
+         logs=proc.log_block)
+    # The one waiter slot is taken: a second long-poll answers at once.
+    second_start = time.monotonic()
+    r = fcgi_client.http(proc.address, "GET", path, {"X-API-Key": key.key})
+    assert r.status == 200, repr(r)
+    assert time.monotonic() - second_start < 1.0
+    thread.join(timeout=10)
+    assert box["r"].status == 200 and box["at"] - start >= 2.5
+
+
+def test_sigterm_stops_cleanly_even_with_a_long_poll_held(standalone, key):
+    """SIGTERM lets requests in progress finish; a held long-poll is woken
+    (waiters_stop: "their waiters_sleep returns false") and answered with
+    the job as it is, so the stop does not wait out wait_max_seconds."""
+    proc = standalone(wait_max_seconds=20)
+    r = fcgi_client.http(proc.address, "POST", "/v1/jobs", {"X-API-Key": key.key},
+                         body={"type": "echo", "items": [1]})
+    path = f"/v1/jobs/{r.json()['id']}?wait=20"
+    box = {}
+
+    def hold():
+        try:
+            box["r"] = fcgi_client.http(proc.address, "GET", path, {"X-API-Key": key.key},
+                                        timeout=40)
+        except Exception as e:  # reported below
+            box["error"] = e
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    poll("the long-poll to be held", lambda: fcgi_waiters(proc) == 1, timeout=10,
+         logs=proc.log_block)
+    proc.proc.send_signal(signal.SIGTERM)
+    try:
+        status = proc.proc.wait(timeout=8)
+    except subprocess.TimeoutExpired:
+        status = None
+        proc.proc.kill()  # do not wait for the long-poll at teardown
+        proc.proc.wait()
+    assert status is not None, ("still running 8 s after SIGTERM: the held long-poll "
+                                f"(wait=20) holds up the stop\n{proc.log_block()}")
+    assert status == 0, proc.log_block()
+    thread.join(timeout=10)
+    # The held request is answered (with the job as it is) before the exit.
+    assert "r" in box and box["r"].status == 200, f"{box}\n{proc.log_block()}"
+
+
+# ---- socket activation (systemd) ------------------------------------------------------------
+
+@pytest.fixture
+def activation(web, short_dir):
+    """Factory: activation(sock, env=None) -> a started FcgiProcess that
+    got sock as fd 3 with LISTEN_FDS=1 and LISTEN_PID=its pid."""
+    started = []
+    folder = short_dir
+    conf = write_pgjob_conf(os.path.join(folder, "pgjob.conf"), **web.fcgi_conf())
+
+    def start(sock, env=None):
+        proc = socket_activated(folder, conf, sock, env=env, name=f"activated-{len(started)}")
+        started.append(proc)
+        return proc.start()
+
+    yield start
+    for proc in started:
+        print(proc.log_block())
+        report = proc.cleanup()
+        assert report is None, report
+
+
+@pytest.mark.parametrize("family", ["tcp", "unix"])
+def test_socket_activation_serves(activation, family, short_dir):
+    if family == "tcp":
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        address = sock.getsockname()
+    else:
+        address = os.path.join(short_dir, "activated.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(address)
+    sock.listen(16)
+    try:
+        proc = activation(sock)
+    finally:
+        sock.close()  # the child holds its own copy
+    proc.address = address
+    proc.wait_ready()
+    r = fcgi_client.http(address, "GET", "/v1/nothing")
+    assert r.status == 404, repr(r)
+    assert proc.stop() == 0, proc.log_block()
+
+
+def refused(proc, message):
+    status = proc.wait_exit(timeout=15)
+    log = proc.log()
+    assert status == 2, f"exit status {status}\n{log}"
+    assert message in log, log
+
+
+def test_socket_activation_refuses_a_socket_that_does_not_listen(activation):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    with sock:
+        proc = activation(sock)
+    refused(proc, "is not a listening stream socket")
+
+
+def test_socket_activation_refuses_a_datagram_socket(activation):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    with sock:
+        proc = activation(sock)
+    refused(proc, "is not a listening stream socket")
+
+
+def test_socket_activation_refuses_what_is_no_socket(activation, tmp_path):
+    with open(tmp_path / "file", "w+") as f:
+        proc = activation(f)
+    refused(proc, "is not a listening stream socket")
+
+
+def test_socket_activation_takes_exactly_one_socket(activation):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(4)
+    with sock:
+        proc = activation(sock, env={"LISTEN_FDS": "2"})
+    refused(proc, "takes exactly one")
+
+
+def test_sockets_passed_to_another_process_are_ignored(activation):
+    """LISTEN_PID names another process: the variables are not for
+    pgjob.fcgi, which then has no socket (stdin is /dev/null)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(4)
+    with sock:
+        proc = activation(sock, env={"LISTEN_PID": "1"})
+    refused(proc, "no socket to listen on")
+
+
+def test_no_socket_at_all_is_exit_status_2(web, short_dir):
+    folder = short_dir
+    conf = write_pgjob_conf(os.path.join(folder, "pgjob.conf"), **web.fcgi_conf())
+    proc = FcgiProcess(folder, conf).start()
+    refused(proc, "no socket to listen on")
+
+
+def test_bad_configuration_is_exit_status_78(web, short_dir):
+    folder = short_dir
+    conf = write_pgjob_conf(os.path.join(folder, "pgjob.conf"),
+                            **web.fcgi_conf(max_items="many"))
+    proc = FcgiProcess(folder, conf, listen="127.0.0.1:1").start()
+    assert proc.wait_exit(timeout=15) == 78, proc.log()
+    assert "max_items" in proc.log()
