@@ -127,7 +127,7 @@ $(BUILD)/tests/unit/test_handler_exec.o: OBJ_DEFS := -Idaemon
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 \
-	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid
+	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid curl
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -258,3 +258,18 @@ bench:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
+
+# ---- trying it --------------------------------------------------------------
+# A throwaway PostgreSQL under ./var, pgjobd and lighttpd with pgjob.fcgi on
+# 127.0.0.1:$(PGJOB_PORT); see ctl/run.sh.
+
+PGJOB_PORT ?= 8080
+
+.PHONY: run stop
+run:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@PGJOB_PORT=$(PGJOB_PORT) PGJOB_BUILD=$(BUILD) ctl/run.sh run
+
+stop:
+	@PGJOB_BUILD=$(BUILD) ctl/run.sh stop
