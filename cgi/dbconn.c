@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "schema.h"
 #include "strnum.h"
 
 /* Statement is one row of the statement table. */
@@ -155,7 +156,7 @@ static bool ensure_connected(DbConn *c, Error *err)
         return false;
     }
     c->conn = db_connect(c->conninfo, "pgjob.fcgi", err);
-    if (c->conn != NULL && !prepare_all(c, err)) {
+    if (c->conn != NULL && (!schema_check(c->conn, err) || !prepare_all(c, err))) {
         if (err->status != 503) {
             log_error("%s", err->message);
             error_set(err, 503, "db_unavailable",
