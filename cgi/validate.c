@@ -135,7 +135,8 @@ static bool check_int(const json_t *root, const char *name, int min, int max, in
     /* The body is parsed with every number as a double (see
      * validate_submit), so an integer is a number with no fraction. */
     double d = json_is_number(v) ? json_number_value(v) : 0.5;
-    if (d != (double)(long long)d || d < min || d > max) {
+    /* The range first: converting a double outside int's range is undefined. */
+    if (!(d >= min && d <= max) || d != (double)(int)d) {
         snprintf(message, sizeof message, "%s must be an integer between %d and %d", name, min,
                  max);
         fail(err, field, name, 400, "invalid_field", message);
