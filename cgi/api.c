@@ -80,19 +80,39 @@ void api_fail_db(ApiRequest *ar, const Error *err, const char *field)
 
 /* authenticate finds the caller's account from its API key; false with
  * the response rendered (401, 503) when it cannot. */
-static bool authenticate(ApiRequest *ar)
+/* read_key puts the hash of the request's API key in ar->key_hash; false
+ * with the response rendered (401) when there is no usable key. */
+static bool read_key(ApiRequest *ar)
 {
-    char key[256], hash[SHA256_BYTEA_SIZE], field[DB_FIELD_SIZE];
+    char key[256];
     Error err = {0};
-    PGresult *r;
 
     if (!api_key_from_headers(ar->req, key, sizeof(key), &err)) {
         api_fail(ar, &err, NULL);
         return false;
     }
-    sha256_bytea(key, strlen(key), hash);
+    sha256_bytea(key, strlen(key), ar->key_hash);
     memset(key, 0, sizeof(key));
-    const char *params[1] = {hash};
+    return true;
+}
+
+/* invalid_key renders the 401 of an unknown or revoked key. */
+static void invalid_key(ApiRequest *ar)
+{
+    Error err;
+    error_set(&err, 401, "invalid_api_key", "the API key is not valid or was revoked");
+    api_fail(ar, &err, NULL);
+}
+
+static bool authenticate(ApiRequest *ar)
+{
+    char field[DB_FIELD_SIZE];
+    Error err = {0};
+    PGresult *r;
+
+    if (!read_key(ar))
+        return false;
+    const char *params[1] = {ar->key_hash};
     r = dbconn_exec(ar->db, STMT_KEY_LOOKUP, params, &err, field);
     if (r == NULL) {
         api_fail_db(ar, &err, field);
@@ -100,8 +120,7 @@ static bool authenticate(ApiRequest *ar)
     }
     if (PQntuples(r) != 1) {
         PQclear(r);
-        error_set(&err, 401, "invalid_api_key", "the API key is not valid or was revoked");
-        api_fail(ar, &err, NULL);
+        invalid_key(ar);
         return false;
     }
     snprintf(ar->account, sizeof(ar->account), "%s", PQgetvalue(r, 0, 0));
@@ -175,15 +194,30 @@ PGresult *api_read_job(ApiRequest *ar)
     char inline_max[24], field[DB_FIELD_SIZE];
     Error err = {0};
     PGresult *r;
+    /* Not authenticated yet (a status read): look the key up in the same
+     * round trip. */
+    bool with_key = ar->account[0] == '\0';
 
     snprintf(inline_max, sizeof(inline_max), "%d", ar->shared->cfg->large_result_bytes);
-    const char *params[3] = {ar->account, ar->match.id, inline_max};
-    r = dbconn_exec(ar->db, STMT_GET_JOB, params, &err, field);
+    const char *params[3] = {with_key ? ar->key_hash : ar->account, ar->match.id, inline_max};
+    r = dbconn_exec(ar->db, with_key ? STMT_GET_JOB_KEY : STMT_GET_JOB, params, &err, field);
     if (r == NULL) {
         api_fail_db(ar, &err, field);
         return NULL;
     }
-    if (PQntuples(r) != 1) {
+    if (with_key && PQntuples(r) == 0) {
+        PQclear(r);
+        invalid_key(ar);
+        return NULL;
+    }
+    if (with_key) {
+        snprintf(ar->account, sizeof(ar->account), "%s", PQgetvalue(r, 0, 0));
+        if (PQgetisnull(r, 0, PQfnumber(r, "id"))) {
+            PQclear(r);
+            r = NULL;
+        }
+    }
+    if (r == NULL || PQntuples(r) != 1) {
         PQclear(r);
         error_set(&err, 404, "job_not_found", "job %s not found", ar->match.id);
         api_fail(ar, &err, NULL);
@@ -249,8 +283,10 @@ void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
         if (err.status == 405 && !response_header(res, "Allow", ar.match.allow))
             log_debug("[req %s] cannot set Allow", req->id);
         api_fail(&ar, &err, NULL);
-    } else if (ar.match.route == ROUTE_HEALTH || ar.match.route == ROUTE_METRICS ||
-               authenticate(&ar)) {
+    } else if (ar.match.route == ROUTE_HEALTH || ar.match.route == ROUTE_METRICS) {
+        dispatch(&ar);
+    } else if (ar.match.route == ROUTE_GET ? read_key(&ar) : authenticate(&ar)) {
+        /* A status read authenticates in its job read (api_read_job). */
         dispatch(&ar);
     }
     metrics_observe(api->shared.metrics, ar.match.route, res->status, seconds_now() - start);

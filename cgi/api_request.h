@@ -33,8 +33,9 @@ typedef struct ApiRequest {
     const Request *req;
     Response *res;
     RouteMatch match;
-    char account[24]; /* the caller's account id, decimal; "" before auth */
-    char key_id[24];  /* the caller's API key id, decimal */
+    char account[24];  /* the caller's account id, decimal; "" before auth */
+    char key_hash[80]; /* the caller's key as a bytea parameter; "" when not read */
+    char key_id[24];   /* the caller's API key id, decimal */
 } ApiRequest;
 
 /* api_fail renders err (and field, "" or NULL for none) as the response. */

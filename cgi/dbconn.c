@@ -57,6 +57,15 @@ static const Statement statements[STMT_COUNT] = {
     [STMT_GET_JOB] = {"get_job",
                       "SELECT " JOB_FIELDS " FROM pgjob.get_job($1::bigint, $2::uuid, $3::bigint)",
                       3},
+    /* The status read, the hot path, in one round trip: no row means the
+     * key is unknown or revoked, a row with a null id an unknown job. */
+    [STMT_GET_JOB_KEY] = {"get_job_key",
+                          "SELECT k.account_id AS auth_account, j.*"
+                          " FROM pgjob.api_key k"
+                          " LEFT JOIN LATERAL pgjob.get_job(k.account_id, $2::uuid, $3::bigint) j"
+                          " ON true"
+                          " WHERE k.key_hash = $1::bytea AND k.revoked_at IS NULL",
+                          3},
     [STMT_LIST_JOBS] = {"list_jobs",
                         "SELECT " JOB_FIELDS
                         " FROM pgjob.list_jobs($1::bigint, $2, $3, $4::timestamptz,"
@@ -224,8 +233,8 @@ static void map_error(DbConn *c, const PGresult *r, StmtId id, Error *err, char 
  * when the connection broke under it: a write might have been done. */
 static bool is_read(StmtId id)
 {
-    return id == STMT_KEY_LOOKUP || id == STMT_GET_JOB || id == STMT_LIST_JOBS ||
-           id == STMT_GET_RESULTS || id == STMT_QUEUE_DEPTH;
+    return id == STMT_KEY_LOOKUP || id == STMT_GET_JOB || id == STMT_GET_JOB_KEY ||
+           id == STMT_LIST_JOBS || id == STMT_GET_RESULTS || id == STMT_QUEUE_DEPTH;
 }
 
 /* exec_once runs the statement on the current connection. */

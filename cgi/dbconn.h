@@ -24,6 +24,7 @@ typedef enum StmtId {
                          priority, run_at, max_attempts, idempotency key, api key id,
                          retention (days) */
     STMT_GET_JOB,     /* account, job id, inline max bytes */
+    STMT_GET_JOB_KEY, /* key hash, job id, inline max bytes: key lookup and read at once */
     STMT_LIST_JOBS,   /* account, status, type, created_after, before_created, before_id, limit */
     STMT_CANCEL,      /* account, job id, inline max bytes */
     STMT_PAUSE,       /* account, job id, inline max bytes */

@@ -323,3 +323,22 @@ def test_requests_take_a_bounded_time(api):
     assert codes == [202] * 40
     assert time.monotonic() - start < 20
     assert api.jobs() == 40
+
+
+def test_status_read_checks_the_key_in_its_one_round_trip(api):
+    """GET /v1/jobs/{id} looks the key up in the same statement as the job:
+    an unknown or revoked key is still 401 (never 404), an unknown job of
+    a good key 404."""
+    r = api.client.submit()
+    assert r.status_code == 202, describe(r)
+    job_id = r.json()["id"]
+    path = f"/v1/jobs/{job_id}"
+    problem(api.client_for(key="pgj_" + "0" * 64).get(path), 401, "invalid_api_key")
+    key, key_id = new_key(api.conn, api.account.account_id)
+    second = api.client_for(key=key)
+    assert second.get(path).status_code == 200
+    revoke_key(api.conn, key_id)
+    problem(second.get(path), 401, "invalid_api_key")
+    problem(api.client.get("/v1/jobs/00000000-0000-4000-8000-000000000000"), 404,
+            "job_not_found")
+    assert api.client.get(path).status_code == 200
