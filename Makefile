@@ -8,7 +8,8 @@
 #   make test       install missing Debian packages, build, run pytest on tests/
 #   make asan       the same tests on an ASan+UBSan build in build-asan/
 #   make deps       install the Debian packages listed in DEB_PACKAGES, if missing
-#   make install    PREFIX=/usr/local DESTDIR=: programs to bin/, sql/ to share/pgjob/sql
+#   make install    PREFIX=/usr/local DESTDIR=: programs to bin/, sql/ to share/pgjob/sql,
+#                   cgi/openapi.json to share/pgjob
 #   make format     clang-format-14 every .c/.h (.ci/format.sh); format-check only checks
 #   make headers    compile each header alone (headers must be self-contained)
 #   make fuzz       build the libFuzzer target of cgi/ in build-fuzz/ (clang) and run
@@ -126,7 +127,7 @@ $(FUZZ_OBJ): OBJ_INC := -Icgi
 $(BUILD)/tests/unit/test_handler_exec.o: OBJ_DEFS := -Idaemon
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
-	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 \
+	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 python3-jsonschema \
 	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid curl
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -234,6 +235,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pgjob/sql
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	$(if $(SQL_FILES),install -m 0644 $(SQL_FILES) $(DESTDIR)$(PREFIX)/share/pgjob/sql/)
+	install -m 0644 cgi/openapi.json $(DESTDIR)$(PREFIX)/share/pgjob/
 
 format:
 	sh .ci/format.sh

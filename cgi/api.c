@@ -55,6 +55,11 @@ void api_free(Api *api)
     free(api);
 }
 
+void api_observe_rejected(Api *api, int status)
+{
+    metrics_observe(api->shared.metrics, ROUTE_NONE, status, 0);
+}
+
 void api_shutdown(Api *api)
 {
     waiters_shutdown(api->shared.waiters);

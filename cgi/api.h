@@ -26,6 +26,10 @@ void api_free(Api *api);
  * call it when the process starts to stop. */
 void api_shutdown(Api *api);
 
+/* api_observe_rejected counts in the metrics a request answered with
+ * status before it reached api_handle (route "none"). */
+void api_observe_rejected(Api *api, int status);
+
 /* api_handle answers req into res (both borrowed) using db, the calling
  * thread's connection.  Every error becomes a problem document. */
 void api_handle(Api *api, DbConn *db, const Request *req, Response *res);

@@ -20,6 +20,7 @@
 #include "render.h"
 #include "strnum.h"
 #include "timestamp.h"
+#include "upload.h"
 #include "validate.h"
 
 /* The default and largest page of GET /v1/jobs and of the results. */
@@ -101,25 +102,29 @@ static bool wait_for_job(ApiRequest *ar, Wait *wait, PGresult **r, const char *v
 
 /* ---- submit ---- */
 
-/* submit_params runs pgjob.submit for the validated request s. */
-static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, Error *err, char *field)
+/* run_submit runs pgjob.submit for the validated request s, reading
+ * items and metadata from body_text (the JSON body, or upload.h's text). */
+static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, const char *body_text,
+                            Error *err, char *field)
 {
-    char priority[16], attempts[16], retention[16];
+    char priority[16], attempts[16], retention[16], inline_max[24];
     const Config *cfg = ar->shared->cfg;
 
     snprintf(priority, sizeof(priority), "%d", s->priority);
     snprintf(attempts, sizeof(attempts), "%d", s->max_attempts);
     snprintf(retention, sizeof(retention), "%d", cfg->retention_days);
-    const char *params[9] = {
+    snprintf(inline_max, sizeof(inline_max), "%d", cfg->large_result_bytes);
+    const char *params[10] = {
         ar->account,
         s->type,
-        ar->req->body,
+        body_text,
         priority,
         s->run_at[0] ? s->run_at : NULL,
         attempts,
         ar->req->idempotency_key,
         ar->key_id,
         retention,
+        inline_max,
     };
     return dbconn_exec(ar->db, STMT_SUBMIT, params, err, field);
 }
@@ -133,22 +138,31 @@ void api_submit(ApiRequest *ar)
     Error err = {0};
     SubmitRequest *s = NULL;
     PGresult *r = NULL;
+    char *upload_text = NULL; /* a multipart submission's JSON text (upload.h) */
+    bool upload = request_content_type_is(ar->req, "multipart/form-data");
     Wait wait;
     int seconds;
 
-    if (!request_content_type_is(ar->req, "application/json")) {
-        error_set(&err, 415, "unsupported_media_type", "send the job as application/json");
+    if (!upload && !request_content_type_is(ar->req, "application/json")) {
+        error_set(&err, 415, "unsupported_media_type",
+                  "send the job as application/json or multipart/form-data");
         api_fail(ar, &err, NULL);
         return;
     }
     seconds = wait_seconds(ar, false);
-    s = validate_submit(ar->req->body ? ar->req->body : "", ar->req->body_len, &rules, &err, field);
+    if (upload)
+        s = upload_submit(ar->req->content_type, ar->req->body, ar->req->body_len, &rules,
+                          &upload_text, &err, field);
+    else
+        s = validate_submit(ar->req->body ? ar->req->body : "", ar->req->body_len, &rules, &err,
+                            field);
     if (s == NULL) {
         api_fail(ar, &err, field);
         return;
     }
-    r = run_submit(ar, s, &err, field);
+    r = run_submit(ar, s, upload ? upload_text : ar->req->body, &err, field);
     submit_request_free(s);
+    free(upload_text);
     if (r == NULL) {
         api_fail_db(ar, &err, field);
         return;

@@ -42,7 +42,8 @@ static const Statement statements[STMT_COUNT] = {
     [STMT_SUBMIT] = {"submit",
                      "SELECT s.created, (s.job).id, (s.job).type, (s.job).status,"
                      " (s.job).item_count, (s.job).items_done, (s.job).items_failed,"
-                     " (s.job).results, (s.job).results_bytes, (s.job).error,"
+                     " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results END AS results,"
+                     " (s.job).results_bytes, (s.job).error,"
                      " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"
                      " (s.job).priority, (s.job).run_at, (s.job).created_at,"
                      " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
@@ -53,7 +54,7 @@ static const Statement statements[STMT_COUNT] = {
                      " $5::timestamptz, $6::integer,"
                      " coalesce(($3::jsonb) -> 'metadata', '{}'::jsonb), $7, $8::bigint,"
                      " make_interval(days => $9::integer)) AS s",
-                     9},
+                     10},
     [STMT_GET_JOB] = {"get_job",
                       "SELECT " JOB_FIELDS " FROM pgjob.get_job($1::bigint, $2::uuid, $3::bigint)",
                       3},

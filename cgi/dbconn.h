@@ -22,7 +22,7 @@ typedef enum StmtId {
     STMT_KEY_LOOKUP,  /* $1 key hash (bytea) */
     STMT_SUBMIT,      /* account, type, body (items and metadata are read from it),
                          priority, run_at, max_attempts, idempotency key, api key id,
-                         retention (days) */
+                         retention (days), inline max bytes */
     STMT_GET_JOB,     /* account, job id, inline max bytes */
     STMT_GET_JOB_KEY, /* key hash, job id, inline max bytes: key lookup and read at once */
     STMT_LIST_JOBS,   /* account, status, type, created_after, before_created, before_id, limit */

@@ -82,7 +82,7 @@ static void answer_error(FCGX_Request *fr, const Error *err, bool head, const ch
 }
 
 void fcgi_io_serve(FCGX_Request *fr, long max_body, const char *id, RequestHandler handle,
-                   void *arg)
+                   RejectObserver rejected, void *arg)
 {
     Error err = {0};
     Request *req = request_from_params(fr->envp, id, &err);
@@ -91,11 +91,13 @@ void fcgi_io_serve(FCGX_Request *fr, long max_body, const char *id, RequestHandl
 
     if (req == NULL) {
         answer_error(fr, &err, false, id);
+        rejected(arg, err.status);
         return;
     }
     head = strcmp(req->method, "HEAD") == 0;
     if (!request_check_length(req, max_body, &err) || !read_body(fr, req, &err)) {
         answer_error(fr, &err, head, id);
+        rejected(arg, err.status);
         goto out;
     }
     res = response_new();

@@ -34,6 +34,7 @@
 #include "fcgi_io.h"
 #include "log.h"
 #include "mem.h"
+#include "router.h"
 #include "strnum.h"
 
 #ifndef PGJOB_VERSION
@@ -68,7 +69,7 @@ static void usage(FILE *out)
 {
     fputs(
         "Usage: pgjob.fcgi [--config FILE] [--listen SOCKET] [--threads N]\n"
-        "       pgjob.fcgi --check-config | --version | --help\n"
+        "       pgjob.fcgi --check-config | --print-routes | --version | --help\n"
         "\n"
         "The pgjob HTTP API as a FastCGI program.\n"
         "\n"
@@ -78,12 +79,25 @@ static void usage(FILE *out)
         "                       the spawning web server passes)\n"
         "  -t, --threads N      request threads (default: fcgi_threads)\n"
         "      --check-config   check the configuration and exit\n"
+        "      --print-routes   print the route table, one \"METHOD PATTERN NAME\"\n"
+        "                       a line (GET routes answer HEAD too), and exit\n"
         "  -V, --version        print the version and exit\n"
         "  -h, --help           print this help and exit\n"
         "\n"
         "Exit status: 0 clean exit, 1 runtime failure, 2 usage or no socket,\n"
         "78 configuration error.\n",
         out);
+}
+
+/* print_routes writes the route table: "METHOD PATTERN NAME" a line, NAME
+ * being the metrics label and the OpenAPI operationId (router.h). */
+static void print_routes(void)
+{
+    size_t count;
+    const Route *routes = router_routes(&count);
+
+    for (size_t i = 0; i < count; i++)
+        printf("%s %s %s\n", routes[i].method, routes[i].pattern, routes[i].name);
 }
 
 /* is_listening_stream says whether fd is a listening stream socket. */
@@ -156,6 +170,12 @@ static void handle(void *arg, const Request *req, Response *res)
     api_handle(w->server->api, w->db, req, res);
 }
 
+static void rejected(void *arg, int status)
+{
+    Worker *w = arg;
+    api_observe_rejected(w->server->api, status);
+}
+
 static void *worker_main(void *arg)
 {
     Worker *w = arg;
@@ -175,7 +195,7 @@ static void *worker_main(void *arg)
             continue;
         }
         snprintf(id, sizeof(id), "%ld-%ld", (long)getpid(), atomic_fetch_add(&s->served, 1) + 1);
-        fcgi_io_serve(&fr, s->cfg->max_body_bytes, id, handle, w);
+        fcgi_io_serve(&fr, s->cfg->max_body_bytes, id, handle, rejected, w);
         FCGX_Finish_r(&fr);
     }
     FCGX_Free(&fr, 0);
@@ -308,6 +328,7 @@ int main(int argc, char **argv)
         {"listen", required_argument, NULL, 'l'},
         {"threads", required_argument, NULL, 't'},
         {"check-config", no_argument, NULL, 'k'},
+        {"print-routes", no_argument, NULL, 'R'}, /* long only */
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -335,6 +356,9 @@ int main(int argc, char **argv)
             case 'k':
                 check = true;
                 break;
+            case 'R':
+                print_routes();
+                return 0;
             case 'V':
                 printf("pgjob.fcgi %s\n", PGJOB_VERSION);
                 return 0;

@@ -2,17 +2,20 @@
 /*
  * fuzz_request.c is a libFuzzer target for the pure request path of
  * pgjob.fcgi: building a Request from CGI parameters, routing, query,
- * Prefer and API key parsing, body validation, cursors, timestamps,
- * ETags, the job view and the rendered response.  Besides crashes and
- * sanitizer reports it checks properties and aborts when one fails:
- * a problem always renders as valid JSON, a decoded cursor re-encodes to
- * the same text, a rendered job is valid JSON, a head never has a stray
- * line break.
+ * Prefer and API key parsing, body validation, multipart uploads,
+ * cursors, timestamps, ETags, the job view and the rendered response.
+ * Besides crashes and sanitizer reports it checks properties and aborts
+ * when one fails: a problem always renders as valid JSON, a decoded
+ * cursor re-encodes to the same text, a rendered job is valid JSON, a
+ * head never has a stray line break, multipart parts lie inside the
+ * body, and an accepted upload's text is JSON with one item.
  *
  * Input: up to eight lines, each a parameter of the request (method,
  * path, query, Prefer, Authorization, X-API-Key, If-None-Match, and a
  * cursor or timestamp), then the body.  The whole input is also
- * validated as a body by itself, so JSON mutations count.
+ * validated as a body by itself, so JSON mutations count, and parsed as
+ * a multipart upload with boundary XyZ; the body is parsed as one too,
+ * with the If-None-Match line as its Content-Type.
  *
  * Built and run by "make fuzz" (clang -fsanitize=fuzzer,address,undefined).
  */
@@ -23,13 +26,16 @@
 
 #include <jansson.h>
 
+#include "base64.h"
 #include "cursor.h"
 #include "job_view.h"
 #include "mem.h"
+#include "multipart.h"
 #include "render.h"
 #include "request.h"
 #include "router.h"
 #include "timestamp.h"
+#include "upload.h"
 #include "validate.h"
 
 enum { LINE_COUNT = 8, LINE_MAX = 512 };
@@ -123,6 +129,58 @@ static void check_body(const char *body, size_t len)
     require(json_is_object(s->metadata) && json_object_size(s->metadata) <= 64, "metadata");
     require(validate_type_name(s->type), "type is a type name");
     submit_request_free(s);
+}
+
+/* check_upload parses the len bytes at body as a multipart form and as
+ * an upload, sent with content_type. */
+static void check_upload(const char *content_type, const char *body, size_t len)
+{
+    static MultipartForm form;
+    Error err;
+    char field[VALIDATE_FIELD_SIZE], *text = NULL;
+    const char *end = body;
+    SubmitRequest *s;
+
+    error_clear(&err);
+    if (multipart_parse(content_type, body, len, &form, &err)) {
+        require(form.count <= MULTIPART_MAX_PARTS, "at most 16 parts");
+        for (size_t i = 0; i < form.count; i++) {
+            const MultipartPart *p = &form.parts[i];
+            require(p->data >= end && p->len <= len && p->data + p->len <= body + len,
+                    "a part lies in the body, after the one before");
+            require(p->name[0] != '\0' && strlen(p->name) < MULTIPART_NAME_SIZE, "a name");
+            require(p->has_filename || p->filename[0] == '\0', "a filename only if sent");
+            end = p->data + p->len;
+        }
+    } else {
+        require(err.status == 400 || err.status == 415, "a multipart error is 400 or 415");
+        check_problem(&err, NULL);
+    }
+    error_clear(&err);
+    s = upload_submit(content_type, body, len, &rules, &text, &err, field);
+    if (s == NULL) {
+        require(text == NULL, "no text on failure");
+        require(err.status == 400 || err.status == 415 || err.status == 422,
+                "an upload fails with 400, 415 or 422");
+        check_problem(&err, field[0] != '\0' ? field : NULL);
+        return;
+    }
+    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, NULL);
+    json_t *item = json_array_get(json_object_get(doc, "items"), 0);
+    const char *data = json_string_value(json_object_get(item, "data_base64"));
+    json_int_t size = (json_int_t)json_number_value(json_object_get(item, "size_bytes"));
+    require(doc != NULL && json_object_size(doc) == 2, "the body text is a JSON object");
+    require(json_array_size(json_object_get(doc, "items")) == 1, "one item");
+    require(data != NULL && size > 0 && strlen(data) == base64_encoded_len((size_t)size),
+            "the data is the file's size in base64");
+    require(json_is_object(json_object_get(doc, "metadata")) &&
+                json_equal(json_object_get(doc, "metadata"), s->metadata),
+            "the metadata text is the metadata");
+    require(json_array_size(s->items) == 1 && validate_type_name(s->type), "a valid upload");
+    require(s->run_at[0] == '\0' || timestamp_valid_rfc3339(s->run_at), "run_at is RFC 3339");
+    json_decref(doc);
+    submit_request_free(s);
+    free(text);
 }
 
 /* check_route routes r and checks the match. */
@@ -270,6 +328,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Request *r;
 
     check_body((const char *)data, size);
+    check_upload("multipart/form-data; boundary=XyZ", (const char *)data, size);
     body = split(data, size, lines);
     snprintf(params[0], sizeof params[0], "REQUEST_METHOD=%s", lines[LINE_METHOD]);
     snprintf(params[1], sizeof params[1], "REQUEST_URI=%s", lines[LINE_PATH]);
@@ -291,6 +350,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         require(r->path_decoded != NULL && r->path_decoded[0] == '/', "a path starts with /");
         require(request_set_body(r, (const char *)data + body, size - body, &err), "set body");
         check_body(r->body, r->body_len);
+        check_upload(lines[LINE_MATCH], r->body, r->body_len);
         check_route(r);
         check_headers(r);
         request_free(r);

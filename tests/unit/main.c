@@ -26,6 +26,9 @@ static const Test *const tables[] = {
     cgi_render_tests,
     cgi_validate_tests,
     cgi_cursor_tests,
+    cgi_base64_tests,
+    cgi_multipart_tests,
+    cgi_upload_tests,
     /* cgi/: long-polls and metrics */
     cgi_waiters_tests,
     cgi_metrics_tests,

@@ -28,6 +28,9 @@ extern const Test cgi_job_view_tests[];
 extern const Test cgi_render_tests[];
 extern const Test cgi_validate_tests[];
 extern const Test cgi_cursor_tests[];
+extern const Test cgi_base64_tests[];
+extern const Test cgi_multipart_tests[];
+extern const Test cgi_upload_tests[];
 extern const Test cgi_waiters_tests[];
 extern const Test cgi_metrics_tests[];
 
