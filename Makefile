@@ -76,7 +76,9 @@ SQL_EMBED := $(BUILD)/gen/sql_embed.c
 
 COMMON_OBJ := $(call objects,$(COMMON_SRC)) $(SQL_EMBED:.c=.o)
 CTL_OBJ := $(call objects,$(CTL_SRC))
-DAEMON_OBJ := $(call objects,$(DAEMON_SRC))
+# The enrich handler's merchant table, embedded from daemon/merchants.tsv.
+MERCHANTS_EMBED := $(BUILD)/gen/merchants_embed.c
+DAEMON_OBJ := $(call objects,$(DAEMON_SRC)) $(MERCHANTS_EMBED:.c=.o)
 CGI_OBJ := $(call objects,$(CGI_SRC))
 # The unit tests link every program's objects but its main.o, so that
 # tests/unit can test any module; test sources also see the programs'
@@ -85,7 +87,7 @@ UNIT_OBJ := $(call objects,$(UNIT_SRC))
 UNIT_LINK := $(UNIT_OBJ) $(filter-out %/main.o,$(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ)) $(COMMON_OBJ)
 UNIT_INC := -Ictl -Idaemon -Icgi
 # Daemon modules the unit tests link: self-contained ones, never main.c.
-DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c
+DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c daemon/enrich.c daemon/enrich_merchants.c daemon/handler_enrich.c daemon/contact.c daemon/contact_company.c daemon/contact_country.c daemon/contact_email.c daemon/contact_name.c daemon/contact_phone.c daemon/contact_title.c daemon/handler_contact.c
 UNIT_OBJ += $(call objects,$(DAEMON_LIB_SRC))
 
 PROGRAMS := $(BUILD)/pgjobctl
@@ -125,6 +127,7 @@ $(BUILD)/tests/unit/test_migrations.o: $(SQL_LIST_STAMP)
 $(UNIT_OBJ): OBJ_INC := $(UNIT_INC)
 $(FUZZ_OBJ): OBJ_INC := -Icgi
 $(BUILD)/tests/unit/test_handler_exec.o: OBJ_DEFS := -Idaemon
+$(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"'
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 python3-jsonschema \
@@ -145,6 +148,13 @@ $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 
 $(SQL_EMBED:.c=.o): $(SQL_EMBED) $(FLAGS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(MERCHANTS_EMBED:.c=.o): $(MERCHANTS_EMBED) $(FLAGS_STAMP)
+	$(CC) $(CPPFLAGS) -Idaemon $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(MERCHANTS_EMBED): daemon/embed_merchants.awk daemon/merchants.tsv
+	@mkdir -p $(@D)
+	LC_ALL=C awk -f daemon/embed_merchants.awk daemon/merchants.tsv > $@
 
 $(SQL_EMBED): ctl/embed_sql.awk $(SQL_FILES) $(SQL_LIST_STAMP)
 	@mkdir -p $(@D)

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handler_contact.h"
 #include "handler_echo.h"
+#include "handler_enrich.h"
 #include "handler_exec.h"
 
 /* The built-in handlers, by name. */
-static const Handler *const builtins[] = {&handler_echo};
+static const Handler *const builtins[] = {&handler_echo, &handler_contact, &handler_enrich};
 enum { NBUILTINS = sizeof(builtins) / sizeof(builtins[0]) };
 
 struct HandlerTable {

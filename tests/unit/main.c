@@ -14,6 +14,8 @@ static const Test *const tables[] = {
     config_tests,
     sdnotify_tests,
     handler_exec_tests,
+    enrich_tests,
+    contact_tests,
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,
     cgi_utf8_tests,

@@ -17,6 +17,8 @@ extern const Test migrations_tests[];
 extern const Test config_tests[];
 extern const Test sdnotify_tests[];
 extern const Test handler_exec_tests[];
+extern const Test enrich_tests[];
+extern const Test contact_tests[];
 extern const Test cgi_mem_tests[];
 extern const Test cgi_utf8_tests[];
 extern const Test cgi_uuid_tests[];

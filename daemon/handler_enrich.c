@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handler_enrich.c - the "enrich" built-in handler (ParseTx): each item, a
+ * bank descriptor string or an object {description, amount?, currency?,
+ * date?, mcc?, custom_id?}, becomes
+ *   {input, status: "complete", merchant, domain, category, mcc_code,
+ *    channel, payment_processor, location: {city, region, country} | null,
+ *    is_subscription, transaction_type, confidence, source: "rules",
+ *    normalized}
+ * under "output", or a per-item error with code "rejected" and the reason.
+ * Deterministic; no I/O.
+ */
+#include "handler_enrich.h"
+
+#include <string.h>
+
+#include "enrich.h"
+
+/* str_or_null returns a new JSON string, or JSON null for NULL or "". */
+static json_t *str_or_null(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
+}
+
+/* item_mcc reads an object's "mcc" (a 4-digit string or an integer
+ * 0..9999) into buf; false when it is there but malformed. */
+static bool item_mcc(const json_t *mcc, char buf[5])
+{
+    buf[0] = '\0';
+    if (mcc == NULL || json_is_null(mcc))
+        return true;
+    if (json_is_integer(mcc)) {
+        json_int_t v = json_integer_value(mcc);
+        if (v < 0 || v > 9999)
+            return false;
+        buf[0] = (char)('0' + v / 1000);
+        buf[1] = (char)('0' + v / 100 % 10);
+        buf[2] = (char)('0' + v / 10 % 10);
+        buf[3] = (char)('0' + v % 10);
+        buf[4] = '\0';
+        return true;
+    }
+    if (json_is_string(mcc) && json_string_length(mcc) == 4 &&
+        strspn(json_string_value(mcc), "0123456789") == 4) {
+        memcpy(buf, json_string_value(mcc), 5);
+        return true;
+    }
+    return false;
+}
+
+static json_t *output_of(const json_t *item, const EnrichResult *r)
+{
+    json_t *location = json_null();
+
+    if (r->city[0] != '\0' || r->region[0] != '\0' || r->country[0] != '\0')
+        location = json_pack("{s:o, s:o, s:o}", "city", str_or_null(r->city), "region",
+                             str_or_null(r->region), "country", str_or_null(r->country));
+    return json_pack("{s:O, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:b, s:s, s:f, s:s, s:s}",
+                     "input", item, "status", "complete", "merchant", str_or_null(r->merchant),
+                     "domain", str_or_null(r->domain), "category",
+                     enrich_category_name(r->category), "mcc_code", str_or_null(r->mcc), "channel",
+                     enrich_channel_name(r->channel), "payment_processor",
+                     str_or_null(r->processor), "location", location, "is_subscription",
+                     r->is_subscription, "transaction_type", enrich_type_name(r->type),
+                     "confidence", (double)(int)(r->confidence * 100 + 0.5) / 100, "source",
+                     "rules", "normalized", r->normalized);
+}
+
+json_t *handler_enrich_item(const json_t *item)
+{
+    const json_t *text = item;
+    char mcc[5] = "";
+    EnrichResult r;
+    json_t *output;
+
+    if (json_is_object(item)) {
+        text = json_object_get(item, "description");
+        if (!item_mcc(json_object_get(item, "mcc"), mcc))
+            return handler_item_error(item, "rejected", "mcc must be 4 digits");
+    }
+    if (!json_is_string(text))
+        return handler_item_error(item, "rejected",
+                                  json_is_object(item)
+                                      ? "description must be a string"
+                                      : "item must be a descriptor string or an object");
+    enrich_describe(json_string_value(text), json_string_length(text), mcc, &r);
+    if (r.rejected)
+        return handler_item_error(item, "rejected", r.reason);
+    output = output_of(item, &r);
+    if (output == NULL)
+        return NULL;
+    return handler_item_result(item, output);
+}
+
+static HandlerStatus enrich_run(const HandlerContext *ctx, const HandlerJob *job,
+                                HandlerOutput *out, Error *err)
+{
+    size_t n = json_array_size(job->items);
+
+    for (size_t i = job->items_done; i < n; i++) {
+        json_t *result = handler_enrich_item(json_array_get(job->items, i));
+        if (result == NULL || json_array_append_new(out->results, result) != 0) {
+            error_set(err, 500, "out_of_memory", "out of memory");
+            return HANDLER_RETRY;
+        }
+        /* Items take microseconds: report every 100 and at the end. */
+        if (((i + 1) % 100 == 0 || i + 1 == n) && !ctx->progress(ctx->arg, i + 1))
+            return HANDLER_STOPPED;
+    }
+    return HANDLER_OK;
+}
+
+const Handler handler_enrich = {.name = "enrich", .run = enrich_run};
