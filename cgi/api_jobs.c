@@ -16,6 +16,7 @@
 
 #include "api_request.h"
 #include "cursor.h"
+#include "item_rules.h"
 #include "log.h"
 #include "render.h"
 #include "strnum.h"
@@ -156,6 +157,11 @@ void api_submit(ApiRequest *ar)
     else
         s = validate_submit(ar->req->body ? ar->req->body : "", ar->req->body_len, &rules, &err,
                             field);
+    if (s != NULL && !item_rules_check(s->type, s->items, &err, field, sizeof(field))) {
+        submit_request_free(s);
+        free(upload_text);
+        s = NULL;
+    }
     if (s == NULL) {
         api_fail(ar, &err, field);
         return;

@@ -47,7 +47,7 @@ def test_contact_job_end_to_end(api, worker):
     items = [{"name": "ludwig VAN beethoven", "email": "Ludwig@Example.DE",
               "phone": "030 1234567", "title": "VP of Sales", "country": "Germany",
               "custom_id": "c1"},
-             "not a record"]
+             {}]
     job = finished(api, items, "contact")
     person, bad = job["results"]
     assert person["status"] == "completed" and person["custom_id"] == "c1"
@@ -57,4 +57,17 @@ def test_contact_job_end_to_end(api, worker):
     assert out["country"] == "DE"
     assert (out["first_name"], out["last_name"]) == ("Ludwig", "van Beethoven")
     assert (out["seniority"], out["department"]) == ("vp", "sales")
-    assert bad["status"] == "failed"
+    assert bad["status"] == "failed" and bad["error"]["code"] == "empty_record"
+
+
+@pytest.mark.parametrize("type_, items, index", [
+    ("enrich", ["SQ *COFFEE", 42], 1),
+    ("enrich", [{"amount": 3}], 0),
+    ("contact", [{"email": "a@b.c"}, {"email": "d@e.f"}, "not a record"], 2),
+])
+def test_items_of_the_wrong_shape_are_422_at_submit(api, type_, items, index):
+    r = api.client.submit(type_, items)
+    assert r.status_code == 422, describe(r)
+    body = r.json()
+    assert body["code"] == "invalid_item" and body["field"] == f"items[{index}]", body
+    assert api.jobs() == 0

@@ -31,6 +31,7 @@ static const Test *const tables[] = {
     cgi_base64_tests,
     cgi_multipart_tests,
     cgi_upload_tests,
+    cgi_item_rules_tests,
     /* cgi/: long-polls and metrics */
     cgi_waiters_tests,
     cgi_metrics_tests,

@@ -33,6 +33,7 @@ extern const Test cgi_cursor_tests[];
 extern const Test cgi_base64_tests[];
 extern const Test cgi_multipart_tests[];
 extern const Test cgi_upload_tests[];
+extern const Test cgi_item_rules_tests[];
 extern const Test cgi_waiters_tests[];
 extern const Test cgi_metrics_tests[];
 

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* item_rules.c - per-type item shapes, checked before a job is created. */
+#include "item_rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ItemCheck returns NULL when item fits, else why not (static text). */
+typedef const char *(*ItemCheck)(const json_t *item);
+
+/* optional_string says whether member name of o is absent, null or a string. */
+static bool optional_string(const json_t *o, const char *name)
+{
+    const json_t *v = json_object_get(o, name);
+    return v == NULL || json_is_null(v) || json_is_string(v);
+}
+
+/* string_or_number says whether member name of o is absent, null, a
+ * string or a number. */
+static bool string_or_number(const json_t *o, const char *name)
+{
+    const json_t *v = json_object_get(o, name);
+    return v == NULL || json_is_null(v) || json_is_string(v) || json_is_number(v);
+}
+
+static const char *enrich_item(const json_t *item)
+{
+    if (json_is_string(item))
+        return NULL;
+    if (!json_is_object(item))
+        return "must be a descriptor string or an object with a description";
+    if (!json_is_string(json_object_get(item, "description")))
+        return "needs a \"description\" string";
+    if (!optional_string(item, "currency") || !optional_string(item, "date"))
+        return "\"currency\" and \"date\" must be strings";
+    if (!string_or_number(item, "amount") || !string_or_number(item, "mcc"))
+        return "\"amount\" and \"mcc\" must be numbers or strings";
+    return NULL;
+}
+
+static const char *contact_item(const json_t *item)
+{
+    static const char *const strings[] = {"name",   "first_name", "last_name", "email",  "company",
+                                          "domain", "website",    "title",     "country"};
+
+    if (!json_is_object(item))
+        return "must be an object (a contact record)";
+    for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+        if (!optional_string(item, strings[i]))
+            return "name, email, company, domain, website, title and country must be strings";
+    }
+    const json_t *phone = json_object_get(item, "phone");
+    if (phone != NULL && !json_is_null(phone) && !json_is_string(phone) &&
+        !json_is_integer(phone) && !json_is_real(phone))
+        return "\"phone\" must be a string or a number";
+    return NULL;
+}
+
+/* The types with a shape; any other takes any JSON value. */
+static const struct {
+    const char *type;
+    ItemCheck check;
+} rules[] = {
+    {"enrich", enrich_item},
+    {"contact", contact_item},
+};
+
+bool item_rules_check(const char *type, const json_t *items, Error *err, char *field,
+                      size_t fieldsize)
+{
+    ItemCheck check = NULL;
+    size_t i;
+    const json_t *item;
+
+    for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+        if (strcmp(rules[r].type, type) == 0)
+            check = rules[r].check;
+    }
+    if (check == NULL)
+        return true;
+    json_array_foreach(items, i, item)
+    {
+        const char *why = check(item);
+        if (why != NULL) {
+            snprintf(field, fieldsize, "items[%zu]", i);
+            error_set(err, 422, "invalid_item", "items[%zu] of a %s job %s", i, type, why);
+            return false;
+        }
+    }
+    return true;
+}

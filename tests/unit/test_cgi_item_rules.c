@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* test_cgi_item_rules.c - the per-type item shapes checked at submit. */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "harness.h"
+#include "item_rules.h"
+
+/* check loads items (JSON text) and runs the rules of type. */
+static bool check(const char *type, const char *items, Error *err, char *field)
+{
+    json_t *v = json_loads(items, JSON_DECODE_INT_AS_REAL, NULL);
+    REQUIRE(v != NULL);
+    bool ok = item_rules_check(type, v, err, field, 64);
+    json_decref(v);
+    return ok;
+}
+
+static void enrich_shapes(void)
+{
+    Error err = {0};
+    char field[64] = "";
+
+    CHECK(check("enrich",
+                "[\"SQ *COFFEE\", {\"description\": \"NETFLIX\", \"amount\": 9.99,"
+                " \"mcc\": \"5814\", \"currency\": \"USD\", \"custom_id\": 7}]",
+                &err, field));
+    CHECK(!check("enrich", "[\"ok\", 42]", &err, field));
+    CHECK_INT(err.status, 422);
+    CHECK_STR(err.code, "invalid_item");
+    CHECK_STR(field, "items[1]");
+    CHECK(strstr(err.message, "items[1]") != NULL);
+    CHECK(!check("enrich", "[{\"amount\": 3}]", &err, field));
+    CHECK_STR(field, "items[0]");
+    CHECK(
+        !check("enrich", "[\"a\", \"b\", {\"description\": \"x\", \"currency\": 1}]", &err, field));
+    CHECK_STR(field, "items[2]");
+    CHECK(!check("enrich", "[{\"description\": \"x\", \"amount\": [1]}]", &err, field));
+}
+
+static void contact_shapes(void)
+{
+    Error err = {0};
+    char field[64] = "";
+
+    CHECK(check("contact", "[{\"email\": \"a@b.c\", \"phone\": 4930123, \"custom_id\": 1}, {}]",
+                &err, field));
+    CHECK(!check("contact", "[{\"email\": \"a@b.c\"}, \"not a record\"]", &err, field));
+    CHECK_STR(field, "items[1]");
+    CHECK_INT(err.status, 422);
+    CHECK(!check("contact", "[{\"name\": 12}]", &err, field));
+    CHECK(!check("contact", "[{\"phone\": true}]", &err, field));
+}
+
+static void other_types_take_anything(void)
+{
+    Error err = {0};
+    char field[64] = "";
+
+    CHECK(check("echo", "[1, \"x\", null, [1], {\"a\": 1}]", &err, field));
+    CHECK(check("upper", "[true]", &err, field));
+    CHECK_INT(err.status, 0);
+}
+
+const Test cgi_item_rules_tests[] = {
+    {"cgi_item_rules_enrich", enrich_shapes},
+    {"cgi_item_rules_contact", contact_shapes},
+    {"cgi_item_rules_other_types", other_types_take_anything},
+    {NULL, NULL},
+};
