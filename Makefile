@@ -105,7 +105,10 @@ FUZZ_OBJ := $(BUILD)/tests/fuzz/fuzz_request.o
 FUZZ_LINK := $(FUZZ_OBJ) $(filter-out %/main.o,$(CGI_OBJ)) $(COMMON_OBJ)
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-ALL_OBJ := $(COMMON_OBJ) $(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ) $(UNIT_OBJ) $(FUZZ_OBJ)
+# The baseline FastCGI program of tests/bench/bench_http.py (make bench only).
+HELLO_OBJ := $(BUILD)/tests/bench/hello_fcgi.o
+
+ALL_OBJ := $(COMMON_OBJ) $(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ) $(UNIT_OBJ) $(FUZZ_OBJ) $(HELLO_OBJ)
 HEADERS := $(wildcard common/*.h ctl/*.h daemon/*.h cgi/*.h tests/unit/*.h)
 
 # Stamps hold what a make variable said last time and are rewritten only
@@ -175,6 +178,10 @@ $(BUILD)/unit_tests: $(UNIT_LINK) $(FLAGS_STAMP)
 # Only "make fuzz" builds it, with clang's -fsanitize=fuzzer.
 $(BUILD)/fuzz_request: $(FUZZ_LINK) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_LINK) $(LDLIBS) $(if $(CGI_OBJ),$(FCGI_LIBS))
+
+# Only "make bench" builds it: libpq and libfcgi, nothing of pgjob.
+$(BUILD)/hello_fcgi: $(HELLO_OBJ) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(HELLO_OBJ) $(PQ_LIBS) $(FCGI_LIBS)
 
 $(FLAGS_STAMP): FORCE
 	$(call write_stamp,$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS))
@@ -267,9 +274,10 @@ clean:
 
 .PHONY: bench
 bench:
-	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(DEB_PACKAGES) wrk'
+	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
+	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
 
 # ---- trying it --------------------------------------------------------------
 # A throwaway PostgreSQL under ./var, pgjobd and lighttpd with pgjob.fcgi on

@@ -1,0 +1,435 @@
+# SPDX-License-Identifier: MIT
+"""HTTP front-end benchmark: pgjob.fcgi beside a hello-world FastCGI
+program, both under ONE lighttpd, measured with wrk in the same run.
+
+Starts a throwaway PostgreSQL (as the integration tests do), migrates it
+with the real pgjobctl, and starts lighttpd the way the tests do
+(tests/integration/web.py: the shipped cgi/lighttpd-pgjob.conf serves
+/v1/ with pgjob.fcgi) plus a second fastcgi.server on /hello running
+build/hello_fcgi (tests/bench/hello_fcgi.c) with as many threads as
+pgjob.fcgi's fcgi_threads, on the same database.  Then wrk (2 threads,
+keep-alive, on 127.0.0.1) measures, at 16 and 64 connections:
+
+  GET      GET /v1/jobs/{id} of a completed 10-item echo job (API key,
+           key lookup, job read, rendering, ETag), against the hello
+           program's GET of the same row (one prepared primary-key SELECT);
+  304      the same GET revalidated with If-None-Match and the job's
+           ETag, against the same hello GET;
+  POST     POST /v1/jobs of a 10-item echo batch (queued; no worker
+           runs), against the same hello GET: a write beside the
+           cheapest read, so the ratio says what a submit costs;
+  memory   peak resident memory (VmHWM) of each pgjob.fcgi process and
+           of lighttpd (beside hello_fcgi's).
+
+Each figure (requests/s, p50, p99 from wrk --latency) is the median of
+RUNS runs; the runs of the programs are interleaved so that a noisy
+machine slows both alike.  Figures, not assertions: nothing here fails on
+a slow machine, but wrong answers (non-2xx/3xx, socket errors) are
+reported under the table.
+
+Environment: PGJOB_BUILD (build folder, default build), BENCH_RUNS
+(default 3), BENCH_HTTP_SECONDS (one wrk run, default 5),
+BENCH_HTTP_CONNECTIONS (default 16,64), BENCH_HTTP_THREADS (fcgi_threads
+of both programs, default 8).
+"""
+
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+import requests  # noqa: E402
+from psycopg2.extras import Json  # noqa: E402
+
+import web  # noqa: E402
+from pgserver import PgServer  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("PGJOB_BUILD", "build"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "5"))
+CONNECTIONS = [int(c) for c in os.environ.get("BENCH_HTTP_CONNECTIONS", "16,64").split(",")]
+THREADS = int(os.environ.get("BENCH_HTTP_THREADS", "8"))
+# Other jobs in the table: enough that every plan of a job read by id is an
+# index scan (with a hundred rows the hello's generic plan is a sequential
+# scan, which the POST runs then make slow).
+OTHER_JOBS = 10000
+WRK_THREADS = 2
+WARMUP_SECONDS = 1
+DBNAME = "bench_http"
+ITEMS = [f"item {i}" for i in range(10)]
+BATCH_BODY = '{"type": "echo", "items": [%s]}' % ", ".join(f'"{x}"' for x in ITEMS)
+
+# The aims printed beside the figures.
+AIM_RATIO = 0.8  # status reads at this fraction of the baseline or better
+AIM_P99_MS = 10.0  # p99 under this at AIM_P99_CONNECTIONS
+AIM_P99_CONNECTIONS = 64
+LABEL = 38  # width of the table's first column
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# ---- servers ------------------------------------------------------------------
+
+class BenchLighttpd(web.Lighttpd):
+    """The tests' lighttpd (the shipped snippet for /v1/), plus a second
+    fastcgi.server that spawns hello_fcgi for /hello."""
+
+    kind = "lighttpd-bench"
+
+    def __init__(self, fcgi_conf, hello, threads, dsn):
+        super().__init__(fcgi_conf)
+        self.hello = hello
+        with open(self.main_conf, "a") as f:
+            f.write(f"""
+# the baseline of tests/bench/bench_http.py
+$HTTP["url"] =~ "^/hello" {{
+    fastcgi.server = (
+        "/hello" => ((
+            "bin-path" => "{hello} {threads}",
+            "socket" => "{self.dir}/hello-fcgi.sock",
+            "check-local" => "disable",
+            "max-procs" => 1,
+            # HELLO_BENCH_DIR: how hello_pids finds it, whoever its parent
+            "bin-environment" => ( "HELLO_DATABASE" => "{dsn}",
+                                   "HELLO_BENCH_DIR" => "{self.dir}" ),
+        )),
+    )
+}}
+""")
+
+    def fcgi_pids(self):
+        """The live pgjob.fcgi processes of this server."""
+        return sorted(set(web.fcgi_pids(self.dir)))
+
+    def hello_pids(self):
+        """The live hello_fcgi processes of this server (by the marker in
+        their environment, as web.fcgi_pids finds pgjob.fcgi)."""
+        exe = os.path.realpath(self.hello)
+        marker = f"HELLO_BENCH_DIR={self.dir}"
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                if os.readlink(f"/proc/{entry}/exe") != exe:
+                    continue
+            except OSError:
+                continue
+            if web.daemon_helpers.alive(int(entry)) and \
+                    marker in web._proc_text(entry, "environ"):
+                found.append(int(entry))
+        return sorted(found)
+
+
+def peak_rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def kill_leftovers(pids):
+    """SIGKILL the given pids (processes this run started) that still live."""
+    for pid in web.wait_exit(pids, web.STOP_TIMEOUT):
+        print(f"bench_http: pid {pid} still ran after lighttpd stopped; killed",
+              file=sys.stderr)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+# ---- the database ------------------------------------------------------------
+
+def prepare_database(pg):
+    """Migrate, make an account with a key, a completed 10-item echo job
+    (the one every read asks for) and OTHER_JOBS queued ones around it.
+    Returns (key, job_id)."""
+    pg.execute(f"CREATE DATABASE {DBNAME}")
+    subprocess.run([os.path.join(BUILD, "pgjobctl"), "migrate", "--database", pg.dsn(DBNAME)],
+                   check=True, stdout=subprocess.DEVNULL)
+    conn = pg.connect(DBNAME)
+    try:
+        account = web.new_account(conn, "bench")
+        with conn.cursor() as cur:
+            cur.execute("SELECT (job).id FROM pgjob.submit(%s, 'echo', %s)",
+                        (account.account_id, Json(ITEMS)))
+            job_id = str(cur.fetchone()[0])
+        attempt = web.sql_claim(conn, job_id)
+        outcome = web.sql_complete(conn, job_id, attempt,
+                                   [{"status": "completed", "output": x, "error": None}
+                                    for x in ITEMS])
+        with conn.cursor() as cur:
+            cur.execute("SELECT status FROM pgjob.job WHERE id = %s", (job_id,))
+            status = cur.fetchone()[0]
+            if status != "completed":
+                raise BenchError(f"the benchmark job is {status} ({outcome}), not completed")
+            cur.execute("SELECT count(*) FROM generate_series(1, %s) g,"
+                        " pgjob.submit(%s, 'echo', jsonb_build_array(g))",
+                        (OTHER_JOBS, account.account_id))
+            cur.execute("VACUUM ANALYZE pgjob.job, pgjob.ready, pgjob.api_key")
+        return account.key, job_id
+    finally:
+        conn.close()
+
+
+# ---- wrk -------------------------------------------------------------------------
+
+class Scenario:
+    def __init__(self, name, method, path, headers=None, body=None, expect=200):
+        self.name = name
+        self.method = method
+        self.path = path
+        self.headers = headers or {}
+        self.body = body
+        self.expect = expect
+        self.script = None
+
+    def write_script(self, folder):
+        """The wrk Lua script: method, headers and body of every request."""
+        lines = [f"-- {self.name}, written by tests/bench/bench_http.py",
+                 f"wrk.method = {lua_string(self.method)}"]
+        for k, v in self.headers.items():
+            # spaces: "[[" would open a long string
+            lines.append(f"wrk.headers[ {lua_string(k)} ] = {lua_string(v)}")
+        if self.body is not None:
+            lines.append(f"wrk.body = {lua_string(self.body)}")
+        self.script = os.path.join(folder, f"{self.name}.lua")
+        with open(self.script, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def check(self, server):
+        """One request with requests: the status wrk will be counting on."""
+        r = requests.request(self.method, server.url(self.path), headers=self.headers,
+                             data=self.body, timeout=10, allow_redirects=False)
+        if r.status_code != self.expect:
+            raise BenchError(f"{self.name}: {self.method} {self.path} answered "
+                             f"{r.status_code}, not {self.expect}: {r.text[:500]}\n"
+                             f"{server.log_block()}")
+        return r
+
+
+def lua_string(text):
+    """text as a Lua long string (no escapes to get wrong)."""
+    for level in range(1, 10):
+        eq = "=" * level
+        if f"]{eq}]" not in text:
+            return f"[{eq}[{text}]{eq}]"
+    raise BenchError(f"cannot quote {text!r} for Lua")
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+
+
+def parse_duration_ms(text):
+    m = re.fullmatch(r"([0-9.]+)(us|ms|s|m|h)", text)
+    if not m:
+        raise BenchError(f"cannot read the wrk duration {text!r}")
+    return float(m.group(1)) * _UNITS_MS[m.group(2)]
+
+
+def parse_wrk(out):
+    """requests/s, p50 and p99 (ms), and the error counts of wrk --latency."""
+    rps = re.search(r"^Requests/sec:\s+([0-9.]+)", out, re.M)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    if not (rps and p50 and p99):
+        raise BenchError(f"cannot read wrk's output:\n{out}")
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    total = re.search(r"^\s+(\d+) requests in", out, re.M)
+    return {
+        "rps": float(rps.group(1)),
+        "p50": parse_duration_ms(p50.group(1)),
+        "p99": parse_duration_ms(p99.group(1)),
+        "requests": int(total.group(1)) if total else 0,
+        "bad_status": int(bad.group(1)) if bad else 0,
+        "socket_errors": sum(map(int, sock.groups())) if sock else 0,
+    }
+
+
+def wrk(server, scenario, connections, seconds):
+    threads = min(WRK_THREADS, connections)  # wrk wants a connection per thread at least
+    argv = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+            "--latency", "-s", scenario.script, server.url(scenario.path)]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60,
+                          check=False)
+    if proc.returncode != 0:
+        raise BenchError(f"wrk failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+    return parse_wrk(proc.stdout)
+
+
+# ---- the table -------------------------------------------------------------------
+
+def median_of(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def aims_text(row_kind, connections, ratio, p99):
+    """The aims of a row and whether this run met them."""
+    parts = []
+    if row_kind == "read":
+        parts.append(f"ratio>={AIM_RATIO:.2f} {'met' if ratio >= AIM_RATIO else 'MISSED'}")
+    if connections == AIM_P99_CONNECTIONS:
+        parts.append(f"p99<{AIM_P99_MS:.0f}ms {'met' if p99 < AIM_P99_MS else 'MISSED'}")
+    return ", ".join(parts) or "-"
+
+
+def lighttpd_version():
+    out = subprocess.run([web.find_program("lighttpd"), "-v"], capture_output=True, text=True,
+                         check=False).stdout
+    return out.split()[0] if out.split() else "lighttpd"
+
+
+def print_table(results, memory, errors):
+    print()
+    print(f"pgjob.fcgi benchmark: {lighttpd_version()}, pgjob.fcgi and hello_fcgi with "
+          f"{THREADS} threads each under one lighttpd; wrk {WRK_THREADS} threads, "
+          f"{SECONDS} s runs, median of {RUNS} runs")
+    head = (f"{'measure':<{LABEL}} {'pgjob':>9} {'baseline':>9} {'ratio':>6} {'p50 ms':>7} "
+            f"{'p99 ms':>7} {'base p50':>8} {'base p99':>8}  aim")
+    print(head)
+    for label, kind, conns, ours, base in results:
+        ratio = ours["rps"] / base["rps"] if base["rps"] else float("nan")
+        print(f"{label:<{LABEL}} {ours['rps']:>9.0f} {base['rps']:>9.0f} {ratio:>6.2f} "
+              f"{ours['p50']:>7.2f} {ours['p99']:>7.2f} {base['p50']:>8.2f} "
+              f"{base['p99']:>8.2f}  {aims_text(kind, conns, ratio, ours['p99'])}")
+    for label, ours_kb, base_kb in memory:
+        base = f"{base_kb / 1024:>9.1f}" if base_kb else f"{'-':>9}"
+        ratio = f"{ours_kb / base_kb:>6.2f}" if base_kb else f"{'-':>6}"
+        print(f"{label:<{LABEL}} {ours_kb / 1024:>9.1f} {base} {ratio}")
+    print("requests/s (higher is better); ratio = pgjob / baseline; latencies from wrk --latency.")
+    print("baseline: hello_fcgi's GET /hello?id= of the same job row (one prepared primary-key")
+    print("          SELECT, no API key); the POST rows use that same GET as their baseline:")
+    print("          a queued 10-item write beside the cheapest read.  Memory: hello_fcgi.")
+    print(f"aims: status reads (GET, 304) at {AIM_RATIO} of the baseline or better; p99 under"
+          f" {AIM_P99_MS:.0f} ms at {AIM_P99_CONNECTIONS}")
+    print("      connections (on a busy machine p99 varies most between runs: read it beside")
+    print("      the baseline's).")
+    for line in errors:
+        print(f"WARNING: {line}")
+
+
+# ---- main ------------------------------------------------------------------------------
+
+def measure(server, key, job_id, folder):
+    hello = Scenario("hello", "GET", f"/hello?id={job_id}")
+    get = Scenario("get", "GET", f"/v1/jobs/{job_id}", {"X-API-Key": key})
+    hello_body = hello.check(server).json()
+    if hello_body.get("id") != job_id or hello_body.get("status") != "completed":
+        raise BenchError(f"hello_fcgi answered {hello_body}")
+    etag = get.check(server).headers.get("ETag")
+    if not etag:
+        raise BenchError("GET /v1/jobs/{id} sent no ETag")
+    revalidate = Scenario("304", "GET", f"/v1/jobs/{job_id}",
+                          {"X-API-Key": key, "If-None-Match": etag}, expect=304)
+    submit = Scenario("post", "POST", "/v1/jobs",
+                      {"X-API-Key": key, "Content-Type": "application/json"}, BATCH_BODY,
+                      expect=202)
+    revalidate.check(server)
+    submit.check(server)
+    scenarios = [hello, get, revalidate, submit]
+    for s in scenarios:
+        s.write_script(folder)
+
+    # Every thread of both programs connects and prepares before timing.
+    for s in scenarios:
+        wrk(server, s, max(CONNECTIONS), WARMUP_SECONDS)
+
+    runs = {(s.name, c): [] for s in scenarios for c in CONNECTIONS}
+    for i in range(RUNS):
+        # Reads first, interleaved; the writes last, so that the rows they
+        # add weigh on the next run's reads of both programs alike.
+        for c in CONNECTIONS:
+            order = [hello, get, revalidate] if i % 2 == 0 else [revalidate, get, hello]
+            for s in order + [submit]:
+                runs[(s.name, c)].append(wrk(server, s, c, SECONDS))
+
+    errors = []
+    for (name, c), rs in runs.items():
+        bad = sum(r["bad_status"] for r in rs)
+        sock = sum(r["socket_errors"] for r in rs)
+        if bad or sock:
+            errors.append(f"{name} at {c} connections: {bad} non-2xx/3xx answers, "
+                          f"{sock} socket errors (timeouts are left out of wrk's latencies)")
+
+    def med(name, c):
+        rs = runs[(name, c)]
+        return {k: median_of(rs, k) for k in ("rps", "p50", "p99")}
+
+    results = []
+    for label, name, kind in (("GET job", "get", "read"), ("304 revalidation", "304", "read"),
+                              ("POST 10 items (vs hello GET)", "post", "write")):
+        for c in CONNECTIONS:
+            results.append((f"{label}, {c} conns", kind, c, med(name, c), med("hello", c)))
+    return results, errors
+
+
+def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    hello_bin = os.path.join(BUILD, "hello_fcgi")
+    if not os.access(hello_bin, os.X_OK):
+        raise BenchError(f"{hello_bin} is missing: make bench builds it")
+    if shutil.which("wrk") is None:
+        raise BenchError("wrk is not installed (Debian: apt-get install wrk)")
+    pg = PgServer()
+    server = None
+    started = []
+    folder = tempfile.mkdtemp(prefix="pgjob-bench-http-")
+    try:
+        pg.setup()
+        key, job_id = prepare_database(pg)
+        dsn = pg.dsn(DBNAME)
+        server = BenchLighttpd({"database": dsn, "fcgi_threads": THREADS, "log_level": "warn",
+                                # the defaults of pgjob.conf, not the tests' small caps
+                                "max_items": None, "max_body_bytes": None,
+                                "wait_max_seconds": None, "max_waiters": None,
+                                "large_result_bytes": None},
+                               hello_bin, THREADS, dsn)
+        server.start()
+        started = server.fcgi_pids() + server.hello_pids()
+        if not server.fcgi_pids() or not server.hello_pids():
+            raise BenchError("lighttpd did not spawn both pgjob.fcgi and hello_fcgi\n"
+                             + server.log_block())
+        results, errors = measure(server, key, job_id, folder)
+        hello_kb = max((peak_rss_kb(p) or 0 for p in server.hello_pids()), default=0)
+        memory = [(f"peak RSS pgjob.fcgi pid {p}, MiB", peak_rss_kb(p) or 0, hello_kb)
+                  for p in server.fcgi_pids()]
+        memory.append(("peak RSS lighttpd, MiB", peak_rss_kb(server.proc.pid) or 0, None))
+        print_table(results, memory, errors)
+    finally:
+        try:
+            if server is not None:
+                stop_server(server, started)
+        finally:
+            pg.cleanup()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def stop_server(server, started):
+    """Stop lighttpd, which stops pgjob.fcgi and hello_fcgi; then kill
+    any of them still running (web.py's teardown does so for pgjob.fcgi)."""
+    started = sorted(set(started) | set(server.fcgi_pids()) | set(server.hello_pids()))
+    problem = server.cleanup()
+    if problem:
+        print(f"bench_http: lighttpd did not stop cleanly:\n{problem}", file=sys.stderr)
+    kill_leftovers(started)
+
+
+if __name__ == "__main__":
+    main()
