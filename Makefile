@@ -107,8 +107,12 @@ FUZZ_SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanit
 
 # The baseline FastCGI program of tests/bench/bench_http.py (make bench only).
 HELLO_OBJ := $(BUILD)/tests/bench/hello_fcgi.o
+# The handlers' benchmark (make bench only): the handlers without pgjobd.
+BENCH_HANDLERS_OBJ := $(BUILD)/tests/bench/bench_handlers.o \
+	$(call objects,$(DAEMON_LIB_SRC) daemon/handler_echo.c) $(MERCHANTS_EMBED:.c=.o)
 
-ALL_OBJ := $(COMMON_OBJ) $(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ) $(UNIT_OBJ) $(FUZZ_OBJ) $(HELLO_OBJ)
+ALL_OBJ := $(COMMON_OBJ) $(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ) $(UNIT_OBJ) $(FUZZ_OBJ) $(HELLO_OBJ) \
+	$(BUILD)/tests/bench/bench_handlers.o
 HEADERS := $(wildcard common/*.h ctl/*.h daemon/*.h cgi/*.h tests/unit/*.h)
 
 # Stamps hold what a make variable said last time and are rewritten only
@@ -182,6 +186,10 @@ $(BUILD)/fuzz_request: $(FUZZ_LINK) $(FLAGS_STAMP)
 # Only "make bench" builds it: libpq and libfcgi, nothing of pgjob.
 $(BUILD)/hello_fcgi: $(HELLO_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(HELLO_OBJ) $(PQ_LIBS) $(FCGI_LIBS)
+
+$(BUILD)/tests/bench/bench_handlers.o: OBJ_DEFS := -Idaemon
+$(BUILD)/bench_handlers: $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(LDLIBS)
 
 $(FLAGS_STAMP): FORCE
 	$(call write_stamp,$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS))
@@ -275,9 +283,10 @@ clean:
 .PHONY: bench
 bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(DEB_PACKAGES) wrk'
-	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi
+	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi $(BUILD)/bench_handlers
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
+	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl
 
 # ---- trying it --------------------------------------------------------------
 # A throwaway PostgreSQL under ./var, pgjobd and lighttpd with pgjob.fcgi on
