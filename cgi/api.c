@@ -177,6 +177,23 @@ static void view_of(JobView *v, const PGresult *r, int row)
     }
 }
 
+bool api_not_modified(ApiRequest *ar, const PGresult *r, int row)
+{
+    JobView v;
+    char etag[JOB_VIEW_ETAG_SIZE];
+
+    if (ar->req->if_none_match == NULL)
+        return false;
+    view_of(&v, r, row);
+    if (!job_view_etag(&v, etag, sizeof(etag)) || !etag_matches(ar->req->if_none_match, etag))
+        return false;
+    if (!response_header(ar->res, "ETag", etag))
+        return false;
+    set_retry_after(ar, &v);
+    render_not_modified(ar->res);
+    return true;
+}
+
 void api_render_job(ApiRequest *ar, int status, const PGresult *r, int row)
 {
     JobView v;

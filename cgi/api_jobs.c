@@ -222,10 +222,8 @@ void api_get(ApiRequest *ar)
         waiters_leave(ar->shared->waiters, &wait);
     if (r == NULL)
         return;
-    api_render_job(ar, 200, r, 0);
-    const char *etag = response_header_value(ar->res, "ETag");
-    if (ar->res->status == 200 && etag != NULL && etag_matches(ar->req->if_none_match, etag))
-        render_not_modified(ar->res);
+    if (!api_not_modified(ar, r, 0))
+        api_render_job(ar, 200, r, 0);
     PQclear(r);
 }
 

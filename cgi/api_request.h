@@ -49,6 +49,11 @@ void api_fail_db(ApiRequest *ar, const Error *err, const char *field);
  * the job is not finished. */
 void api_render_job(ApiRequest *ar, int status, const PGresult *r, int row);
 
+/* api_not_modified answers 304 (with the ETag, and Retry-After while the
+ * job is not finished) when the request's If-None-Match matches the job
+ * in row `row` of r, without rendering the job; false otherwise. */
+bool api_not_modified(ApiRequest *ar, const PGresult *r, int row);
+
 /* api_read_job runs get_job for the route's id; NULL with the response
  * already rendered (404, 503, ...) when it fails. */
 PGresult *api_read_job(ApiRequest *ar);

@@ -91,15 +91,6 @@ static bool find_parts(const MultipartForm *form, const MultipartPart *found[PAR
     return true;
 }
 
-static bool type_known(const char *type, const SubmitRules *rules)
-{
-    for (size_t i = 0; rules->types != NULL && i < rules->type_count; i++) {
-        if (strcmp(type, rules->types[i]) == 0)
-            return true;
-    }
-    return false;
-}
-
 static bool check_type(const MultipartPart *part, const SubmitRules *rules, SubmitRequest *s,
                        Error *err, char *field)
 {
@@ -108,7 +99,7 @@ static bool check_type(const MultipartPart *part, const SubmitRules *rules, Subm
     if (!part_text(part, s->type, sizeof s->type) || !validate_type_name(s->type))
         return fail(err, field, "type", 400, "invalid_field",
                     "type must be a lower-case name of at most 64 characters");
-    if (!type_known(s->type, rules))
+    if (!validate_type_known(s->type, rules))
         return fail(err, field, "type", 422, "unknown_type",
                     "this server runs no job of that type");
     return true;

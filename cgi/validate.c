@@ -62,7 +62,7 @@ static bool check_unknown(json_t *root, Error *err, char *field)
     return true;
 }
 
-static bool type_known(const char *type, const SubmitRules *rules)
+bool validate_type_known(const char *type, const SubmitRules *rules)
 {
     for (size_t i = 0; rules->types != NULL && i < rules->type_count; i++) {
         if (strcmp(type, rules->types[i]) == 0)
@@ -86,7 +86,7 @@ static bool check_type(const json_t *root, const SubmitRules *rules, SubmitReque
              "type must be a lower-case name of at most 64 characters");
         return false;
     }
-    if (!type_known(type, rules)) {
+    if (!validate_type_known(type, rules)) {
         fail(err, field, "type", 422, "unknown_type", "this server runs no job of that type");
         return false;
     }

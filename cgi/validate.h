@@ -89,6 +89,9 @@ typedef struct SubmitRequest {
 SubmitRequest *validate_submit(const char *body, size_t len, const SubmitRules *rules, Error *err,
                                char field[VALIDATE_FIELD_SIZE]) __attribute__((warn_unused_result));
 
+/* validate_type_known says whether type is one of the types rules accepts. */
+bool validate_type_known(const char *type, const SubmitRules *rules);
+
 /* submit_request_free releases s and its JSON; s may be NULL. */
 void submit_request_free(SubmitRequest *s);
 

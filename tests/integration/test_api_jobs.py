@@ -220,6 +220,8 @@ def test_etag_and_if_none_match(api):
     assert r.status_code == 304, describe(r)
     assert r.content == b""
     assert r.headers.get("ETag") == etag
+    # A job that is not finished keeps telling when to poll again.
+    assert r.headers.get("Retry-After") is not None, describe(r)
     r = api.client.get(path, headers={"If-None-Match": f'"nope", {etag}'})
     assert r.status_code == 304, describe(r)
     r = api.client.get(path, headers={"If-None-Match": '"other"'})
