@@ -76,6 +76,13 @@ typedef struct Dispatcher {
     int running;
     Outcome **pending;
     size_t npending, pending_cap;
+    /* The recording connection: a batch of outcomes is sent there without
+     * waiting, so PostgreSQL records it while the next claim runs on
+     * conn.  One batch at a time; without it, batches go on conn. */
+    PGconn *rec;
+    Outcome **inflight; /* the batch being recorded on rec; NULL when none */
+    size_t ninflight;
+    long long rec_retry_at;  /* monotonic ms */
     long long pending_since; /* when the oldest pending outcome came back */
 
     bool want_claim;
@@ -249,20 +256,19 @@ static void count_result(Dispatcher *d, const char *id, const char *outcome)
 /* write_batch writes the outcomes batch[0..n) (all of one kind) with one
  * call.  Returns false when the connection broke (the outcomes stay
  * pending); true when they were written or refused for good (logged). */
-static bool write_batch(Dispatcher *d, Outcome **batch, size_t n)
+/* The statement that records a batch of each kind. */
+static const char *const batch_sql[] = {
+    [OUTCOME_COMPLETE] = "SELECT id, outcome FROM pgjob.complete($1::jsonb)",
+    [OUTCOME_FAIL] = "SELECT id, outcome FROM pgjob.fail($1::jsonb, $2::interval, $3::interval)",
+    [OUTCOME_RELEASE] = "SELECT id, outcome FROM pgjob.release($1::jsonb)",
+};
+
+/* encode_batch returns the new JSON text of batch[0..n) (free()), or NULL
+ * when out of memory. */
+static char *encode_batch(Outcome **batch, size_t n)
 {
-    static const char *const sql[] = {
-        [OUTCOME_COMPLETE] = "SELECT id, outcome FROM pgjob.complete($1::jsonb)",
-        [OUTCOME_FAIL] =
-            "SELECT id, outcome FROM pgjob.fail($1::jsonb, $2::interval, $3::interval)",
-        [OUTCOME_RELEASE] = "SELECT id, outcome FROM pgjob.release($1::jsonb)",
-    };
-    char base[32], max[32];
-    Error err = {0};
     json_t *entries = json_array();
-    char *text = NULL;
-    PGresult *r = NULL;
-    bool ok = true;
+    char *text;
 
     for (size_t i = 0; i < n && entries != NULL; i++) {
         if (json_array_append_new(entries, outcome_entry(batch[i])) != 0) {
@@ -271,6 +277,21 @@ static bool write_batch(Dispatcher *d, Outcome **batch, size_t n)
         }
     }
     text = entries ? json_dumps(entries, JSON_COMPACT) : NULL;
+    json_decref(entries);
+    return text;
+}
+
+/* write_batch records batch[0..n) (all one kind) on conn, waiting for the
+ * answer.  Returns false when the connection broke (the outcomes stay
+ * pending); true when they were written or refused for good (logged). */
+static bool write_batch(Dispatcher *d, Outcome **batch, size_t n)
+{
+    char base[32], max[32];
+    Error err = {0};
+    char *text = encode_batch(batch, n);
+    PGresult *r = NULL;
+    bool ok = true;
+
     if (text == NULL) {
         log_error("out of memory encoding %zu outcomes; their leases will expire", n);
         goto out;
@@ -279,7 +300,7 @@ static bool write_batch(Dispatcher *d, Outcome **batch, size_t n)
     snprintf(max, sizeof(max), "%d milliseconds", d->cfg->backoff_max_ms);
     const char *params[3] = {text, base, max};
     OutcomeKind kind = batch[0]->kind;
-    r = db_exec(d->conn, sql[kind], kind == OUTCOME_FAIL ? 3 : 1, params);
+    r = db_exec(d->conn, batch_sql[kind], kind == OUTCOME_FAIL ? 3 : 1, params);
     if (!db_tuples_ok(r)) {
         db_error(d->conn, r, "recording outcomes", &err);
         if (PQstatus(d->conn) != CONNECTION_OK || err.status == 503) {
@@ -295,8 +316,110 @@ static bool write_batch(Dispatcher *d, Outcome **batch, size_t n)
 out:
     PQclear(r);
     free(text);
-    json_decref(entries);
     return ok;
+}
+
+/* ---- the recording connection ---- */
+
+/* rec_broken puts the batch in flight back in pending and drops rec; a
+ * new one is tried a second later. */
+static void rec_broken(Dispatcher *d, const char *why)
+{
+    log_warn("recording connection lost (%s); its batch will be written again", why);
+    for (size_t i = 0; i < d->ninflight; i++)
+        add_pending(d, d->inflight[i]);
+    free(d->inflight);
+    d->inflight = NULL;
+    d->ninflight = 0;
+    if (d->rec != NULL)
+        PQfinish(d->rec);
+    d->rec = NULL;
+    d->rec_retry_at = now_ms() + 1000;
+}
+
+/* rec_send starts recording batch[0..n) on rec without waiting; the
+ * outcomes move to inflight.  false (nothing taken) when rec cannot be
+ * had: the caller writes the batch on conn instead. */
+static bool rec_send(Dispatcher *d, Outcome **batch, size_t n)
+{
+    char base[32], max[32];
+    Error err = {0};
+
+    if (d->rec == NULL) {
+        if (now_ms() < d->rec_retry_at)
+            return false;
+        d->rec = db_connect(d->cfg->database, "pgjobd recorder", &err);
+        if (d->rec == NULL) {
+            d->rec_retry_at = now_ms() + 1000;
+            return false;
+        }
+    }
+    d->inflight = malloc(n * sizeof(*d->inflight));
+    char *text = d->inflight ? encode_batch(batch, n) : NULL;
+    if (text == NULL) {
+        free(d->inflight);
+        d->inflight = NULL;
+        return false;
+    }
+    snprintf(base, sizeof(base), "%d milliseconds", d->cfg->backoff_base_ms);
+    snprintf(max, sizeof(max), "%d milliseconds", d->cfg->backoff_max_ms);
+    const char *params[3] = {text, base, max};
+    OutcomeKind kind = batch[0]->kind;
+    int sent = PQsendQueryParams(d->rec, batch_sql[kind], kind == OUTCOME_FAIL ? 3 : 1, NULL,
+                                 params, NULL, NULL, 0);
+    free(text);
+    if (!sent) {
+        free(d->inflight);
+        d->inflight = NULL;
+        log_warn("recording connection lost (%s); writing on the main one", PQerrorMessage(d->rec));
+        PQfinish(d->rec);
+        d->rec = NULL;
+        d->rec_retry_at = now_ms() + 1000;
+        return false;
+    }
+    memcpy(d->inflight, batch, n * sizeof(*batch));
+    d->ninflight = n;
+    return true;
+}
+
+/* rec_poll reads the answer of the batch in flight, if it has come: its
+ * rows are counted and its outcomes freed. */
+static void rec_poll(Dispatcher *d)
+{
+    Error err = {0};
+    PGresult *r;
+
+    if (d->inflight == NULL)
+        return;
+    if (!PQconsumeInput(d->rec)) {
+        rec_broken(d, PQerrorMessage(d->rec));
+        return;
+    }
+    while (!PQisBusy(d->rec)) {
+        r = PQgetResult(d->rec);
+        if (r == NULL) {
+            for (size_t i = 0; i < d->ninflight; i++)
+                outcome_free(d->inflight[i]);
+            free(d->inflight);
+            d->inflight = NULL;
+            d->ninflight = 0;
+            return;
+        }
+        if (db_tuples_ok(r)) {
+            for (int i = 0; i < PQntuples(r); i++)
+                count_result(d, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+        } else {
+            db_error(d->rec, r, "recording outcomes", &err);
+            if (PQstatus(d->rec) != CONNECTION_OK || err.status == 503) {
+                PQclear(r);
+                rec_broken(d, err.message);
+                return;
+            }
+            log_error("%s; %zu outcomes dropped, their leases will expire", err.message,
+                      d->ninflight);
+        }
+        PQclear(r);
+    }
 }
 
 /* flush_due says whether the pending outcomes should be written now: a
@@ -317,7 +440,7 @@ static void flush_outcomes(Dispatcher *d)
     size_t batch_max = (size_t)d->cfg->complete_batch;
     Outcome **batch;
 
-    if (!flush_due(d))
+    if (d->inflight != NULL || !flush_due(d))
         return;
     batch = malloc(batch_max * sizeof(*batch));
     if (batch == NULL)
@@ -337,6 +460,11 @@ static void flush_outcomes(Dispatcher *d)
             if (n == 0)
                 break;
             d->npending = keep;
+            if (rec_send(d, batch, n)) {
+                /* One batch in flight at a time; the rest waits for it. */
+                free(batch);
+                return;
+            }
             bool written = write_batch(d, batch, n);
             for (size_t j = 0; j < n; j++) {
                 if (written)
@@ -449,7 +577,11 @@ static int capacity(const Dispatcher *d)
 static void claim(Dispatcher *d)
 {
     char literal[4096];
-    int free_slots = capacity(d) - d->running;
+    /* Outcomes waiting to be recorded hold memory too: up to a capacity's
+     * worth of them may wait without slowing claims, more take slots. */
+    int unrecorded = (int)(d->npending + d->ninflight);
+    int free_slots =
+        capacity(d) - d->running - (unrecorded > capacity(d) ? unrecorded - capacity(d) : 0);
     int batch = d->cfg->claim_batch;
     bool full = false;
 
@@ -612,7 +744,7 @@ static long long next_wakeup(Dispatcher *d, long long now)
 /* wait_for_events is the one place the dispatcher waits. */
 static void wait_for_events(Dispatcher *d)
 {
-    struct pollfd fds[2] = {{.fd = d->wake[0], .events = POLLIN}};
+    struct pollfd fds[3] = {{.fd = d->wake[0], .events = POLLIN}};
     nfds_t nfds = 1;
     long long now = now_ms(), timeout;
     char drain[256];
@@ -624,9 +756,12 @@ static void wait_for_events(Dispatcher *d)
     timeout = next_wakeup(d, now) - now;
 
     if (d->conn != NULL && PQsocket(d->conn) >= 0) {
-        fds[1].fd = PQsocket(d->conn);
-        fds[1].events = POLLIN;
-        nfds = 2;
+        fds[nfds].fd = PQsocket(d->conn);
+        fds[nfds++].events = POLLIN;
+    }
+    if (d->inflight != NULL && PQsocket(d->rec) >= 0) {
+        fds[nfds].fd = PQsocket(d->rec);
+        fds[nfds++].events = POLLIN;
     }
     if (timeout < 0)
         timeout = 0;
@@ -770,7 +905,7 @@ static void check_signals(Dispatcher *d)
  * outcome is written, or the database stayed away past the deadline. */
 static bool finished(Dispatcher *d)
 {
-    if (d->mode == SHUTDOWN_NONE || d->running > 0)
+    if (d->mode == SHUTDOWN_NONE || d->running > 0 || d->inflight != NULL)
         return false;
     if (d->npending == 0)
         return true;
@@ -854,6 +989,11 @@ static void stop(Dispatcher *d)
     for (size_t i = 0; i < d->npending; i++)
         outcome_free(d->pending[i]);
     free(d->pending);
+    for (size_t i = 0; i < d->ninflight; i++)
+        outcome_free(d->inflight[i]);
+    free(d->inflight);
+    if (d->rec != NULL)
+        PQfinish(d->rec);
     if (d->conn != NULL)
         PQfinish(d->conn);
     free(d->slots);
@@ -883,6 +1023,7 @@ int dispatch_run(Config *cfg, const char *config_path)
         if (d.conn == NULL)
             try_connect(&d);
         collect_outcomes(&d);
+        rec_poll(&d);
         if (d.conn != NULL)
             flush_outcomes(&d);
         if (finished(&d))

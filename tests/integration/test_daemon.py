@@ -358,6 +358,9 @@ def test_notification_during_a_statement_wakes_the_daemon(daemon, conn, connect,
     released the backend sends the NOTIFY after complete()'s answer, and
     the next statement, fail(), reads it into libpq's buffer.  The
     dispatcher then poll()s the socket, which has nothing new to read.
+    (Outcomes now go on the recording connection, so the NOTIFY mostly
+    reaches the idle main connection; the test still holds the daemon to
+    a prompt claim whichever connection waits.)
     """
     gate = os.path.join(ddir, "gate")
     wait_gate = f"while [ ! -e {gate} ]; do sleep 0.05; done"
@@ -385,7 +388,7 @@ exit 65
         cur.execute("SELECT 1 FROM pgjob.job WHERE id = %s FOR UPDATE", (x,))
     open(gate, "w").close()  # both programs end now
     wait_until(conn, """SELECT count(*) > 0 FROM pg_stat_activity
-                         WHERE application_name = 'pgjobd' AND wait_event_type = 'Lock'""",
+                         WHERE application_name LIKE 'pgjobd%%' AND wait_event_type = 'Lock'""",
                what="the daemon's complete() to wait for the row lock")
     y = submit(conn, acct, "echo", ["y"])
     locker.commit()
