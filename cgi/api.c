@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "api_request.h"
+#include "clock.h"
 #include "jobtypes.h"
 #include "log.h"
 #include "render.h"
@@ -288,17 +289,10 @@ static void dispatch(ApiRequest *ar)
     api_fail(ar, &err, NULL);
 }
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
 {
     ApiRequest ar = {.shared = &api->shared, .db = db, .req = req, .res = res};
-    double start = seconds_now();
+    double start = clock_seconds();
     Error err = {0};
 
     if (!router_match(req->method, req->path_decoded, &ar.match, &err)) {
@@ -311,7 +305,7 @@ void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
         /* A status read authenticates in its job read (api_read_job). */
         dispatch(&ar);
     }
-    metrics_observe(api->shared.metrics, ar.match.route, res->status, seconds_now() - start);
+    metrics_observe(api->shared.metrics, ar.match.route, res->status, clock_seconds() - start);
     if (res->status >= 500)
         log_warn("[req %s] %s %s: %d", req->id, req->method, req->path, res->status);
     else

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "api_request.h"
+#include "clock.h"
 #include "cursor.h"
 #include "item_rules.h"
 #include "log.h"
@@ -26,13 +27,6 @@
 
 /* The default and largest page of GET /v1/jobs and of the results. */
 enum { LIST_DEFAULT = 50, LIST_MAX = 1000, RESULTS_DEFAULT = 100, RESULTS_MAX = 1000 };
-
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* column returns the text of column name in row 0 of r, NULL if null. */
 static const char *column(const PGresult *r, const char *name)
@@ -177,8 +171,8 @@ void api_submit(ApiRequest *ar)
     if (seconds > 0 && waiters_enter(ar->shared->waiters, &wait, ar->match.id)) {
         PQclear(r);
         r = api_read_job(ar);
-        bool ok = r != NULL && wait_for_job(ar, &wait, &r, NULL, true,
-                                            monotonic_ms() + (long long)seconds * 1000);
+        bool ok = r != NULL &&
+                  wait_for_job(ar, &wait, &r, NULL, true, clock_ms() + (long long)seconds * 1000);
         waiters_leave(ar->shared->waiters, &wait);
         if (!ok)
             return;
@@ -214,8 +208,7 @@ void api_get(ApiRequest *ar)
          * If-None-Match names the current one), or from the current one. */
         char version[24];
         snprintf(version, sizeof(version), "%s", column(r, "version"));
-        if (!wait_for_job(ar, &wait, &r, version, false,
-                          monotonic_ms() + (long long)seconds * 1000))
+        if (!wait_for_job(ar, &wait, &r, version, false, clock_ms() + (long long)seconds * 1000))
             r = NULL;
     }
     if (waiting)

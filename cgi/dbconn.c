@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "schema.h"
@@ -39,22 +40,23 @@ static const Statement statements[STMT_COUNT] = {
                          "SELECT account_id, key_id FROM pgjob.api_key_lookup($1::bytea)", 1},
     /* items and metadata are taken from the request body as the client
      * wrote it, so numbers keep every digit. */
-    [STMT_SUBMIT] = {"submit",
-                     "SELECT s.created, (s.job).id, (s.job).type, (s.job).status,"
-                     " (s.job).item_count, (s.job).items_done, (s.job).items_failed,"
-                     " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results END AS results,"
-                     " (s.job).results_bytes, (s.job).error,"
-                     " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"
-                     " (s.job).priority, (s.job).run_at, (s.job).created_at,"
-                     " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
-                     " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
-                     " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
-                     " (s.job).idempotency_key"
-                     " FROM pgjob.submit($1::bigint, $2, ($3::jsonb) -> 'items', $4::integer,"
-                     " $5::timestamptz, $6::integer,"
-                     " coalesce(($3::jsonb) -> 'metadata', '{}'::jsonb), $7, $8::bigint,"
-                     " make_interval(days => $9::integer)) AS s",
-                     10},
+    [STMT_SUBMIT] =
+        {"submit",
+         "SELECT s.created, (s.job).id, (s.job).type, (s.job).status,"
+         " (s.job).item_count, (s.job).items_done, (s.job).items_failed,"
+         " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results END AS results,"
+         " (s.job).results_bytes, (s.job).error,"
+         " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"
+         " (s.job).priority, (s.job).run_at, (s.job).created_at,"
+         " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
+         " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
+         " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
+         " (s.job).idempotency_key"
+         " FROM pgjob.submit($1::bigint, $2, ($3::jsonb) -> 'items', $4::integer,"
+         " $5::timestamptz, $6::integer,"
+         " coalesce(($3::jsonb) -> 'metadata', '{}'::jsonb), $7, $8::bigint,"
+         " make_interval(days => $9::integer)) AS s",
+         10},
     [STMT_GET_JOB] = {"get_job",
                       "SELECT " JOB_FIELDS " FROM pgjob.get_job($1::bigint, $2::uuid, $3::bigint)",
                       3},
@@ -91,13 +93,6 @@ struct DbConn {
     long long retry_at_ms; /* no connection attempt before this, monotonic ms */
     bool down;             /* the last attempt or statement found the database down */
 };
-
-static long long clock_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 DbConn *dbconn_new(const char *conninfo)
 {

@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 
@@ -48,10 +49,7 @@ typedef struct Listener {
 
 long long waiters_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_ms();
 }
 
 bool waiters_payload_names(const char *payload, const char *job_id)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "db.h"
 #include "handlers.h"
 #include "log.h"
@@ -111,7 +112,7 @@ static void drop_connection(Dispatcher *d, const char *why)
     d->conn = NULL;
     d->maintainer = false;
     d->reconnect_delay_ms = 100;
-    d->reconnect_at = now_ms() + d->reconnect_delay_ms;
+    d->reconnect_at = clock_ms() + d->reconnect_delay_ms;
 }
 
 /* statement_failed handles a failed statement: a broken connection is
@@ -145,7 +146,7 @@ static bool set_up_connection(Dispatcher *d, Error *err)
 static void try_connect(Dispatcher *d)
 {
     Error err = {0};
-    long long now = now_ms();
+    long long now = clock_ms();
 
     if (now < d->reconnect_at)
         return;
@@ -204,7 +205,7 @@ static bool add_pending(Dispatcher *d, Outcome *o)
         d->pending_cap = cap;
     }
     if (d->npending == 0)
-        d->pending_since = now_ms();
+        d->pending_since = clock_ms();
     d->pending[d->npending++] = o;
     return true;
 }
@@ -263,6 +264,26 @@ static const char *const batch_sql[] = {
     [OUTCOME_RELEASE] = "SELECT id, outcome FROM pgjob.release($1::jsonb)",
 };
 
+/* BatchCall is the statement and parameters that record one batch. */
+typedef struct BatchCall {
+    const char *sql;
+    int nparams;
+    const char *params[3]; /* the entries' JSON text (borrowed), then the backoff */
+    char base[32], max[32];
+} BatchCall;
+
+/* batch_call fills call for a batch of kind whose entries are text. */
+static void batch_call(const Dispatcher *d, OutcomeKind kind, const char *text, BatchCall *call)
+{
+    snprintf(call->base, sizeof(call->base), "%d milliseconds", d->cfg->backoff_base_ms);
+    snprintf(call->max, sizeof(call->max), "%d milliseconds", d->cfg->backoff_max_ms);
+    call->sql = batch_sql[kind];
+    call->nparams = kind == OUTCOME_FAIL ? 3 : 1;
+    call->params[0] = text;
+    call->params[1] = call->base;
+    call->params[2] = call->max;
+}
+
 /* encode_batch returns the new JSON text of batch[0..n) (free()), or NULL
  * when out of memory. */
 static char *encode_batch(Outcome **batch, size_t n)
@@ -286,7 +307,6 @@ static char *encode_batch(Outcome **batch, size_t n)
  * pending); true when they were written or refused for good (logged). */
 static bool write_batch(Dispatcher *d, Outcome **batch, size_t n)
 {
-    char base[32], max[32];
     Error err = {0};
     char *text = encode_batch(batch, n);
     PGresult *r = NULL;
@@ -296,11 +316,9 @@ static bool write_batch(Dispatcher *d, Outcome **batch, size_t n)
         log_error("out of memory encoding %zu outcomes; their leases will expire", n);
         goto out;
     }
-    snprintf(base, sizeof(base), "%d milliseconds", d->cfg->backoff_base_ms);
-    snprintf(max, sizeof(max), "%d milliseconds", d->cfg->backoff_max_ms);
-    const char *params[3] = {text, base, max};
-    OutcomeKind kind = batch[0]->kind;
-    r = db_exec(d->conn, batch_sql[kind], kind == OUTCOME_FAIL ? 3 : 1, params);
+    BatchCall call;
+    batch_call(d, batch[0]->kind, text, &call);
+    r = db_exec(d->conn, call.sql, call.nparams, call.params);
     if (!db_tuples_ok(r)) {
         db_error(d->conn, r, "recording outcomes", &err);
         if (PQstatus(d->conn) != CONNECTION_OK || err.status == 503) {
@@ -334,7 +352,7 @@ static void rec_broken(Dispatcher *d, const char *why)
     if (d->rec != NULL)
         PQfinish(d->rec);
     d->rec = NULL;
-    d->rec_retry_at = now_ms() + 1000;
+    d->rec_retry_at = clock_ms() + 1000;
 }
 
 /* rec_send starts recording batch[0..n) on rec without waiting; the
@@ -342,15 +360,14 @@ static void rec_broken(Dispatcher *d, const char *why)
  * had: the caller writes the batch on conn instead. */
 static bool rec_send(Dispatcher *d, Outcome **batch, size_t n)
 {
-    char base[32], max[32];
     Error err = {0};
 
     if (d->rec == NULL) {
-        if (now_ms() < d->rec_retry_at)
+        if (clock_ms() < d->rec_retry_at)
             return false;
         d->rec = db_connect(d->cfg->database, "pgjobd recorder", &err);
         if (d->rec == NULL) {
-            d->rec_retry_at = now_ms() + 1000;
+            d->rec_retry_at = clock_ms() + 1000;
             return false;
         }
     }
@@ -361,12 +378,9 @@ static bool rec_send(Dispatcher *d, Outcome **batch, size_t n)
         d->inflight = NULL;
         return false;
     }
-    snprintf(base, sizeof(base), "%d milliseconds", d->cfg->backoff_base_ms);
-    snprintf(max, sizeof(max), "%d milliseconds", d->cfg->backoff_max_ms);
-    const char *params[3] = {text, base, max};
-    OutcomeKind kind = batch[0]->kind;
-    int sent = PQsendQueryParams(d->rec, batch_sql[kind], kind == OUTCOME_FAIL ? 3 : 1, NULL,
-                                 params, NULL, NULL, 0);
+    BatchCall call;
+    batch_call(d, batch[0]->kind, text, &call);
+    int sent = PQsendQueryParams(d->rec, call.sql, call.nparams, NULL, call.params, NULL, NULL, 0);
     free(text);
     if (!sent) {
         free(d->inflight);
@@ -374,7 +388,7 @@ static bool rec_send(Dispatcher *d, Outcome **batch, size_t n)
         log_warn("recording connection lost (%s); writing on the main one", PQerrorMessage(d->rec));
         PQfinish(d->rec);
         d->rec = NULL;
-        d->rec_retry_at = now_ms() + 1000;
+        d->rec_retry_at = clock_ms() + 1000;
         return false;
     }
     memcpy(d->inflight, batch, n * sizeof(*batch));
@@ -430,7 +444,7 @@ static bool flush_due(const Dispatcher *d)
     if (d->npending == 0)
         return false;
     return d->npending >= (size_t)d->cfg->complete_batch || d->running == 0 ||
-           d->mode != SHUTDOWN_NONE || now_ms() - d->pending_since >= d->cfg->flush_delay_ms;
+           d->mode != SHUTDOWN_NONE || clock_ms() - d->pending_since >= d->cfg->flush_delay_ms;
 }
 
 /* flush_outcomes writes every pending outcome, batched by kind. */
@@ -477,7 +491,7 @@ static void flush_outcomes(Dispatcher *d)
     }
     free(batch);
     if (d->npending > 0)
-        d->pending_since = now_ms();
+        d->pending_since = clock_ms();
 }
 
 /* ---- claims ---- */
@@ -531,7 +545,7 @@ static int hand_out(Dispatcher *d, const PGresult *r)
             }
             continue;
         }
-        job->renewed_ms = now_ms();
+        job->renewed_ms = clock_ms();
         d->stats.claimed++;
         d->running++;
         slot->running++;
@@ -587,7 +601,7 @@ static void claim(Dispatcher *d)
 
     if (free_slots <= 0)
         return;
-    d->next_poll = now_ms() + d->cfg->poll_interval_ms;
+    d->next_poll = clock_ms() + d->cfg->poll_interval_ms;
     if (types_literal(d, NULL, literal, sizeof(literal))) {
         int want = free_slots < batch ? free_slots : batch;
         int got = claim_some(d, literal, want);
@@ -746,7 +760,7 @@ static void wait_for_events(Dispatcher *d)
 {
     struct pollfd fds[3] = {{.fd = d->wake[0], .events = POLLIN}};
     nfds_t nfds = 1;
-    long long now = now_ms(), timeout;
+    long long now = clock_ms(), timeout;
     char drain[256];
 
     /* A notification that came in with a query's answer is already read
@@ -769,7 +783,7 @@ static void wait_for_events(Dispatcher *d)
         log_warn("poll: %s", strerror(errno));
     while (read(d->wake[0], drain, sizeof(drain)) > 0) {
     }
-    if (now_ms() >= d->next_poll)
+    if (clock_ms() >= d->next_poll)
         d->want_claim = true;
     read_notifications(d);
 }
@@ -880,7 +894,7 @@ static void check_signals(Dispatcher *d)
         reload(d);
     if (d->mode == SHUTDOWN_NONE && terms >= 1 && !signals_quit()) {
         d->mode = SHUTDOWN_DRAIN;
-        d->deadline = now_ms() + d->cfg->shutdown_grace_seconds * 1000LL;
+        d->deadline = clock_ms() + d->cfg->shutdown_grace_seconds * 1000LL;
         log_info("shutting down: %d jobs running, grace period %d s", d->running,
                  d->cfg->shutdown_grace_seconds);
         if (!sdnotify_send("STOPPING=1"))
@@ -890,10 +904,10 @@ static void check_signals(Dispatcher *d)
         if (d->mode == SHUTDOWN_NONE && !sdnotify_send("STOPPING=1"))
             log_debug("cannot send STOPPING=1 to systemd");
         d->mode = SHUTDOWN_FAST;
-        d->deadline = now_ms();
+        d->deadline = clock_ms();
         log_info("fast shutdown: handing back %d running jobs", d->running);
     }
-    if (d->mode != SHUTDOWN_NONE && !d->aborted && now_ms() >= d->deadline) {
+    if (d->mode != SHUTDOWN_NONE && !d->aborted && clock_ms() >= d->deadline) {
         if (d->running > 0)
             log_info("grace period over: handing back %d running jobs", d->running);
         pool_abort(d->pool);
@@ -909,7 +923,7 @@ static bool finished(Dispatcher *d)
         return false;
     if (d->npending == 0)
         return true;
-    if (d->conn == NULL && d->aborted && now_ms() >= d->deadline + 5000) {
+    if (d->conn == NULL && d->aborted && clock_ms() >= d->deadline + 5000) {
         log_warn(
             "database unavailable: %zu outcomes not recorded; those jobs will be"
             " rescued when their lease expires",
@@ -975,7 +989,7 @@ static bool start(Dispatcher *d, Error *err)
         return false;
     pool_set_lease(d->pool, d->cfg->lease_seconds, d->cfg->heartbeat_seconds);
     d->watchdog_ms = (long long)(wd / 2000);
-    long long now = now_ms();
+    long long now = clock_ms();
     d->next_stats = now + d->cfg->stats_period_seconds * 1000LL;
     d->next_expire = now;
     d->next_prune = now;
@@ -1018,7 +1032,7 @@ int dispatch_run(Config *cfg, const char *config_path)
     }
     log_info("started with %d workers (%s)", cfg->workers, d.worker_name);
     for (;;) {
-        long long now = now_ms();
+        long long now = clock_ms();
         check_signals(&d);
         if (d.conn == NULL)
             try_connect(&d);

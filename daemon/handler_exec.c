@@ -50,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 enum {
@@ -141,15 +142,6 @@ static const char *const sysexits_names[] = {
 };
 
 static void run_kill(ExecRun *r);
-
-/* clock_ms is CLOCK_MONOTONIC in milliseconds. */
-static long long clock_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void fd_close(int *fd)
 {

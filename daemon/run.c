@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "db.h"
 #include "lease.h"
 #include "log.h"
@@ -36,13 +37,6 @@ typedef struct RunState {
     LeaseState lease;
 } RunState;
 
-long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void run_conn_close(RunConn *rc)
 {
     if (rc->conn != NULL)
@@ -59,13 +53,13 @@ static PGconn *run_conn_get(RunEnv *env, RunConn *rc)
 
     if (rc->conn != NULL)
         return rc->conn;
-    if (now_ms() < rc->retry_at_ms)
+    if (clock_ms() < rc->retry_at_ms)
         return NULL;
     snprintf(appname, sizeof(appname), "pgjobd worker %d", rc->index);
     rc->conn = db_connect(env->conninfo, appname, &err);
     if (rc->conn == NULL) {
         log_warn("[worker %d] cannot connect for heartbeats: %s", rc->index, err.message);
-        rc->retry_at_ms = now_ms() + 1000;
+        rc->retry_at_ms = clock_ms() + 1000;
     }
     return rc->conn;
 }
@@ -106,7 +100,7 @@ static LeaseState beat(RunState *rs, size_t items_done)
             run_conn_close(rs->rc);
         return s;
     }
-    rs->last_beat_ms = now_ms();
+    rs->last_beat_ms = clock_ms();
     if (results != NULL)
         rs->sent_done = items_done;
     return s;
@@ -125,7 +119,7 @@ static bool progress(void *arg, size_t items_done)
         rs->stop = STOP_ABORT;
         return false;
     }
-    if (now_ms() - rs->last_beat_ms < every)
+    if (clock_ms() - rs->last_beat_ms < every)
         return true;
     LeaseState s = beat(rs, items_done);
     if (s == LEASE_RUNNING || s == LEASE_UNKNOWN)
@@ -146,7 +140,7 @@ static bool lease_still_held(RunState *rs)
 {
     long long every = (long long)atomic_load(&rs->env->heartbeat_seconds) * 1000;
 
-    if (now_ms() - rs->job->renewed_ms < every)
+    if (clock_ms() - rs->job->renewed_ms < every)
         return true;
     LeaseState s = beat(rs, rs->job->items_done);
     if (s == LEASE_RUNNING || s == LEASE_UNKNOWN)
@@ -216,7 +210,7 @@ Outcome *run_job(RunEnv *env, RunConn *rc, Job *job)
         .rc = rc,
         .job = job,
         .out = &out,
-        .last_beat_ms = now_ms(),
+        .last_beat_ms = clock_ms(),
         .sent_done = job->items_done,
     };
     HandlerContext ctx = {.progress = progress, .arg = &rs, .settings = job->settings};
@@ -245,9 +239,9 @@ Outcome *run_job(RunEnv *env, RunConn *rc, Job *job)
     } else {
         log_debug("[job %s] attempt %d of %s starts at item %zu", job->id, job->attempt, job->type,
                   job->items_done);
-        long long t0 = now_ms();
+        long long t0 = clock_ms();
         status = job->handler->run(&ctx, &hj, &out, &err);
-        ms = now_ms() - t0;
+        ms = clock_ms() - t0;
     }
     o = finish(&rs, status, &err, ms);
     json_decref(out.results);

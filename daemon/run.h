@@ -38,7 +38,4 @@ Outcome *run_job(RunEnv *env, RunConn *rc, Job *job);
 /* run_conn_close closes a worker's connection; safe when it is closed. */
 void run_conn_close(RunConn *rc);
 
-/* now_ms is CLOCK_MONOTONIC in milliseconds. */
-long long now_ms(void);
-
 #endif
