@@ -159,13 +159,13 @@ $(SQL_EMBED:.c=.o): $(SQL_EMBED) $(FLAGS_STAMP)
 $(MERCHANTS_EMBED:.c=.o): $(MERCHANTS_EMBED) $(FLAGS_STAMP)
 	$(CC) $(CPPFLAGS) -Idaemon $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(MERCHANTS_EMBED): daemon/embed_merchants.awk daemon/merchants.tsv
+$(MERCHANTS_EMBED): ctl/cstring.awk daemon/embed_merchants.awk daemon/merchants.tsv
 	@mkdir -p $(@D)
-	LC_ALL=C awk -f daemon/embed_merchants.awk daemon/merchants.tsv > $@
+	LC_ALL=C awk -f ctl/cstring.awk -f daemon/embed_merchants.awk daemon/merchants.tsv > $@
 
-$(SQL_EMBED): ctl/embed_sql.awk $(SQL_FILES) $(SQL_LIST_STAMP)
+$(SQL_EMBED): ctl/cstring.awk ctl/embed_sql.awk $(SQL_FILES) $(SQL_LIST_STAMP)
 	@mkdir -p $(@D)
-	LC_ALL=C awk -f ctl/embed_sql.awk $(SQL_FILES) < /dev/null > $@
+	LC_ALL=C awk -f ctl/cstring.awk -f ctl/embed_sql.awk $(SQL_FILES) < /dev/null > $@
 
 $(BUILD)/pgjobctl: $(CTL_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(COMMON_OBJ) $(LDLIBS)

@@ -19,30 +19,9 @@ function fail(msg) {
     failed = 1
 }
 
-# cstring returns s escaped for the inside of a C string literal.
-function cstring(s,    out, i, c) {
-    out = ""
-    for (i = 1; i <= length(s); i++) {
-        c = substr(s, i, 1)
-        if (c in escape)
-            out = out escape[c]
-        else
-            out = out c
-    }
-    return out
-}
 
 BEGIN {
     failed = 0
-    for (i = 1; i < 256; i++) {
-        if (i < 32 || i >= 127)
-            escape[sprintf("%c", i)] = sprintf("\\%03o", i)
-    }
-    escape["\t"] = "\\t"
-    escape["\r"] = "\\r"
-    escape["\\"] = "\\\\"
-    escape["\""] = "\\\""
-    escape["?"] = "\\?"
 
     count = 0
     for (i = 1; i < ARGC; i++) {

@@ -17,29 +17,15 @@ function fail(msg) {
     failed = 1
 }
 
-function cstring(s,    out, i, c) {
-    out = ""
-    for (i = 1; i <= length(s); i++) {
-        c = substr(s, i, 1)
-        if (c in escape)
-            out = out escape[c]
-        else
-            out = out c
-    }
-    return "\"" out "\""
+# quoted returns s as a C string literal (cstring is ctl/cstring.awk's).
+function quoted(s) {
+    return "\"" cstring(s) "\""
 }
 
 BEGIN {
     FS = "\t"
     failed = 0
     count = 0
-    for (i = 1; i < 256; i++) {
-        if (i < 32 || i >= 127)
-            escape[sprintf("%c", i)] = sprintf("\\%03o", i)
-    }
-    escape["\\"] = "\\\\"
-    escape["\""] = "\\\""
-    escape["?"] = "\\?"
     split("groceries restaurants coffee travel transport fuel shopping subscriptions utilities " \
           "telecom entertainment health education insurance fees transfers atm income refunds taxes",
           list, " ")
@@ -75,8 +61,8 @@ BEGIN {
     if (failed)
         next
     count++
-    printf "    {%s, %s, %s, %s, %s, %s, %s},\n", cstring($1), cstring($2), cstring($3),
-        cstring($4), $5 == "1" ? "true" : "false", cstring($6), cstring($7)
+    printf "    {%s, %s, %s, %s, %s, %s, %s},\n", quoted($1), quoted($2), quoted($3),
+        quoted($4), $5 == "1" ? "true" : "false", quoted($6), quoted($7)
 }
 
 END {
