@@ -49,8 +49,38 @@ typedef struct TypeSlot {
     const char *type; /* borrowed from the handler table */
     int limit;        /* 0: none */
     int running;
+    int claiming;   /* asked for by claims in flight */
+    int got;        /* rows of this type in the claim being handed out */
     bool saturated; /* its last claim filled it to the limit: more may wait */
+    bool want;      /* limited type: worth a claim (see Dispatcher.want) */
+    bool deep;      /* limited type: its last claim came back full */
 } TypeSlot;
+
+/* A lane is one connection with at most one statement in flight, sent
+ * without waiting: a claim round or a batch of outcomes.  Lane 0 is the
+ * main connection (it also LISTENs and runs maintenance, which waits for
+ * the lane to be idle); lane 1 is a second connection opened on first
+ * use.  Two lanes let PostgreSQL record one batch, or run a second claim,
+ * while a claim runs, as two clients of the plain SQL loop would. */
+#define LANES 2
+
+/* MAX_CLAIM_GROUPS bounds the pgjob.claim() calls of one claim round:
+ * one for the types without a limit, one per limited type with room. */
+#define MAX_CLAIM_GROUPS 16
+
+typedef enum LaneWork {
+    LANE_IDLE,
+    LANE_CLAIM,  /* a claim round; its reservations are in want and slot_want */
+    LANE_RECORD, /* a batch of outcomes, owned in batch */
+} LaneWork;
+
+typedef struct Lane {
+    LaneWork work;
+    Outcome **batch; /* LANE_RECORD: the outcomes being recorded */
+    size_t nbatch;
+    int want;       /* LANE_CLAIM: jobs asked for of the types without a limit */
+    int *slot_want; /* LANE_CLAIM: jobs asked for per limited type, [nslots] */
+} Lane;
 
 /* Stats are the counters of the summary line and STATUS=. */
 typedef struct Stats {
@@ -75,18 +105,23 @@ typedef struct Dispatcher {
     int reconnect_delay_ms;
 
     int running;
+    int claiming; /* jobs asked for by claims in flight */
     Outcome **pending;
     size_t npending, pending_cap;
-    /* The recording connection: a batch of outcomes is sent there without
-     * waiting, so PostgreSQL records it while the next claim runs on
-     * conn.  One batch at a time; without it, batches go on conn. */
-    PGconn *rec;
-    Outcome **inflight; /* the batch being recorded on rec; NULL when none */
-    size_t ninflight;
-    long long rec_retry_at;  /* monotonic ms */
     long long pending_since; /* when the oldest pending outcome came back */
+    Lane lanes[LANES];
+    PGconn *rec;            /* lane 1's connection; NULL until used or after a loss */
+    long long rec_retry_at; /* monotonic ms */
 
-    bool want_claim;
+    /* Whether a claim is worth making, per claim group: the types without
+     * a limit (here) and each limited type (in its slot).  A notification
+     * naming the type, the poll interval, a rescue or a freed slot sets
+     * want; a claim round clears it unless the group is deep, i.e. its
+     * last claim came back full, so that while a queue is deep the next
+     * claim starts before the last one is answered. */
+    bool want, deep;
+    bool has_unlimited;  /* some type has no limit */
+    unsigned claim_turn; /* alternates which group a round serves first */
     long long next_poll, next_rescue, next_expire, next_prune, next_stats, next_watchdog;
     long long next_renew;
     long long watchdog_ms; /* half of WATCHDOG_USEC; 0: off */
@@ -98,12 +133,34 @@ typedef struct Dispatcher {
     Stats stats;
 } Dispatcher;
 
+/* ---- claim wants ---- */
+
+/* want_all marks every claim group worth a claim. */
+static void want_all(Dispatcher *d)
+{
+    d->want = true;
+    for (size_t i = 0; i < d->nslots; i++)
+        d->slots[i].want = true;
+}
+
+/* want_type marks the claim group of one type worth a claim. */
+static void want_type(Dispatcher *d, TypeSlot *slot)
+{
+    if (slot->limit > 0)
+        slot->want = true;
+    else
+        d->want = true;
+}
+
 /* ---- connection ---- */
 
 /* drop_connection closes the connection after an error and schedules a
  * reconnect; logged once per outage. */
+static void lane_abandon(Dispatcher *d, int i);
+
 static void drop_connection(Dispatcher *d, const char *why)
 {
+    lane_abandon(d, 0);
     if (!d->down_logged)
         log_warn("database connection lost (%s); reconnecting with backoff", why);
     d->down_logged = true;
@@ -169,7 +226,7 @@ static void try_connect(Dispatcher *d)
              d->maintainer ? ", maintainer" : "");
     d->down_logged = false;
     d->reconnect_delay_ms = 0;
-    d->want_claim = true;
+    want_all(d);
     d->next_rescue = now; /* at start-up and after an outage, rescue first */
     if (!d->ready_sent) {
         if (!sdnotify_send("READY=1"))
@@ -222,7 +279,7 @@ static void collect_outcomes(Dispatcher *d)
             slot->running--;
             /* A limited type at its limit left work queued: claim now. */
             if (slot->saturated)
-                d->want_claim = true;
+                want_type(d, slot);
             slot->saturated = false;
         }
         if (o->kind == OUTCOME_NONE) {
@@ -254,35 +311,12 @@ static void count_result(Dispatcher *d, const char *id, const char *outcome)
     }
 }
 
-/* write_batch writes the outcomes batch[0..n) (all of one kind) with one
- * call.  Returns false when the connection broke (the outcomes stay
- * pending); true when they were written or refused for good (logged). */
 /* The statement that records a batch of each kind. */
 static const char *const batch_sql[] = {
     [OUTCOME_COMPLETE] = "SELECT id, outcome FROM pgjob.complete($1::jsonb)",
     [OUTCOME_FAIL] = "SELECT id, outcome FROM pgjob.fail($1::jsonb, $2::interval, $3::interval)",
     [OUTCOME_RELEASE] = "SELECT id, outcome FROM pgjob.release($1::jsonb)",
 };
-
-/* BatchCall is the statement and parameters that record one batch. */
-typedef struct BatchCall {
-    const char *sql;
-    int nparams;
-    const char *params[3]; /* the entries' JSON text (borrowed), then the backoff */
-    char base[32], max[32];
-} BatchCall;
-
-/* batch_call fills call for a batch of kind whose entries are text. */
-static void batch_call(const Dispatcher *d, OutcomeKind kind, const char *text, BatchCall *call)
-{
-    snprintf(call->base, sizeof(call->base), "%d milliseconds", d->cfg->backoff_base_ms);
-    snprintf(call->max, sizeof(call->max), "%d milliseconds", d->cfg->backoff_max_ms);
-    call->sql = batch_sql[kind];
-    call->nparams = kind == OUTCOME_FAIL ? 3 : 1;
-    call->params[0] = text;
-    call->params[1] = call->base;
-    call->params[2] = call->max;
-}
 
 /* encode_batch returns the new JSON text of batch[0..n) (free()), or NULL
  * when out of memory. */
@@ -302,140 +336,6 @@ static char *encode_batch(Outcome **batch, size_t n)
     return text;
 }
 
-/* write_batch records batch[0..n) (all one kind) on conn, waiting for the
- * answer.  Returns false when the connection broke (the outcomes stay
- * pending); true when they were written or refused for good (logged). */
-static bool write_batch(Dispatcher *d, Outcome **batch, size_t n)
-{
-    Error err = {0};
-    char *text = encode_batch(batch, n);
-    PGresult *r = NULL;
-    bool ok = true;
-
-    if (text == NULL) {
-        log_error("out of memory encoding %zu outcomes; their leases will expire", n);
-        goto out;
-    }
-    BatchCall call;
-    batch_call(d, batch[0]->kind, text, &call);
-    r = db_exec(d->conn, call.sql, call.nparams, call.params);
-    if (!db_tuples_ok(r)) {
-        db_error(d->conn, r, "recording outcomes", &err);
-        if (PQstatus(d->conn) != CONNECTION_OK || err.status == 503) {
-            ok = false;
-            drop_connection(d, err.message);
-        } else {
-            log_error("%s; %zu outcomes dropped, their leases will expire", err.message, n);
-        }
-        goto out;
-    }
-    for (int i = 0; i < PQntuples(r); i++)
-        count_result(d, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-out:
-    PQclear(r);
-    free(text);
-    return ok;
-}
-
-/* ---- the recording connection ---- */
-
-/* rec_broken puts the batch in flight back in pending and drops rec; a
- * new one is tried a second later. */
-static void rec_broken(Dispatcher *d, const char *why)
-{
-    log_warn("recording connection lost (%s); its batch will be written again", why);
-    for (size_t i = 0; i < d->ninflight; i++)
-        add_pending(d, d->inflight[i]);
-    free(d->inflight);
-    d->inflight = NULL;
-    d->ninflight = 0;
-    if (d->rec != NULL)
-        PQfinish(d->rec);
-    d->rec = NULL;
-    d->rec_retry_at = clock_ms() + 1000;
-}
-
-/* rec_send starts recording batch[0..n) on rec without waiting; the
- * outcomes move to inflight.  false (nothing taken) when rec cannot be
- * had: the caller writes the batch on conn instead. */
-static bool rec_send(Dispatcher *d, Outcome **batch, size_t n)
-{
-    Error err = {0};
-
-    if (d->rec == NULL) {
-        if (clock_ms() < d->rec_retry_at)
-            return false;
-        d->rec = db_connect(d->cfg->database, "pgjobd recorder", &err);
-        if (d->rec == NULL) {
-            d->rec_retry_at = clock_ms() + 1000;
-            return false;
-        }
-    }
-    d->inflight = malloc(n * sizeof(*d->inflight));
-    char *text = d->inflight ? encode_batch(batch, n) : NULL;
-    if (text == NULL) {
-        free(d->inflight);
-        d->inflight = NULL;
-        return false;
-    }
-    BatchCall call;
-    batch_call(d, batch[0]->kind, text, &call);
-    int sent = PQsendQueryParams(d->rec, call.sql, call.nparams, NULL, call.params, NULL, NULL, 0);
-    free(text);
-    if (!sent) {
-        free(d->inflight);
-        d->inflight = NULL;
-        log_warn("recording connection lost (%s); writing on the main one", PQerrorMessage(d->rec));
-        PQfinish(d->rec);
-        d->rec = NULL;
-        d->rec_retry_at = clock_ms() + 1000;
-        return false;
-    }
-    memcpy(d->inflight, batch, n * sizeof(*batch));
-    d->ninflight = n;
-    return true;
-}
-
-/* rec_poll reads the answer of the batch in flight, if it has come: its
- * rows are counted and its outcomes freed. */
-static void rec_poll(Dispatcher *d)
-{
-    Error err = {0};
-    PGresult *r;
-
-    if (d->inflight == NULL)
-        return;
-    if (!PQconsumeInput(d->rec)) {
-        rec_broken(d, PQerrorMessage(d->rec));
-        return;
-    }
-    while (!PQisBusy(d->rec)) {
-        r = PQgetResult(d->rec);
-        if (r == NULL) {
-            for (size_t i = 0; i < d->ninflight; i++)
-                outcome_free(d->inflight[i]);
-            free(d->inflight);
-            d->inflight = NULL;
-            d->ninflight = 0;
-            return;
-        }
-        if (db_tuples_ok(r)) {
-            for (int i = 0; i < PQntuples(r); i++)
-                count_result(d, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
-        } else {
-            db_error(d->rec, r, "recording outcomes", &err);
-            if (PQstatus(d->rec) != CONNECTION_OK || err.status == 503) {
-                PQclear(r);
-                rec_broken(d, err.message);
-                return;
-            }
-            log_error("%s; %zu outcomes dropped, their leases will expire", err.message,
-                      d->ninflight);
-        }
-        PQclear(r);
-    }
-}
-
 /* flush_due says whether the pending outcomes should be written now: a
  * full batch, nothing else running that could join the batch, a shutdown,
  * or the oldest has waited flush_delay_ms. */
@@ -447,54 +347,76 @@ static bool flush_due(const Dispatcher *d)
            d->mode != SHUTDOWN_NONE || clock_ms() - d->pending_since >= d->cfg->flush_delay_ms;
 }
 
-/* flush_outcomes writes every pending outcome, batched by kind. */
-static void flush_outcomes(Dispatcher *d)
+/* take_batch moves up to max pending outcomes of the kind of the oldest
+ * one into batch and returns how many. */
+static size_t take_batch(Dispatcher *d, Outcome **batch, size_t max)
 {
-    static const OutcomeKind kinds[] = {OUTCOME_COMPLETE, OUTCOME_FAIL, OUTCOME_RELEASE};
-    size_t batch_max = (size_t)d->cfg->complete_batch;
-    Outcome **batch;
+    OutcomeKind kind = d->pending[0]->kind;
+    size_t n = 0, keep = 0;
 
-    if (d->inflight != NULL || !flush_due(d))
-        return;
-    batch = malloc(batch_max * sizeof(*batch));
-    if (batch == NULL)
-        return;
-    for (size_t k = 0; k < 3 && d->conn != NULL; k++) {
-        size_t i = 0;
-        while (i < d->npending && d->conn != NULL) {
-            /* Take up to batch_max outcomes of this kind, keep the rest. */
-            size_t n = 0, keep = 0;
-            for (size_t j = 0; j < d->npending; j++) {
-                Outcome *o = d->pending[j];
-                if (o->kind == kinds[k] && n < batch_max)
-                    batch[n++] = o;
-                else
-                    d->pending[keep++] = o;
-            }
-            if (n == 0)
-                break;
-            d->npending = keep;
-            if (rec_send(d, batch, n)) {
-                /* One batch in flight at a time; the rest waits for it. */
-                free(batch);
-                return;
-            }
-            bool written = write_batch(d, batch, n);
-            for (size_t j = 0; j < n; j++) {
-                if (written)
-                    outcome_free(batch[j]);
-                else
-                    d->pending[d->npending++] = batch[j];
-            }
-            i = 0;
-        }
+    for (size_t j = 0; j < d->npending; j++) {
+        Outcome *o = d->pending[j];
+        if (o->kind == kind && n < max)
+            batch[n++] = o;
+        else
+            d->pending[keep++] = o;
     }
-    free(batch);
-    if (d->npending > 0)
+    d->npending = keep;
+    if (keep > 0)
         d->pending_since = clock_ms();
+    return n;
 }
 
 /* ---- claims ---- */
+
+/* capacity is how many jobs the daemon holds at once: one per worker,
+ * plus the prefetched ones waiting for a worker. */
+static int capacity(const Dispatcher *d)
+{
+    return d->cfg->workers + d->cfg->prefetch;
+}
+
+/* free_slots is how many jobs a claim may take now: the capacity less
+ * the jobs held and those asked for by claims in flight.  Outcomes
+ * waiting to be recorded hold memory too: up to a capacity's worth of
+ * them may wait without slowing claims, more take slots. */
+static int free_slots(const Dispatcher *d)
+{
+    int unrecorded = (int)d->npending;
+
+    for (int i = 0; i < LANES; i++)
+        unrecorded += (int)d->lanes[i].nbatch;
+    return capacity(d) - d->running - d->claiming -
+           (unrecorded > capacity(d) ? unrecorded - capacity(d) : 0);
+}
+
+/* claim_wanted says whether some claim group is worth a claim and has room. */
+static bool claim_wanted(const Dispatcher *d)
+{
+    if (d->has_unlimited && d->want)
+        return true;
+    for (size_t i = 0; i < d->nslots; i++) {
+        const TypeSlot *s = &d->slots[i];
+        if (s->limit > 0 && s->want && s->limit - s->running - s->claiming > 0)
+            return true;
+    }
+    return false;
+}
+
+/* claim_due says whether a wanted claim should be made now.  While every
+ * worker is busy and jobs wait for them in the daemon, a claim waits
+ * until half a batch of slots is free: one claim of 50 jobs costs about
+ * what one of 2 does, so small claims behind a full queue only waste
+ * round trips.  An idle worker claims at once, whatever is free. */
+static bool claim_due(const Dispatcher *d)
+{
+    int room = free_slots(d);
+    int batch = d->cfg->claim_batch < capacity(d) ? d->cfg->claim_batch : capacity(d);
+
+    if (d->mode != SHUTDOWN_NONE || room <= 0 || !claim_wanted(d))
+        return false;
+    return d->running + d->claiming < d->cfg->workers || room >= (batch + 1) / 2;
+}
 
 /* types_literal writes the text[] literal of the claimable types into
  * buf: the unlimited ones when only is NULL, else just only. */
@@ -522,11 +444,122 @@ static bool types_literal(Dispatcher *d, const TypeSlot *only, char *buf, size_t
     return true;
 }
 
-/* hand_out gives the claimed rows to the pool; returns how many. */
-static int hand_out(Dispatcher *d, const PGresult *r)
-{
-    int n = PQntuples(r);
+/* ClaimCall is one claim statement: a pgjob.claim() call for the types
+ * without a limit, then one per limited type with room, as one UNION ALL,
+ * so a claim round is one round trip on one lane. */
+typedef struct ClaimCall {
+    char sql[64 + MAX_CLAIM_GROUPS * 160];
+    const char *params[3 + 2 * MAX_CLAIM_GROUPS];
+    char wants[MAX_CLAIM_GROUPS][16];
+    char literals[MAX_CLAIM_GROUPS][1024];
+    char lease[16];
+    int nparams;
+} ClaimCall;
 
+/* add_group appends one pgjob.claim() call for want jobs of the types in
+ * the literal already in call->literals[g]. */
+static void add_group(Dispatcher *d, ClaimCall *call, int g, int want)
+{
+    size_t len = strlen(call->sql);
+
+    snprintf(call->wants[g], sizeof(call->wants[g]), "%d", want);
+    call->params[call->nparams] = call->wants[g];
+    call->params[call->nparams + 1] = call->literals[g];
+    snprintf(call->sql + len, sizeof(call->sql) - len,
+             "%sSELECT " JOB_CLAIM_COLUMNS
+             " FROM pgjob.claim($1, $%d::integer, $%d::text[],"
+             " make_interval(secs => $2::integer))",
+             g > 0 ? " UNION ALL " : "", call->nparams + 1, call->nparams + 2);
+    call->nparams += 2;
+    d->claiming += want;
+}
+
+/* plan_unlimited adds the claim of the types without a limit. */
+static void plan_unlimited(Dispatcher *d, Lane *lane, ClaimCall *call, int *g, int *left)
+{
+    int batch = d->cfg->claim_batch;
+
+    if (!d->has_unlimited || !d->want || *left <= 0 || *g == MAX_CLAIM_GROUPS)
+        return;
+    d->want = d->deep;
+    if (!types_literal(d, NULL, call->literals[*g], sizeof(call->literals[*g]))) {
+        log_error("the list of job types is too long to claim them");
+        return;
+    }
+    lane->want = *left < batch ? *left : batch;
+    add_group(d, call, (*g)++, lane->want);
+    *left -= lane->want;
+}
+
+/* plan_limited adds one claim per limited type with room. */
+static void plan_limited(Dispatcher *d, Lane *lane, ClaimCall *call, int *g, int *left)
+{
+    int batch = d->cfg->claim_batch;
+
+    for (size_t i = 0; i < d->nslots && *g < MAX_CLAIM_GROUPS; i++) {
+        TypeSlot *s = &d->slots[i];
+        int room = s->limit - s->running - s->claiming;
+        if (s->limit == 0 || !s->want || room <= 0 || *left <= 0)
+            continue;
+        s->want = s->deep;
+        if (!types_literal(d, s, call->literals[*g], sizeof(call->literals[*g])))
+            continue;
+        int want = room < *left ? room : *left;
+        want = want < batch ? want : batch;
+        lane->slot_want[i] = want;
+        s->claiming += want;
+        add_group(d, call, (*g)++, want);
+        *left -= want;
+    }
+}
+
+/* plan_claim fills call and the lane's reservations for a claim of the
+ * free slots by the groups worth a claim; false when there is none.
+ * Rounds alternate between serving the types without a limit first and
+ * the limited ones first, so neither can take every slot for good. */
+static bool plan_claim(Dispatcher *d, Lane *lane, ClaimCall *call)
+{
+    int left = free_slots(d);
+    int g = 0;
+
+    call->sql[0] = '\0';
+    snprintf(call->lease, sizeof(call->lease), "%d", d->cfg->lease_seconds);
+    call->params[0] = d->worker_name;
+    call->params[1] = call->lease;
+    call->nparams = 2;
+    lane->want = 0;
+    for (size_t i = 0; i < d->nslots; i++)
+        lane->slot_want[i] = 0;
+    if (d->claim_turn++ % 2 == 0) {
+        plan_unlimited(d, lane, call, &g, &left);
+        plan_limited(d, lane, call, &g, &left);
+    } else {
+        plan_limited(d, lane, call, &g, &left);
+        plan_unlimited(d, lane, call, &g, &left);
+    }
+    return g > 0;
+}
+
+/* end_claim gives back the reservations of the lane's claim. */
+static void end_claim(Dispatcher *d, Lane *lane)
+{
+    d->claiming -= lane->want;
+    lane->want = 0;
+    for (size_t i = 0; i < d->nslots; i++) {
+        d->claiming -= lane->slot_want[i];
+        d->slots[i].claiming -= lane->slot_want[i];
+        lane->slot_want[i] = 0;
+    }
+}
+
+/* hand_out gives the claimed rows to the pool and notes which claim
+ * groups came back full (more may be waiting). */
+static void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
+{
+    int n = PQntuples(r), unlimited = 0;
+
+    for (size_t i = 0; i < d->nslots; i++)
+        d->slots[i].got = 0;
     for (int i = 0; i < n; i++) {
         Error err = {0};
         Job *job = job_from_row(r, i, &err);
@@ -549,83 +582,224 @@ static int hand_out(Dispatcher *d, const PGresult *r)
         d->stats.claimed++;
         d->running++;
         slot->running++;
+        if (slot->limit > 0)
+            slot->got++;
+        else
+            unlimited++;
         pool_push(d->pool, job);
     }
-    return n;
-}
-
-/* claim_some claims up to limit jobs of the types in literal; returns the
- * number claimed, or -1 when the statement failed. */
-static int claim_some(Dispatcher *d, const char *literal, int limit)
-{
-    static const char sql[] = "SELECT " JOB_CLAIM_COLUMNS
-                              " FROM pgjob.claim($1, $2::integer, $3::text[],"
-                              " make_interval(secs => $4::integer))";
-    char nbuf[16], lease[16];
-    Error err = {0};
-    int n = -1;
-
-    snprintf(nbuf, sizeof(nbuf), "%d", limit);
-    snprintf(lease, sizeof(lease), "%d", d->cfg->lease_seconds);
-    const char *params[4] = {d->worker_name, nbuf, literal, lease};
-    PGresult *r = db_exec(d->conn, sql, 4, params);
-    if (!db_tuples_ok(r)) {
-        db_error(d->conn, r, "claim", &err);
-        statement_failed(d, &err);
-    } else {
-        n = hand_out(d, r);
+    if (lane->want > 0) {
+        d->deep = unlimited >= lane->want;
+        d->want = d->want || d->deep;
     }
-    PQclear(r);
-    return n;
-}
-
-/* capacity is how many jobs the daemon holds at once: one per worker,
- * plus the prefetched ones waiting for a worker. */
-static int capacity(const Dispatcher *d)
-{
-    return d->cfg->workers + d->cfg->prefetch;
-}
-
-/* claim claims for the free slots: one call for the types without a
- * limit, one per limited type that has room. */
-static void claim(Dispatcher *d)
-{
-    char literal[4096];
-    /* Outcomes waiting to be recorded hold memory too: up to a capacity's
-     * worth of them may wait without slowing claims, more take slots. */
-    int unrecorded = (int)(d->npending + d->ninflight);
-    int free_slots =
-        capacity(d) - d->running - (unrecorded > capacity(d) ? unrecorded - capacity(d) : 0);
-    int batch = d->cfg->claim_batch;
-    bool full = false;
-
-    if (free_slots <= 0)
-        return;
-    d->next_poll = clock_ms() + d->cfg->poll_interval_ms;
-    if (types_literal(d, NULL, literal, sizeof(literal))) {
-        int want = free_slots < batch ? free_slots : batch;
-        int got = claim_some(d, literal, want);
-        if (got < 0)
-            return;
-        free_slots -= got;
-        full = got == want;
-    }
-    for (size_t i = 0; i < d->nslots && free_slots > 0 && d->conn != NULL; i++) {
+    for (size_t i = 0; i < d->nslots; i++) {
         TypeSlot *s = &d->slots[i];
-        int room = s->limit - s->running;
-        if (s->limit == 0 || room <= 0 || !types_literal(d, s, literal, sizeof(literal)))
+        if (lane->slot_want[i] == 0)
             continue;
-        int want = room < free_slots ? room : free_slots;
-        want = want < batch ? want : batch;
-        int got = claim_some(d, literal, want);
-        if (got < 0)
-            return;
-        free_slots -= got;
-        full = full || got == want;
-        s->saturated = got == room;
+        s->deep = s->got >= lane->slot_want[i];
+        s->want = s->want || s->deep;
+        /* Claimed up to its limit: more may wait when a slot frees. */
+        s->saturated = s->deep && s->running >= s->limit;
     }
-    /* A full claim suggests more is waiting: claim again when slots free. */
-    d->want_claim = full;
+}
+
+/* ---- lanes ---- */
+
+/* lane_conn is the connection of lane i: the main one, or the second. */
+static PGconn *lane_conn(const Dispatcher *d, int i)
+{
+    return i == 0 ? d->conn : d->rec;
+}
+
+/* lane_abandon ends the lane's work without its answer: outcomes being
+ * recorded go back to pending (the fencing check makes a second write
+ * safe); a claim's jobs, if it took any, come back when their lease
+ * expires. */
+static void lane_abandon(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+
+    if (lane->work == LANE_CLAIM) {
+        log_warn("a claim was cut off; jobs it took, if any, are rescued when their lease expires");
+        end_claim(d, lane);
+    }
+    for (size_t j = 0; j < lane->nbatch; j++)
+        add_pending(d, lane->batch[j]);
+    free(lane->batch);
+    lane->batch = NULL;
+    lane->nbatch = 0;
+    lane->work = LANE_IDLE;
+}
+
+/* lane_lost handles a broken lane connection: the main one is dropped
+ * and reconnected with backoff; the second is closed and tried again a
+ * second later, while the main lane carries all the work. */
+static void lane_lost(Dispatcher *d, int i, const char *why)
+{
+    if (i == 0) {
+        drop_connection(d, why);
+        return;
+    }
+    log_warn("second connection lost (%s); the main one carries on", why);
+    lane_abandon(d, i);
+    PQfinish(d->rec);
+    d->rec = NULL;
+    d->rec_retry_at = clock_ms() + 1000;
+}
+
+/* lane_idle says whether lane i could take a statement now or after
+ * connecting. */
+static bool lane_idle(const Dispatcher *d, int i)
+{
+    if (d->conn == NULL || d->lanes[i].work != LANE_IDLE)
+        return false;
+    return i == 0 || d->rec != NULL || clock_ms() >= d->rec_retry_at;
+}
+
+/* lane_free says whether lane i can take a statement now; the second
+ * lane connects on first use. */
+static bool lane_free(Dispatcher *d, int i)
+{
+    Error err = {0};
+
+    if (!lane_idle(d, i))
+        return false;
+    if (i == 0 || d->rec != NULL)
+        return true;
+    d->rec = db_connect(d->cfg->database, "pgjobd lane", &err);
+    if (d->rec == NULL) {
+        log_debug("no second connection (%s); the main one carries on", err.message);
+        d->rec_retry_at = clock_ms() + 1000;
+        return false;
+    }
+    return true;
+}
+
+/* lane_record starts recording a batch of pending outcomes on lane i. */
+static void lane_record(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+    size_t max_n = (size_t)d->cfg->complete_batch;
+    char base[32], max[32];
+
+    lane->batch = malloc(max_n * sizeof(*lane->batch));
+    if (lane->batch == NULL) {
+        log_error("out of memory starting to record %zu outcomes; trying later", d->npending);
+        return;
+    }
+    lane->nbatch = take_batch(d, lane->batch, max_n);
+    lane->work = LANE_RECORD;
+    OutcomeKind kind = lane->batch[0]->kind;
+    size_t n = lane->nbatch;
+    char *text = encode_batch(lane->batch, n);
+    if (text == NULL) {
+        log_error("out of memory encoding %zu outcomes; writing them later", n);
+        lane_abandon(d, i);
+        return;
+    }
+    snprintf(base, sizeof(base), "%d milliseconds", d->cfg->backoff_base_ms);
+    snprintf(max, sizeof(max), "%d milliseconds", d->cfg->backoff_max_ms);
+    const char *params[3] = {text, base, max};
+    int sent = PQsendQueryParams(lane_conn(d, i), batch_sql[kind], kind == OUTCOME_FAIL ? 3 : 1,
+                                 NULL, params, NULL, NULL, 0);
+    free(text);
+    if (!sent)
+        lane_lost(d, i, PQerrorMessage(lane_conn(d, i)));
+}
+
+/* lane_claim starts a claim round on lane i. */
+static void lane_claim(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+    ClaimCall call;
+
+    d->next_poll = clock_ms() + d->cfg->poll_interval_ms;
+    if (!plan_claim(d, lane, &call))
+        return;
+    lane->work = LANE_CLAIM;
+    if (!PQsendQueryParams(lane_conn(d, i), call.sql, call.nparams, NULL, call.params, NULL, NULL,
+                           0))
+        lane_lost(d, i, PQerrorMessage(lane_conn(d, i)));
+}
+
+/* lane_answer handles one result of lane i's statement. */
+static void lane_answer(Dispatcher *d, int i, PGresult *r)
+{
+    Lane *lane = &d->lanes[i];
+    PGconn *conn = lane_conn(d, i);
+    Error err = {0};
+
+    if (db_tuples_ok(r)) {
+        if (lane->work == LANE_CLAIM) {
+            hand_out(d, lane, r);
+        } else {
+            for (int j = 0; j < PQntuples(r); j++)
+                count_result(d, PQgetvalue(r, j, 0), PQgetvalue(r, j, 1));
+        }
+        return;
+    }
+    db_error(conn, r, lane->work == LANE_CLAIM ? "claim" : "recording outcomes", &err);
+    if (PQstatus(conn) != CONNECTION_OK || err.status == 503) {
+        lane_lost(d, i, err.message);
+    } else if (lane->work == LANE_RECORD) {
+        log_error("%s; %zu outcomes dropped, their leases will expire", err.message, lane->nbatch);
+    } else {
+        log_error("%s", err.message);
+    }
+}
+
+/* lane_done ends the lane's work once its answer is read. */
+static void lane_done(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+
+    if (lane->work == LANE_CLAIM)
+        end_claim(d, lane);
+    for (size_t j = 0; j < lane->nbatch; j++)
+        outcome_free(lane->batch[j]);
+    free(lane->batch);
+    lane->batch = NULL;
+    lane->nbatch = 0;
+    lane->work = LANE_IDLE;
+}
+
+/* lane_poll reads what has come of lane i's statement, if anything. */
+static void lane_poll(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+    PGconn *conn = lane_conn(d, i);
+
+    if (lane->work == LANE_IDLE)
+        return;
+    if (!PQconsumeInput(conn)) {
+        lane_lost(d, i, PQerrorMessage(conn));
+        return;
+    }
+    while (lane->work != LANE_IDLE && !PQisBusy(conn)) {
+        PGresult *r = PQgetResult(conn);
+        if (r == NULL) {
+            lane_done(d, i);
+            return;
+        }
+        lane_answer(d, i, r);
+        PQclear(r);
+    }
+}
+
+/* start_work gives the free lanes work: outcomes first (they free memory
+ * and tell clients sooner), preferably on the second lane, then claims.
+ * With both lanes busy, a claim runs while the previous batch is
+ * recorded, or two claims run at once while the queue is deep. */
+static void start_work(Dispatcher *d)
+{
+    for (int i = LANES - 1; i >= 0; i--) {
+        if (flush_due(d) && lane_free(d, i))
+            lane_record(d, i);
+    }
+    for (int i = 0; i < LANES; i++) {
+        if (claim_due(d) && lane_free(d, i))
+            lane_claim(d, i);
+    }
 }
 
 /* ---- leases of prefetched jobs ---- */
@@ -682,22 +856,26 @@ static void renew_waiting(Dispatcher *d, long long now)
 
 /* ---- notifications and waiting ---- */
 
-/* names_our_type says whether a pgjob_ready payload names a type we claim. */
-static bool names_our_type(Dispatcher *d, const char *payload)
+/* want_named_types marks the claim groups of the types a pgjob_ready
+ * payload names (space-separated, or "*" for all). */
+static void want_named_types(Dispatcher *d, const char *payload)
 {
-    if (strcmp(payload, "*") == 0)
-        return true;
+    if (strcmp(payload, "*") == 0) {
+        want_all(d);
+        return;
+    }
     for (size_t i = 0; i < d->nslots; i++) {
         size_t len = strlen(d->slots[i].type);
         for (const char *p = strstr(payload, d->slots[i].type); p != NULL;
              p = strstr(p + 1, d->slots[i].type)) {
             bool starts = p == payload || p[-1] == ' ';
             bool ends = p[len] == '\0' || p[len] == ' ';
-            if (starts && ends)
-                return true;
+            if (starts && ends) {
+                want_type(d, &d->slots[i]);
+                break;
+            }
         }
     }
-    return false;
 }
 
 /* take_notifications handles the notifications libpq holds: those a
@@ -707,8 +885,7 @@ static void take_notifications(Dispatcher *d)
     PGnotify *n;
 
     while ((n = PQnotifies(d->conn)) != NULL) {
-        if (names_our_type(d, n->extra))
-            d->want_claim = true;
+        want_named_types(d, n->extra);
         PQfreemem(n);
     }
 }
@@ -735,23 +912,28 @@ static long long next_wakeup(Dispatcher *d, long long now)
 {
     long long t = now + d->cfg->poll_interval_ms;
 
-    if (d->want_claim && d->running < capacity(d) && d->mode == SHUTDOWN_NONE)
-        return now;
-    if (d->npending > 0 && d->conn != NULL)
-        t = earliest(t, d->pending_since + d->cfg->flush_delay_ms);
+    bool idle = lane_idle(d, 0) || lane_idle(d, 1);
+
     if (d->conn == NULL)
         return earliest(t, d->reconnect_at);
+    if (idle && claim_due(d))
+        return now;
+    if (idle && d->npending > 0)
+        t = earliest(t, d->pending_since + d->cfg->flush_delay_ms);
     t = earliest(t, d->next_poll);
-    t = earliest(t, d->next_rescue);
     t = earliest(t, d->next_stats);
-    if (d->cfg->prefetch > 0)
-        t = earliest(t, d->next_renew);
-    if (d->maintainer)
-        t = earliest(t, earliest(d->next_expire, d->next_prune));
     if (d->watchdog_ms > 0)
         t = earliest(t, d->next_watchdog);
     if (d->mode != SHUTDOWN_NONE && !d->aborted)
         t = earliest(t, d->deadline);
+    /* Maintenance waits for the main lane; its answer wakes the loop. */
+    if (!lane_idle(d, 0))
+        return t;
+    t = earliest(t, d->next_rescue);
+    if (d->cfg->prefetch > 0)
+        t = earliest(t, d->next_renew);
+    if (d->maintainer)
+        t = earliest(t, earliest(d->next_expire, d->next_prune));
     return t;
 }
 
@@ -773,7 +955,7 @@ static void wait_for_events(Dispatcher *d)
         fds[nfds].fd = PQsocket(d->conn);
         fds[nfds++].events = POLLIN;
     }
-    if (d->inflight != NULL && PQsocket(d->rec) >= 0) {
+    if (d->lanes[1].work != LANE_IDLE && PQsocket(d->rec) >= 0) {
         fds[nfds].fd = PQsocket(d->rec);
         fds[nfds++].events = POLLIN;
     }
@@ -784,7 +966,7 @@ static void wait_for_events(Dispatcher *d)
     while (read(d->wake[0], drain, sizeof(drain)) > 0) {
     }
     if (clock_ms() >= d->next_poll)
-        d->want_claim = true;
+        want_all(d);
     read_notifications(d);
 }
 
@@ -808,7 +990,7 @@ static void maintain(Dispatcher *d, long long now)
         if (ok && d->stats.rescued + d->stats.rescue_failed > before) {
             log_info("rescued %ld jobs whose lease expired",
                      d->stats.rescued + d->stats.rescue_failed - before);
-            d->want_claim = true;
+            want_all(d);
         }
         if (ok && !d->maintainer) {
             ok = maint_try_lock(d->conn, &d->maintainer, &err);
@@ -919,7 +1101,8 @@ static void check_signals(Dispatcher *d)
  * outcome is written, or the database stayed away past the deadline. */
 static bool finished(Dispatcher *d)
 {
-    if (d->mode == SHUTDOWN_NONE || d->running > 0 || d->inflight != NULL)
+    if (d->mode == SHUTDOWN_NONE || d->running > 0 || d->lanes[0].work != LANE_IDLE ||
+        d->lanes[1].work != LANE_IDLE)
         return false;
     if (d->npending == 0)
         return true;
@@ -948,8 +1131,16 @@ static bool make_slots(Dispatcher *d, Error *err)
     for (size_t i = 0; i < n; i++) {
         d->slots[i].type = types[i];
         d->slots[i].limit = config_type_limit(d->cfg, types[i]);
+        d->has_unlimited = d->has_unlimited || d->slots[i].limit == 0;
     }
     d->nslots = n;
+    for (int i = 0; i < LANES; i++) {
+        d->lanes[i].slot_want = calloc(n > 0 ? n : 1, sizeof(int));
+        if (d->lanes[i].slot_want == NULL) {
+            error_set(err, 500, "out_of_memory", "out of memory");
+            return false;
+        }
+    }
     return true;
 }
 
@@ -1003,9 +1194,12 @@ static void stop(Dispatcher *d)
     for (size_t i = 0; i < d->npending; i++)
         outcome_free(d->pending[i]);
     free(d->pending);
-    for (size_t i = 0; i < d->ninflight; i++)
-        outcome_free(d->inflight[i]);
-    free(d->inflight);
+    for (int i = 0; i < LANES; i++) {
+        for (size_t j = 0; j < d->lanes[i].nbatch; j++)
+            outcome_free(d->lanes[i].batch[j]);
+        free(d->lanes[i].batch);
+        free(d->lanes[i].slot_want);
+    }
     if (d->rec != NULL)
         PQfinish(d->rec);
     if (d->conn != NULL)
@@ -1037,17 +1231,16 @@ int dispatch_run(Config *cfg, const char *config_path)
         if (d.conn == NULL)
             try_connect(&d);
         collect_outcomes(&d);
-        rec_poll(&d);
-        if (d.conn != NULL)
-            flush_outcomes(&d);
+        for (int i = 0; i < LANES; i++)
+            lane_poll(&d, i);
         if (finished(&d))
             break;
-        if (d.conn != NULL && d.mode == SHUTDOWN_NONE && d.want_claim)
-            claim(&d);
-        if (d.conn != NULL)
+        if (lane_idle(&d, 0)) {
             maintain(&d, now);
-        if (d.conn != NULL && cfg->prefetch > 0)
-            renew_waiting(&d, now);
+            if (d.conn != NULL && cfg->prefetch > 0)
+                renew_waiting(&d, now);
+        }
+        start_work(&d);
         tick(&d, now);
         wait_for_events(&d);
     }

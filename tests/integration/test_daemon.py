@@ -358,9 +358,9 @@ def test_notification_during_a_statement_wakes_the_daemon(daemon, conn, connect,
     released the backend sends the NOTIFY after complete()'s answer, and
     the next statement, fail(), reads it into libpq's buffer.  The
     dispatcher then poll()s the socket, which has nothing new to read.
-    (Outcomes now go on the recording connection, so the NOTIFY mostly
-    reaches the idle main connection; the test still holds the daemon to
-    a prompt claim whichever connection waits.)
+    (Outcomes go on whichever of the daemon's two connections is free,
+    so the NOTIFY may reach an idle main connection; the test still holds
+    the daemon to a prompt claim whichever connection waits.)
     """
     gate = os.path.join(ddir, "gate")
     wait_gate = f"while [ ! -e {gate} ]; do sleep 0.05; done"
