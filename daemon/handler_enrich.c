@@ -88,14 +88,15 @@ static json_t *output_of(const json_t *item, const EnrichResult *r)
                       str_or_null(r->region), "country", str_or_null(r->country), "country_source",
                       str_or_null(enrich_country_source_name(r->country_source)), "confidence",
                       rounded2(r->location_confidence));
-    return json_pack(
-        "{s:O, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:b, s:s, s:f, s:s, s:s}", "input", item,
-        "status", "complete", "merchant", str_or_null(r->merchant), "domain",
-        str_or_null(r->domain), "category", enrich_category_name(r->category), "mcc_code",
-        str_or_null(r->mcc), "channel", enrich_channel_name(r->channel), "payment_processor",
-        str_or_null(r->processor), "location", location, "is_subscription", r->is_subscription,
-        "transaction_type", enrich_type_name(r->type), "confidence", rounded2(r->confidence),
-        "source", "rules", "normalized", r->normalized);
+    return json_pack("{s:O, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:b, s:s, s:f, s:s, s:s}",
+                     "input", item, "status", "complete", "merchant", str_or_null(r->merchant),
+                     "domain", str_or_null(r->domain), "category",
+                     enrich_category_name(r->category), "mcc_code", str_or_null(r->mcc), "channel",
+                     enrich_channel_name(r->channel), "payment_processor",
+                     str_or_null(r->processor), "location", location, "is_subscription",
+                     r->is_subscription, "transaction_type", enrich_type_name(r->type),
+                     "confidence", (double)(int)(r->confidence * 100 + 0.5) / 100, "source",
+                     "rules", "normalized", r->normalized);
 }
 
 /* describe runs the pipeline on one item's descriptor and fields: the one
