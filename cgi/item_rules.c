@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "enrich_fields.h"
+
 /* ItemCheck returns NULL when item fits, else why not (static text). */
 typedef const char *(*ItemCheck)(const json_t *item);
 
@@ -23,19 +25,22 @@ static bool string_or_number(const json_t *o, const char *name)
     return v == NULL || json_is_null(v) || json_is_string(v) || json_is_number(v);
 }
 
+/* An enrich item's amount, currency and date are checked by the code the
+ * handler reads them with (common/enrich_fields.c): what passes here, the
+ * handler takes. */
 static const char *enrich_item(const json_t *item)
 {
+    EnrichFields fields;
+
     if (json_is_string(item))
         return NULL;
     if (!json_is_object(item))
         return "must be a descriptor string or an object with a description";
     if (!json_is_string(json_object_get(item, "description")))
         return "needs a \"description\" string";
-    if (!optional_string(item, "currency") || !optional_string(item, "date"))
-        return "\"currency\" and \"date\" must be strings";
-    if (!string_or_number(item, "amount") || !string_or_number(item, "mcc"))
-        return "\"amount\" and \"mcc\" must be numbers or strings";
-    return NULL;
+    if (!string_or_number(item, "mcc"))
+        return "\"mcc\" must be a number or a string";
+    return enrich_fields_read(item, &fields);
 }
 
 static const char *contact_item(const json_t *item)
@@ -83,7 +88,7 @@ bool item_rules_check(const char *type, const json_t *items, Error *err, char *f
         const char *why = check(item);
         if (why != NULL) {
             snprintf(field, fieldsize, "items[%zu]", i);
-            error_set(err, 422, "invalid_item", "items[%zu] of a %s job %s", i, type, why);
+            error_set(err, 422, "invalid_item", "items[%zu] of a %s job: %s", i, type, why);
             return false;
         }
     }

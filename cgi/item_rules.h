@@ -5,7 +5,9 @@
  * with the index of the first bad item instead of failing item by item.
  *
  *   enrich   a descriptor string, or an object whose "description" is a
- *            string (amount, currency, date, mcc and custom_id optional)
+ *            string, with amount, currency and date well-formed when
+ *            present (common/enrich_fields.h), mcc a string or a number
+ *            and custom_id anything
  *   contact  an object whose name, first_name, last_name, email, company,
  *            domain, website, title and country are strings when present,
  *            and phone a string or a number

@@ -33,6 +33,18 @@ const char *enrich_type_name(EnrichType t)
     return names[t];
 }
 
+const char *enrich_direction_name(EnrichDirection d)
+{
+    static const char *const names[] = {NULL, "debit", "credit"};
+    return names[d];
+}
+
+const char *enrich_country_source_name(EnrichCountrySource s)
+{
+    static const char *const names[] = {NULL, "descriptor", "currency"};
+    return names[s];
+}
+
 bool enrich_category_parse(const char *name, EnrichCategory *c)
 {
     for (int i = 0; i < ENRICH_NCATEGORIES; i++) {
@@ -124,6 +136,7 @@ typedef struct Token {
     bool alpha; /* has a letter */
     bool star;  /* a '*' follows */
     bool dot;   /* a '.' comes right before ("NETFLIX.COM") */
+    bool slash; /* a '/' or '-' comes right before ("04/12") */
     bool noise; /* a bank word, number or mask: see is_noise */
 } Token;
 
@@ -150,7 +163,7 @@ static void tokenize(const char *text, size_t len, Tokens *tk)
 {
     size_t out = 0;
     Token *cur = NULL;
-    bool dot = false;
+    bool dot = false, slash = false;
 
     tk->n = 0;
     for (size_t i = 0; i < len; i++) {
@@ -162,7 +175,7 @@ static void tokenize(const char *text, size_t len, Tokens *tk)
                 if (tk->n == MAX_TOKENS)
                     break;
                 cur = &tk->t[tk->n++];
-                *cur = (Token){.s = tk->buf + out, .dot = dot};
+                *cur = (Token){.s = tk->buf + out, .dot = dot, .slash = slash};
             }
             if (c >= 'a' && c <= 'z')
                 c = (unsigned char)(c - 'a' + 'A');
@@ -173,6 +186,7 @@ static void tokenize(const char *text, size_t len, Tokens *tk)
             tk->buf[out++] = (char)c;
             cur->len++;
             dot = false;
+            slash = false;
             continue;
         }
         if ((c == '\'' || c == '&') && inword)
@@ -187,6 +201,7 @@ static void tokenize(const char *text, size_t len, Tokens *tk)
             }
         }
         dot = c == '.';
+        slash = c == '/' || c == '-';
         if (c == '*' && tk->n > 0)
             tk->t[tk->n - 1].star = true;
     }
@@ -944,8 +959,136 @@ static void reject(EnrichResult *r, const char *reason)
     r->confidence = 0;
 }
 
-void enrich_describe(const char *text, size_t len, const char *mcc, EnrichResult *r)
+/* ---- the item's date ---------------------------------------------------- */
+
+/* POSTING_LAG_DAYS: a descriptor's date (the card's transaction date) may
+ * be this many days before the item's date (often the posting date). */
+enum { POSTING_LAG_DAYS = 7 };
+
+static int two_digits(const char *s)
 {
+    return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* date_fits tells whether month/day, in the item's year or the one before
+ * (a December date posted in January), falls on the item's date or up to
+ * POSTING_LAG_DAYS before it; sets *d to that date. */
+static bool date_fits(int month, int day, const EnrichDate *item, EnrichDate *d)
+{
+    long to = enrich_date_days(item);
+
+    for (int y = item->year; y >= item->year - 1; y--) {
+        if (!enrich_date_valid(y, month, day))
+            continue;
+        *d = (EnrichDate){y, month, day};
+        long from = enrich_date_days(d);
+        if (from <= to && to - from <= POSTING_LAG_DAYS)
+            return true;
+    }
+    return false;
+}
+
+/* find_date looks for the first date banks print in descriptors, "0412"
+ * (MMDD) or "04/12", "04-12" (MM/DD), that agrees with the item's date,
+ * and writes the date it stands for to r->descriptor_date.  Without an
+ * item date nothing tells such a token from a store number, so none is
+ * read as a date.  Numbers are noise to the rest of the pipeline either
+ * way, so the date found changes nothing else. */
+static void find_date(const Tokens *tk, const EnrichDate *item, EnrichResult *r)
+{
+    for (size_t i = 0; i < tk->n; i++) {
+        const Token *t = &tk->t[i];
+        EnrichDate d;
+        bool found;
+
+        if (t->alpha)
+            continue;
+        /* "04/12" but not "04/12/2026" nor "555-12-34": other things */
+        if (t->len == 4)
+            found = !t->slash && date_fits(two_digits(t->s), two_digits(t->s + 2), item, &d);
+        else
+            found = t->len == 2 && !t->slash && i + 1 < tk->n && tk->t[i + 1].len == 2 &&
+                    tk->t[i + 1].slash && !tk->t[i + 1].alpha &&
+                    (i + 2 >= tk->n || !tk->t[i + 2].slash || tk->t[i + 2].alpha) &&
+                    date_fits(two_digits(t->s), two_digits(tk->t[i + 1].s), item, &d);
+        if (!found)
+            continue;
+        snprintf(r->descriptor_date, sizeof(r->descriptor_date), "%04d-%02d-%02d", d.year, d.month,
+                 d.day);
+        return;
+    }
+}
+
+/* ---- the amount ---------------------------------------------------------- */
+
+/* Words of ACH entries (a company's credit to the account holder). */
+static const char *const ach_words[] = {"PPD", "CCD", "ACH", "DES", "INDN", NULL};
+
+/* apply_amount settles the transaction type with the direction of the
+ * money where the text left it open, and lowers the confidence where the
+ * two disagree (see enrich.h, step 7).  known: a merchant of the table. */
+static void apply_amount(const Tokens *tk, bool known, EnrichResult *r)
+{
+    if (r->direction == ENRICH_DIRECTION_CREDIT) {
+        switch (r->type) {
+            case ENRICH_TYPE_PURCHASE:
+                /* money back from a merchant: a refund; from an unknown
+                 * name, a refund of a card purchase or a company's ACH
+                 * credit, and less sure either way */
+                if (known) {
+                    r->type = ENRICH_TYPE_REFUND;
+                } else {
+                    r->type = has_phrase(tk, ach_words) ? ENRICH_TYPE_INCOME : ENRICH_TYPE_REFUND;
+                    r->confidence -= 0.1;
+                }
+                break;
+            case ENRICH_TYPE_FEE: /* a fee paid back */
+                if (!has_phrase(tk, refund_words))
+                    r->confidence -= 0.1;
+                r->type = ENRICH_TYPE_REFUND;
+                break;
+            case ENRICH_TYPE_ATM_WITHDRAWAL:
+                /* "ATM CASH DEPOSIT" reads as a withdrawal by its first word */
+                if (has_phrase(tk, income_words))
+                    r->type = ENRICH_TYPE_INCOME;
+                else
+                    r->confidence -= 0.2; /* a reversal, or a deposit: unclear */
+                break;
+            case ENRICH_TYPE_REFUND:
+            case ENRICH_TYPE_TRANSFER:
+            case ENRICH_TYPE_INCOME:
+                break;
+        }
+    } else if (r->direction == ENRICH_DIRECTION_DEBIT) {
+        switch (r->type) {
+            case ENRICH_TYPE_INCOME:
+                /* money out is no income: a payroll run, a deposit elsewhere */
+                r->type = ENRICH_TYPE_TRANSFER;
+                r->confidence -= 0.2;
+                break;
+            case ENRICH_TYPE_REFUND:
+                r->confidence -= 0.2; /* the words say refund, the money says no */
+                break;
+            case ENRICH_TYPE_PURCHASE:
+            case ENRICH_TYPE_TRANSFER:
+            case ENRICH_TYPE_FEE:
+            case ENRICH_TYPE_ATM_WITHDRAWAL:
+                break;
+        }
+    }
+}
+
+/* ---- the pipeline, run --------------------------------------------------- */
+
+/* Location confidences: a place the text names, or only the currency's
+ * issuer (weak: an account's currency is often not the merchant's). */
+#define LOCATION_CONFIDENCE_TEXT     0.9
+#define LOCATION_CONFIDENCE_CURRENCY 0.4
+
+void enrich_describe(const EnrichInput *in, EnrichResult *r)
+{
+    const char *text = in->text, *mcc = in->mcc;
+    size_t len = in->len;
     Tokens tk;
     size_t start = 0, next = 0, mstart = 0, mend = 0, keylen = 0, name_from, name_to;
     const Processor *proc = NULL;
@@ -968,6 +1111,10 @@ void enrich_describe(const char *text, size_t len, const char *mcc, EnrichResult
         reject(r, "descriptor has no letters or digits");
         return;
     }
+    if (in->has_date)
+        find_date(&tk, &in->date, r);
+    if (in->has_amount && in->amount != 0)
+        r->direction = in->amount < 0 ? ENRICH_DIRECTION_DEBIT : ENRICH_DIRECTION_CREDIT;
     if (mcc_valid(mcc)) {
         memcpy(r->mcc, mcc, 5);
         have_mcc_cat = enrich_mcc_category(mcc, &mcc_cat);
@@ -989,6 +1136,17 @@ void enrich_describe(const char *text, size_t len, const char *mcc, EnrichResult
 
     /* 5. location: after the merchant when there is one */
     locate(&tk, start, m >= 0 ? mend : start + 1, &loc, r);
+    if (r->country[0] != '\0') {
+        r->country_source = ENRICH_COUNTRY_DESCRIPTOR;
+        r->location_confidence = LOCATION_CONFIDENCE_TEXT;
+    } else if (in->currency != NULL) {
+        const char *hint = enrich_currency_country(in->currency);
+        if (hint != NULL && hint[0] != '\0') {
+            snprintf(r->country, sizeof(r->country), "%s", hint);
+            r->country_source = ENRICH_COUNTRY_CURRENCY;
+            r->location_confidence = LOCATION_CONFIDENCE_CURRENCY;
+        }
+    }
 
     /* 6. the name */
     name_from = start;
@@ -1062,7 +1220,10 @@ void enrich_describe(const char *text, size_t len, const char *mcc, EnrichResult
             r->confidence = 0.7;
     }
 
-    /* 7. channel, category and subscription by type */
+    /* 7. the direction of the money */
+    apply_amount(&tk, m >= 0, r);
+
+    /* 8. channel, category and subscription by type */
     if (proc != NULL)
         r->channel = proc->channel;
     else if (online_signal(&tk))
@@ -1090,7 +1251,7 @@ void enrich_describe(const char *text, size_t len, const char *mcc, EnrichResult
             break;
         case ENRICH_TYPE_INCOME:
             r->category = ENRICH_INCOME;
-            r->channel = ENRICH_CHANNEL_TRANSFER;
+            r->channel = atm_word ? ENRICH_CHANNEL_ATM : ENRICH_CHANNEL_TRANSFER;
             r->is_subscription = false;
             break;
         case ENRICH_TYPE_TRANSFER:

@@ -4,17 +4,27 @@
  * bank descriptor string or an object {description, amount?, currency?,
  * date?, mcc?, custom_id?}, becomes
  *   {input, status: "complete", merchant, domain, category, mcc_code,
- *    channel, payment_processor, location: {city, region, country} | null,
- *    is_subscription, transaction_type, confidence, source: "rules",
- *    normalized}
+ *    channel, payment_processor, location: {city, region, country,
+ *    country_source, confidence} | null, is_subscription, transaction_type,
+ *    confidence, source: "rules", normalized, amount, direction, currency,
+ *    date, descriptor_date}
  * under "output", or a per-item error with code "rejected" and the reason.
  * Deterministic; no I/O.
+ *
+ * Sign convention of "amount", as on a bank statement: negative is money
+ * out of the account (a debit: a purchase, a fee, a withdrawal), positive
+ * is money in (a credit: a refund, a salary).  Some aggregators (Plaid)
+ * use the opposite sign; their amounts must be negated first.  The output
+ * says how the amount was read: "direction" is "debit" or "credit" (null
+ * for no amount or 0).  amount, currency and date are read and checked by
+ * common/enrich_fields.c, the code pgjob.fcgi checks them with at submit.
  */
 #include "handler_enrich.h"
 
 #include <string.h>
 
 #include "enrich.h"
+#include "enrich_fields.h"
 
 /* str_or_null returns a new JSON string, or JSON null for NULL or "". */
 static json_t *str_or_null(const char *s)
@@ -48,13 +58,36 @@ static bool item_mcc(const json_t *mcc, char buf[5])
     return false;
 }
 
+/* rounded2 rounds a confidence to 2 decimals. */
+static double rounded2(double v)
+{
+    return (double)(int)(v * 100 + 0.5) / 100;
+}
+
+/* add_item_fields sets the output's amount, direction, currency, date and
+ * descriptor_date (null when not known); false when out of memory. */
+static bool add_item_fields(json_t *output, const EnrichFields *f, const EnrichResult *r)
+{
+    const char *direction = enrich_direction_name(r->direction);
+
+    return json_object_set_new(output, "amount",
+                               f->has_amount ? json_real(f->amount) : json_null()) == 0 &&
+           json_object_set_new(output, "direction", str_or_null(direction)) == 0 &&
+           json_object_set_new(output, "currency", str_or_null(f->currency)) == 0 &&
+           json_object_set_new(output, "date", str_or_null(f->date_text)) == 0 &&
+           json_object_set_new(output, "descriptor_date", str_or_null(r->descriptor_date)) == 0;
+}
+
 static json_t *output_of(const json_t *item, const EnrichResult *r)
 {
     json_t *location = json_null();
 
     if (r->city[0] != '\0' || r->region[0] != '\0' || r->country[0] != '\0')
-        location = json_pack("{s:o, s:o, s:o}", "city", str_or_null(r->city), "region",
-                             str_or_null(r->region), "country", str_or_null(r->country));
+        location =
+            json_pack("{s:o, s:o, s:o, s:o, s:f}", "city", str_or_null(r->city), "region",
+                      str_or_null(r->region), "country", str_or_null(r->country), "country_source",
+                      str_or_null(enrich_country_source_name(r->country_source)), "confidence",
+                      rounded2(r->location_confidence));
     return json_pack("{s:O, s:s, s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:b, s:s, s:f, s:s, s:s}",
                      "input", item, "status", "complete", "merchant", str_or_null(r->merchant),
                      "domain", str_or_null(r->domain), "category",
@@ -66,29 +99,55 @@ static json_t *output_of(const json_t *item, const EnrichResult *r)
                      "rules", "normalized", r->normalized);
 }
 
+/* describe runs the pipeline on one item's descriptor and fields: the one
+ * place that builds enrich_describe's input. */
+static void describe(const json_t *text, const char *mcc, const EnrichFields *f, EnrichResult *r)
+{
+    const EnrichInput in = {
+        .text = json_string_value(text),
+        .len = json_string_length(text),
+        .mcc = mcc,
+        .has_amount = f->has_amount,
+        .amount = f->amount,
+        .currency = f->currency[0] != '\0' ? f->currency : NULL,
+        .has_date = f->has_date,
+        .date = f->date,
+    };
+
+    enrich_describe(&in, r);
+}
+
 json_t *handler_enrich_item(const json_t *item)
 {
     const json_t *text = item;
     char mcc[5] = "";
+    EnrichFields fields = {0};
     EnrichResult r;
     json_t *output;
 
     if (json_is_object(item)) {
+        const char *why;
         text = json_object_get(item, "description");
         if (!item_mcc(json_object_get(item, "mcc"), mcc))
             return handler_item_error(item, "rejected", "mcc must be 4 digits");
+        if ((why = enrich_fields_read(item, &fields)) != NULL)
+            return handler_item_error(item, "rejected", why);
     }
     if (!json_is_string(text))
         return handler_item_error(item, "rejected",
                                   json_is_object(item)
                                       ? "description must be a string"
                                       : "item must be a descriptor string or an object");
-    enrich_describe(json_string_value(text), json_string_length(text), mcc, &r);
+    describe(text, mcc, &fields, &r);
     if (r.rejected)
         return handler_item_error(item, "rejected", r.reason);
     output = output_of(item, &r);
     if (output == NULL)
         return NULL;
+    if (!add_item_fields(output, &fields, &r)) {
+        json_decref(output);
+        return NULL;
+    }
     return handler_item_result(item, output);
 }
 

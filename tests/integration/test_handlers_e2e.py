@@ -60,9 +60,58 @@ def test_contact_job_end_to_end(api, worker):
     assert bad["status"] == "failed" and bad["error"]["code"] == "empty_record"
 
 
+def test_enrich_uses_amount_currency_and_date(api, worker):
+    """The same merchant is a purchase with a negative amount (money out)
+    and a refund with a positive one; the currency gives the country when
+    the text names none; the date comes back normalized and tells the
+    descriptor's "0412" for the transaction's date."""
+    worker()
+    text = "POS DEBIT 0412 AMAZON.COM AMZN.COM/BILL"
+    items = [{"description": text, "amount": "-25.50", "currency": "usd",
+              "date": "2026-04-14", "custom_id": "out"},
+             {"description": text, "amount": 25.5, "currency": "USD",
+              "date": "2026-04-14T09:15:00+02:00", "custom_id": "back"},
+             text]
+    job = finished(api, items, "enrich")
+    out, back, plain = [r["output"] for r in job["results"]]
+    assert job["items_failed"] == 0
+
+    assert out["merchant"] == back["merchant"] == "Amazon"
+    assert (out["transaction_type"], out["direction"], out["amount"]) == \
+        ("purchase", "debit", -25.5)
+    assert (back["transaction_type"], back["direction"], back["amount"]) == \
+        ("refund", "credit", 25.5)
+    assert back["category"] == "refunds" and out["category"] == "shopping"
+    assert out["currency"] == back["currency"] == "USD"
+    assert out["date"] == back["date"] == "2026-04-14"
+    assert out["descriptor_date"] == "2026-04-12"
+    assert out["location"]["country"] == "US"
+    assert out["location"]["country_source"] == "currency"
+    assert plain["transaction_type"] == "purchase"
+    for field in ("amount", "direction", "currency", "date", "descriptor_date"):
+        assert plain[field] is None, field
+
+    items = [{"description": "TESCO STORES 3297", "amount": -12, "currency": "GBP"},
+             {"description": "TESCO STORES 3297", "currency": "EUR"},
+             {"description": "COSTA COFFEE LONDON GB", "currency": "USD"}]
+    job = finished(api, items, "enrich")
+    tesco_gbp, tesco_eur, costa = [r["output"] for r in job["results"]]
+    assert tesco_gbp["merchant"] == "Tesco"
+    assert tesco_gbp["location"] == {"city": None, "region": None, "country": "GB",
+                                     "country_source": "currency", "confidence": 0.4}
+    assert tesco_eur["location"] is None
+    assert costa["location"]["country"] == "GB"
+    assert costa["location"]["country_source"] == "descriptor"
+    assert costa["location"]["confidence"] > tesco_gbp["location"]["confidence"]
+
+
 @pytest.mark.parametrize("type_, items, index", [
     ("enrich", ["SQ *COFFEE", 42], 1),
     ("enrich", [{"amount": 3}], 0),
+    ("enrich", ["SQ *COFFEE", {"description": "TESCO", "currency": "XYZ"}], 1),
+    ("enrich", [{"description": "TESCO", "currency": "GBP", "amount": "12,50"}], 0),
+    ("enrich", [{"description": "TESCO", "amount": 1e15}], 0),
+    ("enrich", [{"description": "TESCO"}, {"description": "TESCO", "date": "2026-02-30"}], 1),
     ("contact", [{"email": "a@b.c"}, {"email": "d@e.f"}, "not a record"], 2),
 ])
 def test_items_of_the_wrong_shape_are_422_at_submit(api, type_, items, index):
@@ -71,3 +120,11 @@ def test_items_of_the_wrong_shape_are_422_at_submit(api, type_, items, index):
     body = r.json()
     assert body["code"] == "invalid_item" and body["field"] == f"items[{index}]", body
     assert api.jobs() == 0
+
+
+def test_enrich_bad_currency_422_names_the_field(api):
+    r = api.client.submit("enrich", [{"description": "TESCO STORES 3297", "currency": "XYZ"}])
+    assert r.status_code == 422, describe(r)
+    body = r.json()
+    assert body["code"] == "invalid_item" and body["field"] == "items[0]", body
+    assert "currency" in body["detail"] and "ISO 4217" in body["detail"], body

@@ -39,6 +39,36 @@ static void enrich_shapes(void)
     CHECK(!check("enrich", "[{\"description\": \"x\", \"amount\": [1]}]", &err, field));
 }
 
+/* Amount, currency and date are checked as the handler reads them
+ * (common/enrich_fields.c): what passes here, the handler takes. */
+static void enrich_fields(void)
+{
+    Error err = {0};
+    char field[64] = "";
+
+    CHECK(check("enrich",
+                "[{\"description\": \"NETFLIX\", \"amount\": \"-12.50\", \"currency\": \"gbp\","
+                " \"date\": \"2026-04-12T10:00:00Z\"},"
+                " {\"description\": \"x\", \"amount\": 12, \"currency\": null, \"date\": null}]",
+                &err, field));
+    CHECK(
+        !check("enrich", "[\"a\", {\"description\": \"x\", \"currency\": \"XYZ\"}]", &err, field));
+    CHECK_INT(err.status, 422);
+    CHECK_STR(err.code, "invalid_item");
+    CHECK_STR(field, "items[1]");
+    CHECK(strstr(err.message, "items[1] of a enrich job: currency") != NULL);
+    CHECK(!check("enrich", "[{\"description\": \"x\", \"amount\": \"12,50\"}]", &err, field));
+    CHECK(strstr(err.message, "amount") != NULL);
+    CHECK(!check("enrich", "[{\"description\": \"x\", \"amount\": 1e300}]", &err, field));
+    CHECK(strstr(err.message, "amount") != NULL);
+    /* 13 digits read as a real (pgjob.fcgi reads integers as reals) */
+    CHECK(!check("enrich", "[{\"description\": \"x\", \"amount\": 10000000000000}]", &err, field));
+    CHECK(!check("enrich", "[{\"description\": \"x\", \"date\": \"2025-02-29\"}]", &err, field));
+    CHECK(strstr(err.message, "date") != NULL);
+    CHECK(!check("enrich", "[{\"description\": \"x\", \"mcc\": true}]", &err, field));
+    CHECK(strstr(err.message, "mcc") != NULL);
+}
+
 static void contact_shapes(void)
 {
     Error err = {0};
@@ -65,6 +95,7 @@ static void other_types_take_anything(void)
 
 const Test cgi_item_rules_tests[] = {
     {"cgi_item_rules_enrich", enrich_shapes},
+    {"cgi_item_rules_enrich_fields", enrich_fields},
     {"cgi_item_rules_contact", contact_shapes},
     {"cgi_item_rules_other_types", other_types_take_anything},
     {NULL, NULL},

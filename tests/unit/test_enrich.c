@@ -29,7 +29,7 @@ static EnrichResult describe(const char *text, const char *mcc)
 {
     EnrichResult r;
 
-    enrich_describe(text, strlen(text), mcc, &r);
+    enrich_describe(&(EnrichInput){.text = text, .len = strlen(text), .mcc = mcc}, &r);
     return r;
 }
 
@@ -223,6 +223,176 @@ static void enrich_mcc(void)
     CHECK(!enrich_mcc_category("0001", &c));
 }
 
+/* ---- the amount, currency and date ------------------------------------------ */
+
+static EnrichResult describe_amount(const char *text, double amount)
+{
+    EnrichResult r;
+
+    enrich_describe(
+        &(EnrichInput){.text = text, .len = strlen(text), .has_amount = true, .amount = amount},
+        &r);
+    return r;
+}
+
+/* One rule of step 7 (enrich.h): the text, the amount, the type wanted,
+ * and the confidence wanted relative to the same text without an amount. */
+typedef struct AmountCase {
+    const char *text;
+    double amount;
+    const char *type;
+    double delta;
+} AmountCase;
+
+static const AmountCase amount_cases[] = {
+    /* a known merchant: the amount settles purchase or refund, and is sure */
+    {"AMAZON.COM AMZN.COM/BILL WA", -25.99, "purchase", 0},
+    {"AMAZON.COM AMZN.COM/BILL WA", 25.99, "refund", 0},
+    {"SQ *BLUE BOTTLE COFFE Oakland CA", 4.5, "refund", 0},
+    /* an unknown name paid back: a refund, or with ACH words income; less sure */
+    {"ZQXW HOLDINGS", 100, "refund", -0.1},
+    {"ZQXW HOLDINGS", -100, "purchase", 0},
+    {"GLOBEX CORP DES:VENDORPMT ID:12345 CCD", 1200, "income", -0.1},
+    /* income words: a credit is income; a debit cannot be, and is less sure */
+    {"ACME CORP DES:PAYROLL ID:XXXXX1234 INDN:DOE JANE CO ID:XXXXX PPD", 2500, "income", 0},
+    {"ACME CORP DES:PAYROLL ID:XXXXX1234 INDN:DOE JANE CO ID:XXXXX PPD", -2500, "transfer", -0.2},
+    {"MOBILE DEPOSIT REF 123456789", 300, "income", 0},
+    /* refund words: a debit keeps them but is less sure */
+    {"AMAZON.COM REFUND AMZN.COM/BILL WA", 25.99, "refund", 0},
+    {"AMAZON.COM REFUND AMZN.COM/BILL WA", -25.99, "refund", -0.2},
+    /* transfers stay transfers either way */
+    {"Zelle payment to JOHN SMITH Conf# abc123", -50, "transfer", 0},
+    {"Zelle payment to JOHN SMITH Conf# abc123", 50, "transfer", 0},
+    {"ONLINE TRANSFER TO SAV XXXXXX1234", -500, "transfer", 0},
+    /* bank fees: paid back is a refund, surer with a refund word */
+    {"MONTHLY MAINTENANCE FEE", -12, "fee", 0},
+    {"MONTHLY MAINTENANCE FEE", 12, "refund", -0.1},
+    {"OVERDRAFT FEE REFUND", 35, "refund", 0},
+    /* ATM: a deposit word explains a credit; without one the credit is unclear */
+    {"ATM CASH DEPOSIT 1234 MAIN ST NEW YORK NY", 200, "income", 0},
+    {"ATM WITHDRAWAL 0412 CHASE 1234 MAIN ST NEW YORK NY", -200, "atm_withdrawal", 0},
+    {"ATM WITHDRAWAL 0412 CHASE 1234 MAIN ST NEW YORK NY", 200, "atm_withdrawal", -0.2},
+    /* 0 moves no money: as without an amount */
+    {"AMAZON.COM AMZN.COM/BILL WA", 0, "purchase", 0},
+};
+
+static void enrich_amount_rules(void)
+{
+    for (size_t i = 0; i < sizeof(amount_cases) / sizeof(amount_cases[0]); i++) {
+        const AmountCase *c = &amount_cases[i];
+        EnrichResult plain = describe(c->text, NULL);
+        EnrichResult r = describe_amount(c->text, c->amount);
+        bool ok = CHECK(!r.rejected);
+
+        ok &= CHECK_STR(enrich_type_name(r.type), c->type);
+        ok &= CHECK(r.confidence > plain.confidence + c->delta - 1e-9 &&
+                    r.confidence < plain.confidence + c->delta + 1e-9);
+        ok &= CHECK_INT(r.direction, c->amount < 0   ? ENRICH_DIRECTION_DEBIT
+                                     : c->amount > 0 ? ENRICH_DIRECTION_CREDIT
+                                                     : ENRICH_DIRECTION_NONE);
+        /* the amount never changes who the merchant is */
+        ok &= CHECK_STR(r.merchant, plain.merchant);
+        if (!ok)
+            fprintf(stderr, "amount case %zu: %s %.2f: %s %.2f (without: %s %.2f)\n", i, c->text,
+                    c->amount, enrich_type_name(r.type), r.confidence, enrich_type_name(plain.type),
+                    plain.confidence);
+    }
+}
+
+/* A refund's category, channel and subscription flag follow its type. */
+static void enrich_amount_refund_shape(void)
+{
+    EnrichResult r = describe_amount("NETFLIX.COM 866-579-7172 CA", 15.49);
+
+    CHECK_STR(enrich_type_name(r.type), "refund");
+    CHECK_STR(enrich_category_name(r.category), "refunds");
+    CHECK_STR(r.merchant, "Netflix");
+    CHECK(!r.is_subscription);
+    r = describe_amount("ATM CASH DEPOSIT 1234 MAIN ST NEW YORK NY", 200);
+    CHECK_STR(enrich_category_name(r.category), "income");
+    CHECK_STR(enrich_channel_name(r.channel), "atm");
+    CHECK_STR(enrich_direction_name(r.direction), "credit");
+    CHECK_STR(enrich_direction_name(ENRICH_DIRECTION_DEBIT), "debit");
+    CHECK(enrich_direction_name(ENRICH_DIRECTION_NONE) == NULL);
+}
+
+static EnrichResult describe_currency(const char *text, const char *currency)
+{
+    EnrichResult r;
+
+    enrich_describe(&(EnrichInput){.text = text, .len = strlen(text), .currency = currency}, &r);
+    return r;
+}
+
+static void enrich_currency_hint(void)
+{
+    EnrichResult r = describe_currency("TESCO STORES 3297", "GBP");
+
+    CHECK_STR(r.merchant, "Tesco");
+    CHECK_STR(r.country, "GB");
+    CHECK_STR(r.city, "");
+    CHECK_STR(r.region, "");
+    CHECK_STR(enrich_country_source_name(r.country_source), "currency");
+    CHECK(r.location_confidence > 0.39 && r.location_confidence < 0.41);
+    CHECK(r.confidence == describe("TESCO STORES 3297", NULL).confidence);
+    r = describe_currency("TIM HORTONS #2231", "CAD");
+    CHECK_STR(r.country, "CA");
+    r = describe_currency("WOOLWORTHS 1234", "AUD");
+    CHECK_STR(r.country, "AU");
+    /* a currency of several countries says nothing */
+    r = describe_currency("TESCO STORES 3297", "EUR");
+    CHECK_STR(r.country, "");
+    CHECK_INT(r.country_source, ENRICH_COUNTRY_NONE);
+    CHECK(r.location_confidence == 0);
+    /* the text wins over the currency */
+    r = describe_currency("COSTA COFFEE LONDON GB", "USD");
+    CHECK_STR(r.country, "GB");
+    CHECK_STR(r.city, "London");
+    CHECK_STR(enrich_country_source_name(r.country_source), "descriptor");
+    CHECK(r.location_confidence > 0.89 && r.location_confidence < 0.91);
+    r = describe_currency("STARBUCKS STORE 05412 SEATTLE WA", "CAD");
+    CHECK_STR(r.country, "US");
+    CHECK_STR(r.region, "WA");
+    r = describe_currency("TESCO STORES 3297", NULL);
+    CHECK_STR(r.country, "");
+}
+
+static EnrichResult describe_date(const char *text, int y, int m, int d)
+{
+    EnrichResult r;
+
+    enrich_describe(
+        &(EnrichInput){.text = text, .len = strlen(text), .has_date = true, .date = {y, m, d}}, &r);
+    return r;
+}
+
+static void enrich_descriptor_date(void)
+{
+    const char *netflix = "POS DEBIT 0412 NETFLIX.COM 866-579-7172 CA";
+    EnrichResult plain = describe(netflix, NULL);
+    EnrichResult r = describe_date(netflix, 2026, 4, 14);
+
+    CHECK_STR(r.descriptor_date, "2026-04-12");
+    CHECK_STR(r.merchant, plain.merchant); /* nothing else changes */
+    CHECK(r.confidence == plain.confidence);
+    CHECK_STR(plain.descriptor_date, "");
+    CHECK_STR(describe_date(netflix, 2026, 4, 12).descriptor_date, "2026-04-12");
+    CHECK_STR(describe_date(netflix, 2026, 4, 19).descriptor_date, "2026-04-12");
+    /* too long before the item's date, or after it: a store number */
+    CHECK_STR(describe_date(netflix, 2026, 4, 20).descriptor_date, "");
+    CHECK_STR(describe_date(netflix, 2026, 4, 11).descriptor_date, "");
+    /* across the new year */
+    CHECK_STR(
+        describe_date("CHECKCARD 12/30 STARBUCKS 800-782-7282 WA", 2027, 1, 2).descriptor_date,
+        "2026-12-30");
+    CHECK_STR(describe_date("PURCHASE 02-29 SHELL OIL 57444", 2024, 3, 1).descriptor_date,
+              "2024-02-29");
+    /* a full date, a phone number's tail, a store number far off */
+    CHECK_STR(describe_date("PURCHASE 04/12/2026 SHELL OIL", 2026, 4, 13).descriptor_date, "");
+    CHECK_STR(describe_date("SHELL OIL 800-555-0412", 2026, 4, 13).descriptor_date, "");
+    CHECK_STR(describe_date("STARBUCKS STORE 0412 SEATTLE WA", 2026, 9, 1).descriptor_date, "");
+}
+
 /* ---- the handler ------------------------------------------------------------ */
 
 static void handler_enrich_items(void)
@@ -245,7 +415,7 @@ static void handler_enrich_items(void)
     json_decref(item);
 
     item = json_pack("{s:s, s:s, s:i, s:f}", "description", "ZQXW HOLDINGS", "custom_id", "t-1",
-                     "mcc", 5812, "amount", 12.5);
+                     "mcc", 5812, "amount", -12.5);
     result = handler_enrich_item(item);
     REQUIRE(result != NULL);
     out = json_object_get(result, "output");
@@ -253,6 +423,52 @@ static void handler_enrich_items(void)
     CHECK_STR(json_string_value(json_object_get(out, "category")), "restaurants");
     CHECK_STR(json_string_value(json_object_get(out, "mcc_code")), "5812");
     CHECK(json_is_null(json_object_get(out, "location")));
+    CHECK(json_real_value(json_object_get(out, "amount")) == -12.5);
+    CHECK_STR(json_string_value(json_object_get(out, "direction")), "debit");
+    CHECK_STR(json_string_value(json_object_get(out, "transaction_type")), "purchase");
+    CHECK(json_is_null(json_object_get(out, "currency")));
+    CHECK(json_is_null(json_object_get(out, "date")));
+    json_decref(result);
+    json_decref(item);
+}
+
+static void handler_enrich_fields(void)
+{
+    json_t *item =
+        json_pack("{s:s, s:s, s:s, s:s}", "description", "POS DEBIT 0412 AMAZON.COM AMZN.COM/BILL",
+                  "amount", "25.50", "currency", "gbp", "date", "2026-04-14T09:15:00+01:00");
+    json_t *result = handler_enrich_item(item);
+    json_t *out, *location;
+
+    REQUIRE(result != NULL);
+    out = json_object_get(result, "output");
+    CHECK(json_real_value(json_object_get(out, "amount")) == 25.5);
+    CHECK_STR(json_string_value(json_object_get(out, "direction")), "credit");
+    CHECK_STR(json_string_value(json_object_get(out, "transaction_type")), "refund");
+    CHECK_STR(json_string_value(json_object_get(out, "category")), "refunds");
+    CHECK_STR(json_string_value(json_object_get(out, "currency")), "GBP");
+    CHECK_STR(json_string_value(json_object_get(out, "date")), "2026-04-14");
+    CHECK_STR(json_string_value(json_object_get(out, "descriptor_date")), "2026-04-12");
+    location = json_object_get(out, "location");
+    CHECK_STR(json_string_value(json_object_get(location, "country")), "GB");
+    CHECK_STR(json_string_value(json_object_get(location, "country_source")), "currency");
+    CHECK(json_real_value(json_object_get(location, "confidence")) == 0.4);
+    CHECK(json_is_null(json_object_get(location, "city")));
+    CHECK(json_equal(json_object_get(out, "input"), item));
+    json_decref(result);
+    json_decref(item);
+
+    /* a string item has none of them, all null */
+    item = json_string("SQ *BLUE BOTTLE COFFE Oakland CA");
+    result = handler_enrich_item(item);
+    REQUIRE(result != NULL);
+    out = json_object_get(result, "output");
+    CHECK(json_is_null(json_object_get(out, "amount")));
+    CHECK(json_is_null(json_object_get(out, "direction")));
+    CHECK(json_is_null(json_object_get(out, "descriptor_date")));
+    location = json_object_get(out, "location");
+    CHECK_STR(json_string_value(json_object_get(location, "country_source")), "descriptor");
+    CHECK(json_real_value(json_object_get(location, "confidence")) == 0.9);
     json_decref(result);
     json_decref(item);
 }
@@ -263,6 +479,10 @@ static void handler_enrich_rejected(void)
                          "{\"description\": 7}",
                          "{\"amount\": 1}",
                          "{\"description\": \"NETFLIX\", \"mcc\": \"58\"}",
+                         "{\"description\": \"NETFLIX\", \"amount\": \"12,50\"}",
+                         "{\"description\": \"NETFLIX\", \"amount\": 1e15}",
+                         "{\"description\": \"NETFLIX\", \"currency\": \"XYZ\"}",
+                         "{\"description\": \"NETFLIX\", \"date\": \"2026-02-30\"}",
                          "\"XXXX1234 0412\"",
                          "null"};
 
@@ -396,7 +616,9 @@ static void enrich_corpus(void)
             fprintf(stderr, "corpus line %zu: %zu fields\n", lineno, nf);
             continue;
         }
-        enrich_describe(field[0], strlen(field[0]), strcmp(field[1], "-") == 0 ? NULL : field[1],
+        enrich_describe(&(EnrichInput){.text = field[0],
+                                       .len = strlen(field[0]),
+                                       .mcc = strcmp(field[1], "-") == 0 ? NULL : field[1]},
                         &r);
         rows++;
         rejected += r.rejected;
@@ -435,7 +657,7 @@ static void enrich_corpus(void)
     do {
         for (size_t i = 0; i < ntexts; i++) {
             EnrichResult r;
-            enrich_describe(texts[i], strlen(texts[i]), NULL, &r);
+            enrich_describe(&(EnrichInput){.text = texts[i], .len = strlen(texts[i])}, &r);
         }
         loops++;
         clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -460,7 +682,12 @@ const Test enrich_tests[] = {
     {"enrich_deterministic", enrich_deterministic},
     {"enrich_odd_bytes", enrich_odd_bytes},
     {"enrich_mcc", enrich_mcc},
+    {"enrich_amount_rules", enrich_amount_rules},
+    {"enrich_amount_refund_shape", enrich_amount_refund_shape},
+    {"enrich_currency_hint", enrich_currency_hint},
+    {"enrich_descriptor_date", enrich_descriptor_date},
     {"enrich_handler_items", handler_enrich_items},
+    {"enrich_handler_fields", handler_enrich_fields},
     {"enrich_handler_rejected", handler_enrich_rejected},
     {"enrich_handler_run", handler_enrich_run},
     {"enrich_corpus", enrich_corpus},
