@@ -331,7 +331,7 @@ static char *encode_batch(Outcome **batch, size_t n)
             entries = NULL;
         }
     }
-    text = entries ? json_dumps(entries, JSON_COMPACT) : NULL;
+    text = entries ? json_dumps(entries, JOB_JSON_FLAGS) : NULL;
     json_decref(entries);
     return text;
 }
@@ -831,7 +831,7 @@ static void renew_waiting(Dispatcher *d, long long now)
             entries = NULL;
         }
     }
-    char *text = entries ? json_dumps(entries, JSON_COMPACT) : NULL;
+    char *text = entries ? json_dumps(entries, JOB_JSON_FLAGS) : NULL;
     json_decref(entries);
     if (text == NULL) {
         log_error("out of memory renewing %zu leases", n);

@@ -49,6 +49,12 @@ Job *job_from_row(const PGresult *res, int row, Error *err);
 /* job_free releases a Job; NULL is fine. */
 void job_free(Job *job);
 
+/* JOB_JSON_FLAGS encode results for the database.  Real numbers get 15
+ * significant digits, which every decimal of up to 15 digits survives
+ * unchanged: an amount of 9.99 is written 9.99, not 9.9900000000000002
+ * as the default of 17 would. */
+#define JOB_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 /* OutcomeKind is what the daemon writes back for an attempt. */
 typedef enum OutcomeKind {
     OUTCOME_COMPLETE, /* pgjob.complete */

@@ -25,7 +25,7 @@ LeaseState lease_heartbeat(PGconn *c, const Job *job, int lease_seconds, size_t 
     snprintf(done, sizeof(done), "%zu", items_done);
     snprintf(failed, sizeof(failed), "%zu", items_failed);
     if (results != NULL) {
-        results_text = json_dumps(results, JSON_COMPACT | JSON_ENCODE_ANY);
+        results_text = json_dumps(results, JOB_JSON_FLAGS | JSON_ENCODE_ANY);
         if (results_text == NULL) {
             error_set(err, 500, "out_of_memory", "out of memory encoding a checkpoint");
             return LEASE_UNKNOWN;

@@ -2,6 +2,8 @@
 """The built-in enrich and contact handlers end to end: submitted over the
 native API under lighttpd, run by the real pgjobd, results read back."""
 
+import re
+
 import pytest
 
 pytest.register_assert_rewrite("web")
@@ -103,6 +105,21 @@ def test_enrich_uses_amount_currency_and_date(api, worker):
     assert costa["location"]["country"] == "GB"
     assert costa["location"]["country_source"] == "descriptor"
     assert costa["location"]["confidence"] > tesco_gbp["location"]["confidence"]
+
+
+def test_decimal_amounts_come_back_as_written(api, worker):
+    """9.99 is not exactly a double: results are written with 15
+    significant digits, so the answer's text says 9.99, not
+    9.9900000000000002, and a confidence such as 0.85 stays 0.85."""
+    worker()
+    items = [{"description": "STARBUCKS STORE 05412 SEATTLE WA", "amount": -9.99},
+             {"description": "STARBUCKS STORE 05412 SEATTLE WA", "amount": "1234567.89"}]
+    job = finished(api, items, "enrich")
+    page = api.client.get(f"/v1/jobs/{job['id']}/results?limit=10")
+    assert page.status_code == 200, describe(page)
+    assert re.search(r'"amount": ?-9\.99[,}]', page.text), page.text
+    assert re.search(r'"amount": ?1234567\.89[,}]', page.text), page.text
+    assert "00000000" not in page.text, page.text
 
 
 @pytest.mark.parametrize("type_, items, index", [
