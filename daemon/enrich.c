@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "enrich_merchants.h"
+#include "enrich_table.h"
 
 static const char *const category_names[ENRICH_NCATEGORIES] = {
     "groceries",     "restaurants", "coffee",        "travel",    "transport",
@@ -788,8 +788,8 @@ static void copy_title(const Tokens *tk, size_t from, size_t to, char *out, size
 /* find_merchant looks for the earliest token in [from, to) where a run of
  * tokens is a merchant key, taking the longest run there.  Returns the
  * merchant index or -1; sets *start, *end (token range) and *keylen. */
-static int find_merchant(const Tokens *tk, size_t from, size_t to, size_t *start, size_t *end,
-                         size_t *keylen)
+static int find_merchant(const EnrichTable *table, const Tokens *tk, size_t from, size_t to,
+                         size_t *start, size_t *end, size_t *keylen)
 {
     for (size_t i = from; i < to; i++) {
         char key[ENRICH_KEY_MAX + 1];
@@ -805,7 +805,7 @@ static int find_merchant(const Tokens *tk, size_t from, size_t to, size_t *start
                 break;
             memcpy(key + len, tk->t[j].s, tk->t[j].len);
             len += tk->t[j].len;
-            m = enrich_merchants_find(key, len);
+            m = enrich_table_find(table, key, len);
             if (m >= 0) {
                 found = m;
                 *end = j + 1;
@@ -944,7 +944,8 @@ static void reject(EnrichResult *r, const char *reason)
     r->confidence = 0;
 }
 
-void enrich_describe(const char *text, size_t len, const char *mcc, EnrichResult *r)
+void enrich_describe(const EnrichTable *table, const char *text, size_t len, const char *mcc,
+                     EnrichResult *r)
 {
     Tokens tk;
     size_t start = 0, next = 0, mstart = 0, mend = 0, keylen = 0, name_from, name_to;
@@ -985,7 +986,7 @@ void enrich_describe(const char *text, size_t len, const char *mcc, EnrichResult
     r->type = classify_type(&tk);
     atm_word = has_phrase(&tk, atm_words);
     /* bank words never make a key, but may start one ("7-ELEVEN", "IN N OUT") */
-    m = find_merchant(&tk, proc != NULL ? next : 0, tk.n, &mstart, &mend, &keylen);
+    m = find_merchant(table, &tk, proc != NULL ? next : 0, tk.n, &mstart, &mend, &keylen);
 
     /* 5. location: after the merchant when there is one */
     locate(&tk, start, m >= 0 ? mend : start + 1, &loc, r);
@@ -1005,11 +1006,11 @@ void enrich_describe(const char *text, size_t len, const char *mcc, EnrichResult
     }
 
     if (m < 0 && proc != NULL && proc->implied != NULL && name_to == name_from) {
-        m = enrich_merchants_find(proc->implied, strlen(proc->implied));
+        m = enrich_table_find(table, proc->implied, strlen(proc->implied));
         keylen = 6;
     }
     if (m >= 0) {
-        const EnrichMerchant *em = &enrich_merchants[m];
+        const EnrichMerchant *em = enrich_table_row(table, m);
         EnrichCategory c = ENRICH_SHOPPING;
         r->merchant_index = m;
         snprintf(r->merchant, sizeof(r->merchant), "%s", em->name);

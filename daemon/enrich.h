@@ -2,9 +2,9 @@
 /*
  * enrich.h - turns one raw bank transaction descriptor ("SQ *BLUE BOTTLE
  * COFFE Oakland CA") into a merchant, category, channel, location and
- * transaction type, from fixed rules and the merchant table
- * (enrich_merchants.h).  Pure and deterministic: no I/O, no allocation, no
- * global state but the read-only merchant index; safe from any thread.
+ * transaction type, from fixed rules and a merchant table (enrich_table.h).
+ * Pure and deterministic: no I/O, no allocation, no global state; safe from
+ * any thread (the table's index is read-only).
  *
  * The pipeline:
  *   1. tokenize: upper-case; letters and digits make tokens, an apostrophe
@@ -36,6 +36,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+typedef struct EnrichTable EnrichTable; /* enrich_table.h */
 
 /* The category taxonomy, fixed and documented; names by enrich_category_name. */
 typedef enum EnrichCategory {
@@ -84,14 +86,15 @@ typedef enum EnrichType {
 #define ENRICH_INPUT_MAX 512
 
 /* EnrichResult is everything known about one descriptor.  Strings are
- * either arrays in the struct or static (table entries, literals). */
+ * arrays in the struct, literals, or the merchant table's (domain): valid
+ * while the caller holds its reference to the table. */
 typedef struct EnrichResult {
     bool rejected;                         /* nothing usable: reason says why */
     const char *reason;                    /* static, when rejected */
     char normalized[ENRICH_INPUT_MAX + 1]; /* the tokens, space-separated */
     char merchant[96];                     /* canonical or cleaned name; "" when none */
-    int merchant_index;                    /* into enrich_merchants, or -1 (unknown) */
-    const char *domain;                    /* static, or NULL */
+    int merchant_index;                    /* a row of the table, or -1 (unknown) */
+    const char *domain;                    /* the table's, or NULL */
     EnrichCategory category;
     char mcc[5]; /* 4 digits, or "" */
     EnrichChannel channel;
@@ -105,9 +108,11 @@ typedef struct EnrichResult {
 } EnrichResult;
 
 /* enrich_describe fills r from the descriptor text[0, len) and, when not
- * NULL or "", the transaction's MCC (4 digits; anything else is ignored).
- * Always fills r; r->rejected tells whether it found anything. */
-void enrich_describe(const char *text, size_t len, const char *mcc, EnrichResult *r);
+ * NULL or "", the transaction's MCC (4 digits; anything else is ignored),
+ * matching merchants of table.  Always fills r; r->rejected tells whether
+ * it found anything. */
+void enrich_describe(const EnrichTable *table, const char *text, size_t len, const char *mcc,
+                     EnrichResult *r);
 
 /* The names of the enums, as the API spells them (static strings). */
 const char *enrich_category_name(EnrichCategory c);

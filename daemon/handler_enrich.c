@@ -9,12 +9,20 @@
  *    normalized}
  * under "output", or a per-item error with code "rejected" and the reason.
  * Deterministic; no I/O.
+ *
+ * The merchants come from the table in the handler's settings (an
+ * EnrichSlot, see enrich_table.h), held for the whole job; a completed
+ * result is stored in that table's cache under the item's canonical JSON,
+ * and an identical item later is answered from there with source "cache".
+ * The job's cache_hit is true when at least one item was.
  */
 #include "handler_enrich.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "enrich.h"
+#include "enrich_table.h"
 
 /* str_or_null returns a new JSON string, or JSON null for NULL or "". */
 static json_t *str_or_null(const char *s)
@@ -66,7 +74,7 @@ static json_t *output_of(const json_t *item, const EnrichResult *r)
                      "rules", "normalized", r->normalized);
 }
 
-json_t *handler_enrich_item(const json_t *item)
+json_t *handler_enrich_item(const EnrichTable *table, const json_t *item)
 {
     const json_t *text = item;
     char mcc[5] = "";
@@ -83,7 +91,7 @@ json_t *handler_enrich_item(const json_t *item)
                                   json_is_object(item)
                                       ? "description must be a string"
                                       : "item must be a descriptor string or an object");
-    enrich_describe(json_string_value(text), json_string_length(text), mcc, &r);
+    enrich_describe(table, json_string_value(text), json_string_length(text), mcc, &r);
     if (r.rejected)
         return handler_item_error(item, "rejected", r.reason);
     output = output_of(item, &r);
@@ -92,22 +100,64 @@ json_t *handler_enrich_item(const json_t *item)
     return handler_item_result(item, output);
 }
 
+json_t *handler_enrich_cached(EnrichTable *table, const json_t *item, bool *hit)
+{
+    EnrichCache *cache = enrich_table_cache(table);
+    char *key = cache != NULL ? enrich_cache_key(item) : NULL;
+    json_t *result = key != NULL ? enrich_cache_get(cache, key) : NULL;
+
+    *hit = result != NULL;
+    if (result != NULL) {
+        if (json_object_set_new(json_object_get(result, "output"), "source",
+                                json_string("cache")) != 0) {
+            json_decref(result);
+            result = NULL;
+        }
+    } else {
+        result = handler_enrich_item(table, item);
+        /* Only enrichments are kept; a rejection is cheaper to redo. */
+        if (result != NULL && key != NULL && json_is_object(json_object_get(result, "output")))
+            enrich_cache_put(cache, key, result); /* out of memory: just not cached */
+    }
+    free(key);
+    return result;
+}
+
 static HandlerStatus enrich_run(const HandlerContext *ctx, const HandlerJob *job,
                                 HandlerOutput *out, Error *err)
 {
     size_t n = json_array_size(job->items);
+    /* One table for the whole job: a reload in the middle does not mix
+     * two tables in one job, and the rows stay valid while it runs. */
+    EnrichTable *table =
+        ctx->settings != NULL ? enrich_slot_get((EnrichSlot *)ctx->settings) : NULL;
+    EnrichTable *held = table;
+    HandlerStatus status = HANDLER_OK;
+    bool hit;
 
+    if (table == NULL)
+        table = enrich_table_default();
+    if (table == NULL) {
+        error_set(err, 500, "out_of_memory", "out of memory building the merchant table");
+        return HANDLER_RETRY;
+    }
+    out->cache_hit = 0;
     for (size_t i = job->items_done; i < n; i++) {
-        json_t *result = handler_enrich_item(json_array_get(job->items, i));
+        json_t *result = handler_enrich_cached(table, json_array_get(job->items, i), &hit);
         if (result == NULL || json_array_append_new(out->results, result) != 0) {
             error_set(err, 500, "out_of_memory", "out of memory");
-            return HANDLER_RETRY;
+            status = HANDLER_RETRY;
+            break;
         }
+        out->cache_hit |= hit;
         /* Items take microseconds: report every 100 and at the end. */
-        if (((i + 1) % 100 == 0 || i + 1 == n) && !ctx->progress(ctx->arg, i + 1))
-            return HANDLER_STOPPED;
+        if (((i + 1) % 100 == 0 || i + 1 == n) && !ctx->progress(ctx->arg, i + 1)) {
+            status = HANDLER_STOPPED;
+            break;
+        }
     }
-    return HANDLER_OK;
+    enrich_table_unref(held);
+    return status;
 }
 
 const Handler handler_enrich = {.name = "enrich", .run = enrich_run};

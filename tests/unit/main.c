@@ -15,6 +15,7 @@ static const Test *const tables[] = {
     sdnotify_tests,
     handler_exec_tests,
     enrich_tests,
+    enrich_table_tests,
     contact_tests,
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,

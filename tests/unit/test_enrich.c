@@ -6,7 +6,8 @@
  * on the labeled corpus tests/enrich/corpus.tsv, field by field, against
  * floors (see ACCURACY_FLOORS below).  enrich_corpus prints the accuracy
  * table and a throughput figure; tests/integration/test_enrich_corpus.py
- * runs it alone and shows them.
+ * runs it alone and shows them.  Everything here uses the embedded table
+ * (enrich_table_default); test_enrich_table.c tests tables and caches.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "enrich.h"
 #include "enrich_merchants.h"
+#include "enrich_table.h"
 #include "handler_enrich.h"
 #include "suites.h"
 
@@ -29,7 +31,7 @@ static EnrichResult describe(const char *text, const char *mcc)
 {
     EnrichResult r;
 
-    enrich_describe(text, strlen(text), mcc, &r);
+    enrich_describe(enrich_table_default(), text, strlen(text), mcc, &r);
     return r;
 }
 
@@ -37,7 +39,7 @@ static EnrichResult describe(const char *text, const char *mcc)
 
 static void merchants_table(void)
 {
-    size_t keys = 0, duplicates = 0;
+    EnrichTableStats st;
 
     CHECK(enrich_merchants_count >= 500);
     for (size_t i = 0; i < enrich_merchants_count; i++) {
@@ -47,10 +49,13 @@ static void merchants_table(void)
             fprintf(stderr, "merchant %s: category %s\n", m->name, m->category);
         CHECK(m->mcc[0] == '\0' || strlen(m->mcc) == 4);
     }
-    enrich_merchants_stats(&keys, &duplicates);
-    CHECK(keys > enrich_merchants_count);
-    /* A key two merchants claim would be silently shadowed: none may be. */
-    CHECK_INT(duplicates, 0);
+    REQUIRE(enrich_table_default() != NULL);
+    enrich_table_stats(enrich_table_default(), &st);
+    CHECK_INT(st.rows, enrich_merchants_count);
+    CHECK(st.keys > enrich_merchants_count);
+    /* A key two shipped merchants claim would skip a row: none may. */
+    CHECK_INT(st.skipped, 0);
+    CHECK_INT(st.overridden, 0);
 }
 
 static void merchants_key(void)
@@ -69,15 +74,16 @@ static void merchants_key(void)
 
 static void merchants_find(void)
 {
-    int m = enrich_merchants_find("WHOLEFDS", 8);
+    const EnrichTable *t = enrich_table_default();
+    int m = enrich_table_find(t, "WHOLEFDS", 8);
 
     REQUIRE(m >= 0);
-    CHECK_STR(enrich_merchants[m].name, "Whole Foods Market");
-    m = enrich_merchants_find("WALMART", 7);
+    CHECK_STR(enrich_table_row(t, m)->name, "Whole Foods Market");
+    m = enrich_table_find(t, "WALMART", 7);
     REQUIRE(m >= 0);
-    CHECK_STR(enrich_merchants[m].name, "Walmart");
-    CHECK_INT(enrich_merchants_find("NOSUCHMERCHANTXYZ", 17), -1);
-    CHECK_INT(enrich_merchants_find("", 0), -1);
+    CHECK_STR(enrich_table_row(t, m)->name, "Walmart");
+    CHECK_INT(enrich_table_find(t, "NOSUCHMERCHANTXYZ", 17), -1);
+    CHECK_INT(enrich_table_find(t, "", 0), -1);
 }
 
 /* ---- the pipeline ---------------------------------------------------------- */
@@ -228,7 +234,7 @@ static void enrich_mcc(void)
 static void handler_enrich_items(void)
 {
     json_t *item = json_string("SQ *BLUE BOTTLE COFFE Oakland CA");
-    json_t *result = handler_enrich_item(item);
+    json_t *result = handler_enrich_item(enrich_table_default(), item);
     json_t *out;
 
     REQUIRE(result != NULL);
@@ -246,7 +252,7 @@ static void handler_enrich_items(void)
 
     item = json_pack("{s:s, s:s, s:i, s:f}", "description", "ZQXW HOLDINGS", "custom_id", "t-1",
                      "mcc", 5812, "amount", 12.5);
-    result = handler_enrich_item(item);
+    result = handler_enrich_item(enrich_table_default(), item);
     REQUIRE(result != NULL);
     out = json_object_get(result, "output");
     CHECK_STR(json_string_value(json_object_get(result, "custom_id")), "t-1");
@@ -268,7 +274,7 @@ static void handler_enrich_rejected(void)
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *item = json_loads(bad[i], JSON_DECODE_ANY, NULL);
-        json_t *result = handler_enrich_item(item);
+        json_t *result = handler_enrich_item(enrich_table_default(), item);
         REQUIRE(result != NULL);
         CHECK_STR(json_string_value(json_object_get(result, "status")), "failed");
         CHECK_STR(json_string_value(json_object_get(json_object_get(result, "error"), "code")),
@@ -396,8 +402,8 @@ static void enrich_corpus(void)
             fprintf(stderr, "corpus line %zu: %zu fields\n", lineno, nf);
             continue;
         }
-        enrich_describe(field[0], strlen(field[0]), strcmp(field[1], "-") == 0 ? NULL : field[1],
-                        &r);
+        enrich_describe(enrich_table_default(), field[0], strlen(field[0]),
+                        strcmp(field[1], "-") == 0 ? NULL : field[1], &r);
         rows++;
         rejected += r.rejected;
         got[0] = r.merchant;
@@ -435,7 +441,7 @@ static void enrich_corpus(void)
     do {
         for (size_t i = 0; i < ntexts; i++) {
             EnrichResult r;
-            enrich_describe(texts[i], strlen(texts[i]), NULL, &r);
+            enrich_describe(enrich_table_default(), texts[i], strlen(texts[i]), NULL, &r);
         }
         loops++;
         clock_gettime(CLOCK_MONOTONIC, &t1);
