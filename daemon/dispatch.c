@@ -162,8 +162,10 @@ static void load_merchants(Dispatcher *d)
         log_error("cannot load the merchant table, keeping the current one: %s", err.message);
         return;
     }
-    enrich_log_table(t, "merchant table loaded");
+    /* Logged after the swap, so that a job submitted after the line is
+     * seen uses the new table.  The slot keeps t alive for the log. */
     enrich_slot_set(handlers_enrich_slot(d->handlers), t);
+    enrich_log_table(t, "merchant table loaded");
 }
 
 /* try_connect opens the dispatcher connection when a retry is due. */

@@ -32,7 +32,7 @@ void enrich_log_table(const EnrichTable *t, const char *what)
     enrich_table_stats(t, &st);
     log_info(
         "%s: %zu merchants (%zu of operators), %zu keys, %zu bad rows skipped, %zu shipped "
-        "aliases overridden by operator rows",
+        "keys taken by operator rows",
         what, st.rows, st.operator, st.keys, st.skipped, st.overridden);
 }
 

@@ -181,6 +181,22 @@ static const char *copy_str(EnrichTable *t, const char *s)
     return dst;
 }
 
+/* seen_before says whether a spelling before the current one of it has
+ * the same key (a name that is also an alias), so that a key is counted
+ * once per row. */
+static bool seen_before(const KeyIter *it, const char *key, size_t len)
+{
+    KeyIter again = {.m = it->m};
+    char other[ENRICH_KEY_MAX + 1];
+    size_t n;
+
+    while (key_next(&again, other, &n) && again.text != it->text) {
+        if (n == len && memcmp(other, key, len) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* add_row copies m into the table and indexes its keys. */
 static void add_row(EnrichTable *t, const EnrichMerchant *m)
 {
@@ -208,7 +224,7 @@ static void add_row(EnrichTable *t, const EnrichMerchant *m)
         Slot *s = slot_of(t, key, len);
         if (s->offset != 0) {
             /* The row's own repeated key, or an operator row's (checked). */
-            t->stats.overridden += s->row != row;
+            t->stats.overridden += s->row != row && !seen_before(&it, key, len);
             continue;
         }
         memcpy(t->pool + t->pool_used, key, len);
