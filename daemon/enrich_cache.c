@@ -17,7 +17,7 @@ enum { MAX_SHARDS = 16, SHARD_MIN = 64 };
 typedef struct Entry {
     char *key;     /* NULL: the entry is free */
     uint64_t hash; /* of key */
-    json_t *value; /* owned, never handed out: get returns copies */
+    json_t *value; /* a reference; never modified by anyone */
     long next;     /* next entry of the same bucket, or -1 */
     bool marked;   /* used since the hand last passed: a second chance */
 } Entry;
@@ -152,20 +152,20 @@ json_t *enrich_cache_get(EnrichCache *c, const char *key)
 {
     uint64_t h = hash(key);
     Shard *s = shard_of(c, h);
-    json_t *copy = NULL;
+    json_t *found = NULL;
 
     pthread_mutex_lock(&s->lock);
     long i = find(s, key, h);
     if (i >= 0) {
         s->entries[i].marked = true;
-        copy = json_deep_copy(s->entries[i].value);
+        found = json_incref(s->entries[i].value);
     }
-    if (copy != NULL)
+    if (found != NULL)
         s->hits++;
     else
         s->misses++;
     pthread_mutex_unlock(&s->lock);
-    return copy;
+    return found;
 }
 
 /* victim returns the entry to (re)fill: a never-used one while there are,
@@ -194,13 +194,13 @@ static long victim(Shard *s)
     }
 }
 
-bool enrich_cache_put(EnrichCache *c, const char *key, const json_t *value)
+bool enrich_cache_put(EnrichCache *c, const char *key, json_t *value)
 {
     uint64_t h = hash(key);
     Shard *s = shard_of(c, h);
-    /* Copies are made outside the lock; most puts are of new keys. */
+    /* The key is copied outside the lock; most puts are of new keys. */
     char *k = strdup(key);
-    json_t *v = json_deep_copy(value);
+    json_t *v = json_incref(value);
     bool ok = k != NULL && v != NULL, stored = false;
 
     if (ok) {

@@ -6,6 +6,12 @@
  * builds a new table, starts with an empty cache and no answer computed
  * from an older merchant table is ever served.
  *
+ * Values are shared, not copied: put keeps a reference and get returns
+ * one, so a stored value must never be modified by anyone (the cache's
+ * user makes shallow copies where it needs a change).  That is safe across
+ * threads because jansson (2.11 and later) counts references atomically
+ * and encodes shared values without touching them.
+ *
  * Thread-safe: the entries are spread over shards by hash, each behind
  * its own mutex, so the workers rarely wait for each other.  Each shard
  * holds at most its share of the entries and evicts with CLOCK (second
@@ -47,15 +53,17 @@ void enrich_cache_free(EnrichCache *c);
  * ENRICH_CACHE_KEY_MAX. */
 char *enrich_cache_key(const json_t *item);
 
-/* enrich_cache_get returns a new deep copy of the value stored under key,
- * or NULL when there is none (a miss).  Counts the hit or miss. */
+/* enrich_cache_get returns a new reference to the value stored under key
+ * (read-only), or NULL when there is none (a miss).  Counts the hit or
+ * miss. */
 json_t *enrich_cache_get(EnrichCache *c, const char *key);
 
-/* enrich_cache_put stores a deep copy of value under key, evicting an
- * entry when the shard is full.  A key already there keeps its value
- * (two workers may compute the same item at once; either answer is the
- * same).  False when memory runs out (nothing is stored). */
-bool enrich_cache_put(EnrichCache *c, const char *key, const json_t *value);
+/* enrich_cache_put stores a reference to value under key, evicting an
+ * entry when the shard is full; from then on nobody may modify value.  A
+ * key already there keeps its value (two workers may compute the same
+ * item at once; either answer is the same).  False when memory runs out
+ * (nothing is stored). */
+bool enrich_cache_put(EnrichCache *c, const char *key, json_t *value);
 
 /* enrich_cache_stats fills st with the counters, summed over the shards. */
 void enrich_cache_stats(EnrichCache *c, EnrichCacheStats *st);

@@ -100,22 +100,40 @@ json_t *handler_enrich_item(const EnrichTable *table, const json_t *item)
     return handler_item_result(item, output);
 }
 
+/* from_cache returns a new result like the stored one, whose output says
+ * source "cache".  stored is shared and read-only: only the two objects
+ * that change are copied (shallowly); the rest stays shared. */
+static json_t *from_cache(const json_t *stored)
+{
+    json_t *result = json_copy((json_t *)stored);
+    json_t *output = json_copy(json_object_get(stored, "output"));
+
+    if (result == NULL || output == NULL ||
+        json_object_set_new(output, "source", json_string("cache")) != 0 ||
+        json_object_set(result, "output", output) != 0) {
+        json_decref(result);
+        result = NULL;
+    }
+    json_decref(output);
+    return result;
+}
+
 json_t *handler_enrich_cached(EnrichTable *table, const json_t *item, bool *hit)
 {
     EnrichCache *cache = enrich_table_cache(table);
     char *key = cache != NULL ? enrich_cache_key(item) : NULL;
-    json_t *result = key != NULL ? enrich_cache_get(cache, key) : NULL;
+    json_t *stored = key != NULL ? enrich_cache_get(cache, key) : NULL;
+    json_t *result;
 
-    *hit = result != NULL;
-    if (result != NULL) {
-        if (json_object_set_new(json_object_get(result, "output"), "source",
-                                json_string("cache")) != 0) {
-            json_decref(result);
-            result = NULL;
-        }
+    *hit = stored != NULL;
+    if (stored != NULL) {
+        result = from_cache(stored);
+        json_decref(stored);
     } else {
         result = handler_enrich_item(table, item);
-        /* Only enrichments are kept; a rejection is cheaper to redo. */
+        /* Only enrichments are kept; a rejection is cheaper to redo.  The
+         * result is shared with the cache from here on: nobody modifies a
+         * job's results. */
         if (result != NULL && key != NULL && json_is_object(json_object_get(result, "output")))
             enrich_cache_put(cache, key, result); /* out of memory: just not cached */
     }

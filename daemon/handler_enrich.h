@@ -23,7 +23,9 @@ json_t *handler_enrich_item(const EnrichTable *table, const json_t *item);
 /* handler_enrich_cached is handler_enrich_item through table's cache (if
  * it has one): an item seen before is answered with a copy of its stored
  * result, whose output says source "cache", and *hit is set; otherwise
- * the result is computed (and stored when it is an enrichment). */
+ * the result is computed (and stored when it is an enrichment).  Results
+ * share values with the cache: they are read-only (the daemon only
+ * encodes them). */
 json_t *handler_enrich_cached(EnrichTable *table, const json_t *item, bool *hit);
 
 #endif
