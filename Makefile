@@ -76,7 +76,9 @@ SQL_EMBED := $(BUILD)/gen/sql_embed.c
 
 COMMON_OBJ := $(call objects,$(COMMON_SRC)) $(SQL_EMBED:.c=.o)
 CTL_OBJ := $(call objects,$(CTL_SRC))
-# The enrich handler's merchant table, embedded from daemon/merchants.tsv.
+# The enrich handler's merchant table, embedded from daemon/merchants.tsv:
+# pgjobd's fallback table, and the shipped rows pgjobctl migrate copies
+# into pgjob.merchant (ctl/merchants.c, which sees daemon/ for its header).
 MERCHANTS_EMBED := $(BUILD)/gen/merchants_embed.c
 DAEMON_OBJ := $(call objects,$(DAEMON_SRC)) $(MERCHANTS_EMBED:.c=.o)
 CGI_OBJ := $(call objects,$(CGI_SRC))
@@ -87,7 +89,7 @@ UNIT_OBJ := $(call objects,$(UNIT_SRC))
 UNIT_LINK := $(UNIT_OBJ) $(filter-out %/main.o,$(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ)) $(COMMON_OBJ)
 UNIT_INC := -Ictl -Idaemon -Icgi
 # Daemon modules the unit tests link: self-contained ones, never main.c.
-DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c daemon/enrich.c daemon/enrich_merchants.c daemon/handler_enrich.c daemon/contact.c daemon/contact_company.c daemon/contact_country.c daemon/contact_email.c daemon/contact_name.c daemon/contact_phone.c daemon/contact_title.c daemon/handler_contact.c
+DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c daemon/enrich.c daemon/enrich_merchants.c daemon/enrich_table.c daemon/enrich_cache.c daemon/handler_enrich.c daemon/contact.c daemon/contact_company.c daemon/contact_country.c daemon/contact_email.c daemon/contact_name.c daemon/contact_phone.c daemon/contact_title.c daemon/handler_contact.c
 UNIT_OBJ += $(call objects,$(DAEMON_LIB_SRC))
 
 PROGRAMS := $(BUILD)/pgjobctl
@@ -134,6 +136,7 @@ $(BUILD)/tests/unit/test_migrations.o: $(SQL_LIST_STAMP)
 $(UNIT_OBJ): OBJ_INC := $(UNIT_INC)
 $(FUZZ_OBJ): OBJ_INC := -Icgi
 $(BUILD)/tests/unit/test_handler_exec.o: OBJ_DEFS := -Idaemon
+$(BUILD)/ctl/merchants.o: OBJ_INC := -Idaemon
 $(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"'
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
@@ -167,8 +170,8 @@ $(SQL_EMBED): ctl/cstring.awk ctl/embed_sql.awk $(SQL_FILES) $(SQL_LIST_STAMP)
 	@mkdir -p $(@D)
 	LC_ALL=C awk -f ctl/cstring.awk -f ctl/embed_sql.awk $(SQL_FILES) < /dev/null > $@
 
-$(BUILD)/pgjobctl: $(CTL_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(COMMON_OBJ) $(LDLIBS)
+$(BUILD)/pgjobctl: $(CTL_OBJ) $(MERCHANTS_EMBED:.c=.o) $(COMMON_OBJ) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(MERCHANTS_EMBED:.c=.o) $(COMMON_OBJ) $(LDLIBS)
 
 $(BUILD)/pgjobd: $(DAEMON_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(COMMON_OBJ) $(LDLIBS)

@@ -156,6 +156,9 @@ static const KeyRow key_rows[] = {
             "most rows one rescue, expire or prune statement touches"),
     ROW_INT(reconnect_max_seconds, 30, 1, 3600, RELOAD,
             "longest wait between two attempts to reconnect to the database"),
+    ROW_INT(enrich_cache_entries, 10000, 0, 10000000, RELOAD,
+            "results of the enrich handler kept in memory, answered again for identical items; "
+            "0: no cache. A reload empties it"),
     ROW_STRING(
         fcgi_listen, "", RESTART,
         "socket pgjob.fcgi listens on when not given one: a path (Unix socket), host:port or "

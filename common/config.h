@@ -85,6 +85,7 @@ typedef struct Config {
     int prune_after_days;        /* expired stubs older than this are deleted, days */
     int maintenance_batch;       /* most rows per rescue/expire/prune statement */
     int reconnect_max_seconds;   /* cap of the reconnect backoff, seconds */
+    int enrich_cache_entries;    /* results the enrich handler caches; 0: none */
 
     /* pgjob.fcgi; a restart applies them. */
     char *fcgi_listen;       /* listening socket; "": inherited */

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "merchants.h"
 #include "schema.h"
 
 static const char migrate_usage[] =
@@ -16,8 +17,11 @@ static const char migrate_usage[] =
     "\n"
     "Applies the schema migrations built into pgjobctl that the database\n"
     "lacks, each in its own transaction, and prints one line per migration\n"
-    "applied.  Running it again is a no-op.  A database that a newer pgjob\n"
-    "migrated, or whose applied migrations differ from these, is refused.\n"
+    "applied.  Then it makes the shipped rows of the merchant table\n"
+    "pgjob.merchant (origin 'shipped') equal to the ones built into pgjobctl,\n"
+    "in one statement; operators' rows (origin 'operator') are never touched.\n"
+    "Running it again is a no-op.  A database that a newer pgjob migrated, or\n"
+    "whose applied migrations differ from these, is refused.\n"
     "\n"
     "  -d, --database CONNINFO  libpq connection string or postgresql:// URL\n"
     "                           (default: $PGJOB_DATABASE, else PGHOST, PGDATABASE...)\n"
@@ -93,17 +97,22 @@ static int run_status(PGconn *c)
     return CTL_EXIT_OK;
 }
 
-/* run_migrate applies what is missing and says where the schema stands. */
+/* run_migrate applies what is missing, brings the shipped merchants up
+ * to date and says where the schema stands. */
 static int run_migrate(PGconn *c)
 {
     Error err;
     int applied = 0;
+    MerchantSync counts = {0};
 
     error_clear(&err);
-    if (!schema_migrate(c, print_applied, NULL, &applied, &err)) {
+    if (!schema_migrate(c, print_applied, NULL, &applied, &err) ||
+        !merchants_sync(c, &counts, &err)) {
         log_error("%s", err.message);
         return CTL_EXIT_RUNTIME;
     }
+    printf("merchants: %ld shipped (%ld added, %ld updated, %ld removed)\n", counts.shipped,
+           counts.added, counts.updated, counts.removed);
     printf("schema is up to date at version %d\n", schema_latest());
     return CTL_EXIT_OK;
 }

@@ -26,6 +26,7 @@
 
 #include "clock.h"
 #include "db.h"
+#include "enrich_load.h"
 #include "handlers.h"
 #include "log.h"
 #include "maint.h"
@@ -100,6 +101,7 @@ typedef struct Dispatcher {
     PGconn *conn;
     bool maintainer;        /* holds the maintenance lock on conn */
     bool ready_sent;        /* READY=1 was sent */
+    bool merchants_due;     /* pgjob.merchant is to be (re)read: at start and on SIGHUP */
     bool down_logged;       /* the database is known to be down */
     long long reconnect_at; /* monotonic ms */
     int reconnect_delay_ms;
@@ -199,6 +201,30 @@ static bool set_up_connection(Dispatcher *d, Error *err)
     return true;
 }
 
+/* load_merchants reads pgjob.merchant into a new merchant table and
+ * hands it to the workers; each job keeps the table it started with.  On
+ * a lost connection the load is tried again after the reconnect; on any
+ * other failure the current table stays. */
+static void load_merchants(Dispatcher *d)
+{
+    Error err = {0};
+    EnrichTable *t = enrich_load(d->conn, (size_t)d->cfg->enrich_cache_entries, &err);
+
+    if (t == NULL && (PQstatus(d->conn) != CONNECTION_OK || err.status == 503)) {
+        statement_failed(d, &err);
+        return;
+    }
+    d->merchants_due = false;
+    if (t == NULL) {
+        log_error("cannot load the merchant table, keeping the current one: %s", err.message);
+        return;
+    }
+    /* Logged after the swap, so that a job submitted after the line is
+     * seen uses the new table.  The slot keeps t alive for the log. */
+    enrich_slot_set(handlers_enrich_slot(d->handlers), t);
+    enrich_log_table(t, "merchant table loaded");
+}
+
 /* try_connect opens the dispatcher connection when a retry is due. */
 static void try_connect(Dispatcher *d)
 {
@@ -228,6 +254,12 @@ static void try_connect(Dispatcher *d)
     d->reconnect_delay_ms = 0;
     want_all(d);
     d->next_rescue = now; /* at start-up and after an outage, rescue first */
+    /* The merchants are read before READY=1: a ready daemon enriches with
+     * the database's table. */
+    if (d->merchants_due)
+        load_merchants(d);
+    if (d->conn == NULL)
+        return;
     if (!d->ready_sent) {
         if (!sdnotify_send("READY=1"))
             log_warn("cannot notify systemd: %s", strerror(errno));
@@ -786,6 +818,24 @@ static void lane_poll(Dispatcher *d, int i)
     }
 }
 
+/* lane_settle waits for lane i's statement to end and handles its
+ * answer, for a statement on the main connection that cannot wait for
+ * its next idle moment (a reload's merchant table, before READY=1). */
+static void lane_settle(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+
+    while (lane->work != LANE_IDLE) {
+        PGresult *r = PQgetResult(lane_conn(d, i));
+        if (r == NULL) {
+            lane_done(d, i);
+            break;
+        }
+        lane_answer(d, i, r);
+        PQclear(r);
+    }
+}
+
 /* start_work gives the free lanes work: outcomes first (they free memory
  * and tell clients sooner), preferably on the second lane, then claims.
  * With both lanes busy, a claim runs while the previous batch is
@@ -1064,6 +1114,15 @@ static void reload(Dispatcher *d)
         pool_set_lease(d->pool, d->cfg->lease_seconds, d->cfg->heartbeat_seconds);
         log_info("configuration reloaded");
     }
+    /* The merchant table is reloaded even when the file was bad: it does
+     * not depend on it (but for the cache size). */
+    d->merchants_due = true;
+    if (d->conn != NULL)
+        lane_settle(d, 0);
+    if (d->conn != NULL)
+        load_merchants(d);
+    else
+        log_warn("database unavailable: the merchant table will be reloaded after the reconnect");
     if (!sdnotify_send("READY=1"))
         log_debug("cannot send READY=1 to systemd");
 }
@@ -1171,6 +1230,16 @@ static bool start(Dispatcher *d, Error *err)
     d->handlers = handlers_new(d->cfg, err);
     if (d->handlers == NULL || !make_slots(d, err) || !make_wake_pipe(d, err))
         return false;
+    /* The built-in merchants until pgjob.merchant is read (after the
+     * first connection, before READY=1). */
+    EnrichTable *merchants =
+        enrich_table_embedded((size_t)d->cfg->enrich_cache_entries, NULL, NULL);
+    if (merchants == NULL) {
+        error_set(err, 500, "out_of_memory", "out of memory building the merchant table");
+        return false;
+    }
+    enrich_slot_set(handlers_enrich_slot(d->handlers), merchants);
+    d->merchants_due = true;
     if (!signals_install(d->wake[1])) {
         error_set(err, 500, "signals", "sigaction: %s", strerror(errno));
         return false;

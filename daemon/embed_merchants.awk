@@ -9,8 +9,8 @@
 # 7 tab-separated fields: name, domain, category (one of the enrich
 # taxonomy), mcc (4 digits or empty), subscription (0 or 1), channel
 # (online, in_store, transfer or any) and aliases ('|'-separated, may be
-# empty).  A bad line is reported on stderr with its number and the build
-# fails (exit 1).
+# empty).  Names are unique (pgjobctl migrate upserts the rows by name).  A
+# bad line is reported on stderr with its number and the build fails (exit 1).
 
 function fail(msg) {
     print "embed_merchants.awk: " FILENAME ":" FNR ": " msg > "/dev/stderr"
@@ -50,6 +50,9 @@ BEGIN {
     }
     if ($1 == "")
         fail("empty name")
+    if ($1 in seen)
+        fail("merchant \"" $1 "\" is also on line " seen[$1])
+    seen[$1] = FNR
     if (!($3 in category))
         fail("unknown category \"" $3 "\"")
     if ($4 != "" && $4 !~ /^[0-9][0-9][0-9][0-9]$/)
@@ -61,7 +64,7 @@ BEGIN {
     if (failed)
         next
     count++
-    printf "    {%s, %s, %s, %s, %s, %s, %s},\n", quoted($1), quoted($2), quoted($3),
+    printf "    {%s, %s, %s, %s, %s, %s, %s, false},\n", quoted($1), quoted($2), quoted($3),
         quoted($4), $5 == "1" ? "true" : "false", quoted($6), quoted($7)
 }
 

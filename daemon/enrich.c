@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "enrich_merchants.h"
+#include "enrich_table.h"
 
 static const char *const category_names[ENRICH_NCATEGORIES] = {
     "groceries",     "restaurants", "coffee",        "travel",    "transport",
@@ -803,8 +803,8 @@ static void copy_title(const Tokens *tk, size_t from, size_t to, char *out, size
 /* find_merchant looks for the earliest token in [from, to) where a run of
  * tokens is a merchant key, taking the longest run there.  Returns the
  * merchant index or -1; sets *start, *end (token range) and *keylen. */
-static int find_merchant(const Tokens *tk, size_t from, size_t to, size_t *start, size_t *end,
-                         size_t *keylen)
+static int find_merchant(const EnrichTable *table, const Tokens *tk, size_t from, size_t to,
+                         size_t *start, size_t *end, size_t *keylen)
 {
     for (size_t i = from; i < to; i++) {
         char key[ENRICH_KEY_MAX + 1];
@@ -820,7 +820,7 @@ static int find_merchant(const Tokens *tk, size_t from, size_t to, size_t *start
                 break;
             memcpy(key + len, tk->t[j].s, tk->t[j].len);
             len += tk->t[j].len;
-            m = enrich_merchants_find(key, len);
+            m = enrich_table_find(table, key, len);
             if (m >= 0) {
                 found = m;
                 *end = j + 1;
@@ -1085,7 +1085,7 @@ static void apply_amount(const Tokens *tk, bool known, EnrichResult *r)
 #define LOCATION_CONFIDENCE_TEXT     0.9
 #define LOCATION_CONFIDENCE_CURRENCY 0.4
 
-void enrich_describe(const EnrichInput *in, EnrichResult *r)
+void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResult *r)
 {
     const char *text = in->text, *mcc = in->mcc;
     size_t len = in->len;
@@ -1132,7 +1132,7 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
     r->type = classify_type(&tk);
     atm_word = has_phrase(&tk, atm_words);
     /* bank words never make a key, but may start one ("7-ELEVEN", "IN N OUT") */
-    m = find_merchant(&tk, proc != NULL ? next : 0, tk.n, &mstart, &mend, &keylen);
+    m = find_merchant(table, &tk, proc != NULL ? next : 0, tk.n, &mstart, &mend, &keylen);
 
     /* 5. location: after the merchant when there is one */
     locate(&tk, start, m >= 0 ? mend : start + 1, &loc, r);
@@ -1163,11 +1163,11 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
     }
 
     if (m < 0 && proc != NULL && proc->implied != NULL && name_to == name_from) {
-        m = enrich_merchants_find(proc->implied, strlen(proc->implied));
+        m = enrich_table_find(table, proc->implied, strlen(proc->implied));
         keylen = 6;
     }
     if (m >= 0) {
-        const EnrichMerchant *em = &enrich_merchants[m];
+        const EnrichMerchant *em = enrich_table_row(table, m);
         EnrichCategory c = ENRICH_SHOPPING;
         r->merchant_index = m;
         snprintf(r->merchant, sizeof(r->merchant), "%s", em->name);

@@ -65,6 +65,8 @@
 
 #include "enrich_fields.h"
 
+typedef struct EnrichTable EnrichTable; /* enrich_table.h */
+
 /* The category taxonomy, fixed and documented; names by enrich_category_name. */
 typedef enum EnrichCategory {
     ENRICH_GROCERIES,
@@ -164,9 +166,10 @@ typedef struct EnrichInput {
     EnrichDate date;      /* the item's date, valid (enrich_date_valid) */
 } EnrichInput;
 
-/* enrich_describe fills r from the transaction in (see EnrichInput).
- * Always fills r; r->rejected tells whether it found anything. */
-void enrich_describe(const EnrichInput *in, EnrichResult *r);
+/* enrich_describe fills r from the transaction in (see EnrichInput),
+ * matching merchants of table.  Always fills r; r->rejected tells whether
+ * it found anything. */
+void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResult *r);
 
 /* The names of the enums, as the API spells them (static strings). */
 const char *enrich_category_name(EnrichCategory c);

@@ -6,7 +6,7 @@
  *   {input, status: "complete", merchant, domain, category, mcc_code,
  *    channel, payment_processor, location: {city, region, country,
  *    country_source, confidence} | null, is_subscription, transaction_type,
- *    confidence, source: "rules", normalized, amount, direction, currency,
+ *    confidence, source: "rules" or "cache", normalized, amount, direction, currency,
  *    date, descriptor_date}
  * under "output", or a per-item error with code "rejected" and the reason.
  * Deterministic; no I/O.
@@ -18,13 +18,21 @@
  * says how the amount was read: "direction" is "debit" or "credit" (null
  * for no amount or 0).  amount, currency and date are read and checked by
  * common/enrich_fields.c, the code pgjob.fcgi checks them with at submit.
+ *
+ * The merchants come from the table in the handler's settings (an
+ * EnrichSlot, see enrich_table.h), held for the whole job; a completed
+ * result is stored in that table's cache under the item's canonical JSON,
+ * and an identical item later is answered from there with source "cache".
+ * The job's cache_hit is true when at least one item was.
  */
 #include "handler_enrich.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "enrich.h"
 #include "enrich_fields.h"
+#include "enrich_table.h"
 
 /* str_or_null returns a new JSON string, or JSON null for NULL or "". */
 static json_t *str_or_null(const char *s)
@@ -101,7 +109,8 @@ static json_t *output_of(const json_t *item, const EnrichResult *r)
 
 /* describe runs the pipeline on one item's descriptor and fields: the one
  * place that builds enrich_describe's input. */
-static void describe(const json_t *text, const char *mcc, const EnrichFields *f, EnrichResult *r)
+static void describe(const EnrichTable *table, const json_t *text, const char *mcc,
+                     const EnrichFields *f, EnrichResult *r)
 {
     const EnrichInput in = {
         .text = json_string_value(text),
@@ -114,10 +123,10 @@ static void describe(const json_t *text, const char *mcc, const EnrichFields *f,
         .date = f->date,
     };
 
-    enrich_describe(&in, r);
+    enrich_describe(table, &in, r);
 }
 
-json_t *handler_enrich_item(const json_t *item)
+json_t *handler_enrich_item(const EnrichTable *table, const json_t *item)
 {
     const json_t *text = item;
     char mcc[5] = "";
@@ -138,7 +147,7 @@ json_t *handler_enrich_item(const json_t *item)
                                   json_is_object(item)
                                       ? "description must be a string"
                                       : "item must be a descriptor string or an object");
-    describe(text, mcc, &fields, &r);
+    describe(table, text, mcc, &fields, &r);
     if (r.rejected)
         return handler_item_error(item, "rejected", r.reason);
     output = output_of(item, &r);
@@ -151,22 +160,82 @@ json_t *handler_enrich_item(const json_t *item)
     return handler_item_result(item, output);
 }
 
+/* from_cache returns a new result like the stored one, whose output says
+ * source "cache".  stored is shared and read-only: only the two objects
+ * that change are copied (shallowly); the rest stays shared. */
+static json_t *from_cache(const json_t *stored)
+{
+    json_t *result = json_copy((json_t *)stored);
+    json_t *output = json_copy(json_object_get(stored, "output"));
+
+    if (result == NULL || output == NULL ||
+        json_object_set_new(output, "source", json_string("cache")) != 0 ||
+        json_object_set(result, "output", output) != 0) {
+        json_decref(result);
+        result = NULL;
+    }
+    json_decref(output);
+    return result;
+}
+
+json_t *handler_enrich_cached(EnrichTable *table, const json_t *item, bool *hit)
+{
+    EnrichCache *cache = enrich_table_cache(table);
+    char *key = cache != NULL ? enrich_cache_key(item) : NULL;
+    json_t *stored = key != NULL ? enrich_cache_get(cache, key) : NULL;
+    json_t *result;
+
+    *hit = stored != NULL;
+    if (stored != NULL) {
+        result = from_cache(stored);
+        json_decref(stored);
+    } else {
+        result = handler_enrich_item(table, item);
+        /* Only enrichments are kept; a rejection is cheaper to redo.  The
+         * result is shared with the cache from here on: nobody modifies a
+         * job's results. */
+        if (result != NULL && key != NULL && json_is_object(json_object_get(result, "output")))
+            enrich_cache_put(cache, key, result); /* out of memory: just not cached */
+    }
+    free(key);
+    return result;
+}
+
 static HandlerStatus enrich_run(const HandlerContext *ctx, const HandlerJob *job,
                                 HandlerOutput *out, Error *err)
 {
     size_t n = json_array_size(job->items);
+    /* One table for the whole job: a reload in the middle does not mix
+     * two tables in one job, and the rows stay valid while it runs. */
+    EnrichTable *table =
+        ctx->settings != NULL ? enrich_slot_get((EnrichSlot *)ctx->settings) : NULL;
+    EnrichTable *held = table;
+    HandlerStatus status = HANDLER_OK;
+    bool hit;
 
+    if (table == NULL)
+        table = enrich_table_default();
+    if (table == NULL) {
+        error_set(err, 500, "out_of_memory", "out of memory building the merchant table");
+        return HANDLER_RETRY;
+    }
+    out->cache_hit = 0;
     for (size_t i = job->items_done; i < n; i++) {
-        json_t *result = handler_enrich_item(json_array_get(job->items, i));
+        json_t *result = handler_enrich_cached(table, json_array_get(job->items, i), &hit);
         if (result == NULL || json_array_append_new(out->results, result) != 0) {
             error_set(err, 500, "out_of_memory", "out of memory");
-            return HANDLER_RETRY;
+            status = HANDLER_RETRY;
+            break;
         }
+        out->cache_hit |= hit;
         /* Items take microseconds: report every 100 and at the end. */
-        if (((i + 1) % 100 == 0 || i + 1 == n) && !ctx->progress(ctx->arg, i + 1))
-            return HANDLER_STOPPED;
+        if (((i + 1) % 100 == 0 || i + 1 == n) && !ctx->progress(ctx->arg, i + 1)) {
+            status = HANDLER_STOPPED;
+            break;
+        }
     }
-    return HANDLER_OK;
+    enrich_table_unref(held);
+    return status;
 }
 
 const Handler handler_enrich = {.name = "enrich", .run = enrich_run};

@@ -16,13 +16,15 @@ enum { NBUILTINS = sizeof(builtins) / sizeof(builtins[0]) };
 
 struct HandlerTable {
     const Config *cfg;
+    EnrichSlot enrich;  /* the enrich handler's settings: its merchant table */
+    bool enrich_ok;     /* enrich was initialized */
     ExecSettings *exec; /* one per cfg->exec entry */
     const char **types; /* claimed types; names borrowed or owned in names */
     size_t ntypes;
     char *names; /* copy of cfg->types, cut at the commas */
 };
 
-static const Handler *find(const HandlerTable *t, const char *type, const void **settings)
+static const Handler *find(HandlerTable *t, const char *type, const void **settings)
 {
     for (size_t i = 0; i < t->cfg->exec_count; i++) {
         if (strcmp(t->cfg->exec[i].type, type) == 0) {
@@ -32,7 +34,7 @@ static const Handler *find(const HandlerTable *t, const char *type, const void *
     }
     for (size_t i = 0; i < NBUILTINS; i++) {
         if (strcmp(builtins[i]->name, type) == 0) {
-            *settings = NULL;
+            *settings = builtins[i] == &handler_enrich ? &t->enrich : NULL;
             return builtins[i];
         }
     }
@@ -90,6 +92,9 @@ HandlerTable *handlers_new(const Config *cfg, Error *err)
     if (t == NULL)
         goto oom;
     t->cfg = cfg;
+    t->enrich_ok = enrich_slot_init(&t->enrich);
+    if (!t->enrich_ok)
+        goto oom;
     t->exec = calloc(cfg->exec_count + 1, sizeof(ExecSettings));
     if (t->exec == NULL)
         goto oom;
@@ -116,15 +121,22 @@ void handlers_free(HandlerTable *t)
 {
     if (t == NULL)
         return;
+    if (t->enrich_ok)
+        enrich_slot_destroy(&t->enrich);
     free(t->exec);
     free(t->types);
     free(t->names);
     free(t);
 }
 
-const Handler *handlers_find(const HandlerTable *t, const char *type, const void **settings)
+const Handler *handlers_find(HandlerTable *t, const char *type, const void **settings)
 {
     return find(t, type, settings);
+}
+
+EnrichSlot *handlers_enrich_slot(HandlerTable *t)
+{
+    return &t->enrich;
 }
 
 size_t handlers_types(const HandlerTable *t, const char *const **types)

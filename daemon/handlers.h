@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "enrich_table.h"
 #include "error.h"
 #include "handler.h"
 
@@ -28,7 +29,11 @@ void handlers_free(HandlerTable *t);
 
 /* handlers_find returns the handler of type and sets *settings to its
  * settings (borrowed from the table), or returns NULL. */
-const Handler *handlers_find(const HandlerTable *t, const char *type, const void **settings);
+const Handler *handlers_find(HandlerTable *t, const char *type, const void **settings);
+
+/* handlers_enrich_slot returns the slot holding the enrich handler's
+ * merchant table (empty until the daemon sets one; see enrich_table.h). */
+EnrichSlot *handlers_enrich_slot(HandlerTable *t);
 
 /* handlers_types returns the number of types claimed and, in *types, the
  * array of their names (borrowed from the table). */

@@ -39,7 +39,8 @@ static void usage(FILE *out)
         "  -V, --version       print the version and exit\n"
         "  -h, --help          print this help and exit\n"
         "\n"
-        "Signals: TERM/INT drain and exit (twice: fast), QUIT fast exit, HUP reload.\n"
+        "Signals: TERM/INT drain and exit (twice: fast), QUIT fast exit, HUP reload\n"
+        "(the configuration and the merchant table pgjob.merchant).\n"
         "Exit status: 0 clean exit, 1 runtime failure, 2 usage, 78 configuration error.\n",
         out);
 }

@@ -98,6 +98,7 @@ static void check_same(const Config *a, const Config *b)
     CHECK_INT(a->prune_interval_seconds, b->prune_interval_seconds);
     CHECK_INT(a->prune_after_days, b->prune_after_days);
     CHECK_INT(a->maintenance_batch, b->maintenance_batch);
+    CHECK_INT(a->enrich_cache_entries, b->enrich_cache_entries);
     CHECK_INT(a->reconnect_max_seconds, b->reconnect_max_seconds);
     CHECK_STR(a->fcgi_listen, b->fcgi_listen);
     CHECK_INT(a->fcgi_threads, b->fcgi_threads);
@@ -148,6 +149,7 @@ static void defaults(void)
     CHECK_INT(c->prune_after_days, 30);
     CHECK_INT(c->maintenance_batch, 1000);
     CHECK_INT(c->reconnect_max_seconds, 30);
+    CHECK_INT(c->enrich_cache_entries, 10000);
     CHECK_INT(c->exec_count, 0);
     CHECK_INT(c->limit_count, 0);
     CHECK(c->path == NULL);
@@ -792,6 +794,7 @@ static void write_docs(void)
         "prune_after_days",
         "maintenance_batch",
         "reconnect_max_seconds",
+        "enrich_cache_entries",
         "fcgi_listen",
         "fcgi_threads",
         "max_body_bytes",

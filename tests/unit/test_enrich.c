@@ -6,7 +6,8 @@
  * on the labeled corpus tests/enrich/corpus.tsv, field by field, against
  * floors (see ACCURACY_FLOORS below).  enrich_corpus prints the accuracy
  * table and a throughput figure; tests/integration/test_enrich_corpus.py
- * runs it alone and shows them.
+ * runs it alone and shows them.  Everything here uses the embedded table
+ * (enrich_table_default); test_enrich_table.c tests tables and caches.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "enrich.h"
 #include "enrich_merchants.h"
+#include "enrich_table.h"
 #include "handler_enrich.h"
 #include "suites.h"
 
@@ -29,7 +31,8 @@ static EnrichResult describe(const char *text, const char *mcc)
 {
     EnrichResult r;
 
-    enrich_describe(&(EnrichInput){.text = text, .len = strlen(text), .mcc = mcc}, &r);
+    enrich_describe(enrich_table_default(),
+                    &(EnrichInput){.text = text, .len = strlen(text), .mcc = mcc}, &r);
     return r;
 }
 
@@ -37,7 +40,7 @@ static EnrichResult describe(const char *text, const char *mcc)
 
 static void merchants_table(void)
 {
-    size_t keys = 0, duplicates = 0;
+    EnrichTableStats st;
 
     CHECK(enrich_merchants_count >= 500);
     for (size_t i = 0; i < enrich_merchants_count; i++) {
@@ -47,10 +50,13 @@ static void merchants_table(void)
             fprintf(stderr, "merchant %s: category %s\n", m->name, m->category);
         CHECK(m->mcc[0] == '\0' || strlen(m->mcc) == 4);
     }
-    enrich_merchants_stats(&keys, &duplicates);
-    CHECK(keys > enrich_merchants_count);
-    /* A key two merchants claim would be silently shadowed: none may be. */
-    CHECK_INT(duplicates, 0);
+    REQUIRE(enrich_table_default() != NULL);
+    enrich_table_stats(enrich_table_default(), &st);
+    CHECK_INT(st.rows, enrich_merchants_count);
+    CHECK(st.keys > enrich_merchants_count);
+    /* A key two shipped merchants claim would skip a row: none may. */
+    CHECK_INT(st.skipped, 0);
+    CHECK_INT(st.overridden, 0);
 }
 
 static void merchants_key(void)
@@ -69,15 +75,16 @@ static void merchants_key(void)
 
 static void merchants_find(void)
 {
-    int m = enrich_merchants_find("WHOLEFDS", 8);
+    const EnrichTable *t = enrich_table_default();
+    int m = enrich_table_find(t, "WHOLEFDS", 8);
 
     REQUIRE(m >= 0);
-    CHECK_STR(enrich_merchants[m].name, "Whole Foods Market");
-    m = enrich_merchants_find("WALMART", 7);
+    CHECK_STR(enrich_table_row(t, m)->name, "Whole Foods Market");
+    m = enrich_table_find(t, "WALMART", 7);
     REQUIRE(m >= 0);
-    CHECK_STR(enrich_merchants[m].name, "Walmart");
-    CHECK_INT(enrich_merchants_find("NOSUCHMERCHANTXYZ", 17), -1);
-    CHECK_INT(enrich_merchants_find("", 0), -1);
+    CHECK_STR(enrich_table_row(t, m)->name, "Walmart");
+    CHECK_INT(enrich_table_find(t, "NOSUCHMERCHANTXYZ", 17), -1);
+    CHECK_INT(enrich_table_find(t, "", 0), -1);
 }
 
 /* ---- the pipeline ---------------------------------------------------------- */
@@ -230,6 +237,7 @@ static EnrichResult describe_amount(const char *text, double amount)
     EnrichResult r;
 
     enrich_describe(
+        enrich_table_default(),
         &(EnrichInput){.text = text, .len = strlen(text), .has_amount = true, .amount = amount},
         &r);
     return r;
@@ -320,7 +328,8 @@ static EnrichResult describe_currency(const char *text, const char *currency)
 {
     EnrichResult r;
 
-    enrich_describe(&(EnrichInput){.text = text, .len = strlen(text), .currency = currency}, &r);
+    enrich_describe(enrich_table_default(),
+                    &(EnrichInput){.text = text, .len = strlen(text), .currency = currency}, &r);
     return r;
 }
 
@@ -362,6 +371,7 @@ static EnrichResult describe_date(const char *text, int y, int m, int d)
     EnrichResult r;
 
     enrich_describe(
+        enrich_table_default(),
         &(EnrichInput){.text = text, .len = strlen(text), .has_date = true, .date = {y, m, d}}, &r);
     return r;
 }
@@ -398,7 +408,7 @@ static void enrich_descriptor_date(void)
 static void handler_enrich_items(void)
 {
     json_t *item = json_string("SQ *BLUE BOTTLE COFFE Oakland CA");
-    json_t *result = handler_enrich_item(item);
+    json_t *result = handler_enrich_item(enrich_table_default(), item);
     json_t *out;
 
     REQUIRE(result != NULL);
@@ -416,7 +426,7 @@ static void handler_enrich_items(void)
 
     item = json_pack("{s:s, s:s, s:i, s:f}", "description", "ZQXW HOLDINGS", "custom_id", "t-1",
                      "mcc", 5812, "amount", -12.5);
-    result = handler_enrich_item(item);
+    result = handler_enrich_item(enrich_table_default(), item);
     REQUIRE(result != NULL);
     out = json_object_get(result, "output");
     CHECK_STR(json_string_value(json_object_get(result, "custom_id")), "t-1");
@@ -437,7 +447,7 @@ static void handler_enrich_fields(void)
     json_t *item =
         json_pack("{s:s, s:s, s:s, s:s}", "description", "POS DEBIT 0412 AMAZON.COM AMZN.COM/BILL",
                   "amount", "25.50", "currency", "gbp", "date", "2026-04-14T09:15:00+01:00");
-    json_t *result = handler_enrich_item(item);
+    json_t *result = handler_enrich_item(enrich_table_default(), item);
     json_t *out, *location;
 
     REQUIRE(result != NULL);
@@ -460,7 +470,7 @@ static void handler_enrich_fields(void)
 
     /* a string item has none of them, all null */
     item = json_string("SQ *BLUE BOTTLE COFFE Oakland CA");
-    result = handler_enrich_item(item);
+    result = handler_enrich_item(enrich_table_default(), item);
     REQUIRE(result != NULL);
     out = json_object_get(result, "output");
     CHECK(json_is_null(json_object_get(out, "amount")));
@@ -488,7 +498,7 @@ static void handler_enrich_rejected(void)
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *item = json_loads(bad[i], JSON_DECODE_ANY, NULL);
-        json_t *result = handler_enrich_item(item);
+        json_t *result = handler_enrich_item(enrich_table_default(), item);
         REQUIRE(result != NULL);
         CHECK_STR(json_string_value(json_object_get(result, "status")), "failed");
         CHECK_STR(json_string_value(json_object_get(json_object_get(result, "error"), "code")),
@@ -616,7 +626,8 @@ static void enrich_corpus(void)
             fprintf(stderr, "corpus line %zu: %zu fields\n", lineno, nf);
             continue;
         }
-        enrich_describe(&(EnrichInput){.text = field[0],
+        enrich_describe(enrich_table_default(),
+                        &(EnrichInput){.text = field[0],
                                        .len = strlen(field[0]),
                                        .mcc = strcmp(field[1], "-") == 0 ? NULL : field[1]},
                         &r);
@@ -657,7 +668,8 @@ static void enrich_corpus(void)
     do {
         for (size_t i = 0; i < ntexts; i++) {
             EnrichResult r;
-            enrich_describe(&(EnrichInput){.text = texts[i], .len = strlen(texts[i])}, &r);
+            enrich_describe(enrich_table_default(),
+                            &(EnrichInput){.text = texts[i], .len = strlen(texts[i])}, &r);
         }
         loops++;
         clock_gettime(CLOCK_MONOTONIC, &t1);
