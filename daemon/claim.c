@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * claim.c - what the dispatcher claims, and handing claimed jobs out.
+ *
+ * Jobs are claimed in groups: the types without a concurrency limit in
+ * one pgjob.claim() call, each limited type with room in a call of its
+ * own, all the calls of a round in one statement.  A group is claimed
+ * when it is worth it (want: a notification named the type, the poll
+ * interval passed, a rescue, a freed slot of a saturated type, or its
+ * last claim came back full) and slots are free for it.  Slots asked for
+ * by a claim in flight are reserved until its answer.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "dispatcher.h"
+#include "log.h"
+
+/* MAX_CLAIM_GROUPS bounds the pgjob.claim() calls of one claim round:
+ * one for the types without a limit, one per limited type with room. */
+#define MAX_CLAIM_GROUPS 16
+
+/* want_all marks every claim group worth a claim. */
+void want_all(Dispatcher *d)
+{
+    d->want = true;
+    for (size_t i = 0; i < d->nslots; i++)
+        d->slots[i].want = true;
+}
+
+/* want_type marks the claim group of one type worth a claim. */
+void want_type(Dispatcher *d, TypeSlot *slot)
+{
+    if (slot->limit > 0)
+        slot->want = true;
+    else
+        d->want = true;
+}
+
+TypeSlot *slot_of(Dispatcher *d, const char *type)
+{
+    for (size_t i = 0; i < d->nslots; i++) {
+        if (strcmp(d->slots[i].type, type) == 0)
+            return &d->slots[i];
+    }
+    return NULL;
+}
+
+/* ---- claims ---- */
+
+/* capacity is how many jobs the daemon holds at once: one per worker,
+ * plus the prefetched ones waiting for a worker. */
+static int capacity(const Dispatcher *d)
+{
+    return d->cfg->workers + d->cfg->prefetch;
+}
+
+/* free_slots is how many jobs a claim may take now: the capacity less
+ * the jobs held and those asked for by claims in flight.  Outcomes
+ * waiting to be recorded hold memory too: up to a capacity's worth of
+ * them may wait without slowing claims, more take slots. */
+static int free_slots(const Dispatcher *d)
+{
+    int unrecorded = (int)d->npending;
+
+    for (int i = 0; i < LANES; i++)
+        unrecorded += (int)d->lanes[i].nbatch;
+    return capacity(d) - d->running - d->claiming -
+           (unrecorded > capacity(d) ? unrecorded - capacity(d) : 0);
+}
+
+/* claim_wanted says whether some claim group is worth a claim and has room. */
+static bool claim_wanted(const Dispatcher *d)
+{
+    if (d->has_unlimited && d->want)
+        return true;
+    for (size_t i = 0; i < d->nslots; i++) {
+        const TypeSlot *s = &d->slots[i];
+        if (s->limit > 0 && s->want && s->limit - s->running - s->claiming > 0)
+            return true;
+    }
+    return false;
+}
+
+/* claim_due says whether a wanted claim should be made now.  While every
+ * worker is busy and jobs wait for them in the daemon, a claim waits
+ * until half a batch of slots is free: one claim of 50 jobs costs about
+ * what one of 2 does, so small claims behind a full queue only waste
+ * round trips.  An idle worker claims at once, whatever is free. */
+bool claim_due(const Dispatcher *d)
+{
+    int room = free_slots(d);
+    int batch = d->cfg->claim_batch < capacity(d) ? d->cfg->claim_batch : capacity(d);
+
+    if (d->mode != SHUTDOWN_NONE || room <= 0 || !claim_wanted(d))
+        return false;
+    return d->running + d->claiming < d->cfg->workers || room >= (batch + 1) / 2;
+}
+
+/* types_literal writes the text[] literal of the claimable types into
+ * buf: the unlimited ones when only is NULL, else just only. */
+static bool types_literal(Dispatcher *d, const TypeSlot *only, char *buf, size_t size)
+{
+    size_t len = 0;
+    int n;
+    bool any = false;
+
+    buf[len++] = '{';
+    for (size_t i = 0; i < d->nslots; i++) {
+        const TypeSlot *s = &d->slots[i];
+        if (only != NULL ? s != only : s->limit > 0)
+            continue;
+        n = snprintf(buf + len, size - len, "%s\"%s\"", any ? "," : "", s->type);
+        if (n < 0 || (size_t)n >= size - len)
+            return false;
+        len += (size_t)n;
+        any = true;
+    }
+    if (!any || len + 2 > size)
+        return false;
+    buf[len++] = '}';
+    buf[len] = '\0';
+    return true;
+}
+
+/* ClaimCall is one claim statement: a pgjob.claim() call for the types
+ * without a limit, then one per limited type with room, as one UNION ALL,
+ * so a claim round is one round trip on one lane. */
+typedef struct ClaimCall {
+    char sql[64 + MAX_CLAIM_GROUPS * 160];
+    const char *params[3 + 2 * MAX_CLAIM_GROUPS];
+    char wants[MAX_CLAIM_GROUPS][16];
+    char literals[MAX_CLAIM_GROUPS][1024];
+    char lease[16];
+    int nparams;
+} ClaimCall;
+
+/* add_group appends one pgjob.claim() call for want jobs of the types in
+ * the literal already in call->literals[g]. */
+static void add_group(Dispatcher *d, ClaimCall *call, int g, int want)
+{
+    size_t len = strlen(call->sql);
+
+    snprintf(call->wants[g], sizeof(call->wants[g]), "%d", want);
+    call->params[call->nparams] = call->wants[g];
+    call->params[call->nparams + 1] = call->literals[g];
+    snprintf(call->sql + len, sizeof(call->sql) - len,
+             "%sSELECT " JOB_CLAIM_COLUMNS
+             " FROM pgjob.claim($1, $%d::integer, $%d::text[],"
+             " make_interval(secs => $2::integer))",
+             g > 0 ? " UNION ALL " : "", call->nparams + 1, call->nparams + 2);
+    call->nparams += 2;
+    d->claiming += want;
+}
+
+/* plan_unlimited adds the claim of the types without a limit. */
+static void plan_unlimited(Dispatcher *d, Lane *lane, ClaimCall *call, int *g, int *left)
+{
+    int batch = d->cfg->claim_batch;
+
+    if (!d->has_unlimited || !d->want || *left <= 0 || *g == MAX_CLAIM_GROUPS)
+        return;
+    d->want = d->deep;
+    if (!types_literal(d, NULL, call->literals[*g], sizeof(call->literals[*g]))) {
+        log_error("the list of job types is too long to claim them");
+        return;
+    }
+    lane->want = *left < batch ? *left : batch;
+    add_group(d, call, (*g)++, lane->want);
+    *left -= lane->want;
+}
+
+/* plan_limited adds one claim per limited type with room. */
+static void plan_limited(Dispatcher *d, Lane *lane, ClaimCall *call, int *g, int *left)
+{
+    int batch = d->cfg->claim_batch;
+
+    for (size_t i = 0; i < d->nslots && *g < MAX_CLAIM_GROUPS; i++) {
+        TypeSlot *s = &d->slots[i];
+        int room = s->limit - s->running - s->claiming;
+        if (s->limit == 0 || !s->want || room <= 0 || *left <= 0)
+            continue;
+        s->want = s->deep;
+        if (!types_literal(d, s, call->literals[*g], sizeof(call->literals[*g])))
+            continue;
+        int want = room < *left ? room : *left;
+        want = want < batch ? want : batch;
+        lane->slot_want[i] = want;
+        s->claiming += want;
+        add_group(d, call, (*g)++, want);
+        *left -= want;
+    }
+}
+
+/* plan_claim fills call and the lane's reservations for a claim of the
+ * free slots by the groups worth a claim; false when there is none.
+ * Rounds alternate between serving the types without a limit first and
+ * the limited ones first, so neither can take every slot for good. */
+static bool plan_claim(Dispatcher *d, Lane *lane, ClaimCall *call)
+{
+    int left = free_slots(d);
+    int g = 0;
+
+    call->sql[0] = '\0';
+    snprintf(call->lease, sizeof(call->lease), "%d", d->cfg->lease_seconds);
+    call->params[0] = d->worker_name;
+    call->params[1] = call->lease;
+    call->nparams = 2;
+    lane->want = 0;
+    for (size_t i = 0; i < d->nslots; i++)
+        lane->slot_want[i] = 0;
+    if (d->claim_turn++ % 2 == 0) {
+        plan_unlimited(d, lane, call, &g, &left);
+        plan_limited(d, lane, call, &g, &left);
+    } else {
+        plan_limited(d, lane, call, &g, &left);
+        plan_unlimited(d, lane, call, &g, &left);
+    }
+    return g > 0;
+}
+
+/* end_claim gives back the reservations of the lane's claim. */
+void end_claim(Dispatcher *d, Lane *lane)
+{
+    d->claiming -= lane->want;
+    lane->want = 0;
+    for (size_t i = 0; i < d->nslots; i++) {
+        d->claiming -= lane->slot_want[i];
+        d->slots[i].claiming -= lane->slot_want[i];
+        lane->slot_want[i] = 0;
+    }
+}
+
+/* hand_out gives the claimed rows to the pool and notes which claim
+ * groups came back full (more may be waiting). */
+void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
+{
+    int n = PQntuples(r), unlimited = 0;
+
+    for (size_t i = 0; i < d->nslots; i++)
+        d->slots[i].got = 0;
+    for (int i = 0; i < n; i++) {
+        Error err = {0};
+        Job *job = job_from_row(r, i, &err);
+        if (job == NULL) {
+            log_error("%s; its lease will expire", err.message);
+            continue;
+        }
+        job->handler = handlers_find(d->handlers, job->type, &job->settings);
+        TypeSlot *slot = slot_of(d, job->type);
+        if (job->handler == NULL || slot == NULL) {
+            Outcome *o = outcome_new(OUTCOME_FAIL, job);
+            if (o != NULL) {
+                o->fatal = true;
+                error_set(&o->error, 500, "no_handler", "no handler for job type %s", o->job->type);
+                add_pending(d, o);
+            }
+            continue;
+        }
+        job->renewed_ms = clock_ms();
+        d->stats.claimed++;
+        d->running++;
+        slot->running++;
+        if (slot->limit > 0)
+            slot->got++;
+        else
+            unlimited++;
+        pool_push(d->pool, job);
+    }
+    if (lane->want > 0) {
+        d->deep = unlimited >= lane->want;
+        d->want = d->want || d->deep;
+    }
+    for (size_t i = 0; i < d->nslots; i++) {
+        TypeSlot *s = &d->slots[i];
+        if (lane->slot_want[i] == 0)
+            continue;
+        s->deep = s->got >= lane->slot_want[i];
+        s->want = s->want || s->deep;
+        /* Claimed up to its limit: more may wait when a slot frees. */
+        s->saturated = s->deep && s->running >= s->limit;
+    }
+}
+
+/* claim_send plans a claim round of the free slots and sends it on conn
+ * without waiting.  CLAIM_SENT and CLAIM_SEND_FAILED leave the slots
+ * reserved in lane (end_claim gives them back). */
+ClaimSend claim_send(Dispatcher *d, Lane *lane, PGconn *conn)
+{
+    ClaimCall call;
+
+    if (!plan_claim(d, lane, &call))
+        return CLAIM_NONE;
+    if (!PQsendQueryParams(conn, call.sql, call.nparams, NULL, call.params, NULL, NULL, 0))
+        return CLAIM_SEND_FAILED;
+    return CLAIM_SENT;
+}
+
+/* want_named_types marks the claim groups of the types a pgjob_ready
+ * payload names (space-separated, or "*" for all). */
+void want_named_types(Dispatcher *d, const char *payload)
+{
+    if (strcmp(payload, "*") == 0) {
+        want_all(d);
+        return;
+    }
+    for (size_t i = 0; i < d->nslots; i++) {
+        size_t len = strlen(d->slots[i].type);
+        for (const char *p = strstr(payload, d->slots[i].type); p != NULL;
+             p = strstr(p + 1, d->slots[i].type)) {
+            bool starts = p == payload || p[-1] == ' ';
+            bool ends = p[len] == '\0' || p[len] == ' ';
+            if (starts && ends) {
+                want_type(d, &d->slots[i]);
+                break;
+            }
+        }
+    }
+}

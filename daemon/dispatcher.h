@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dispatcher.h - the dispatcher's state, shared by its three files and
+ * by nothing else: dispatch.c (the loop: connection, waiting, timers,
+ * signals), claim.c (what to claim and handing claimed jobs out) and
+ * lanes.c (the two connections' statements in flight, and the outcomes
+ * waiting to be recorded).  The public entry point is dispatch.h.
+ *
+ * Wording: a slot is a worker thread; `running` counts the jobs handed to
+ * the pool whose outcome has not come back yet.  `pending` holds outcomes
+ * that came back and are not yet written to the database: they survive a
+ * lost connection and are written after the reconnect (the fencing check
+ * makes a late write safe).
+ */
+#ifndef PGJOB_DISPATCHER_H
+#define PGJOB_DISPATCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "handlers.h"
+#include "job.h"
+#include "pool.h"
+
+typedef enum ShutdownMode {
+    SHUTDOWN_NONE,  /* running */
+    SHUTDOWN_DRAIN, /* no more claims; jobs finish until the grace period ends */
+    SHUTDOWN_FAST,  /* every job is stopped and handed back now */
+} ShutdownMode;
+
+/* TypeSlot counts the running jobs of one claimed type against its limit. */
+typedef struct TypeSlot {
+    const char *type; /* borrowed from the handler table */
+    int limit;        /* 0: none */
+    int running;
+    int claiming;   /* asked for by claims in flight */
+    int got;        /* rows of this type in the claim being handed out */
+    bool saturated; /* its last claim filled it to the limit: more may wait */
+    bool want;      /* limited type: worth a claim (see Dispatcher.want) */
+    bool deep;      /* limited type: its last claim came back full */
+} TypeSlot;
+
+/* A lane is one connection with at most one statement in flight, sent
+ * without waiting: a claim round or a batch of outcomes.  Lane 0 is the
+ * main connection (it also LISTENs and runs maintenance, which waits for
+ * the lane to be idle); lane 1 is a second connection opened on first
+ * use.  Two lanes let PostgreSQL record one batch, or run a second claim,
+ * while a claim runs, as two clients of the plain SQL loop would. */
+#define LANES 2
+
+typedef enum LaneWork {
+    LANE_IDLE,
+    LANE_CLAIM,  /* a claim round; its reservations are in want and slot_want */
+    LANE_RECORD, /* a batch of outcomes, owned in batch */
+} LaneWork;
+
+typedef struct Lane {
+    LaneWork work;
+    Outcome **batch; /* LANE_RECORD: the outcomes being recorded */
+    size_t nbatch;
+    int want;       /* LANE_CLAIM: jobs asked for of the types without a limit */
+    int *slot_want; /* LANE_CLAIM: jobs asked for per limited type, [nslots] */
+} Lane;
+
+/* Stats are the counters of the summary line and STATUS=. */
+typedef struct Stats {
+    long claimed, completed, retried, failed, released, lost;
+    long rescued, rescue_failed, expired, pruned;
+} Stats;
+
+typedef struct Dispatcher {
+    Config *cfg;
+    const char *config_path;
+    HandlerTable *handlers;
+    TypeSlot *slots;
+    size_t nslots;
+    Pool *pool;
+    int wake[2]; /* [0] read end, polled; [1] write end, for workers and signals */
+
+    PGconn *conn;
+    bool maintainer;        /* holds the maintenance lock on conn */
+    bool ready_sent;        /* READY=1 was sent */
+    bool merchants_due;     /* pgjob.merchant is to be (re)read: at start and on SIGHUP */
+    bool down_logged;       /* the database is known to be down */
+    long long reconnect_at; /* monotonic ms */
+    int reconnect_delay_ms;
+
+    int running;
+    int claiming; /* jobs asked for by claims in flight */
+    Outcome **pending;
+    size_t npending, pending_cap;
+    long long pending_since; /* when the oldest pending outcome came back */
+    Lane lanes[LANES];
+    PGconn *rec;            /* lane 1's connection; NULL until used or after a loss */
+    long long rec_retry_at; /* monotonic ms */
+
+    /* Whether a claim is worth making, per claim group: the types without
+     * a limit (here) and each limited type (in its slot).  A notification
+     * naming the type, the poll interval, a rescue or a freed slot sets
+     * want; a claim round clears it unless the group is deep, i.e. its
+     * last claim came back full, so that while a queue is deep the next
+     * claim starts before the last one is answered. */
+    bool want, deep;
+    bool has_unlimited;  /* some type has no limit */
+    unsigned claim_turn; /* alternates which group a round serves first */
+    long long next_poll, next_rescue, next_expire, next_prune, next_stats, next_watchdog;
+    long long next_renew;
+    long long watchdog_ms; /* half of WATCHDOG_USEC; 0: off */
+
+    ShutdownMode mode;
+    bool aborted;          /* pool_abort was called */
+    long long deadline;    /* end of the grace period, monotonic ms */
+    char worker_name[128]; /* host:pid, recorded with each lease */
+    Stats stats;
+} Dispatcher;
+
+/* ---- dispatch.c ---- */
+
+/* drop_connection closes the main connection after an error (its lane's
+ * work is abandoned) and schedules a reconnect; logged once per outage. */
+void drop_connection(Dispatcher *d, const char *why);
+
+/* ---- claim.c ---- */
+
+/* want_all marks every claim group worth a claim; want_type the group of
+ * one type; want_named_types the groups of the types a pgjob_ready
+ * payload names (space-separated, or "*" for all). */
+void want_all(Dispatcher *d);
+void want_type(Dispatcher *d, TypeSlot *slot);
+void want_named_types(Dispatcher *d, const char *payload);
+
+/* slot_of returns the slot of a claimed type, or NULL. */
+TypeSlot *slot_of(Dispatcher *d, const char *type);
+
+/* claim_due says whether a claim should be started now. */
+bool claim_due(const Dispatcher *d);
+
+typedef enum ClaimSend {
+    CLAIM_NONE,        /* no claim group has room: nothing sent */
+    CLAIM_SENT,        /* sent; the slots are reserved in the lane */
+    CLAIM_SEND_FAILED, /* reserved but not sent: the connection broke */
+} ClaimSend;
+
+/* claim_send plans a claim round of the free slots into lane and sends
+ * it on conn without waiting. */
+ClaimSend claim_send(Dispatcher *d, Lane *lane, PGconn *conn);
+
+/* hand_out gives the rows of lane's claim to the pool; end_claim gives
+ * back the lane's reservations. */
+void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r);
+void end_claim(Dispatcher *d, Lane *lane);
+
+/* ---- lanes.c ---- */
+
+/* add_pending keeps o until it is written; false (o freed) on no memory. */
+bool add_pending(Dispatcher *d, Outcome *o);
+
+/* collect_outcomes moves finished outcomes from the pool to pending. */
+void collect_outcomes(Dispatcher *d);
+
+/* lane_idle says whether lane i could take a statement now (or after
+ * connecting); lane_poll reads what has come of its statement;
+ * lane_abandon ends its work without the answer; lane_settle waits for
+ * its answer. */
+bool lane_idle(const Dispatcher *d, int i);
+void lane_poll(Dispatcher *d, int i);
+void lane_abandon(Dispatcher *d, int i);
+void lane_settle(Dispatcher *d, int i);
+
+/* start_work gives the free lanes work: outcomes, then claims. */
+void start_work(Dispatcher *d);
+
+#endif

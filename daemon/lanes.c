@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lanes.c - the dispatcher's statements in flight, and its outcomes.
+ *
+ * Outcomes come back from the pool into `pending` and are recorded in
+ * batches of one kind (complete, fail, release).  Every statement goes on
+ * a lane without waiting; the loop polls the lanes' sockets and handles
+ * an answer when it has come.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "db.h"
+#include "dispatcher.h"
+#include "log.h"
+
+/* add_pending keeps o until it is written; false (o freed) on no memory. */
+bool add_pending(Dispatcher *d, Outcome *o)
+{
+    if (d->npending == d->pending_cap) {
+        size_t cap = d->pending_cap ? d->pending_cap * 2 : 64;
+        Outcome **p = realloc(d->pending, cap * sizeof(*p));
+        if (p == NULL) {
+            log_error("[job %s] out of memory keeping its outcome; its lease will expire",
+                      o->job->id);
+            outcome_free(o);
+            return false;
+        }
+        d->pending = p;
+        d->pending_cap = cap;
+    }
+    if (d->npending == 0)
+        d->pending_since = clock_ms();
+    d->pending[d->npending++] = o;
+    return true;
+}
+
+/* collect_outcomes moves finished outcomes from the pool to pending. */
+void collect_outcomes(Dispatcher *d)
+{
+    Outcome *o;
+
+    while ((o = pool_pop_outcome(d->pool)) != NULL) {
+        TypeSlot *slot = slot_of(d, o->job->type);
+        d->running--;
+        if (slot != NULL) {
+            slot->running--;
+            /* A limited type at its limit left work queued: claim now. */
+            if (slot->saturated)
+                want_type(d, slot);
+            slot->saturated = false;
+        }
+        if (o->kind == OUTCOME_NONE) {
+            d->stats.lost++;
+            outcome_free(o);
+            continue;
+        }
+        add_pending(d, o);
+    }
+}
+
+/* count_result adds one row of a batch call's answer to the counters. */
+static void count_result(Dispatcher *d, const char *id, const char *outcome)
+{
+    char safe[48];
+
+    if (strcmp(outcome, "completed") == 0)
+        d->stats.completed++;
+    else if (strcmp(outcome, "retrying") == 0)
+        d->stats.retried++;
+    else if (strcmp(outcome, "failed") == 0)
+        d->stats.failed++;
+    else if (strcmp(outcome, "released") == 0)
+        d->stats.released++;
+    else {
+        d->stats.lost++;
+        log_info("[job %s] outcome not recorded: the attempt no longer holds the job",
+                 log_sanitize(safe, sizeof(safe), id));
+    }
+}
+
+/* The statement that records a batch of each kind. */
+static const char *const batch_sql[] = {
+    [OUTCOME_COMPLETE] = "SELECT id, outcome FROM pgjob.complete($1::jsonb)",
+    [OUTCOME_FAIL] = "SELECT id, outcome FROM pgjob.fail($1::jsonb, $2::interval, $3::interval)",
+    [OUTCOME_RELEASE] = "SELECT id, outcome FROM pgjob.release($1::jsonb)",
+};
+
+/* encode_batch returns the new JSON text of batch[0..n) (free()), or NULL
+ * when out of memory. */
+static char *encode_batch(Outcome **batch, size_t n)
+{
+    json_t *entries = json_array();
+    char *text;
+
+    for (size_t i = 0; i < n && entries != NULL; i++) {
+        if (json_array_append_new(entries, outcome_entry(batch[i])) != 0) {
+            json_decref(entries);
+            entries = NULL;
+        }
+    }
+    text = entries ? json_dumps(entries, JOB_JSON_FLAGS) : NULL;
+    json_decref(entries);
+    return text;
+}
+
+/* flush_due says whether the pending outcomes should be written now: a
+ * full batch, nothing else running that could join the batch, a shutdown,
+ * or the oldest has waited flush_delay_ms. */
+static bool flush_due(const Dispatcher *d)
+{
+    if (d->npending == 0)
+        return false;
+    return d->npending >= (size_t)d->cfg->complete_batch || d->running == 0 ||
+           d->mode != SHUTDOWN_NONE || clock_ms() - d->pending_since >= d->cfg->flush_delay_ms;
+}
+
+/* take_batch moves up to max pending outcomes of the kind of the oldest
+ * one into batch and returns how many. */
+static size_t take_batch(Dispatcher *d, Outcome **batch, size_t max)
+{
+    OutcomeKind kind = d->pending[0]->kind;
+    size_t n = 0, keep = 0;
+
+    for (size_t j = 0; j < d->npending; j++) {
+        Outcome *o = d->pending[j];
+        if (o->kind == kind && n < max)
+            batch[n++] = o;
+        else
+            d->pending[keep++] = o;
+    }
+    d->npending = keep;
+    if (keep > 0)
+        d->pending_since = clock_ms();
+    return n;
+}
+
+/* ---- lanes ---- */
+
+/* lane_conn is the connection of lane i: the main one, or the second. */
+static PGconn *lane_conn(const Dispatcher *d, int i)
+{
+    return i == 0 ? d->conn : d->rec;
+}
+
+/* lane_abandon ends the lane's work without its answer: outcomes being
+ * recorded go back to pending (the fencing check makes a second write
+ * safe); a claim's jobs, if it took any, come back when their lease
+ * expires. */
+void lane_abandon(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+
+    if (lane->work == LANE_CLAIM) {
+        log_warn("a claim was cut off; jobs it took, if any, are rescued when their lease expires");
+        end_claim(d, lane);
+    }
+    for (size_t j = 0; j < lane->nbatch; j++)
+        add_pending(d, lane->batch[j]);
+    free(lane->batch);
+    lane->batch = NULL;
+    lane->nbatch = 0;
+    lane->work = LANE_IDLE;
+}
+
+/* lane_lost handles a broken lane connection: the main one is dropped
+ * and reconnected with backoff; the second is closed and tried again a
+ * second later, while the main lane carries all the work. */
+static void lane_lost(Dispatcher *d, int i, const char *why)
+{
+    if (i == 0) {
+        drop_connection(d, why);
+        return;
+    }
+    log_warn("second connection lost (%s); the main one carries on", why);
+    lane_abandon(d, i);
+    PQfinish(d->rec);
+    d->rec = NULL;
+    d->rec_retry_at = clock_ms() + 1000;
+}
+
+/* lane_idle says whether lane i could take a statement now or after
+ * connecting. */
+bool lane_idle(const Dispatcher *d, int i)
+{
+    if (d->conn == NULL || d->lanes[i].work != LANE_IDLE)
+        return false;
+    return i == 0 || d->rec != NULL || clock_ms() >= d->rec_retry_at;
+}
+
+/* lane_free says whether lane i can take a statement now; the second
+ * lane connects on first use. */
+static bool lane_free(Dispatcher *d, int i)
+{
+    Error err = {0};
+
+    if (!lane_idle(d, i))
+        return false;
+    if (i == 0 || d->rec != NULL)
+        return true;
+    d->rec = db_connect(d->cfg->database, "pgjobd lane", &err);
+    if (d->rec == NULL) {
+        log_debug("no second connection (%s); the main one carries on", err.message);
+        d->rec_retry_at = clock_ms() + 1000;
+        return false;
+    }
+    return true;
+}
+
+/* lane_record starts recording a batch of pending outcomes on lane i. */
+static void lane_record(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+    size_t max_n = (size_t)d->cfg->complete_batch;
+    char base[32], max[32];
+
+    lane->batch = malloc(max_n * sizeof(*lane->batch));
+    if (lane->batch == NULL) {
+        log_error("out of memory starting to record %zu outcomes; trying later", d->npending);
+        return;
+    }
+    lane->nbatch = take_batch(d, lane->batch, max_n);
+    lane->work = LANE_RECORD;
+    OutcomeKind kind = lane->batch[0]->kind;
+    size_t n = lane->nbatch;
+    char *text = encode_batch(lane->batch, n);
+    if (text == NULL) {
+        log_error("out of memory encoding %zu outcomes; writing them later", n);
+        lane_abandon(d, i);
+        return;
+    }
+    snprintf(base, sizeof(base), "%d milliseconds", d->cfg->backoff_base_ms);
+    snprintf(max, sizeof(max), "%d milliseconds", d->cfg->backoff_max_ms);
+    const char *params[3] = {text, base, max};
+    int sent = PQsendQueryParams(lane_conn(d, i), batch_sql[kind], kind == OUTCOME_FAIL ? 3 : 1,
+                                 NULL, params, NULL, NULL, 0);
+    free(text);
+    if (!sent)
+        lane_lost(d, i, PQerrorMessage(lane_conn(d, i)));
+}
+
+/* lane_claim starts a claim round on lane i. */
+static void lane_claim(Dispatcher *d, int i)
+{
+    ClaimSend sent;
+
+    d->next_poll = clock_ms() + d->cfg->poll_interval_ms;
+    sent = claim_send(d, &d->lanes[i], lane_conn(d, i));
+    if (sent == CLAIM_NONE)
+        return;
+    d->lanes[i].work = LANE_CLAIM;
+    if (sent == CLAIM_SEND_FAILED)
+        lane_lost(d, i, PQerrorMessage(lane_conn(d, i)));
+}
+
+/* lane_answer handles one result of lane i's statement. */
+static void lane_answer(Dispatcher *d, int i, PGresult *r)
+{
+    Lane *lane = &d->lanes[i];
+    PGconn *conn = lane_conn(d, i);
+    Error err = {0};
+
+    if (db_tuples_ok(r)) {
+        if (lane->work == LANE_CLAIM) {
+            hand_out(d, lane, r);
+        } else {
+            for (int j = 0; j < PQntuples(r); j++)
+                count_result(d, PQgetvalue(r, j, 0), PQgetvalue(r, j, 1));
+        }
+        return;
+    }
+    db_error(conn, r, lane->work == LANE_CLAIM ? "claim" : "recording outcomes", &err);
+    if (PQstatus(conn) != CONNECTION_OK || err.status == 503) {
+        lane_lost(d, i, err.message);
+    } else if (lane->work == LANE_RECORD) {
+        log_error("%s; %zu outcomes dropped, their leases will expire", err.message, lane->nbatch);
+    } else {
+        log_error("%s", err.message);
+    }
+}
+
+/* lane_done ends the lane's work once its answer is read. */
+static void lane_done(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+
+    if (lane->work == LANE_CLAIM)
+        end_claim(d, lane);
+    for (size_t j = 0; j < lane->nbatch; j++)
+        outcome_free(lane->batch[j]);
+    free(lane->batch);
+    lane->batch = NULL;
+    lane->nbatch = 0;
+    lane->work = LANE_IDLE;
+}
+
+/* lane_poll reads what has come of lane i's statement, if anything. */
+void lane_poll(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+    PGconn *conn = lane_conn(d, i);
+
+    if (lane->work == LANE_IDLE)
+        return;
+    if (!PQconsumeInput(conn)) {
+        lane_lost(d, i, PQerrorMessage(conn));
+        return;
+    }
+    while (lane->work != LANE_IDLE && !PQisBusy(conn)) {
+        PGresult *r = PQgetResult(conn);
+        if (r == NULL) {
+            lane_done(d, i);
+            return;
+        }
+        lane_answer(d, i, r);
+        PQclear(r);
+    }
+}
+
+/* lane_settle waits for lane i's statement to end and handles its
+ * answer, for a statement on the main connection that cannot wait for
+ * its next idle moment (a reload's merchant table, before READY=1). */
+void lane_settle(Dispatcher *d, int i)
+{
+    Lane *lane = &d->lanes[i];
+
+    while (lane->work != LANE_IDLE) {
+        PGresult *r = PQgetResult(lane_conn(d, i));
+        if (r == NULL) {
+            lane_done(d, i);
+            break;
+        }
+        lane_answer(d, i, r);
+        PQclear(r);
+    }
+}
+
+/* start_work gives the free lanes work: outcomes first (they free memory
+ * and tell clients sooner), preferably on the second lane, then claims.
+ * With both lanes busy, a claim runs while the previous batch is
+ * recorded, or two claims run at once while the queue is deep. */
+void start_work(Dispatcher *d)
+{
+    for (int i = LANES - 1; i >= 0; i--) {
+        if (flush_due(d) && lane_free(d, i))
+            lane_record(d, i);
+    }
+    for (int i = 0; i < LANES; i++) {
+        if (claim_due(d) && lane_free(d, i))
+            lane_claim(d, i);
+    }
+}
