@@ -123,9 +123,12 @@ class Bench:
 
     def daemon(self, workers, batch, extra=None):
         self.fill(JOBS)
+        # prefetch of two batches, as the README advises for many short
+        # jobs: one claim runs while the last batch is worked off.  The
+        # SQL loop's clients hold up to clients x batch jobs at once.
         with Daemon(self.pg.dsn(self.dbname), {
                 "workers": workers, "claim_batch": batch,
-                "complete_batch": batch, "prefetch": batch,
+                "complete_batch": batch, "prefetch": 2 * batch,
                 **(extra or {})}) as d:
             start = d.wait_ready()
             end = self.wait_empty(d.proc)
@@ -297,6 +300,7 @@ def main():
         print(f"{'measure':<34} {'pgjobd':>12} {'baseline':>12} {'ratio':>7}")
         for name, ours, base in rows:
             print(f"{name:<34} {ours:>12.1f} {base:>12.1f} {ours / base:>7.2f}")
+        print("pgjobd settings: claim_batch = complete_batch = batch, prefetch = 2 x batch")
         print("baselines: throughput = pgbench running pgjob.claim + pgjob.complete at the"
               " same concurrency and batch size;")
         print("           latency = a minimal LISTEN client claiming on each notification"
