@@ -237,7 +237,10 @@ static long long next_wakeup(Dispatcher *d, long long now)
 {
     long long t = now + d->cfg->poll_interval_ms;
 
-    bool idle = lane_idle(d, 0) || lane_idle(d, 1);
+    bool idle = false;
+
+    for (int i = 0; i < LANES; i++)
+        idle = idle || lane_idle(d, i);
 
     if (d->conn == NULL)
         return earliest(t, d->reconnect_at);
@@ -265,7 +268,7 @@ static long long next_wakeup(Dispatcher *d, long long now)
 /* wait_for_events is the one place the dispatcher waits. */
 static void wait_for_events(Dispatcher *d)
 {
-    struct pollfd fds[3] = {{.fd = d->wake[0], .events = POLLIN}};
+    struct pollfd fds[LANES + 1] = {{.fd = d->wake[0], .events = POLLIN}};
     nfds_t nfds = 1;
     long long now = clock_ms(), timeout;
     char drain[256];
@@ -280,9 +283,11 @@ static void wait_for_events(Dispatcher *d)
         fds[nfds].fd = PQsocket(d->conn);
         fds[nfds++].events = POLLIN;
     }
-    if (d->lanes[1].work != LANE_IDLE && PQsocket(d->rec) >= 0) {
-        fds[nfds].fd = PQsocket(d->rec);
-        fds[nfds++].events = POLLIN;
+    for (int i = 1; i < LANES; i++) {
+        if (d->lanes[i].work != LANE_IDLE && PQsocket(d->lanes[i].conn) >= 0) {
+            fds[nfds].fd = PQsocket(d->lanes[i].conn);
+            fds[nfds++].events = POLLIN;
+        }
     }
     if (timeout < 0)
         timeout = 0;
@@ -435,9 +440,12 @@ static void check_signals(Dispatcher *d)
  * outcome is written, or the database stayed away past the deadline. */
 static bool finished(Dispatcher *d)
 {
-    if (d->mode == SHUTDOWN_NONE || d->running > 0 || d->lanes[0].work != LANE_IDLE ||
-        d->lanes[1].work != LANE_IDLE)
+    if (d->mode == SHUTDOWN_NONE || d->running > 0)
         return false;
+    for (int i = 0; i < LANES; i++) {
+        if (d->lanes[i].work != LANE_IDLE)
+            return false;
+    }
     if (d->npending == 0)
         return true;
     if (d->conn == NULL && d->aborted && clock_ms() >= d->deadline + 5000) {
@@ -544,8 +552,10 @@ static void stop(Dispatcher *d)
         free(d->lanes[i].batch);
         free(d->lanes[i].slot_want);
     }
-    if (d->rec != NULL)
-        PQfinish(d->rec);
+    for (int i = 1; i < LANES; i++) {
+        if (d->lanes[i].conn != NULL)
+            PQfinish(d->lanes[i].conn);
+    }
     if (d->conn != NULL)
         PQfinish(d->conn);
     free(d->slots);

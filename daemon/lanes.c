@@ -139,10 +139,10 @@ static size_t take_batch(Dispatcher *d, Outcome **batch, size_t max)
 
 /* ---- lanes ---- */
 
-/* lane_conn is the connection of lane i: the main one, or the second. */
+/* lane_conn is the connection of lane i: the main one, or its own. */
 static PGconn *lane_conn(const Dispatcher *d, int i)
 {
-    return i == 0 ? d->conn : d->rec;
+    return i == 0 ? d->conn : d->lanes[i].conn;
 }
 
 /* lane_abandon ends the lane's work without its answer: outcomes being
@@ -166,19 +166,19 @@ void lane_abandon(Dispatcher *d, int i)
 }
 
 /* lane_lost handles a broken lane connection: the main one is dropped
- * and reconnected with backoff; the second is closed and tried again a
- * second later, while the main lane carries all the work. */
+ * and reconnected with backoff; another is closed and tried again a
+ * second later, while the other lanes carry the work. */
 static void lane_lost(Dispatcher *d, int i, const char *why)
 {
     if (i == 0) {
         drop_connection(d, why);
         return;
     }
-    log_warn("second connection lost (%s); the main one carries on", why);
+    log_warn("lane %d's connection lost (%s); the others carry on", i, why);
     lane_abandon(d, i);
-    PQfinish(d->rec);
-    d->rec = NULL;
-    d->rec_retry_at = clock_ms() + 1000;
+    PQfinish(d->lanes[i].conn);
+    d->lanes[i].conn = NULL;
+    d->lanes[i].retry_at = clock_ms() + 1000;
 }
 
 /* lane_idle says whether lane i could take a statement now or after
@@ -187,23 +187,23 @@ bool lane_idle(const Dispatcher *d, int i)
 {
     if (d->conn == NULL || d->lanes[i].work != LANE_IDLE)
         return false;
-    return i == 0 || d->rec != NULL || clock_ms() >= d->rec_retry_at;
+    return i == 0 || d->lanes[i].conn != NULL || clock_ms() >= d->lanes[i].retry_at;
 }
 
-/* lane_free says whether lane i can take a statement now; the second
- * lane connects on first use. */
+/* lane_free says whether lane i can take a statement now; a lane other
+ * than the main one connects on first use. */
 static bool lane_free(Dispatcher *d, int i)
 {
     Error err = {0};
 
     if (!lane_idle(d, i))
         return false;
-    if (i == 0 || d->rec != NULL)
+    if (i == 0 || d->lanes[i].conn != NULL)
         return true;
-    d->rec = db_connect(d->cfg->database, "pgjobd lane", &err);
-    if (d->rec == NULL) {
-        log_debug("no second connection (%s); the main one carries on", err.message);
-        d->rec_retry_at = clock_ms() + 1000;
+    d->lanes[i].conn = db_connect(d->cfg->database, "pgjobd lane", &err);
+    if (d->lanes[i].conn == NULL) {
+        log_debug("no connection for lane %d (%s); the others carry on", i, err.message);
+        d->lanes[i].retry_at = clock_ms() + 1000;
         return false;
     }
     return true;
@@ -338,9 +338,9 @@ void lane_settle(Dispatcher *d, int i)
 }
 
 /* start_work gives the free lanes work: outcomes first (they free memory
- * and tell clients sooner), preferably on the second lane, then claims.
- * With both lanes busy, a claim runs while the previous batch is
- * recorded, or two claims run at once while the queue is deep. */
+ * and tell clients sooner), preferably on the last lanes, then claims.
+ * So a claim runs while the previous batch is recorded, and while the
+ * queue is deep claims run side by side. */
 void start_work(Dispatcher *d)
 {
     for (int i = LANES - 1; i >= 0; i--) {

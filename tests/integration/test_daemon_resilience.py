@@ -250,3 +250,42 @@ exec sleep 60
     pid = int(probe.wait("start")[0][1])
     a.kill9()
     wait_gone([pid], timeout=5, what="the silent program after its pgjobd was killed")
+
+
+def test_lane_connections_killed_under_load(daemon, conn, acct, ddir):
+    """The dispatcher's extra connections (application_name 'pgjobd lane')
+    are terminated again and again while it works through a backlog: the
+    daemon logs each loss and carries on, outcomes cut off are written
+    again and claims cut off come back after their lease; every job is
+    completed once, with the right result."""
+    slowish = script(ddir, "slowish.sh", "sleep 0.005\nexec cat\n")
+    n = 3000
+    assert submit_many(conn, acct, n // 2) == n // 2
+    assert submit_many(conn, acct, n - n // 2, type="slowish") == n - n // 2
+    d = daemon({"exec.slowish.command": slowish}, workers=4, claim_batch=20,
+               complete_batch=20, prefetch=40, lease_seconds=2, heartbeat_seconds=1,
+               rescue_interval_seconds=1)
+    killer = conn.cursor()
+    killed = 0
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        killer.execute("""SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))
+                            FROM pg_stat_activity WHERE application_name = 'pgjobd lane'""")
+        killed += killer.fetchone()[0]
+        killer.execute("SELECT count(*) FROM pgjob.job WHERE status = 'completed'")
+        if killed >= 3 or killer.fetchone()[0] == n:
+            break
+        time.sleep(0.05)  # paces the fault injection; nothing waits on it
+    assert killed >= 3, f"only {killed} lane connections were seen to kill"
+    wait_until(conn, "SELECT count(*) = %s FROM pgjob.job WHERE status = 'completed'",
+               (n,), timeout=60, min_interval=0.2, what=f"all {n} jobs to complete")
+    d.wait_log(r"WARN pgjobd: lane \d's connection lost", timeout=5)
+    assert d.running()
+    assert d.stop() == 0
+    cur = conn.cursor()
+    cur.execute("""SELECT count(*) FILTER (WHERE results = jsonb_build_array(
+                              jsonb_build_object('status', 'completed', 'output', items -> 0,
+                                                 'error', NULL))),
+                          count(*) FILTER (WHERE failed_attempts > 0)
+                     FROM pgjob.job""")
+    assert cur.fetchone() == (n, 0)
