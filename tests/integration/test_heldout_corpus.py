@@ -52,6 +52,10 @@ Measured (2d0a92d), beside the tuned corpora of the same code:
   company_domain  0.953      1.000      seniority       1.000     1.000
                                         department      0.950     0.986
 
+Merchant accuracy by the result's confidence (all rows, 9cddf78): 0.49 below
+0.5 (163 rows), 0.80 from 0.5 to 0.8 (20), 0.96 from 0.8 (252); the test
+holds each band of 20 rows or more above the band below it.
+
 Floors: the measured figure rounded down to the 0.05 step under it (a
 figure on a step, like 1.000 or 0.950, gets the step below), so a
 regression fails and the files stay a guard, not a target.
@@ -309,6 +313,7 @@ def test_enrich_heldout_accuracy(daemon, conn, acct):
     tuned = tuned_descriptors()
     fields = ENRICH_FIELDS + ("rejection",)
     counts = {"all": {f: [0, 0] for f in fields}, "unseen": {f: [0, 0] for f in fields}}
+    bands = {band: [0, 0] for band in CONFIDENCE_BANDS}  # merchant right, scored
     for (descriptor, _, labels), result in zip(rows, results):
         sets = ["all"] if descriptor.strip().upper() in tuned else ["all", "unseen"]
         rejected = (result["status"] == "failed"
@@ -322,6 +327,10 @@ def test_enrich_heldout_accuracy(daemon, conn, acct):
                                   None if rejected else out.get(field))
                 if ok is not None:
                     outcomes[field] = ok
+            if not rejected and outcomes.get("merchant") is not None:
+                band = confidence_band(out["confidence"])
+                bands[band][0] += outcomes["merchant"]
+                bands[band][1] += 1
                 if ok is False and VERBOSE:
                     print(f"miss {field:<17} want {labels[field]!r:<34} "
                           f"got {out.get(field)!r:<28} | {descriptor}")
@@ -337,8 +346,36 @@ def test_enrich_heldout_accuracy(daemon, conn, acct):
                           f"{counts[name]['rejection'][1]} descriptors",
                           {f: tuple(c) for f, c in counts[name].items()},
                           ENRICH_FLOORS[name])
+    check_calibration(bands)
     for name in ("all", "unseen"):
         check_floors(acc[name], ENRICH_FLOORS[name], f"enrich held-out ({name})")
+
+
+# Confidence must mean something: over the held-out rows, the merchant is
+# right more often the higher the confidence.  Bands of the merchant's
+# confidence, lowest bound first.
+CONFIDENCE_BANDS = ("0.00-0.50", "0.50-0.80", "0.80-1.00")
+
+
+def confidence_band(confidence):
+    if confidence < 0.5:
+        return CONFIDENCE_BANDS[0]
+    return CONFIDENCE_BANDS[1] if confidence < 0.8 else CONFIDENCE_BANDS[2]
+
+
+def check_calibration(bands):
+    """Prints merchant accuracy per confidence band and holds each band
+    with enough rows (20) to be more accurate than the band below it."""
+    print("\nenrich held-out: merchant accuracy by confidence")
+    print(f"{'confidence':<12} {'right':>6} {'rows':>6} {'accuracy':>9}")
+    for band in CONFIDENCE_BANDS:
+        right, n = bands[band]
+        print(f"{band:<12} {right:>6} {n:>6} {right / n if n else 0:>9.3f}")
+    sized = [(band, bands[band][0] / bands[band][1]) for band in CONFIDENCE_BANDS
+             if bands[band][1] >= 20]
+    assert len(sized) >= 2, f"confidence does not spread the rows: {bands}"
+    for (low, a), (high, b) in zip(sized, sized[1:]):
+        assert b > a, f"merchant accuracy at confidence {high} ({b:.3f}) is not above {low} ({a:.3f})"
 
 
 def test_contact_heldout_accuracy(daemon, conn, acct):
