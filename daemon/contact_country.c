@@ -191,12 +191,27 @@ static void add(const char *text, size_t len, size_t country)
     }
 }
 
+/* add_code indexes a code as it is, in lower case: codes are not words
+ * ("AND" is Andorra, "ET" Ethiopia, "ST" São Tomé). */
+static void add_code(const char *code, size_t country)
+{
+    size_t i;
+
+    if (nentries == INDEX_MAX)
+        return;
+    for (i = 0; code[i] != '\0' && i + 1 < KEY_SIZE; i++)
+        entries[nentries].key[i] = (char)tolower((unsigned char)code[i]);
+    entries[nentries].key[i] = '\0';
+    entries[nentries].country = (unsigned short)country;
+    nentries++;
+}
+
 static void build_index(void)
 {
     for (size_t i = 0; i < contact_countries_count; i++) {
         const ContactCountry *c = &contact_countries[i];
-        add(c->a2, 2, i);
-        add(c->a3, 3, i);
+        add_code(c->a2, i);
+        add_code(c->a3, i);
         for (const char *p = c->names, *bar; *p != '\0'; p = *bar == '|' ? bar + 1 : bar) {
             bar = strchr(p, '|');
             if (bar == NULL)
@@ -226,11 +241,22 @@ static const char *find(const char *k)
                : NULL;
 }
 
-/* lookup is find() of text's key. */
+/* lookup is find() of text as a code ("ci", " CIV "), else of its key. */
 static const char *lookup(const char *text)
 {
     char k[KEY_SIZE];
+    size_t n = 0;
+    const char *code;
 
+    while (isspace((unsigned char)*text))
+        text++;
+    while (n < 3 && isalpha((unsigned char)text[n])) {
+        k[n] = (char)tolower((unsigned char)text[n]);
+        n++;
+    }
+    k[n] = '\0';
+    if (n >= 2 && text[n + strspn(text + n, " \t\r\n")] == '\0' && (code = find(k)) != NULL)
+        return code;
     return key(text, k) ? find(k) : NULL;
 }
 

@@ -306,6 +306,14 @@ static const Phrase departments[] = {
     {" managing partner ", "executive"},
 };
 
+const char *contact_title_abbreviation(size_t i, const char **words)
+{
+    if (i >= sizeof abbreviations / sizeof abbreviations[0])
+        return NULL;
+    *words = abbreviations[i].words;
+    return abbreviations[i].abbr;
+}
+
 static int abbr_cmp(const void *key, const void *elem)
 {
     return strcmp(key, ((const Abbreviation *)elem)->abbr);

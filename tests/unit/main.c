@@ -17,6 +17,7 @@ static const Test *const tables[] = {
     enrich_tests,
     enrich_fields_tests,
     contact_tests,
+    contact_intl_tests,
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,
     cgi_utf8_tests,
