@@ -99,6 +99,24 @@ static void freemail_records(void)
     CHECK_STR(json_string_value(json_object_get(out, "country")), "AT");
     json_decref(out);
     json_decref(in);
+    /* A national ISP's country still hints where a national number is. */
+    in = json_pack("{s:s, s:s}", "email", "joao.silva@sapo.pt", "phone", "912 345 678");
+    REQUIRE(in != NULL);
+    out = contact_enrich(in, &err);
+    REQUIRE(out != NULL);
+    CHECK(json_is_null(json_object_get(out, "domain")));
+    CHECK_STR(json_string_value(json_object_get(json_object_get(out, "phone"), "e164")),
+              "+351912345678");
+    CHECK_STR(json_string_value(json_object_get(out, "country")), "PT");
+    json_decref(out);
+    /* Alone, it gives the country with less confidence than a company's. */
+    json_object_del(in, "phone");
+    out = contact_enrich(in, &err);
+    REQUIRE(out != NULL);
+    CHECK_STR(json_string_value(json_object_get(out, "country")), "PT");
+    CHECK(json_real_value(json_object_get(json_object_get(out, "confidence"), "country")) < 0.6);
+    json_decref(out);
+    json_decref(in);
 }
 
 /* every_country checks that each code and name of the table is read as
