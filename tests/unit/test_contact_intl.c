@@ -303,6 +303,13 @@ static void abbreviated_titles(void)
     title("Svc Desk Analyst", "individual_contributor", "it");
     title("ML Engr", "individual_contributor", "data");
     title("Assoc. Dir, Biz Dev", "director", "sales");
+    title("A/P Clerk", "individual_contributor", "finance");
+    title("Revenue Acct", "individual_contributor", "finance");
+    title("Benefits Admin", "individual_contributor", "hr");
+    title("Sr. DBA", "individual_contributor", "it");
+    title("Sr. Data Sci", "individual_contributor", "data");
+    title("Fndr & CEO", "c_level", "executive");
+    title("Territory Acct Mgr", "manager", "sales");
     /* Words that are not abbreviations are left alone. */
     title("Pharmacy Tech", "individual_contributor", NULL);
     title("Mgrs", "individual_contributor", NULL);
