@@ -130,6 +130,8 @@ static bool key(const char *text, char out[KEY_SIZE])
             put_str(&k, latin1[d - 0x80]);
         else if (c == 0xC4 || c == 0xC5)
             put_char(&k, latin_ext_a[(c - 0xC4) * 64 + (d - 0x80)]);
+        else if (c == 0xCC || (c == 0xCD && d <= 0xAF))
+            ; /* a combining accent (decomposed text): dropped like é's */
         else if (c == 0xC2 || (c == 0xE2 && (d == 0x80 || d == 0x81)) ||
                  (c == 0xE3 && d == 0x80 && p[2] == 0x80))
             end_word(&k); /* no-break space, curly quotes, dashes, ideographic space */

@@ -193,6 +193,7 @@ static void country_spellings(void)
         {"Berlin, Germany", "DE"},
         {"Spain (Europe)", "ES"},
         {"Kosovo", "XK"},
+        {"Co\xCC\x82te d'Ivoire", "CI"}, /* decomposed ô */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         if (!harness_check_str(contact_country_code(cases[i].text), cases[i].code, __FILE__,
@@ -310,6 +311,10 @@ static void abbreviated_titles(void)
     title("Sr. Data Sci", "individual_contributor", "data");
     title("Fndr & CEO", "c_level", "executive");
     title("Territory Acct Mgr", "manager", "sales");
+    title("Sr. PMM", "manager", "marketing");
+    title("SDET II", "individual_contributor", "engineering");
+    title("Hd of Sales", "director", "sales");
+    title("Tech Lead", "individual_contributor", "engineering");
     /* Words that are not abbreviations are left alone. */
     title("Pharmacy Tech", "individual_contributor", NULL);
     title("Mgrs", "individual_contributor", NULL);
