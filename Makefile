@@ -90,6 +90,7 @@ UNIT_LINK := $(UNIT_OBJ) $(filter-out %/main.o,$(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OB
 UNIT_INC := -Ictl -Idaemon -Icgi
 # Daemon modules the unit tests link: self-contained ones, never main.c.
 DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c daemon/enrich.c daemon/enrich_merchants.c daemon/enrich_table.c daemon/enrich_cache.c daemon/handler_enrich.c daemon/contact.c daemon/contact_company.c daemon/contact_country.c daemon/contact_email.c daemon/contact_name.c daemon/contact_phone.c daemon/contact_title.c daemon/handler_contact.c
+DAEMON_LIB_SRC += daemon/contact_countries.c daemon/contact_freemail.c
 UNIT_OBJ += $(call objects,$(DAEMON_LIB_SRC))
 
 PROGRAMS := $(BUILD)/pgjobctl

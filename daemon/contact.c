@@ -124,10 +124,19 @@ static void derive_company(const Input *in, Output *o)
 
 /* derive_place finds the country and the phone, each helping the other:
  * a given country reads a national number; an international number, or
- * else the domain's ccTLD, gives the country. */
+ * else the domain's ccTLD, gives the country.  Without a company domain
+ * of a country, the address's own does, less surely: a mailbox at a
+ * national ISP (sapo.pt, eircom.net's peers at .ie) is a hint of where
+ * its owner lives, though no company's. */
 static void derive_place(const Input *in, Output *o)
 {
     const char *tld = o->conf[O_DOMAIN] > 0 ? contact_country_from_tld(o->domain) : NULL;
+    double tld_conf = 0.6;
+
+    if (tld == NULL && o->has_email && o->email.valid && !o->email.disposable) {
+        tld = contact_country_from_tld(o->email.domain);
+        tld_conf = 0.5;
+    }
 
     o->country = contact_country_code(in->f[F_COUNTRY]);
     if (o->country != NULL)
@@ -146,7 +155,7 @@ static void derive_place(const Input *in, Output *o)
         o->conf[O_COUNTRY] = 0.8;
     } else if (o->country == NULL && tld != NULL) {
         o->country = tld;
-        o->conf[O_COUNTRY] = 0.6;
+        o->conf[O_COUNTRY] = tld_conf;
     }
 }
 

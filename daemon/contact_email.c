@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* contact_email.c - e-mail syntax, free-mail, role and disposable classes. */
+/* contact_email.c - e-mail syntax, free-mail (contact_freemail.c), role and disposable classes. */
 #include "contact_email.h"
 
 #include <ctype.h>
@@ -7,30 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* Free-mail providers: a company domain is never taken from these. */
-static const char *const free_domains[] = {
-    "gmail.com",     "googlemail.com",  "yahoo.com",      "yahoo.co.uk",     "yahoo.fr",
-    "yahoo.de",      "yahoo.it",        "yahoo.es",       "yahoo.co.jp",     "yahoo.com.br",
-    "yahoo.co.in",   "yahoo.com.au",    "ymail.com",      "rocketmail.com",  "hotmail.com",
-    "hotmail.co.uk", "hotmail.fr",      "hotmail.de",     "hotmail.it",      "hotmail.es",
-    "outlook.com",   "outlook.fr",      "outlook.de",     "live.com",        "live.co.uk",
-    "live.fr",       "msn.com",         "aol.com",        "aim.com",         "icloud.com",
-    "me.com",        "mac.com",         "protonmail.com", "protonmail.ch",   "proton.me",
-    "pm.me",         "tutanota.com",    "fastmail.com",   "hey.com",         "zoho.com",
-    "mail.com",      "gmx.com",         "gmx.net",        "gmx.de",          "gmx.at",
-    "gmx.ch",        "web.de",          "t-online.de",    "freenet.de",      "mail.ru",
-    "yandex.ru",     "yandex.com",      "qq.com",         "163.com",         "126.com",
-    "sina.com",      "naver.com",       "hanmail.net",    "daum.net",        "rediffmail.com",
-    "libero.it",     "virgilio.it",     "tiscali.it",     "alice.it",        "orange.fr",
-    "free.fr",       "laposte.net",     "wanadoo.fr",     "sfr.fr",          "btinternet.com",
-    "sky.com",       "virginmedia.com", "comcast.net",    "verizon.net",     "att.net",
-    "sbcglobal.net", "bellsouth.net",   "cox.net",        "charter.net",     "shaw.ca",
-    "rogers.com",    "sympatico.ca",    "bigpond.com",    "optusnet.com.au", "xtra.co.nz",
-    "seznam.cz",     "wp.pl",           "o2.pl",          "interia.pl",      "onet.pl",
-    "bluewin.ch",    "telenet.be",      "skynet.be",      "ziggo.nl",        "kpnmail.nl",
-    "hetnet.nl",     "home.nl",         "uol.com.br",     "bol.com.br",      "terra.com.br",
-    "inbox.com",     "yahoo.ca",        "hotmail.ca",     "gmx.fr",          "yahoo.com.mx",
-};
+#include "contact_freemail.h"
 
 /* Throw-away address services. */
 static const char *const disposable_domains[] = {
@@ -167,7 +144,7 @@ bool contact_email_parse(const char *raw, ContactEmail *out)
                  local_ok(out->address, (size_t)(at - out->address)) && domain_ok(at + 1);
     if (!out->valid)
         return true;
-    out->free_mail = listed(free_domains, NELEM(free_domains), out->domain);
+    out->free_mail = contact_freemail_is(out->domain);
     out->disposable = listed(disposable_domains, NELEM(disposable_domains), out->domain);
     {
         char local[65];

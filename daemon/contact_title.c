@@ -4,13 +4,112 @@
  * phrase tables: the title is made " word word ... " (lower case, words of
  * letters and digits) and the first row whose phrase occurs in it wins, so
  * the more specific phrases come first ("vice president" before
- * "president", "product marketing" before "product").
+ * "president", "product marketing" before "product").  Abbreviations are
+ * written out first, word by word ("Sr Mktg Mgr" is read as "senior
+ * marketing manager", "SWE II" as "software engineer ii"), so that the
+ * phrase tables hold whole words only.
  */
 #include "contact_title.h"
 
 #include <ctype.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Abbreviations in titles and what they stand for, in strcmp order of the
+ * abbreviation (searched by bisection).  "acct" is left alone: "Acct Exec"
+ * is sales and "Sr Acct" accounting, so the phrase tables tell. */
+typedef struct Abbreviation {
+    const char *abbr, *words;
+} Abbreviation;
+
+static const Abbreviation abbreviations[] = {
+    {"acctg", "accounting"},
+    {"acq", "acquisition"},
+    {"admin", "administrator"},
+    {"ae", "account executive"},
+    {"ap", "accounts payable"},
+    {"apm", "associate product manager"},
+    {"ar", "accounts receivable"},
+    {"assoc", "associate"},
+    {"asst", "assistant"},
+    {"bd", "business development"},
+    {"bde", "business development executive"},
+    {"bdm", "business development manager"},
+    {"bdr", "business development representative"},
+    {"biz", "business"},
+    {"chmn", "chairman"},
+    {"comms", "communications"},
+    {"coord", "coordinator"},
+    {"csm", "customer success manager"},
+    {"csr", "customer service representative"},
+    {"cust", "customer"},
+    {"cx", "customer experience"},
+    {"dba", "database administrator"},
+    {"dep", "deputy"},
+    {"dept", "department"},
+    {"dev", "developer"},
+    {"dir", "director"},
+    {"ea", "executive assistant"},
+    {"em", "engineering manager"},
+    {"eng", "engineer"},
+    {"engg", "engineering"},
+    {"engr", "engineer"},
+    {"exec", "executive"},
+    {"fin", "finance"},
+    {"fndr", "founder"},
+    {"gen", "general"},
+    {"gm", "general manager"},
+    {"gpm", "group product manager"},
+    {"hd", "head"},
+    {"hrbp", "hr business partner"},
+    {"hrg", "hr generalist"},
+    {"hrm", "hr manager"},
+    {"infosec", "information security"},
+    {"intl", "international"},
+    {"isr", "inside sales representative"},
+    {"jr", "junior"},
+    {"kam", "key account manager"},
+    {"mfg", "manufacturing"},
+    {"mgmt", "management"},
+    {"mgr", "manager"},
+    {"mkt", "marketing"},
+    {"mktg", "marketing"},
+    {"ml", "machine learning"},
+    {"mle", "machine learning engineer"},
+    {"mng", "managing"},
+    {"mngr", "manager"},
+    {"ops", "operations"},
+    {"pm", "product manager"},
+    {"pmm", "product marketing manager"},
+    {"pres", "president"},
+    {"prin", "principal"},
+    {"princ", "principal"},
+    {"prod", "product"},
+    {"prog", "program"},
+    {"proj", "project"},
+    {"ptnr", "partner"},
+    {"rep", "representative"},
+    {"rev", "revenue"},
+    {"revops", "revenue operations"},
+    {"rsm", "regional sales manager"},
+    {"sci", "scientist"},
+    {"sde", "software development engineer"},
+    {"sdet", "software development engineer in test"},
+    {"sdr", "sales development representative"},
+    {"snr", "senior"},
+    {"spec", "specialist"},
+    {"sr", "senior"},
+    {"sre", "site reliability engineer"},
+    {"supt", "superintendent"},
+    {"supv", "supervisor"},
+    {"supvr", "supervisor"},
+    {"svc", "service"},
+    {"svcs", "services"},
+    {"swe", "software engineer"},
+    {"sys", "systems"},
+    {"tpm", "technical program manager"},
+};
 
 typedef struct Phrase {
     const char *words; /* " word word " */
@@ -84,6 +183,35 @@ static const Phrase departments[] = {
     {" customer experience ", "customer_success"},
     {" client services ", "customer_success"},
     {" technical support ", "customer_success"},
+    {" accounts payable ", "finance"},
+    {" accounts receivable ", "finance"},
+    {" acct executive ", "sales"},
+    {" acct manager ", "sales"},
+    {" acct director ", "sales"},
+    {" acct representative ", "sales"},
+    {" acct management ", "sales"},
+    {" account representative ", "sales"},
+    {" account management ", "sales"},
+    {" key account ", "sales"},
+    {" business developer ", "sales"},
+    {" sales operations ", "sales"},
+    {" revenue operations ", "sales"},
+    {" revenue accountant ", "finance"},
+    {" revenue acct ", "finance"},
+    {" revenue accounting ", "finance"},
+    {" customer care ", "customer_success"},
+    {" client success ", "customer_success"},
+    {" database administrator ", "it"},
+    {" plant manager ", "operations"},
+    {" production manager ", "operations"},
+    {" a p ", "finance"},
+    {" a r ", "finance"},
+    {" tech lead ", "engineering"},
+    {" tech support ", "customer_success"},
+    {" social media ", "marketing"},
+    {" l d ", "hr"},
+    {" service desk ", "it"},
+    {" desktop support ", "it"},
     {" human resources ", "hr"},
     {" people operations ", "hr"},
     {" people ops ", "hr"},
@@ -127,6 +255,8 @@ static const Phrase departments[] = {
     {" bdr ", "sales"},
     {" sdr ", "sales"},
     {" partnerships ", "sales"},
+    {" territory ", "sales"},
+    {" channel ", "sales"},
     {" revenue ", "sales"},
     {" commercial ", "sales"},
     {" vendite ", "sales"},
@@ -140,6 +270,8 @@ static const Phrase departments[] = {
     {" communications ", "marketing"},
     {" pr ", "marketing"},
     {" demand ", "marketing"},
+    {" events ", "marketing"},
+    {" sem ", "marketing"},
     {" finance ", "finance"},
     {" financial ", "finance"},
     {" accountant ", "finance"},
@@ -149,6 +281,13 @@ static const Phrase departments[] = {
     {" treasurer ", "finance"},
     {" treasury ", "finance"},
     {" fp a ", "finance"},
+    {" acct ", "finance"},
+    {" billing ", "finance"},
+    {" collections ", "finance"},
+    {" credit ", "finance"},
+    {" cpa ", "finance"},
+    {" payable ", "finance"},
+    {" receivable ", "finance"},
     {" bookkeeper ", "finance"},
     {" audit ", "finance"},
     {" auditor ", "finance"},
@@ -160,6 +299,9 @@ static const Phrase departments[] = {
     {" recruiter ", "hr"},
     {" recruiting ", "hr"},
     {" recruitment ", "hr"},
+    {" benefits ", "hr"},
+    {" compensation ", "hr"},
+    {" hris ", "hr"},
     {" legal ", "legal"},
     {" counsel ", "legal"},
     {" attorney ", "legal"},
@@ -172,10 +314,13 @@ static const Phrase departments[] = {
     {" ux ", "design"},
     {" ui ", "design"},
     {" creative ", "design"},
+    {" art ", "design"},
     {" it ", "it"},
     {" security ", "it"},
     {" sysadmin ", "it"},
     {" helpdesk ", "it"},
+    {" noc ", "it"},
+    {" mis ", "it"},
     {" network ", "it"},
     {" infrastructure ", "it"},
     {" systems administrator ", "it"},
@@ -199,6 +344,7 @@ static const Phrase departments[] = {
     {" procurement ", "operations"},
     {" purchasing ", "operations"},
     {" facilities ", "operations"},
+    {" warehouse ", "operations"},
     {" support ", "customer_success"},
     {" ceo ", "executive"},
     {" founder ", "executive"},
@@ -213,6 +359,52 @@ static const Phrase departments[] = {
     {" managing partner ", "executive"},
 };
 
+const char *contact_title_abbreviation(size_t i, const char **words)
+{
+    if (i >= sizeof abbreviations / sizeof abbreviations[0])
+        return NULL;
+    *words = abbreviations[i].words;
+    return abbreviations[i].abbr;
+}
+
+static int abbr_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const Abbreviation *)elem)->abbr);
+}
+
+/* expand writes text (" word word ") into out (size n) with every
+ * abbreviation written out; a title too long for out is cut at a word. */
+static void expand(const char *text, char *out, size_t n)
+{
+    size_t k = 0;
+
+    out[k++] = ' ';
+    for (const char *p = text + 1; *p != '\0';) {
+        const char *end = strchr(p, ' ');
+        size_t len = (size_t)(end - p);
+        char word[16];
+        const char *w = p;
+        if (len < sizeof word) {
+            const Abbreviation *hit;
+            memcpy(word, p, len);
+            word[len] = '\0';
+            hit = bsearch(word, abbreviations, sizeof abbreviations / sizeof abbreviations[0],
+                          sizeof abbreviations[0], abbr_cmp);
+            if (hit != NULL) {
+                w = hit->words;
+                len = strlen(w);
+            }
+        }
+        if (k + len + 2 > n)
+            break;
+        memcpy(out + k, w, len);
+        k += len;
+        out[k++] = ' ';
+        p = end + 1;
+    }
+    out[k] = '\0';
+}
+
 static const char *match(const Phrase *table, size_t n, const char *text)
 {
     for (size_t i = 0; i < n; i++)
@@ -223,7 +415,7 @@ static const char *match(const Phrase *table, size_t n, const char *text)
 
 bool contact_title_classify(const char *title, ContactTitle *out)
 {
-    char text[512];
+    char text[512], words[1024];
     size_t k = 0;
 
     memset(out, 0, sizeof(*out));
@@ -244,13 +436,14 @@ bool contact_title_classify(const char *title, ContactTitle *out)
     text[k] = '\0';
     if (k < 3)
         return false;
-    /* "V.P." is "vp"; "Sr." is "sr ". */
-    out->seniority = match(seniorities, sizeof seniorities / sizeof seniorities[0], text);
+    /* "V.P." is "vp"; "Sr." is "sr ", then "senior ". */
+    expand(text, words, sizeof words);
+    out->seniority = match(seniorities, sizeof seniorities / sizeof seniorities[0], words);
     out->confidence = 0.9;
     if (out->seniority == NULL) {
         out->seniority = "individual_contributor";
         out->confidence = 0.7;
     }
-    out->department = match(departments, sizeof departments / sizeof departments[0], text);
+    out->department = match(departments, sizeof departments / sizeof departments[0], words);
     return true;
 }

@@ -4,6 +4,7 @@
 #define PGJOB_CONTACT_TITLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* ContactTitle is what a title says about its holder; the strings are
  * static, NULL when the title does not say. */
@@ -20,5 +21,11 @@ typedef struct ContactTitle {
  * NULL or has no words. */
 bool contact_title_classify(const char *title, ContactTitle *out)
     __attribute__((warn_unused_result));
+
+/* contact_title_abbreviation returns the i-th abbreviation the titles'
+ * reader writes out ("mgr") and sets *words to what it stands for
+ * ("manager"); NULL past the end.  For the unit tests, which check the
+ * table's order. */
+const char *contact_title_abbreviation(size_t i, const char **words);
 
 #endif

@@ -43,14 +43,14 @@ Measured (2d0a92d), beside the tuned corpora of the same code:
   payment_processor   0.986          0.988       1.000
   rejection           1.000          1.000       (4 rejected, in fields)
 
-  contact (194)   held-out   tuned      contact         held-out  tuned
-  email           1.000      1.000      phone_e164      0.989     1.000
-  email_valid     1.000      1.000      phone_country   0.988     1.000
-  free_mail       0.951      1.000      country         0.968     0.974
+  contact (194)   held-out   tuned      contact         held-out  tuned  (66b3193)
+  email           1.000      1.000      phone_e164      1.000     1.000
+  email_valid     1.000      1.000      phone_country   1.000     1.000
+  free_mail       1.000      1.000      country         1.000     1.000
   role_account    1.000      1.000      first_name      1.000     0.961
   disposable      1.000      1.000      last_name       1.000     0.978
-  company_domain  0.953      1.000      seniority       1.000     1.000
-                                        department      0.950     0.986
+  company_domain  1.000      1.000      seniority       1.000     1.000
+                                        department      1.000     0.986
 
 Merchant accuracy by the result's confidence (all rows, 9cddf78): 0.49 below
 0.5 (163 rows), 0.80 from 0.5 to 0.8 (20), 0.96 from 0.8 (252); the test
@@ -104,12 +104,17 @@ enrich transaction_type (10 of 466): the same non-US transfers, payouts,
 "RFND", "BARGELDAUSZAHLUNG GELDAUTOMAT" (German ATM) as a purchase.
 enrich payment_processor (5 of 409): SumUp, Zettle/iZettle, a Square
 prefix after "CREDIT VOUCHER".
-contact: consumer ISP mailboxes missing from the free-mail table
-(eircom.net, a1.net, sapo.pt, online.no, netvigator.com: 5 free_mail and
-5 company_domain misses); Côte d'Ivoire in no spelling (3 country) and
-its calling code +225 (1 phone_e164, 1 phone_country); abbreviated or
-unlisted department words ("Sr Mktg Mgr", "SWE II", "Accounts Payable
-Clerk", "Accounts Receivable Specialist": 4 department).  Input overlap
+contact, as first measured (2d0a92d): consumer ISP mailboxes missing
+from the free-mail table (eircom.net, a1.net, sapo.pt, online.no,
+netvigator.com: 5 free_mail and 5 company_domain misses); Côte d'Ivoire
+in no spelling (3 country) and its calling code +225 (1 phone_e164, 1
+phone_country); abbreviated or unlisted department words ("Sr Mktg Mgr",
+"SWE II", "Accounts Payable Clerk", "Accounts Receivable Specialist": 4
+department).  These causes, reported as causes only, were then fixed in
+general on a new training corpus (tests/contact/international.jsonl) by
+an engineer who did not open this corpus; since 66b3193 every contact
+field scores 1.000 here, which, the causes having been named, is
+optimistic for new data.  Input overlap
 with the tuned contact corpus is at the value level only (33 of 104
 titles, 10 of 139 names, common country spellings; 1 identical record).
 """
@@ -176,7 +181,7 @@ CONTACT_FLOORS = {
     "email": 0.95, "email_valid": 0.95, "free_mail": 0.95, "role_account": 0.95,
     "disposable": 0.95, "company_domain": 0.95, "phone_e164": 0.95,
     "phone_country": 0.95, "country": 0.95, "first_name": 0.95, "last_name": 0.95,
-    "seniority": 0.95, "department": 0.90,
+    "seniority": 0.95, "department": 0.95,
 }
 
 

@@ -18,6 +18,7 @@ static const Test *const tables[] = {
     enrich_fields_tests,
     enrich_table_tests,
     contact_tests,
+    contact_intl_tests,
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,
     cgi_utf8_tests,
