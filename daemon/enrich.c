@@ -135,29 +135,61 @@ typedef struct Processor {
     const char *name;
     const char *implied; /* the merchant when nothing follows, or NULL */
     EnrichChannel channel;
+    bool any_channel; /* used online and in stores alike: the channel is the merchant's */
 } Processor;
 
 static const Processor processors[] = {
-    {{"SQ"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE},
-    {{"SQU"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE},
-    {{"TST"}, true, "Toast", NULL, ENRICH_CHANNEL_IN_STORE},
-    {{"CLV"}, true, "Clover", NULL, ENRICH_CHANNEL_IN_STORE},
-    {{"PAYPAL"}, true, "PayPal", "PAYPAL", ENRICH_CHANNEL_ONLINE},
-    {{"PP"}, true, "PayPal", "PAYPAL", ENRICH_CHANNEL_ONLINE},
-    {{"STRIPE"}, true, "Stripe", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"GOOGLE"}, true, "Google", "GOOGLE", ENRICH_CHANNEL_ONLINE},
-    {{"APL"}, true, "Apple", "APPLE", ENRICH_CHANNEL_ONLINE},
-    {{"APPLE", "COM", "BILL"}, false, "Apple", "APPLE", ENRICH_CHANNEL_ONLINE},
-    {{"AMZN", "MKTP", "US"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"AMZN", "MKTP"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"AMAZON", "MKTPL"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"AMAZON", "MKTPLACE"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"AMAZON", "MARKETPLACE"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"SP"}, true, "Shopify", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"SHOPIFY"}, true, "Shopify", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"IN"}, true, "Intuit", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"FS"}, true, "FastSpring", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"PADDLE", "NET"}, true, "Paddle", NULL, ENRICH_CHANNEL_ONLINE},
+    {{"SQ"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"SQU"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"TST"}, true, "Toast", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"CLV"}, true, "Clover", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"PAYPAL"}, true, "PayPal", "PAYPAL", ENRICH_CHANNEL_ONLINE, false},
+    {{"PP"}, true, "PayPal", "PAYPAL", ENRICH_CHANNEL_ONLINE, false},
+    {{"STRIPE"}, true, "Stripe", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"GOOGLE"}, true, "Google", "GOOGLE", ENRICH_CHANNEL_ONLINE, false},
+    {{"APL"}, true, "Apple", "APPLE", ENRICH_CHANNEL_ONLINE, false},
+    {{"APPLE", "COM", "BILL"}, false, "Apple", "APPLE", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMZN", "MKTP", "US"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMZN", "MKTP"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMAZON", "MKTPL"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMAZON", "MKTPLACE"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMAZON", "MARKETPLACE"},
+     false,
+     "Amazon Marketplace",
+     "AMAZON",
+     ENRICH_CHANNEL_ONLINE,
+     false},
+    {{"SP"}, true, "Shopify", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"SHOPIFY"}, true, "Shopify", "SHOPIFY", ENRICH_CHANNEL_ONLINE, false},
+    {{"IN"}, true, "Intuit", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"FS"}, true, "FastSpring", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"PADDLE", "NET"}, true, "Paddle", NULL, ENRICH_CHANNEL_ONLINE, false},
+    /* card readers of small shops outside the US, and online resellers */
+    {{"SUMUP"}, true, "SumUp", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"SUMUP"}, false, "SumUp", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"ZTL"}, true, "Zettle", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"IZ"}, true, "Zettle", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"IZETTLE"}, true, "Zettle", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"ZETTLE"}, true, "Zettle", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"NYX"}, true, "Nayax", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"WPY"}, true, "WePay", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"DRI"}, true, "Digital River", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"MOLLIE"}, true, "Mollie", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"AMZNMKTPLACE"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"SQUARE"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"CKO"}, true, "Checkout.com", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"ADYEN"}, true, "Adyen", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"BT"}, true, "Braintree", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"2CO", "COM"}, true, "2Checkout", NULL, ENRICH_CHANNEL_ONLINE, false},
+    /* buy now, pay later and card wrappers, online and in stores */
+    {{"KLARNA"}, true, "Klarna", NULL, ENRICH_CHANNEL_ONLINE, true},
+    {{"AFTERPAY"}, true, "Afterpay", NULL, ENRICH_CHANNEL_ONLINE, true},
+    {{"CLEARPAY"}, true, "Clearpay", NULL, ENRICH_CHANNEL_ONLINE, true},
+    {{"ZIP"}, true, "Zip", NULL, ENRICH_CHANNEL_ONLINE, true},
+    {{"CRV"}, true, "Curve", NULL, ENRICH_CHANNEL_IN_STORE, true},
+    {{"CURVE"}, true, "Curve", NULL, ENRICH_CHANNEL_IN_STORE, true},
+    /* Shopify's newer descriptors drop the star: "SP GYMSHARK" (first word only) */
+    {{"SP"}, false, "Shopify", NULL, ENRICH_CHANNEL_ONLINE, false},
 };
 
 /* match_processor returns the processor whose words start at tokens[i], and
@@ -173,6 +205,11 @@ static const Processor *match_processor(const Tokens *tk, size_t i, size_t *next
         if (k == 3 || pr->words[k] == NULL) {
             if (pr->star && !tk->t[i + k - 1].star)
                 continue;
+            /* one word without a star needs a name after it ("SP+" is SP
+             * Plus parking) */
+            if (!pr->star && k == 1 && !tk->t[i].star &&
+                (i + 1 >= tk->n || tok_is(&tk->t[i + 1], "PLUS")))
+                continue;
             *next = i + k;
             return pr;
         }
@@ -183,36 +220,197 @@ static const Processor *match_processor(const Tokens *tk, size_t i, size_t *next
 /* ---- the transaction type ------------------------------------------------- */
 
 static const char *const fee_words[] = {
-    "FEE",       "FEES", "SERVICE CHARGE", "OVERDRAFT", "NSF", "INTEREST CHARGE", "FINANCE CHARGE",
-    "OD CHARGE", NULL,
+    "FEE",
+    "FEES",
+    "SERVICE CHARGE",
+    "OVERDRAFT",
+    "NSF",
+    "INTEREST CHARGE",
+    "FINANCE CHARGE",
+    "OD CHARGE",
+    /* German, French, Italian, Spanish */
+    "ENTGELT",
+    "GEBUEHR",
+    "GEBUEHREN",
+    "KONTOFUEHRUNGSGEBUEHR",
+    "FRAIS",
+    "COMMISSIONE",
+    "COMMISSIONI",
+    "COMISION",
+    NULL,
 };
 static const char *const refund_words[] = {
-    "REFUND",          "RETURN",         "REVERSAL", "REFUNDED", "TAX REF", "MERCHANDISE CREDIT",
-    "PURCHASE CREDIT", "CREDIT VOUCHER", NULL,
+    "REFUND",
+    "RETURN",
+    "REVERSAL",
+    "REFUNDED",
+    "TAX REF",
+    "MERCHANDISE CREDIT",
+    "PURCHASE CREDIT",
+    "CREDIT VOUCHER",
+    "RFND",
+    /* French, German, Spanish, Italian, Dutch */
+    "REMBOURSEMENT",
+    "RUECKERSTATTUNG",
+    "ERSTATTUNG",
+    "DEVOLUCION",
+    "RIMBORSO",
+    "RETOUR",
+    "TERUGBETALING",
+    "TERUGSTORTING",
+    NULL,
 };
-static const char *const atm_words[] = {"ATM", "CASH WITHDRAWAL", "ATM WITHDRAWAL", NULL};
+static const char *const atm_words[] = {
+    "ATM",
+    "CASH WITHDRAWAL",
+    "ATM WITHDRAWAL",
+    "CASH WDL",
+    "ATM WDL",
+    "CASH MACHINE",
+    /* Dutch, French, German, Spanish, Italian */
+    "GEA",
+    "GELDAUTOMAAT",
+    "RETRAIT DAB",
+    "DAB",
+    "BARGELDAUSZAHLUNG",
+    "GELDAUTOMAT",
+    "CAJERO",
+    "RETIRADA EFECTIVO",
+    "PRELIEVO",
+    "BANCOMAT",
+    NULL,
+};
 static const char *const income_words[] = {
-    "PAYROLL", "DIR DEP",          "DIRECT DEP",    "DIRECT DEPOSIT",  "DIRDEP",   "SALARY",
-    "DEPOSIT", "INTEREST PAYMENT", "INTEREST PAID", "INTEREST EARNED", "DIVIDEND", "PAYRLL",
+    "PAYROLL",
+    "DIR DEP",
+    "DIRECT DEP",
+    "DIRECT DEPOSIT",
+    "DIRDEP",
+    "SALARY",
+    "DEPOSIT",
+    "INTEREST PAYMENT",
+    "INTEREST PAID",
+    "INTEREST EARNED",
+    "DIVIDEND",
+    "PAYRLL",
+    "WAGES",
+    /* UK bank giro credit, Australian direct credit, platform payouts, benefits */
+    "BGC",
+    "DIRECT CREDIT",
+    "PAYOUT",
+    "PAYOUTS",
+    "EDI PAYMENT",
+    "CHILD BENEFIT",
+    "HOUSING BENEFIT",
+    "STATE PENSION",
+    "TAX CREDITS",
+    /* salary in French, German, Spanish, Italian */
+    "SALAIRE",
+    "LOHN",
+    "GEHALT",
+    "SALARIO",
+    "NOMINA",
+    "STIPENDIO",
     NULL,
 };
 static const char *const transfer_words[] = {
-    "TRANSFER",        "XFER",       "WIRE",
-    "AUTOPAY",         "AUTO PAY",   "CRCARDPMT",
-    "EPAYMENT",        "E PAYMENT",  "PAYMENT THANK YOU",
-    "ONLINE PAYMENT",  "ONLINE PMT", "CARD PAYMENT",
-    "CREDIT CARD PMT", "CREDIT CRD", "ZELLE",
-    "VENMO",           NULL,
+    "TRANSFER",
+    "XFER",
+    "WIRE",
+    "AUTOPAY",
+    "AUTO PAY",
+    "CRCARDPMT",
+    "EPAYMENT",
+    "E PAYMENT",
+    "PAYMENT THANK YOU",
+    "ONLINE PAYMENT",
+    "ONLINE PMT",
+    "CREDIT CARD PMT",
+    "CREDIT CRD",
+    "ZELLE",
+    "VENMO",
+    /* UK, Australian, European bank transfers and standing orders */
+    "FASTER PAYMENT",
+    "FASTER PAYMENTS",
+    "FPO",
+    "FPI",
+    "STANDING ORDER",
+    "OSKO",
+    "BANK TRANSFER",
+    "CREDIT TRANSFER",
+    "UEBERWEISUNG",
+    "UBERWEISUNG",
+    "OVERBOEKING",
+    "VIREMENT",
+    "VIR SEPA",
+    "TRANSFERENCIA",
+    "BONIFICO",
+    "E TRANSFER",
+    "ETRANSFER",
+    NULL,
+};
+/* Phones' wallets, printed before the merchant: never the merchant. */
+static const char *const wallet_words[] = {"APPLE PAY", "GOOGLE PAY", "SAMSUNG PAY", "GPAY", NULL};
+
+/* Transfers between bank accounts, to a person more often than not. */
+static const char *const bank_transfer_words[] = {
+    "FASTER PAYMENT",
+    "FASTER PAYMENTS",
+    "FPO",
+    "FPI",
+    "STANDING ORDER",
+    "OSKO",
+    "BANK TRANSFER",
+    "CREDIT TRANSFER",
+    "UEBERWEISUNG",
+    "UBERWEISUNG",
+    "OVERBOEKING",
+    "VIREMENT",
+    "VIR SEPA",
+    "TRANSFERENCIA",
+    "BONIFICO",
+    NULL,
+};
+/* Words that mean a transfer only as the first word: UK standing orders. */
+static const char *const leading_transfer_words[] = {"STO", "SO", NULL};
+/* Direct debits and other bills the payee pulls: paid online, never in a
+ * store (UK, Irish, German, Dutch, French, Spanish, Italian, Nordic,
+ * Canadian and Australian words). */
+static const char *const direct_debit_words[] = {
+    "DD",
+    "DIRECT DEBIT",
+    "D D",
+    "LASTSCHRIFT",
+    "INCASSO",
+    "PRLV",
+    "PRELEVEMENT",
+    "RECIBO",
+    "DOMICILIACION",
+    "ADDEBITO",
+    "SDD",
+    "AUTOGIRO",
+    "BETALINGSSERVICE",
+    "PAP",
+    "BPAY",
+    NULL,
 };
 static const char *const subscription_words[] = {
     "RECURRING", "SUBSCRIPTION", "SUBSCR", "MEMBERSHIP", "MONTHLY", "AUTO RENEW", "RENEWAL", NULL,
 };
-static const char *const fuel_words[] = {"FUEL", "GAS", NULL};
+static const char *const fuel_words[] = {"FUEL", "GAS", "PETROL", "PFS", NULL};
 static const char *const online_words[] = {
-    "WWW", "ONLINE", "INTERNET", "WEB", "HTTP", "HTTPS", "ECOMMERCE", "DIGITAL", NULL,
+    "WWW", "ONLINE", "INTERNET", "WEB", "HTTP", "HTTPS", "ECOMMERCE", "DIGITAL", "IDEAL", NULL,
 };
 
 /* ---- the merchant -------------------------------------------------------- */
+
+/* short_code tells whether a token of letters and digits
+ * may start a merchant key: two characters, "O2", "E1" (longer ones are
+ * store numbers and references, "F12345"). */
+static bool short_code(const Token *t)
+{
+    return t->len == 2;
+}
 
 /* find_merchant looks for the earliest token in [from, to) where a run of
  * tokens is a merchant key, taking the longest run there.  Returns the
@@ -226,14 +424,18 @@ static int find_merchant(const Tokens *tk, size_t from, size_t to, size_t *start
         int found = -1;
         const Token *t = &tk->t[i];
 
-        if (t->digit && (t->alpha || t->len > 2))
-            continue; /* a store number, date or code starts no name */
+        if ((t->digit && (t->len > 2 || (t->alpha && !short_code(t)))) || (t->amp && t->len == 1))
+            continue; /* a store number, date or code starts no name ("O2" may) */
         for (size_t j = i; j < to && j < i + MAX_RUN; j++) {
             int m;
             if (len + tk->t[j].len > ENRICH_KEY_MAX)
                 break;
-            memcpy(key + len, tk->t[j].s, tk->t[j].len);
-            len += tk->t[j].len;
+            for (size_t k = 0; k < tk->t[j].len; k++) {
+                if (tk->t[j].s[k] != '&') /* keys are letters and digits: A&W is AW */
+                    key[len++] = tk->t[j].s[k];
+            }
+            if (tk->t[j].amp && tk->t[j].len == 1)
+                continue; /* a lone '&' adds nothing to the key */
             m = enrich_merchants_find(key, len);
             if (m >= 0) {
                 found = m;
@@ -249,8 +451,11 @@ static int find_merchant(const Tokens *tk, size_t from, size_t to, size_t *start
     return -1;
 }
 
-static const char *const web_suffixes[] = {"COM", "NET", "ORG", "IO",   "GOV", "UK",
-                                           "CO",  "AI",  "SO",  "INFO", "LY",  NULL};
+/* Top-level domains after a '.': generic ones and European and Pacific
+ * countries' ("BAHN.DE", "BOLT.EU"); not CA, which follows "Co." too. */
+static const char *const web_suffixes[] = {
+    "COM", "NET", "ORG", "IO", "GOV", "UK", "CO", "AI", "SO", "INFO", "LY", "DE", "NL", "FR",
+    "EU",  "ES",  "IT",  "AU", "NZ",  "IE", "SE", "DK", "FI", "NO",   "BE", "AT", "CH", NULL};
 
 /* online_signal: a web address, an online word, or a phone number where
  * card-present transactions print the city. */
@@ -273,6 +478,14 @@ static bool online_signal(const Tokens *tk)
     return false;
 }
 
+/* bank_transfer tells whether the text says a bank transfer (not a
+ * payment app's) or a standing order. */
+static bool bank_transfer(const Tokens *tk)
+{
+    return enrich_has_phrase(tk, bank_transfer_words) ||
+           (tk->n > 1 && in_list(&tk->t[0], leading_transfer_words));
+}
+
 static EnrichType classify_type(const Tokens *tk)
 {
     if (enrich_has_phrase(tk, fee_words))
@@ -283,7 +496,8 @@ static EnrichType classify_type(const Tokens *tk)
         return ENRICH_TYPE_ATM_WITHDRAWAL;
     if (enrich_has_phrase(tk, income_words))
         return ENRICH_TYPE_INCOME;
-    if (enrich_has_phrase(tk, transfer_words))
+    if (enrich_has_phrase(tk, transfer_words) ||
+        (tk->n > 1 && in_list(&tk->t[0], leading_transfer_words)))
         return ENRICH_TYPE_TRANSFER;
     return ENRICH_TYPE_PURCHASE;
 }
@@ -306,6 +520,182 @@ static void reject(EnrichResult *r, const char *reason)
     r->rejected = true;
     r->reason = reason;
     r->confidence = 0;
+}
+
+/* ---- guards on a match, and unknown names ---------------------------------- */
+
+/* MAX_LEAD_WORDS, MAX_LEAD_LEN: a merchant key may start after at most
+ * this many name words of at most this length (bank codes the noise list
+ * lacks: "VDP", "BEA"); after longer words it is a word inside another
+ * business's name ("ELM STREET FRESH MARKET" is no "The Fresh Market"). */
+enum { MAX_LEAD_WORDS = 2, MAX_LEAD_LEN = 4 };
+
+/* repeats tells whether token i is one of the key's tokens [from, to)
+ * again ("HOTELS.COM123 HOTELS.COM"). */
+static bool repeats(const Tokens *tk, size_t i, size_t from, size_t to)
+{
+    for (size_t k = from; k < to; k++) {
+        if (strcmp(tk->t[i].s, tk->t[k].s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* match_at_head tells whether a key found at mstart starts the name (head:
+ * the first token that is no bank word) or follows only short codes. */
+static bool match_at_head(const Tokens *tk, size_t head, size_t mstart, size_t mend)
+{
+    size_t lead = 0;
+
+    if (mstart <= head)
+        return true;
+    for (size_t i = head; i < mstart; i++) {
+        EnrichCategory c;
+        bool weak;
+        if (noise(&tk->t[i]) || (tk->t[i].amp && tk->t[i].len == 1) || repeats(tk, i, mstart, mend))
+            continue;
+        if (++lead > MAX_LEAD_WORDS || tk->t[i].len > MAX_LEAD_LEN ||
+            enrich_keyword_of(&tk->t[i], &c, &weak))
+            return false;
+    }
+    return true;
+}
+
+/* location_at tells whether token i is where the location starts. */
+static bool location_at(const Location *loc, size_t i)
+{
+    return (loc->city_from >= 0 && (long)i >= loc->city_from) ||
+           (loc->region_at >= 0 && (long)i >= loc->region_at) ||
+           (loc->country_at >= 0 && (long)i >= loc->country_at);
+}
+
+/* match_fits_name tells whether the name words after a one-word key that
+ * ends at mend agree with merchant m.  A strong keyword of another
+ * category there means the key is a word of another business's name
+ * ("ORANGE BLOSSOM THAI KITCHEN" is no Orange), unless it is a grocer's
+ * or store's pumps ("MORRISONS PETROL").  A merchant billed online or by
+ * transfer (an insurer, a utility, a web shop; not a bank, payment app or
+ * tax office, which print a person or a tax) prints its name alone, with
+ * numbers and codes: any venue word after it, even a weak one ("AMAZON
+ * CAFE"), or in a purchase two words of 4+ letters ("CHASE FIELD
+ * CONCESSIONS"; not codes like "SCGC", nor the street of a bank's ATM)
+ * name another business. */
+static bool match_fits_name(const Tokens *tk, int m, size_t mend, const Location *loc,
+                            EnrichType type)
+{
+    const EnrichMerchant *em = &enrich_merchants[m];
+    EnrichCategory mc = ENRICH_SHOPPING;
+    bool remote = strcmp(em->channel, "in_store") != 0;
+    size_t words = 0;
+
+    if (!enrich_category_parse(em->category, &mc))
+        mc = ENRICH_SHOPPING;
+    if (tk->t[mend - 1].star)
+        return true; /* a marketplace's prefix: the shop after it is its seller */
+    /* payment apps and banks print the person, tax offices the tax */
+    if (mc == ENRICH_TRANSFERS || mc == ENRICH_INCOME || mc == ENRICH_TAXES)
+        remote = false;
+    for (size_t i = mend; i < tk->n && !location_at(loc, i); i++) {
+        EnrichCategory c;
+        bool weak;
+        const Token *t = &tk->t[i];
+        if (noise(t) || (t->amp && t->len == 1) || !t->alpha || t->len < 2 || t->dot ||
+            (i + 1 < tk->n && tk->t[i + 1].dot))
+            continue; /* a web address is no name word: "AWS EMEA aws.amazon.co" */
+        words += t->len >= 4 && strpbrk(t->s, "AEIOUY") != NULL; /* a word, not a code */
+        if (enrich_keyword_of(t, &c, &weak) && (!weak || remote) && c != mc &&
+            !(c == ENRICH_FUEL && (mc == ENRICH_GROCERIES || mc == ENRICH_SHOPPING)))
+            return false;
+    }
+    return !(remote && words >= 2 && type == ENRICH_TYPE_PURCHASE);
+}
+
+/* Bank words that are words of names too when a name word follows them:
+ * "PRAXIS DR MUELLER", "PHARMACIE DES ARTS", "HOTEL ON THE PARK". */
+static const char *const inner_words[] = {"DR", "DES", "ON", "IN", "EN", "TO", "FOR", "NO", NULL};
+
+/* MAX_NAME_WORDS: an unknown name is at most this many tokens. */
+enum { MAX_NAME_WORDS = 6 };
+
+/* name_end returns the end of the unknown name that starts at from: up to
+ * a bank word, the location or a '*', keeping a short number between two
+ * words when a keyword follows it ("PHO 88 NOODLE HOUSE", not the store
+ * number of "JOES 123 MAIN") and an inner word before a name word, and
+ * dropping a trailing '&'. */
+static size_t name_end(const Tokens *tk, size_t from, const Location *loc)
+{
+    size_t to = from;
+
+    while (to < tk->n && to - from < MAX_NAME_WORDS && !location_at(loc, to)) {
+        const Token *t = &tk->t[to];
+        if (noise(t)) {
+            EnrichCategory c;
+            bool weak;
+            bool word_next = to > from && to + 1 < tk->n && !location_at(loc, to + 1) &&
+                             !noise(&tk->t[to + 1]) && tk->t[to + 1].alpha;
+            bool inner = word_next && ((t->digit && !t->alpha && t->len <= 3 &&
+                                        enrich_keyword_of(&tk->t[to + 1], &c, &weak)) ||
+                                       in_list(t, inner_words));
+            if (!inner)
+                break;
+        }
+        to++;
+        if (t->star)
+            break;
+    }
+    while (to > from && tk->t[to - 1].amp && tk->t[to - 1].len == 1)
+        to--;
+    return to;
+}
+
+/* TRUNCATED_NAME: banks cut the name field at 22 to 25 characters; a name
+ * this long whose last word is no word may have been cut. */
+enum { TRUNCATED_NAME = 20 };
+
+/* unknown_name writes the title-cased name of tokens [from, to) to out.
+ * When the name is long enough to have been cut by the bank, a last word
+ * that starts a known business word is completed ("PHARMAC" -> Pharmacy)
+ * or, when too short to tell ("RE", "RES"), dropped; returns true and
+ * sets *cat to that word's category then. */
+static bool unknown_name(const Tokens *tk, size_t from, size_t to, char *out, size_t n,
+                         EnrichCategory *cat)
+{
+    size_t chars = 0;
+    const Token *last = &tk->t[to - 1];
+    const char *word = NULL;
+    bool found = false;
+
+    for (size_t i = from; i < to; i++)
+        chars += tk->t[i].len + (i > from);
+    if (to - from >= 2 && chars >= TRUNCATED_NAME && last->alpha && !last->digit && !last->star) {
+        bool has_cat = false;
+        switch (enrich_keyword_cut(last, &word, cat, &has_cat)) {
+            case ENRICH_CUT_NONE:
+                break;
+            case ENRICH_CUT_COMPLETED:
+                found = has_cat;
+                to--;
+                break;
+            case ENRICH_CUT_FRAGMENT:
+                found = has_cat;
+                to--;
+                while (to > from && tk->t[to - 1].amp && tk->t[to - 1].len == 1)
+                    to--;
+                break;
+        }
+    }
+    enrich_copy_title(tk, from, to, out, n);
+    if (word != NULL) {
+        size_t o = strlen(out);
+        for (size_t k = 0; word[k] != '\0' && o + 2 < n; k++) {
+            if (k == 0 && o > 0)
+                out[o++] = ' ';
+            out[o++] =
+                (char)(k > 0 && word[k] >= 'A' && word[k] <= 'Z' ? word[k] - 'A' + 'a' : word[k]);
+        }
+        out[o] = '\0';
+    }
+    return found;
 }
 
 /* ---- the item's date ---------------------------------------------------- */
@@ -440,12 +830,12 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
     const char *text = in->text, *mcc = in->mcc;
     size_t len = in->len;
     Tokens tk;
-    size_t start = 0, next = 0, mstart = 0, mend = 0, keylen = 0, name_from, name_to;
+    size_t start = 0, next = 0, mstart = 0, mend = 0, keylen = 0, name_from, name_to, head;
     const Processor *proc = NULL;
     int m = -1;
     Location loc;
     EnrichCategory mcc_cat = ENRICH_SHOPPING, kw_cat;
-    bool have_mcc_cat = false, atm_word;
+    bool have_mcc_cat = false, atm_word, skipped = false;
 
     memset(r, 0, sizeof(*r));
     r->merchant_index = -1;
@@ -470,22 +860,69 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
         have_mcc_cat = enrich_mcc_category(mcc, &mcc_cat);
     }
 
-    /* 2. processor, after the bank's leading words */
-    while (start < tk.n && noise(&tk.t[start]) && !tk.t[start].star)
-        start++;
-    if (start < tk.n && (proc = match_processor(&tk, start, &next)) != NULL) {
+    /* 2. processor, after the bank's leading words and a phone's wallet */
+    if ((proc = match_processor(&tk, 0, &next)) == NULL) {
+        for (;;) {
+            size_t wallet = 0;
+            for (const char *const *w = wallet_words; *w != NULL && wallet == 0; w++)
+                wallet = enrich_phrase_end(&tk, start, *w);
+            if (wallet != 0) {
+                start = wallet;
+                skipped = true;
+            } else if (start < tk.n && noise(&tk.t[start]) && !tk.t[start].star) {
+                start++;
+            } else {
+                break;
+            }
+        }
+    }
+    if (proc != NULL || (start < tk.n && (proc = match_processor(&tk, start, &next)) != NULL)) {
+        const Processor *again;
         r->processor = proc->name;
         start = next;
+        /* "SQU*SQ *LITTLE DUCK": the reader's prefix twice */
+        while (start < tk.n && (again = match_processor(&tk, start, &next)) != NULL &&
+               strcmp(again->name, proc->name) == 0)
+            start = next;
     }
 
     /* 3. type, 4. merchant */
     r->type = classify_type(&tk);
     atm_word = enrich_has_phrase(&tk, atm_words);
     /* bank words never make a key, but may start one ("7-ELEVEN", "IN N OUT") */
-    m = find_merchant(&tk, proc != NULL ? next : 0, tk.n, &mstart, &mend, &keylen);
+    m = find_merchant(&tk, proc != NULL || skipped ? start : 0, tk.n, &mstart, &mend, &keylen);
+    head = start;
+    while (head < tk.n && (noise(&tk.t[head]) || (tk.t[head].amp && tk.t[head].len == 1)))
+        head++;
+    if (m >= 0 && mstart < head) {
+        /* a key begun in bank words yields to a longer one at the name
+         * ("COMPRA EN EL CORTE INGLES" is El Corte Ingles, not ENEL) */
+        size_t s2, e2, k2;
+        int m2 = find_merchant(&tk, head, tk.n, &s2, &e2, &k2);
+        if (m2 >= 0 && s2 == head && e2 > mend) {
+            m = m2;
+            mstart = s2;
+            mend = e2;
+            keylen = k2;
+        }
+    }
+    if (m >= 0 && !match_at_head(&tk, head, mstart, mend))
+        m = -1;
+    /* a bank transfer names a person, whose name may be a merchant's
+     * ("SEPA UEBERWEISUNG AN MAX MUSTERMANN") */
+    if (m >= 0 && r->type == ENRICH_TYPE_TRANSFER && bank_transfer(&tk) &&
+        strcmp(enrich_merchants[m].category, "transfers") != 0)
+        m = -1;
 
     /* 5. location: after the merchant when there is one */
     enrich_locate(&tk, start, m >= 0 ? mend : start + 1, &loc, r);
+    if (m >= 0 && mend - mstart == 1 && !match_fits_name(&tk, m, mend, &loc, r->type)) {
+        m = -1;
+        memset(r->city, 0, sizeof(r->city));
+        memset(r->region, 0, sizeof(r->region));
+        memset(r->country, 0, sizeof(r->country));
+        enrich_locate(&tk, start, start + 1, &loc, r);
+    }
     if (r->country[0] != '\0') {
         r->country_source = ENRICH_COUNTRY_DESCRIPTOR;
         r->location_confidence = LOCATION_CONFIDENCE_TEXT;
@@ -499,18 +936,8 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
     }
 
     /* 6. the name */
-    name_from = start;
-    while (name_from < tk.n && noise(&tk.t[name_from]))
-        name_from++;
-    name_to = name_from;
-    while (name_to < tk.n && name_to - name_from < 6 && !noise(&tk.t[name_to]) &&
-           (loc.city_from < 0 || (long)name_to < loc.city_from) &&
-           (loc.region_at < 0 || (long)name_to < loc.region_at) &&
-           (loc.country_at < 0 || (long)name_to < loc.country_at)) {
-        name_to++;
-        if (tk.t[name_to - 1].star)
-            break;
-    }
+    name_from = head;
+    name_to = name_end(&tk, name_from, &loc);
 
     if (m < 0 && proc != NULL && proc->implied != NULL && name_to == name_from) {
         m = enrich_merchants_find(proc->implied, strlen(proc->implied));
@@ -547,14 +974,18 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
         if (r->type == ENRICH_TYPE_PURCHASE && c == ENRICH_TRANSFERS)
             r->type = ENRICH_TYPE_TRANSFER;
     } else {
+        EnrichCategory cut_cat;
+        bool cut_cat_found = false;
         if (name_to > name_from)
-            enrich_copy_title(&tk, name_from, name_to, r->merchant, sizeof(r->merchant));
+            cut_cat_found =
+                unknown_name(&tk, name_from, name_to, r->merchant, sizeof(r->merchant), &cut_cat);
         if (strlen(r->merchant) < 2 && r->type == ENRICH_TYPE_PURCHASE) {
             reject(r, "no merchant name in descriptor");
             return;
         }
+        /* a transfer's unknown name is a person or an account, no merchant */
         if (r->type == ENRICH_TYPE_ATM_WITHDRAWAL || r->type == ENRICH_TYPE_FEE ||
-            strlen(r->merchant) < 2)
+            r->type == ENRICH_TYPE_TRANSFER || strlen(r->merchant) < 2)
             r->merchant[0] = '\0';
         if (have_mcc_cat) {
             r->category = mcc_cat;
@@ -562,6 +993,9 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
         } else if (enrich_keyword_category(&tk, start, tk.n, &kw_cat)) {
             r->category = kw_cat;
             r->confidence = 0.45;
+        } else if (cut_cat_found) { /* only the word the bank cut says what it is */
+            r->category = cut_cat;
+            r->confidence = 0.35;
         } else {
             r->category = ENRICH_SHOPPING;
             r->confidence = 0.2;
@@ -574,9 +1008,18 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
     apply_amount(&tk, m >= 0, r);
 
     /* 8. channel, category and subscription by type */
-    if (proc != NULL)
+    if (proc != NULL && !proc->any_channel)
         r->channel = proc->channel;
     else if (online_signal(&tk))
+        r->channel = ENRICH_CHANNEL_ONLINE;
+    /* an unknown biller (a utility, telecom or tax office) is paid online */
+    if (m < 0 && r->channel == ENRICH_CHANNEL_IN_STORE && r->type == ENRICH_TYPE_PURCHASE &&
+        (r->category == ENRICH_UTILITIES || r->category == ENRICH_TELECOM ||
+         r->category == ENRICH_TAXES))
+        r->channel = ENRICH_CHANNEL_ONLINE;
+    /* a bill the payee pulls (direct debit) is paid online, never in a store */
+    if ((r->channel == ENRICH_CHANNEL_TRANSFER || r->channel == ENRICH_CHANNEL_IN_STORE) &&
+        r->type == ENRICH_TYPE_PURCHASE && enrich_has_phrase(&tk, direct_debit_words))
         r->channel = ENRICH_CHANNEL_ONLINE;
     if (r->channel == ENRICH_CHANNEL_TRANSFER && r->type == ENRICH_TYPE_PURCHASE)
         r->channel = ENRICH_CHANNEL_ONLINE;

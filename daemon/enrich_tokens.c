@@ -9,6 +9,38 @@ static bool is_alnum(unsigned char c)
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
+/* Company suffixes and bank codes written with dots or slashes between
+ * single letters: "B.V.", "S.A.", "S.P.A.", "D/D" (direct debit). */
+static const char *const dotted[] = {"BV", "NV",  "SA", "SL", "SPA", "SRL", "SAS",
+                                     "DD", "PLC", "AG", "AB", "SE",  NULL};
+
+/* dotted_suffixes flags as noise each run of single letters joined by '.'
+ * or '/' that spells one of dotted. */
+static void dotted_suffixes(Tokens *tk)
+{
+    for (size_t i = 0; i < tk->n; i++) {
+        char word[8];
+        size_t k = 0;
+
+        while (i + k < tk->n && k < sizeof(word) - 1 && tk->t[i + k].len == 1 &&
+               tk->t[i + k].alpha && (k == 0 || tk->t[i + k].dot || tk->t[i + k].slash)) {
+            word[k] = tk->t[i + k].s[0];
+            k++;
+        }
+        word[k] = '\0';
+        if (k < 2)
+            continue;
+        for (const char *const *d = dotted; *d != NULL; d++) {
+            if (strcmp(word, *d) == 0) {
+                for (size_t j = i; j < i + k; j++)
+                    tk->t[j].noise = true;
+                break;
+            }
+        }
+        i += k - 1;
+    }
+}
+
 void enrich_tokenize(const char *text, size_t len, Tokens *tk)
 {
     size_t out = 0;
@@ -39,8 +71,21 @@ void enrich_tokenize(const char *text, size_t len, Tokens *tk)
             slash = false;
             continue;
         }
-        if ((c == '\'' || c == '&') && inword)
-            continue; /* MCDONALD'S, AT&T */
+        if (c == '\'' && inword)
+            continue; /* MCDONALD'S */
+        if (c == '&' && inword) {
+            tk->buf[out++] = '&'; /* A&W, AT&T: one word, '&' kept for the name */
+            cur->len++;
+            cur->amp = true;
+            continue;
+        }
+        if (c == '&' && cur == NULL && (i + 1 == len || text[i + 1] == ' ') && tk->n > 0 &&
+            tk->n < MAX_TOKENS) { /* "SMITH & SONS": a token of its own, so names keep it */
+            tk->t[tk->n++] = (Token){.s = tk->buf + out, .len = 1, .amp = true};
+            memcpy(tk->buf + out, "&", 2);
+            out += 2;
+            continue;
+        }
         if (cur != NULL) {
             tk->buf[out++] = '\0';
             cur = NULL;
@@ -62,32 +107,270 @@ void enrich_tokenize(const char *text, size_t len, Tokens *tk)
         tk->t[i].noise = is_noise(&tk->t[i]);
         tk->by_first[(unsigned char)tk->t[i].s[0]] |= (uint64_t)1 << i;
     }
+    dotted_suffixes(tk);
 }
 
-/* Words banks add, never part of a merchant's name; sorted (C locale)
- * for the binary search of is_noise. */
+/* Words banks add, never part of a merchant's name: the card, transfer
+ * and direct debit words of US, UK, Irish, Dutch, German, French, Spanish,
+ * Italian, Nordic and Australian statements (BEA, KARTENZAHLUNG, PRLV,
+ * DD, EFTPOS, ...), their money words (salary, payout, refund, cash
+ * machine and fee words, which name no merchant either), and company
+ * suffixes (LTD, GMBH, BV, SA, PTY, CORP, ...).  Sorted byte-wise (C
+ * locale) for the binary search of is_noise. */
 static const char *const noise_words[] = {
-    "ACH",          "APPLE PAY",   "APPLEPAY",      "ATM",       "AUT",        "AUTH",
-    "AUTHORIZED",   "AUTO",        "AUTOPAY",       "BILL",      "CARD",       "CASH",
-    "CCD",          "CHECK",       "CHECKCARD",     "CHECKING",  "CHK",        "CHKCARD",
-    "COM",          "CONF",        "CONTACTLESS",   "CR",        "CRD",        "DATE",
-    "DBT",          "DDA",         "DEB",           "DEBIT",     "DEP",        "DEPOSIT",
-    "DES",          "DIR",         "DIRECT",        "DIVIDEND",  "DR",         "EFT",
-    "ENDING",       "EPAY",        "FEE",           "FOR",       "FOREIGN",    "FROM",
-    "GOOGLEPAY",    "HELP",        "HTTP",          "HTTPS",     "ID",         "IN",
-    "INC",          "INCOMING",    "INDN",          "INST",      "INTEREST",   "INTERNATIONAL",
-    "INTERNET",     "INTL",        "LLC",           "LTD",       "MASTERCARD", "MC",
-    "MEMBERSHIP",   "MOBILE",      "MONTHLY",       "NET",       "NO",         "NON",
-    "ON",           "ONLINE",      "ORG",           "OUTGOING",  "PAYMENT",    "PAYROLL",
-    "PENDING",      "PIN",         "PMNT",          "PMT",       "POS",        "POSDEB",
-    "PPD",          "PRCH",        "PREAUTHORIZED", "PUR",       "PURCH",      "PURCHASE",
-    "RCVD",         "RECEIVED",    "RECUR",         "RECURRING", "REF",        "REFUND",
-    "REFUNDED",     "RETURN",      "SALE",          "SAV",       "SAVINGS",    "SEND",
-    "SENT",         "SEQ",         "SIG",           "STORE",     "STR",        "SUBSCR",
-    "SUBSCRIPTION", "TAP",         "TERM",          "THANK",     "TIME",       "TO",
-    "TRANS",        "TRANSACTION", "TRANSFER",      "TRX",       "TXN",        "US",
-    "USA",          "VIS",         "VISA",          "WALLET",    "WEB",        "WIRE",
-    "WITHDRAW",     "WITHDRAWAL",  "WITHDRWL",      "WWW",       "XFER",       "YOU",
+    "AB",
+    "ACH",
+    "ADDEBITO",
+    "AG",
+    "APPLE PAY",
+    "APPLEPAY",
+    "APS",
+    "ASA",
+    "ATM",
+    "AUT",
+    "AUTH",
+    "AUTHORIZED",
+    "AUTO",
+    "AUTOGIRO",
+    "AUTOPAY",
+    "BANCOMAT",
+    "BARGELDAUSZAHLUNG",
+    "BEA",
+    "BETAALAUTOMAAT",
+    "BETAALPAS",
+    "BETALINGSSERVICE",
+    "BETALNING",
+    "BGC",
+    "BILL",
+    "BILLING",
+    "BONIFICO",
+    "BPAY",
+    "BV",
+    "CAJERO",
+    "CARD",
+    "CARTE",
+    "CASH",
+    "CB",
+    "CCD",
+    "CHECK",
+    "CHECKCARD",
+    "CHECKING",
+    "CHK",
+    "CHKCARD",
+    "COM",
+    "COMISION",
+    "COMMISSIONE",
+    "COMPRA",
+    "CONF",
+    "CONTACTLESS",
+    "CORP",
+    "CORPORATION",
+    "CR",
+    "CRD",
+    "CREDIT",
+    "DAB",
+    "DANKE",
+    "DATE",
+    "DBT",
+    "DD",
+    "DDA",
+    "DEB",
+    "DEBIT",
+    "DEBITO",
+    "DEP",
+    "DEPOSIT",
+    "DES",
+    "DEVOLUCION",
+    "DIR",
+    "DIRECT",
+    "DIVIDEND",
+    "DOMICILIACION",
+    "DR",
+    "EC",
+    "EDI",
+    "EFECTIVO",
+    "EFT",
+    "EFTPOS",
+    "EN",
+    "ENDING",
+    "ENTGELT",
+    "ENVIADO",
+    "EPAY",
+    "ERSTATTUNG",
+    "FASTER",
+    "FEE",
+    "FOR",
+    "FOREIGN",
+    "FPI",
+    "FPO",
+    "FRAIS",
+    "FROM",
+    "GEA",
+    "GEBUEHR",
+    "GEBUEHREN",
+    "GEHALT",
+    "GELDAUTOMAAT",
+    "GELDAUTOMAT",
+    "GIROCARD",
+    "GMBH",
+    "GOOGLEPAY",
+    "GUTSCHRIFT",
+    "HELP",
+    "HTTP",
+    "HTTPS",
+    "ID",
+    "IDEAL",
+    "IN",
+    "INC",
+    "INCASSO",
+    "INCOMING",
+    "INDN",
+    "INST",
+    "INTEREST",
+    "INTERNATIONAL",
+    "INTERNET",
+    "INTL",
+    "KARTE",
+    "KARTENZAHLUNG",
+    "KG",
+    "KORTKOP",
+    "KORTKÖP",
+    "LASTSCHRIFT",
+    "LIMITED",
+    "LLC",
+    "LLP",
+    "LOHN",
+    "LTD",
+    "MAESTRO",
+    "MASTERCARD",
+    "MC",
+    "MEMBERSHIP",
+    "MOBILE",
+    "MONTHLY",
+    "NET",
+    "NETBANK",
+    "NO",
+    "NOMINA",
+    "NON",
+    "NR",
+    "NV",
+    "ON",
+    "ONLINE",
+    "ORG",
+    "OSKO",
+    "OUTGOING",
+    "OVERBOEKING",
+    "OY",
+    "OYJ",
+    "PAGAMENTO",
+    "PAGO",
+    "PAIEMENT",
+    "PAP",
+    "PAYMENT",
+    "PAYMENTS",
+    "PAYOUT",
+    "PAYOUTS",
+    "PAYROLL",
+    "PENDING",
+    "PIN",
+    "PLC",
+    "PMNT",
+    "PMT",
+    "POS",
+    "POSDEB",
+    "PPD",
+    "PRCH",
+    "PREAUTHORIZED",
+    "PRELIEVO",
+    "PRLV",
+    "PTY",
+    "PUR",
+    "PURCH",
+    "PURCHASE",
+    "PYMNT",
+    "PYMT",
+    "PYMTS",
+    "RCVD",
+    "RECEIPT",
+    "RECEIVED",
+    "RECIBIDO",
+    "RECIBO",
+    "RECU",
+    "RECUR",
+    "RECURRING",
+    "REF",
+    "REFUND",
+    "REFUNDED",
+    "REMBOURSEMENT",
+    "RETIRADA",
+    "RETOUR",
+    "RETRAIT",
+    "RETURN",
+    "RFND",
+    "RIMBORSO",
+    "RUECKERSTATTUNG",
+    "SA",
+    "SAGT",
+    "SALAIRE",
+    "SALARIO",
+    "SALARY",
+    "SALE",
+    "SARL",
+    "SAS",
+    "SAV",
+    "SAVINGS",
+    "SDD",
+    "SE",
+    "SEND",
+    "SENT",
+    "SEPA",
+    "SEQ",
+    "SIG",
+    "SL",
+    "SO",
+    "SPA",
+    "SRL",
+    "STIPENDIO",
+    "STO",
+    "STORE",
+    "STR",
+    "SUBSCR",
+    "SUBSCRIPTION",
+    "TAP",
+    "TARJ",
+    "TARJETA",
+    "TERM",
+    "THANK",
+    "TIME",
+    "TO",
+    "TRANS",
+    "TRANSACTION",
+    "TRANSFER",
+    "TRANSFERENCIA",
+    "TRX",
+    "TXN",
+    "UBERWEISUNG",
+    "UEBERWEISUNG",
+    "US",
+    "USA",
+    "VDA",
+    "VDC",
+    "VDP",
+    "VIR",
+    "VIREMENT",
+    "VIS",
+    "VISA",
+    "WAGES",
+    "WALLET",
+    "WDL",
+    "WEB",
+    "WIRE",
+    "WITHDRAW",
+    "WITHDRAWAL",
+    "WITHDRWL",
+    "WWW",
+    "XFER",
+    "YOU",
 };
 
 /* is_noise reports whether a token is never part of a name: a bank word,
@@ -148,9 +431,8 @@ bool enrich_has_phrase(const Tokens *tk, const char *const *phrases)
     return false;
 }
 
-/* copy_title writes tokens [from, to) of tk into out (size n) in title
- * case, skipping those flagged in skip; a lone "S" after a word becomes
- * "'s" ("JOE S" -> "Joe's"). */
+/* enrich_copy_title: see enrich_tokens.h.  A word with an '&' keeps its
+ * capitals ("A&W", "B&Q"). */
 void enrich_copy_title(const Tokens *tk, size_t from, size_t to, char *out, size_t n)
 {
     size_t o = 0;
@@ -172,8 +454,17 @@ void enrich_copy_title(const Tokens *tk, size_t from, size_t to, char *out, size
             out[o++] = ' ';
         for (size_t k = 0; k < t->len; k++) {
             char c = t->s[k];
-            out[o++] = (char)(k > 0 && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            out[o++] = (char)(k > 0 && !t->amp && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
         }
     }
     out[o] = '\0';
+}
+
+bool enrich_tokens_check(void)
+{
+    for (size_t i = 1; i < sizeof(noise_words) / sizeof(noise_words[0]); i++) {
+        if (strcmp(noise_words[i - 1], noise_words[i]) >= 0)
+            return false;
+    }
+    return true;
 }

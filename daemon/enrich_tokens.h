@@ -3,11 +3,12 @@
  * enrich_tokens.h - the words of a bank descriptor, for the rules of
  * enrich.c, enrich_keywords.c and enrich_place.c (internal to the enrich
  * handler).  enrich_tokenize splits a descriptor into upper-case tokens:
- * letters and digits make tokens, an apostrophe or '&' inside a word is
- * dropped ("MCDONALD'S", "AT&T"), everything else separates; a '*' is
- * remembered on the token before it.  Each token is flagged as noise when
- * it is never part of a name: a bank word, a number or a card mask (see
- * enrich_tokens.c).
+ * letters and digits make tokens, an apostrophe inside a word is dropped
+ * ("MCDONALD'S"), an '&' inside a word is kept in it ("A&W", "AT&T") and a
+ * lone '&' is a token of its own ("SMITH & SONS"), everything else
+ * separates; a '*' is remembered on the token before it.  Each token is
+ * flagged as noise when it is never part of a name: a bank word of any
+ * country, a company suffix, a number or a card mask (see enrich_tokens.c).
  */
 #ifndef PGJOB_ENRICH_TOKENS_H
 #define PGJOB_ENRICH_TOKENS_H
@@ -31,6 +32,7 @@ typedef struct Token {
     bool dot;   /* a '.' comes right before ("NETFLIX.COM") */
     bool slash; /* a '/' or '-' comes right before ("04/12") */
     bool noise; /* a bank word, number or mask: see is_noise */
+    bool amp;   /* has an '&' ("A&W"), or is a lone "&" */
 } Token;
 
 typedef struct Tokens {
@@ -77,5 +79,9 @@ bool enrich_has_phrase(const Tokens *tk, const char *const *phrases);
 /* enrich_copy_title writes tokens [from, to) of tk into out (size n) in
  * title case; a lone "S" after a word becomes "'s" ("JOE S" -> "Joe's"). */
 void enrich_copy_title(const Tokens *tk, size_t from, size_t to, char *out, size_t n);
+
+/* enrich_tokens_check verifies the noise word list is sorted, as its
+ * binary search needs (for the unit tests). */
+bool enrich_tokens_check(void);
 
 #endif

@@ -16,6 +16,7 @@ static const Test *const tables[] = {
     handler_exec_tests,
     enrich_tests,
     enrich_fields_tests,
+    enrich_rules_tests,
     contact_tests,
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,

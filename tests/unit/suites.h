@@ -19,6 +19,7 @@ extern const Test sdnotify_tests[];
 extern const Test handler_exec_tests[];
 extern const Test enrich_tests[];
 extern const Test enrich_fields_tests[];
+extern const Test enrich_rules_tests[];
 extern const Test contact_tests[];
 extern const Test cgi_mem_tests[];
 extern const Test cgi_utf8_tests[];
