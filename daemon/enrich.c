@@ -228,6 +228,9 @@ static const char *const fee_words[] = {
     "INTEREST CHARGE",
     "FINANCE CHARGE",
     "OD CHARGE",
+    "DEBIT INTEREST",
+    "INTEREST CHARGED",
+    "OVERDRAFT INTEREST",
     /* German, French, Italian, Spanish */
     "ENTGELT",
     "GEBUEHR",
@@ -249,6 +252,7 @@ static const char *const refund_words[] = {
     "PURCHASE CREDIT",
     "CREDIT VOUCHER",
     "RFND",
+    "CHARGEBACK",
     /* French, German, Spanish, Italian, Dutch */
     "REMBOURSEMENT",
     "RUECKERSTATTUNG",
@@ -294,6 +298,10 @@ static const char *const income_words[] = {
     "DIVIDEND",
     "PAYRLL",
     "WAGES",
+    "CREDIT INTEREST",
+    "INTEREST CREDIT",
+    "GROSS INTEREST",
+    "PENSION PAYMENT",
     /* UK bank giro credit, Australian direct credit, platform payouts, benefits */
     "BGC",
     "DIRECT CREDIT",
@@ -329,6 +337,10 @@ static const char *const transfer_words[] = {
     "CREDIT CRD",
     "ZELLE",
     "VENMO",
+    "CREDIT CARD PAYMENT",
+    "PAYMENT RECEIVED",
+    "TOP UP",
+    "TOPUP",
     /* UK, Australian, European bank transfers and standing orders */
     "FASTER PAYMENT",
     "FASTER PAYMENTS",
@@ -628,6 +640,8 @@ static size_t name_end(const Tokens *tk, size_t from, const Location *loc)
 
     while (to < tk->n && to - from < MAX_NAME_WORDS && !location_at(loc, to)) {
         const Token *t = &tk->t[to];
+        if (to > from && t->dot && in_list(t, web_suffixes))
+            break; /* "THREE.CO.UK": the address's end is no name */
         if (noise(t)) {
             EnrichCategory c;
             bool weak;

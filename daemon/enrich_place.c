@@ -415,7 +415,7 @@ void enrich_locate(const Tokens *tk, size_t from, size_t keep, Location *loc, En
         i--;
     if (i < (long)from)
         return;
-    for (size_t c = 0; c < sizeof(countries) / sizeof(countries[0]); c++) {
+    for (size_t c = 0; c < sizeof(countries) / sizeof(countries[0]) && !tk->t[i].dot; c++) {
         if (tok_is(&tk->t[i], countries[c].code) ||
             (tok_is(&tk->t[i], "US") && strcmp(countries[c].iso, "US") == 0)) {
             snprintf(r->country, sizeof(r->country), "%s", countries[c].iso);
