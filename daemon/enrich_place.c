@@ -355,9 +355,15 @@ static const char *const known_cities[] = {
     NULL,
 };
 
+/* is_place_word tells whether t may be a city's one word: not a trade
+ * word ("CITY OF BOSTON PARKING MA" is in Boston, not in Parking). */
 static bool is_place_word(const Token *t)
 {
-    return t->alpha && !t->digit && !noise(t) && !t->dot && t->len >= 3;
+    EnrichCategory c;
+    bool weak;
+
+    return t->alpha && !t->digit && !noise(t) && !t->dot && t->len >= 3 &&
+           !(enrich_keyword_of(t, &c, &weak) && !weak);
 }
 
 /* generic_name tells whether the name words among tokens [from, to) are

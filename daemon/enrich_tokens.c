@@ -71,8 +71,12 @@ void enrich_tokenize(const char *text, size_t len, Tokens *tk)
             slash = false;
             continue;
         }
-        if (c == '\'' && inword)
-            continue; /* MCDONALD'S */
+        if (c == '\'' && inword) {
+            /* MCDONALD'S: one word; the name shows the apostrophe again */
+            if (cur->len < 255 && cur->apos == 0)
+                cur->apos = (unsigned char)cur->len;
+            continue;
+        }
         if (c == '&' && inword) {
             tk->buf[out++] = '&'; /* A&W, AT&T: one word, '&' kept for the name */
             cur->len++;
@@ -280,6 +284,7 @@ static const char *const noise_words[] = {
     "PENDING",
     "PIN",
     "PLC",
+    "PLLC",
     "PMNT",
     "PMT",
     "POS",
@@ -440,7 +445,7 @@ bool enrich_has_phrase(const Tokens *tk, const char *const *phrases)
 }
 
 /* enrich_copy_title: see enrich_tokens.h.  A word with an '&' keeps its
- * capitals ("A&W", "B&Q"). */
+ * capitals ("A&W", "B&Q"); a dropped apostrophe is put back ("Mario's"). */
 void enrich_copy_title(const Tokens *tk, size_t from, size_t to, char *out, size_t n)
 {
     size_t o = 0;
@@ -456,13 +461,17 @@ void enrich_copy_title(const Tokens *tk, size_t from, size_t to, char *out, size
             out[o++] = 's';
             continue;
         }
-        if (o + t->len + 2 >= n)
+        if (o + t->len + (t->apos != 0) + 2 >= n)
             break;
         if (o > 0)
             out[o++] = ' ';
         for (size_t k = 0; k < t->len; k++) {
             char c = t->s[k];
-            out[o++] = (char)(k > 0 && !t->amp && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            /* O'REILLY: O'Reilly; MARIO'S: Mario's */
+            bool upper = k == 0 || t->amp || (t->apos != 0 && k == t->apos && t->apos <= 2);
+            if (t->apos != 0 && k == t->apos)
+                out[o++] = '\'';
+            out[o++] = (char)(!upper && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
         }
     }
     out[o] = '\0';

@@ -26,13 +26,14 @@ enum { MAX_TOKENS = 64, MAX_RUN = 6 };
 typedef struct Token {
     const char *s; /* into Tokens.buf, NUL-terminated */
     size_t len;
-    bool digit; /* has a digit */
-    bool alpha; /* has a letter */
-    bool star;  /* a '*' follows */
-    bool dot;   /* a '.' comes right before ("NETFLIX.COM") */
-    bool slash; /* a '/' or '-' comes right before ("04/12") */
-    bool noise; /* a bank word, number or mask: see is_noise */
-    bool amp;   /* has an '&' ("A&W"), or is a lone "&" */
+    bool digit;         /* has a digit */
+    bool alpha;         /* has a letter */
+    bool star;          /* a '*' follows */
+    bool dot;           /* a '.' comes right before ("NETFLIX.COM") */
+    bool slash;         /* a '/' or '-' comes right before ("04/12") */
+    bool noise;         /* a bank word, number or mask: see is_noise */
+    bool amp;           /* has an '&' ("A&W"), or is a lone "&" */
+    unsigned char apos; /* where an apostrophe was dropped ("MARIO'S": 5), or 0 */
 } Token;
 
 typedef struct Tokens {

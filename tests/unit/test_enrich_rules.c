@@ -83,7 +83,7 @@ static void rules_bank_words(void)
          "purchase", NULL},
         {"EFTPOS PURCHASE BONDI BAKERY", "Bondi Bakery", "restaurants", NULL, NULL, NULL},
         {"VISA PURCHASE RIVERSIDE BUTCHERS", "Riverside Butchers", "groceries", NULL, NULL, NULL},
-        {"VDP-GREENE'S PHARMACY", "Greenes Pharmacy", "health", NULL, NULL, NULL},
+        {"VDP-GREENE'S PHARMACY", "Greene's Pharmacy", "health", NULL, NULL, NULL},
         {"KORTKOP 240312 BAGERI SOL", "Bageri Sol", "restaurants", NULL, NULL, NULL},
     };
 
@@ -181,6 +181,9 @@ static void rules_truncation(void)
         /* numbers inside a name before a keyword */
         {"PHO 88 NOODLE HOUSE SAN JOSE CA", "Pho 88 Noodle House", "restaurants", NULL, NULL, NULL},
         {"JOES PIZZA 123 MAIN ST", "Joes Pizza", NULL, NULL, NULL, NULL},
+        /* an apostrophe dropped for the key comes back in the name */
+        {"MARIO'S TRATTORIA", "Mario's Trattoria", "restaurants", NULL, NULL, NULL},
+        {"O'NEILL PUB", "O'Neill Pub", "restaurants", NULL, NULL, NULL},
     };
     EnrichResult r = describe("THE RE STORE");
 
@@ -232,6 +235,7 @@ static void rules_keywords(void)
         {"STATION ESSENCE DU LAC", NULL, "fuel", NULL, NULL, NULL},
         {"DISTRIBUTORE BENZINA ROSSI", NULL, "fuel", NULL, NULL, NULL},
         {"STADTWERKE ULM", NULL, "utilities", "online", NULL, NULL},
+        {"CITY OF BOSTON PARKING MA", "City Of Boston Parking", "transport", NULL, NULL, NULL},
         {"FINANZAMT MITTE", NULL, "taxes", "online", NULL, NULL},
         {"ZORGVERZEKERING DELTA", NULL, "insurance", NULL, NULL, NULL},
         {"KINO ASTORIA", NULL, "entertainment", NULL, NULL, NULL},
