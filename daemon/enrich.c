@@ -319,6 +319,12 @@ static const char *const income_words[] = {
     "SALARIO",
     "NOMINA",
     "STIPENDIO",
+    /* benefits and pensions: Dutch, German, French, Canadian */
+    "UITKERING",
+    "KINDERGELD",
+    "ARBEITSLOSENGELD",
+    "ALLOCATIONS FAMILIALES",
+    "SERVICE CANADA",
     NULL,
 };
 static const char *const transfer_words[] = {
@@ -1026,10 +1032,11 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
         r->channel = proc->channel;
     else if (online_signal(&tk))
         r->channel = ENRICH_CHANNEL_ONLINE;
-    /* an unknown biller (a utility, telecom or tax office) is paid online */
+    /* an unknown biller (a utility, telecom or tax office) or a recurring
+     * bill is paid online */
     if (m < 0 && r->channel == ENRICH_CHANNEL_IN_STORE && r->type == ENRICH_TYPE_PURCHASE &&
         (r->category == ENRICH_UTILITIES || r->category == ENRICH_TELECOM ||
-         r->category == ENRICH_TAXES))
+         r->category == ENRICH_TAXES || enrich_has_phrase(&tk, subscription_words)))
         r->channel = ENRICH_CHANNEL_ONLINE;
     /* a bill the payee pulls (direct debit) is paid online, never in a store */
     if ((r->channel == ENRICH_CHANNEL_TRANSFER || r->channel == ENRICH_CHANNEL_IN_STORE) &&

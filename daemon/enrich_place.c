@@ -18,7 +18,7 @@ static const char *const ca_provinces[] = {"ON", "QC", "BC", "AB", "MB", "SK",
  * and those that are (WA, SA, NT, ACT) only before the country. */
 /* Places spelled like company suffixes (noise words): Nevada, Sweden,
  * South Australia, Alberta, Norway; when last, they are the place. */
-static const char *const suffix_places[] = {"NV", "SE", "SA", "AB", "NO", "USA", "US", NULL};
+static const char *const suffix_places[] = {"NV", "SE", "SA", "AB", "NO", "AUT", "USA", "US", NULL};
 
 static const char *const au_states[] = {"NSW", "VIC", "QLD", "TAS", NULL};
 static const char *const au_states_with_country[] = {"WA",  "SA",  "NT",  "ACT", "NSW",
@@ -37,6 +37,8 @@ static const Country countries[] = {
     {"PRT", "PT"}, {"SE", "SE"},  {"SWE", "SE"}, {"NO", "NO"},  {"NOR", "NO"}, {"DK", "DK"},
     {"DNK", "DK"}, {"FI", "FI"},  {"FIN", "FI"}, {"NZ", "NZ"},  {"NZL", "NZ"}, {"PL", "PL"},
     {"POL", "PL"}, {"CZ", "CZ"},  {"EE", "EE"},  {"GR", "GR"},  {"GRC", "GR"}, {"SG", "SG"},
+    {"AUT", "AT"}, {"CZE", "CZ"}, {"HUN", "HU"}, {"ROU", "RO"}, {"HRV", "HR"}, {"ISL", "IS"},
+    {"JPN", "JP"}, {"HKG", "HK"}, {"SGP", "SG"}, {"ARE", "AE"}, {"ZAF", "ZA"}, {"BRA", "BR"},
 };
 
 /* City is a city outside the US that statements print without a region
