@@ -192,6 +192,26 @@ static const Processor processors[] = {
     {{"SP"}, false, "Shopify", NULL, ENRICH_CHANNEL_ONLINE, false},
 };
 
+/* Processors that serve one trade only. */
+static const struct {
+    const char *processor;
+    EnrichCategory category;
+} processor_categories[] = {
+    {"Toast", ENRICH_RESTAURANTS},
+};
+
+/* processor_category sets *c to the one trade processor p serves, if any. */
+static bool processor_category(const Processor *p, EnrichCategory *c)
+{
+    for (size_t i = 0; i < sizeof(processor_categories) / sizeof(processor_categories[0]); i++) {
+        if (strcmp(processor_categories[i].processor, p->name) == 0) {
+            *c = processor_categories[i].category;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* match_processor returns the processor whose words start at tokens[i], and
  * sets *next to the token after them; NULL when none does. */
 static const Processor *match_processor(const Tokens *tk, size_t i, size_t *next)
@@ -1015,6 +1035,9 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
             r->confidence = 0.45;
         } else if (cut_cat_found) { /* only the word the bank cut says what it is */
             r->category = cut_cat;
+            r->confidence = 0.35;
+        } else if (proc != NULL && processor_category(proc, &kw_cat)) {
+            r->category = kw_cat; /* a restaurants' till: Toast */
             r->confidence = 0.35;
         } else {
             r->category = ENRICH_SHOPPING;

@@ -29,7 +29,8 @@
  *      numbers, card masks, phone numbers, references after '*' and the
  *      location removed; a word the bank cut short completed or dropped)
  *      and a category from the MCC, else from keywords (enrich_keywords.c),
- *      else from the cut word, else "shopping" with a low confidence;
+ *      else from the cut word, else from a one-trade processor (Toast:
+ *      restaurants), else "shopping" with a low confidence;
  *   7. the direction of the money, when an amount is given (negative: a
  *      debit, money out; positive: a credit, money in), settles the type
  *      where the text leaves it open and lowers the confidence where the
@@ -61,8 +62,9 @@
  * for 4-5, 0.7 for shorter ones, minus 0.15 when a given MCC disagrees
  * with the merchant's category; 0.7 for a bank movement (ATM, fee,
  * transfer, income) without a merchant; 0.55 for an unknown merchant
- * categorized by its MCC, 0.45 by a keyword, 0.35 by a word the bank cut,
- * 0.2 for the fallback (shopping: no evidence at all); minus
+ * categorized by its MCC, 0.45 by a keyword, 0.35 by a word the bank cut
+ * or by its processor, 0.2 for the fallback (shopping: no evidence at
+ * all); minus
  * what step 7 takes; never under 0.05.
  */
 #ifndef PGJOB_ENRICH_H

@@ -41,6 +41,7 @@ static const Keyword keywords[] = {
     {"AQUARIUM", ENRICH_ENTERTAINMENT, false},
     {"ARCADE", ENRICH_ENTERTAINMENT, false},
     {"ARENA", ENRICH_ENTERTAINMENT, false},
+    {"ARMS", ENRICH_RESTAURANTS, true},
     {"ARZT", ENRICH_HEALTH, false},
     {"ARZTPRAXIS", ENRICH_HEALTH, false},
     {"ASADOR", ENRICH_RESTAURANTS, false},

@@ -241,9 +241,12 @@ static void rules_keywords(void)
         {"KINO ASTORIA", NULL, "entertainment", NULL, NULL, NULL},
         {"GOLDEN DRAGON CHINESE", NULL, "restaurants", NULL, NULL, NULL},
     };
-    EnrichResult r = describe("ZQXW HOLDINGS");
+    EnrichResult r = describe("TST* THE FLYING PIG");
 
     CHECK_CASES(cases);
+    /* no word, but Toast is a restaurants' till */
+    CHECK_STR(enrich_category_name(r.category), "restaurants");
+    r = describe("ZQXW HOLDINGS");
     /* no evidence: shopping, and a confidence that says it is a guess */
     CHECK_STR(enrich_category_name(r.category), "shopping");
     CHECK(r.confidence <= 0.25);
