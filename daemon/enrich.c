@@ -311,7 +311,6 @@ static const char *const income_words[] = {
     "DIRECT DEPOSIT",
     "DIRDEP",
     "SALARY",
-    "DEPOSIT",
     "INTEREST PAYMENT",
     "INTEREST PAID",
     "INTEREST EARNED",
@@ -345,6 +344,9 @@ static const char *const income_words[] = {
     "ARBEITSLOSENGELD",
     "ALLOCATIONS FAMILIALES",
     "SERVICE CANADA",
+    "CCB",
+    "GST CANADA",
+    "CANADA FED",
     NULL,
 };
 static const char *const transfer_words[] = {
@@ -409,6 +411,7 @@ static const char *const bank_transfer_words[] = {
     "BONIFICO",
     NULL,
 };
+static const char *const deposit_words[] = {"DEPOSIT", NULL};
 /* Words that mean a transfer only as the first word: UK standing orders. */
 static const char *const leading_transfer_words[] = {"STO", "SO", NULL};
 /* Direct debits and other bills the payee pulls: paid online, never in a
@@ -537,6 +540,10 @@ static EnrichType classify_type(const Tokens *tk)
     if (enrich_has_phrase(tk, transfer_words) ||
         (tk->n > 1 && in_list(&tk->t[0], leading_transfer_words)))
         return ENRICH_TYPE_TRANSFER;
+    /* a deposit is income unless the words say transfer ("TRANSFER TO
+     * DEPOSIT ACCOUNT") */
+    if (enrich_has_phrase(tk, deposit_words))
+        return ENRICH_TYPE_INCOME;
     return ENRICH_TYPE_PURCHASE;
 }
 
@@ -567,6 +574,17 @@ static void reject(EnrichResult *r, const char *reason)
  * lacks: "VDP", "BEA"); after longer words it is a word inside another
  * business's name ("ELM STREET FRESH MARKET" is no "The Fresh Market"). */
 enum { MAX_LEAD_WORDS = 2, MAX_LEAD_LEN = 4 };
+
+/* all_bank_words tells whether tokens [from, to) are all bank words (not
+ * numbers: "76" is a merchant). */
+static bool all_bank_words(const Tokens *tk, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        if (!noise(&tk->t[i]) || tk->t[i].digit)
+            return false;
+    }
+    return true;
+}
 
 /* repeats tells whether token i is one of the key's tokens [from, to)
  * again ("HOTELS.COM123 HOTELS.COM"). */
@@ -829,7 +847,7 @@ static void apply_amount(const Tokens *tk, bool known, EnrichResult *r)
                 break;
             case ENRICH_TYPE_ATM_WITHDRAWAL:
                 /* "ATM CASH DEPOSIT" reads as a withdrawal by its first word */
-                if (enrich_has_phrase(tk, income_words))
+                if (enrich_has_phrase(tk, income_words) || enrich_has_phrase(tk, deposit_words))
                     r->type = ENRICH_TYPE_INCOME;
                 else
                     r->confidence -= 0.2; /* a reversal, or a deposit: unclear */
@@ -947,6 +965,10 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
         }
     }
     if (m >= 0 && !match_at_head(&tk, head, mstart, mend))
+        m = -1;
+    /* a key of bank words alone ("INTERAC" of "INTERAC PURCHASE - JOES
+     * DINER") names the card network, not the shop the name goes on to */
+    if (m >= 0 && mend <= head && head < tk.n && all_bank_words(&tk, mstart, mend))
         m = -1;
     /* a bank transfer names a person, whose name may be a merchant's
      * ("SEPA UEBERWEISUNG AN MAX MUSTERMANN") */

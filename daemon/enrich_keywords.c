@@ -258,6 +258,7 @@ static const Keyword keywords[] = {
     {"ESTETICA", ENRICH_HEALTH, false},
     {"ETHIOPIAN", ENRICH_RESTAURANTS, true},
     {"FALAFEL", ENRICH_RESTAURANTS, false},
+    {"FARE", ENRICH_TRANSPORT, true},
     {"FARMACIA", ENRICH_HEALTH, false},
     {"FARMACIAS", ENRICH_HEALTH, false},
     {"FARMERS", ENRICH_GROCERIES, true},

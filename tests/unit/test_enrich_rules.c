@@ -85,6 +85,12 @@ static void rules_bank_words(void)
         {"VISA PURCHASE RIVERSIDE BUTCHERS", "Riverside Butchers", "groceries", NULL, NULL, NULL},
         {"VDP-GREENE'S PHARMACY", "Greene's Pharmacy", "health", NULL, NULL, NULL},
         {"KORTKOP 240312 BAGERI SOL", "Bageri Sol", "restaurants", NULL, NULL, NULL},
+        /* Interac is the card network of a debit purchase, a merchant only
+         * for its e-transfers */
+        {"INTERAC PURCHASE - 1234 JOES DINER", "Joes Diner", "restaurants", "in_store", "purchase",
+         NULL},
+        {"INTERAC PURCHASE - 1234 TIM HORTONS", "Tim Hortons", NULL, NULL, "purchase", NULL},
+        {"INTERAC E-TRANSFER TO JOHN DOE", "Interac", "transfers", "transfer", "transfer", NULL},
     };
 
     CHECK_CASES(cases);
@@ -333,6 +339,12 @@ static void rules_money_movements(void)
         {"RETRAIT DAB 12/03 PARIS", "", "atm", "atm", "atm_withdrawal", NULL},
         {"PRELIEVO BANCOMAT 12/03", "", "atm", "atm", "atm_withdrawal", NULL},
         {"ENTGELT KONTOFUEHRUNG", "", "fees", NULL, "fee", NULL},
+        {"MB-TRANSFER TO DEPOSIT ACCOUNT", "", "transfers", "transfer", "transfer", NULL},
+        {"MOBILE DEPOSIT REF 123456789", "", "income", "transfer", "income", NULL},
+        {"GST CANADA", NULL, "income", "transfer", "income", NULL},
+        {"CREDIT INTEREST", "", "income", NULL, "income", NULL},
+        {"INTEREST CHARGED", "", "fees", NULL, "fee", NULL},
+        {"REVERSAL TESCO", "Tesco", "refunds", NULL, "refund", NULL},
         {"FRAIS TENUE DE COMPTE", "", "fees", NULL, "fee", NULL},
     };
 
