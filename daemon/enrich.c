@@ -967,8 +967,8 @@ void enrich_describe(const EnrichInput *in, EnrichResult *r)
     if (m >= 0 && !match_at_head(&tk, head, mstart, mend))
         m = -1;
     /* a key of bank words alone ("INTERAC" of "INTERAC PURCHASE - JOES
-     * DINER") names the card network, not the shop the name goes on to */
-    if (m >= 0 && mend <= head && head < tk.n && all_bank_words(&tk, mstart, mend))
+     * DINER", a suffix "SL") names no shop when the name has a word */
+    if (m >= 0 && head < tk.n && all_bank_words(&tk, mstart, mend))
         m = -1;
     /* a bank transfer names a person, whose name may be a merchant's
      * ("SEPA UEBERWEISUNG AN MAX MUSTERMANN") */
