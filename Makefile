@@ -89,7 +89,7 @@ UNIT_OBJ := $(call objects,$(UNIT_SRC))
 UNIT_LINK := $(UNIT_OBJ) $(filter-out %/main.o,$(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ)) $(COMMON_OBJ)
 UNIT_INC := -Ictl -Idaemon -Icgi
 # Daemon modules the unit tests link: self-contained ones, never main.c.
-DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c daemon/enrich.c daemon/enrich_merchants.c daemon/enrich_table.c daemon/enrich_cache.c daemon/handler_enrich.c daemon/contact.c daemon/contact_company.c daemon/contact_country.c daemon/contact_email.c daemon/contact_name.c daemon/contact_phone.c daemon/contact_title.c daemon/handler_contact.c
+DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c daemon/enrich.c daemon/enrich_tokens.c daemon/enrich_keywords.c daemon/enrich_place.c daemon/enrich_merchants.c daemon/enrich_table.c daemon/enrich_cache.c daemon/handler_enrich.c daemon/contact.c daemon/contact_company.c daemon/contact_country.c daemon/contact_email.c daemon/contact_name.c daemon/contact_phone.c daemon/contact_title.c daemon/handler_contact.c
 DAEMON_LIB_SRC += daemon/contact_countries.c daemon/contact_freemail.c
 UNIT_OBJ += $(call objects,$(DAEMON_LIB_SRC))
 
@@ -138,7 +138,8 @@ $(UNIT_OBJ): OBJ_INC := $(UNIT_INC)
 $(FUZZ_OBJ): OBJ_INC := -Icgi
 $(BUILD)/tests/unit/test_handler_exec.o: OBJ_DEFS := -Idaemon
 $(BUILD)/ctl/merchants.o: OBJ_INC := -Idaemon
-$(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"'
+$(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"' \
+	-DPGJOB_ENRICH_INTERNATIONAL='"$(abspath tests/enrich/international.tsv)"'
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 python3-jsonschema \

@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "enrich_keywords.h"
+#include "enrich_merchants.h"
+#include "enrich_place.h"
 #include "enrich_table.h"
+#include "enrich_tokens.h"
 
 static const char *const category_names[ENRICH_NCATEGORIES] = {
     "groceries",     "restaurants", "coffee",        "travel",    "transport",
@@ -124,158 +128,6 @@ bool enrich_mcc_category(const char *mcc, EnrichCategory *c)
     return false;
 }
 
-/* ---- tokens -------------------------------------------------------------- */
-
-enum { MAX_TOKENS = 64, MAX_RUN = 6 };
-
-/* Token is one word of the normalized descriptor. */
-typedef struct Token {
-    const char *s; /* into Tokens.buf, NUL-terminated */
-    size_t len;
-    bool digit; /* has a digit */
-    bool alpha; /* has a letter */
-    bool star;  /* a '*' follows */
-    bool dot;   /* a '.' comes right before ("NETFLIX.COM") */
-    bool slash; /* a '/' or '-' comes right before ("04/12") */
-    bool noise; /* a bank word, number or mask: see is_noise */
-} Token;
-
-typedef struct Tokens {
-    char buf[2 * ENRICH_INPUT_MAX + 2];
-    Token t[MAX_TOKENS];
-    size_t n;
-    uint64_t by_first[256]; /* bit i: token i starts with this byte */
-} Tokens;
-
-static bool is_noise(const Token *t);
-
-static bool noise(const Token *t)
-{
-    return t->noise;
-}
-
-static bool is_alnum(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
-}
-
-static void tokenize(const char *text, size_t len, Tokens *tk)
-{
-    size_t out = 0;
-    Token *cur = NULL;
-    bool dot = false, slash = false;
-
-    tk->n = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        bool inword = cur != NULL && i + 1 < len && is_alnum((unsigned char)text[i + 1]);
-
-        if (is_alnum(c)) {
-            if (cur == NULL) {
-                if (tk->n == MAX_TOKENS)
-                    break;
-                cur = &tk->t[tk->n++];
-                *cur = (Token){.s = tk->buf + out, .dot = dot, .slash = slash};
-            }
-            if (c >= 'a' && c <= 'z')
-                c = (unsigned char)(c - 'a' + 'A');
-            if (c >= '0' && c <= '9')
-                cur->digit = true;
-            else
-                cur->alpha = true;
-            tk->buf[out++] = (char)c;
-            cur->len++;
-            dot = false;
-            slash = false;
-            continue;
-        }
-        if ((c == '\'' || c == '&') && inword)
-            continue; /* MCDONALD'S, AT&T */
-        if (cur != NULL) {
-            tk->buf[out++] = '\0';
-            cur = NULL;
-            if (c == '+' && tk->n < MAX_TOKENS) { /* DISNEY+ reads DISNEY PLUS */
-                tk->t[tk->n++] = (Token){.s = tk->buf + out, .len = 4, .alpha = true};
-                memcpy(tk->buf + out, "PLUS", 5);
-                out += 5;
-            }
-        }
-        dot = c == '.';
-        slash = c == '/' || c == '-';
-        if (c == '*' && tk->n > 0)
-            tk->t[tk->n - 1].star = true;
-    }
-    if (cur != NULL)
-        tk->buf[out++] = '\0';
-    memset(tk->by_first, 0, sizeof(tk->by_first));
-    for (size_t i = 0; i < tk->n; i++) {
-        tk->t[i].noise = is_noise(&tk->t[i]);
-        tk->by_first[(unsigned char)tk->t[i].s[0]] |= (uint64_t)1 << i;
-    }
-}
-
-static bool tok_is(const Token *t, const char *word)
-{
-    return t->s[0] == word[0] && strcmp(t->s, word) == 0;
-}
-
-static bool in_list(const Token *t, const char *const *list)
-{
-    for (; *list != NULL; list++) {
-        if (tok_is(t, *list))
-            return true;
-    }
-    return false;
-}
-
-/* Words banks add, never part of a merchant's name; sorted (C locale)
- * for the binary search of is_noise. */
-static const char *const noise_words[] = {
-    "ACH",          "APPLE PAY",   "APPLEPAY",      "ATM",       "AUT",        "AUTH",
-    "AUTHORIZED",   "AUTO",        "AUTOPAY",       "BILL",      "CARD",       "CASH",
-    "CCD",          "CHECK",       "CHECKCARD",     "CHECKING",  "CHK",        "CHKCARD",
-    "COM",          "CONF",        "CONTACTLESS",   "CR",        "CRD",        "DATE",
-    "DBT",          "DDA",         "DEB",           "DEBIT",     "DEP",        "DEPOSIT",
-    "DES",          "DIR",         "DIRECT",        "DIVIDEND",  "DR",         "EFT",
-    "ENDING",       "EPAY",        "FEE",           "FOR",       "FOREIGN",    "FROM",
-    "GOOGLEPAY",    "HELP",        "HTTP",          "HTTPS",     "ID",         "IN",
-    "INC",          "INCOMING",    "INDN",          "INST",      "INTEREST",   "INTERNATIONAL",
-    "INTERNET",     "INTL",        "LLC",           "LTD",       "MASTERCARD", "MC",
-    "MEMBERSHIP",   "MOBILE",      "MONTHLY",       "NET",       "NO",         "NON",
-    "ON",           "ONLINE",      "ORG",           "OUTGOING",  "PAYMENT",    "PAYROLL",
-    "PENDING",      "PIN",         "PMNT",          "PMT",       "POS",        "POSDEB",
-    "PPD",          "PRCH",        "PREAUTHORIZED", "PUR",       "PURCH",      "PURCHASE",
-    "RCVD",         "RECEIVED",    "RECUR",         "RECURRING", "REF",        "REFUND",
-    "REFUNDED",     "RETURN",      "SALE",          "SAV",       "SAVINGS",    "SEND",
-    "SENT",         "SEQ",         "SIG",           "STORE",     "STR",        "SUBSCR",
-    "SUBSCRIPTION", "TAP",         "TERM",          "THANK",     "TIME",       "TO",
-    "TRANS",        "TRANSACTION", "TRANSFER",      "TRX",       "TXN",        "US",
-    "USA",          "VIS",         "VISA",          "WALLET",    "WEB",        "WIRE",
-    "WITHDRAW",     "WITHDRAWAL",  "WITHDRWL",      "WWW",       "XFER",       "YOU",
-};
-
-/* is_noise reports whether a token is never part of a name: a bank word,
- * a number or a card mask (XXXX).  tokenize stores it in Token.noise. */
-static bool is_noise(const Token *t)
-{
-    if (t->digit)
-        return true;
-    if (t->len >= 2 && strspn(t->s, "X") == t->len)
-        return true;
-    size_t lo = 0, hi = sizeof(noise_words) / sizeof(noise_words[0]);
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(t->s, noise_words[mid]);
-        if (c == 0)
-            return true;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return false;
-}
-
 /* ---- processors ---------------------------------------------------------- */
 
 typedef struct Processor {
@@ -284,30 +136,82 @@ typedef struct Processor {
     const char *name;
     const char *implied; /* the merchant when nothing follows, or NULL */
     EnrichChannel channel;
+    bool any_channel; /* used online and in stores alike: the channel is the merchant's */
 } Processor;
 
 static const Processor processors[] = {
-    {{"SQ"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE},
-    {{"SQU"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE},
-    {{"TST"}, true, "Toast", NULL, ENRICH_CHANNEL_IN_STORE},
-    {{"CLV"}, true, "Clover", NULL, ENRICH_CHANNEL_IN_STORE},
-    {{"PAYPAL"}, true, "PayPal", "PAYPAL", ENRICH_CHANNEL_ONLINE},
-    {{"PP"}, true, "PayPal", "PAYPAL", ENRICH_CHANNEL_ONLINE},
-    {{"STRIPE"}, true, "Stripe", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"GOOGLE"}, true, "Google", "GOOGLE", ENRICH_CHANNEL_ONLINE},
-    {{"APL"}, true, "Apple", "APPLE", ENRICH_CHANNEL_ONLINE},
-    {{"APPLE", "COM", "BILL"}, false, "Apple", "APPLE", ENRICH_CHANNEL_ONLINE},
-    {{"AMZN", "MKTP", "US"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"AMZN", "MKTP"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"AMAZON", "MKTPL"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"AMAZON", "MKTPLACE"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"AMAZON", "MARKETPLACE"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE},
-    {{"SP"}, true, "Shopify", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"SHOPIFY"}, true, "Shopify", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"IN"}, true, "Intuit", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"FS"}, true, "FastSpring", NULL, ENRICH_CHANNEL_ONLINE},
-    {{"PADDLE", "NET"}, true, "Paddle", NULL, ENRICH_CHANNEL_ONLINE},
+    {{"SQ"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"SQU"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"TST"}, true, "Toast", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"CLV"}, true, "Clover", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"PAYPAL"}, true, "PayPal", "PAYPAL", ENRICH_CHANNEL_ONLINE, false},
+    {{"PP"}, true, "PayPal", "PAYPAL", ENRICH_CHANNEL_ONLINE, false},
+    {{"STRIPE"}, true, "Stripe", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"GOOGLE"}, true, "Google", "GOOGLE", ENRICH_CHANNEL_ONLINE, false},
+    {{"APL"}, true, "Apple", "APPLE", ENRICH_CHANNEL_ONLINE, false},
+    {{"APPLE", "COM", "BILL"}, false, "Apple", "APPLE", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMZN", "MKTP", "US"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMZN", "MKTP"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMAZON", "MKTPL"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMAZON", "MKTPLACE"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"AMAZON", "MARKETPLACE"},
+     false,
+     "Amazon Marketplace",
+     "AMAZON",
+     ENRICH_CHANNEL_ONLINE,
+     false},
+    {{"SP"}, true, "Shopify", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"SHOPIFY"}, true, "Shopify", "SHOPIFY", ENRICH_CHANNEL_ONLINE, false},
+    {{"IN"}, true, "Intuit", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"FS"}, true, "FastSpring", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"PADDLE", "NET"}, true, "Paddle", NULL, ENRICH_CHANNEL_ONLINE, false},
+    /* card readers of small shops outside the US, and online resellers */
+    {{"SUMUP"}, true, "SumUp", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"SUMUP"}, false, "SumUp", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"ZTL"}, true, "Zettle", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"IZ"}, true, "Zettle", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"IZETTLE"}, true, "Zettle", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"ZETTLE"}, true, "Zettle", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"NYX"}, true, "Nayax", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"WPY"}, true, "WePay", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"DRI"}, true, "Digital River", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"MOLLIE"}, true, "Mollie", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"AMZNMKTPLACE"}, false, "Amazon Marketplace", "AMAZON", ENRICH_CHANNEL_ONLINE, false},
+    {{"SQUARE"}, true, "Square", NULL, ENRICH_CHANNEL_IN_STORE, false},
+    {{"CKO"}, true, "Checkout.com", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"ADYEN"}, true, "Adyen", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"BT"}, true, "Braintree", NULL, ENRICH_CHANNEL_ONLINE, false},
+    {{"2CO", "COM"}, true, "2Checkout", NULL, ENRICH_CHANNEL_ONLINE, false},
+    /* buy now, pay later and card wrappers, online and in stores */
+    {{"KLARNA"}, true, "Klarna", NULL, ENRICH_CHANNEL_ONLINE, true},
+    {{"AFTERPAY"}, true, "Afterpay", NULL, ENRICH_CHANNEL_ONLINE, true},
+    {{"CLEARPAY"}, true, "Clearpay", NULL, ENRICH_CHANNEL_ONLINE, true},
+    {{"ZIP"}, true, "Zip", NULL, ENRICH_CHANNEL_ONLINE, true},
+    {{"CRV"}, true, "Curve", NULL, ENRICH_CHANNEL_IN_STORE, true},
+    {{"CURVE"}, true, "Curve", NULL, ENRICH_CHANNEL_IN_STORE, true},
+    /* Shopify's newer descriptors drop the star: "SP GYMSHARK" (first word only) */
+    {{"SP"}, false, "Shopify", NULL, ENRICH_CHANNEL_ONLINE, false},
 };
+
+/* Processors that serve one trade only. */
+static const struct {
+    const char *processor;
+    EnrichCategory category;
+} processor_categories[] = {
+    {"Toast", ENRICH_RESTAURANTS},
+};
+
+/* processor_category sets *c to the one trade processor p serves, if any. */
+static bool processor_category(const Processor *p, EnrichCategory *c)
+{
+    for (size_t i = 0; i < sizeof(processor_categories) / sizeof(processor_categories[0]); i++) {
+        if (strcmp(processor_categories[i].processor, p->name) == 0) {
+            *c = processor_categories[i].category;
+            return true;
+        }
+    }
+    return false;
+}
 
 /* match_processor returns the processor whose words start at tokens[i], and
  * sets *next to the token after them; NULL when none does. */
@@ -322,6 +226,11 @@ static const Processor *match_processor(const Tokens *tk, size_t i, size_t *next
         if (k == 3 || pr->words[k] == NULL) {
             if (pr->star && !tk->t[i + k - 1].star)
                 continue;
+            /* one word without a star needs a name after it ("SP+" is SP
+             * Plus parking) */
+            if (!pr->star && k == 1 && !tk->t[i].star &&
+                (i + 1 >= tk->n || tok_is(&tk->t[i + 1], "PLUS")))
+                continue;
             *next = i + k;
             return pr;
         }
@@ -329,475 +238,220 @@ static const Processor *match_processor(const Tokens *tk, size_t i, size_t *next
     return NULL;
 }
 
-/* ---- keywords ------------------------------------------------------------ */
-
-/* phrase_end returns the index after the space-separated words of phrase
- * when they start at tokens[i], else 0. */
-static size_t phrase_end(const Tokens *tk, size_t i, const char *phrase)
-{
-    while (*phrase != '\0') {
-        size_t len;
-        if (i >= tk->n || tk->t[i].s[0] != phrase[0])
-            return 0;
-        len = strcspn(phrase, " ");
-        if (i >= tk->n || tk->t[i].len != len || memcmp(tk->t[i].s, phrase, len) != 0)
-            return 0;
-        phrase += len;
-        phrase += *phrase == ' ';
-        i++;
-    }
-    return i;
-}
-
-/* phrase_at reports whether the space-separated words of phrase start at tokens[i]. */
-static bool phrase_at(const Tokens *tk, size_t i, const char *phrase)
-{
-    return phrase_end(tk, i, phrase) != 0;
-}
-
-/* has_phrase reports whether one of the phrases occurs anywhere. */
-static bool has_phrase(const Tokens *tk, const char *const *phrases)
-{
-    for (const char *const *p = phrases; *p != NULL; p++) {
-        for (uint64_t m = tk->by_first[(unsigned char)(*p)[0]]; m != 0; m &= m - 1) {
-            if (phrase_at(tk, (size_t)__builtin_ctzll(m), *p))
-                return true;
-        }
-    }
-    return false;
-}
+/* ---- the transaction type ------------------------------------------------- */
 
 static const char *const fee_words[] = {
-    "FEE",       "FEES", "SERVICE CHARGE", "OVERDRAFT", "NSF", "INTEREST CHARGE", "FINANCE CHARGE",
-    "OD CHARGE", NULL,
+    "FEE",
+    "FEES",
+    "SERVICE CHARGE",
+    "OVERDRAFT",
+    "NSF",
+    "INTEREST CHARGE",
+    "FINANCE CHARGE",
+    "OD CHARGE",
+    "DEBIT INTEREST",
+    "INTEREST CHARGED",
+    "OVERDRAFT INTEREST",
+    /* German, French, Italian, Spanish */
+    "ENTGELT",
+    "GEBUEHR",
+    "GEBUEHREN",
+    "KONTOFUEHRUNGSGEBUEHR",
+    "FRAIS",
+    "COMMISSIONE",
+    "COMMISSIONI",
+    "COMISION",
+    NULL,
 };
 static const char *const refund_words[] = {
-    "REFUND",          "RETURN",         "REVERSAL", "REFUNDED", "TAX REF", "MERCHANDISE CREDIT",
-    "PURCHASE CREDIT", "CREDIT VOUCHER", NULL,
+    "REFUND",
+    "RETURN",
+    "REVERSAL",
+    "REFUNDED",
+    "TAX REF",
+    "MERCHANDISE CREDIT",
+    "PURCHASE CREDIT",
+    "CREDIT VOUCHER",
+    "RFND",
+    "CHARGEBACK",
+    /* French, German, Spanish, Italian, Dutch */
+    "REMBOURSEMENT",
+    "RUECKERSTATTUNG",
+    "ERSTATTUNG",
+    "DEVOLUCION",
+    "RIMBORSO",
+    "RETOUR",
+    "TERUGBETALING",
+    "TERUGSTORTING",
+    NULL,
 };
-static const char *const atm_words[] = {"ATM", "CASH WITHDRAWAL", "ATM WITHDRAWAL", NULL};
+static const char *const atm_words[] = {
+    "ATM",
+    "CASH WITHDRAWAL",
+    "ATM WITHDRAWAL",
+    "CASH WDL",
+    "ATM WDL",
+    "CASH MACHINE",
+    /* Dutch, French, German, Spanish, Italian */
+    "GEA",
+    "GELDAUTOMAAT",
+    "RETRAIT DAB",
+    "DAB",
+    "BARGELDAUSZAHLUNG",
+    "GELDAUTOMAT",
+    "CAJERO",
+    "RETIRADA EFECTIVO",
+    "PRELIEVO",
+    "BANCOMAT",
+    NULL,
+};
 static const char *const income_words[] = {
-    "PAYROLL", "DIR DEP",          "DIRECT DEP",    "DIRECT DEPOSIT",  "DIRDEP",   "SALARY",
-    "DEPOSIT", "INTEREST PAYMENT", "INTEREST PAID", "INTEREST EARNED", "DIVIDEND", "PAYRLL",
+    "PAYROLL",
+    "DIR DEP",
+    "DIRECT DEP",
+    "DIRECT DEPOSIT",
+    "DIRDEP",
+    "SALARY",
+    "INTEREST PAYMENT",
+    "INTEREST PAID",
+    "INTEREST EARNED",
+    "DIVIDEND",
+    "PAYRLL",
+    "WAGES",
+    "CREDIT INTEREST",
+    "INTEREST CREDIT",
+    "GROSS INTEREST",
+    "PENSION PAYMENT",
+    /* UK bank giro credit, Australian direct credit, platform payouts, benefits */
+    "BGC",
+    "DIRECT CREDIT",
+    "PAYOUT",
+    "PAYOUTS",
+    "EDI PAYMENT",
+    "CHILD BENEFIT",
+    "HOUSING BENEFIT",
+    "STATE PENSION",
+    "TAX CREDITS",
+    /* salary in French, German, Spanish, Italian */
+    "SALAIRE",
+    "LOHN",
+    "GEHALT",
+    "SALARIO",
+    "NOMINA",
+    "STIPENDIO",
+    /* benefits and pensions: Dutch, German, French, Canadian */
+    "UITKERING",
+    "KINDERGELD",
+    "ARBEITSLOSENGELD",
+    "ALLOCATIONS FAMILIALES",
+    "SERVICE CANADA",
+    "CCB",
+    "GST CANADA",
+    "CANADA FED",
     NULL,
 };
 static const char *const transfer_words[] = {
-    "TRANSFER",        "XFER",       "WIRE",
-    "AUTOPAY",         "AUTO PAY",   "CRCARDPMT",
-    "EPAYMENT",        "E PAYMENT",  "PAYMENT THANK YOU",
-    "ONLINE PAYMENT",  "ONLINE PMT", "CARD PAYMENT",
-    "CREDIT CARD PMT", "CREDIT CRD", "ZELLE",
-    "VENMO",           NULL,
+    "TRANSFER",
+    "XFER",
+    "WIRE",
+    "AUTOPAY",
+    "AUTO PAY",
+    "CRCARDPMT",
+    "EPAYMENT",
+    "E PAYMENT",
+    "PAYMENT THANK YOU",
+    "ONLINE PAYMENT",
+    "ONLINE PMT",
+    "CREDIT CARD PMT",
+    "CREDIT CRD",
+    "ZELLE",
+    "VENMO",
+    "CREDIT CARD PAYMENT",
+    "PAYMENT RECEIVED",
+    "TOP UP",
+    "TOPUP",
+    /* UK, Australian, European bank transfers and standing orders */
+    "FASTER PAYMENT",
+    "FASTER PAYMENTS",
+    "FPO",
+    "FPI",
+    "STANDING ORDER",
+    "OSKO",
+    "BANK TRANSFER",
+    "CREDIT TRANSFER",
+    "UEBERWEISUNG",
+    "UBERWEISUNG",
+    "OVERBOEKING",
+    "VIREMENT",
+    "VIR SEPA",
+    "TRANSFERENCIA",
+    "BONIFICO",
+    "E TRANSFER",
+    "ETRANSFER",
+    NULL,
+};
+/* Phones' wallets, printed before the merchant: never the merchant. */
+static const char *const wallet_words[] = {"APPLE PAY", "GOOGLE PAY", "SAMSUNG PAY", "GPAY", NULL};
+
+/* Transfers between bank accounts, to a person more often than not. */
+static const char *const bank_transfer_words[] = {
+    "FASTER PAYMENT",
+    "FASTER PAYMENTS",
+    "FPO",
+    "FPI",
+    "STANDING ORDER",
+    "OSKO",
+    "BANK TRANSFER",
+    "CREDIT TRANSFER",
+    "UEBERWEISUNG",
+    "UBERWEISUNG",
+    "OVERBOEKING",
+    "VIREMENT",
+    "VIR SEPA",
+    "TRANSFERENCIA",
+    "BONIFICO",
+    NULL,
+};
+static const char *const deposit_words[] = {"DEPOSIT", NULL};
+/* Words that mean a transfer only as the first word: UK standing orders. */
+static const char *const leading_transfer_words[] = {"STO", "SO", NULL};
+/* Direct debits and other bills the payee pulls: paid online, never in a
+ * store (UK, Irish, German, Dutch, French, Spanish, Italian, Nordic,
+ * Canadian and Australian words). */
+static const char *const direct_debit_words[] = {
+    "DD",
+    "DIRECT DEBIT",
+    "D D",
+    "LASTSCHRIFT",
+    "INCASSO",
+    "PRLV",
+    "PRELEVEMENT",
+    "RECIBO",
+    "DOMICILIACION",
+    "ADDEBITO",
+    "SDD",
+    "AUTOGIRO",
+    "BETALINGSSERVICE",
+    "PAP",
+    "BPAY",
+    NULL,
 };
 static const char *const subscription_words[] = {
     "RECURRING", "SUBSCRIPTION", "SUBSCR", "MEMBERSHIP", "MONTHLY", "AUTO RENEW", "RENEWAL", NULL,
 };
-static const char *const fuel_words[] = {"FUEL", "GAS", NULL};
+static const char *const fuel_words[] = {"FUEL", "GAS", "PETROL", "PFS", NULL};
 static const char *const online_words[] = {
-    "WWW", "ONLINE", "INTERNET", "WEB", "HTTP", "HTTPS", "ECOMMERCE", "DIGITAL", NULL,
+    "WWW", "ONLINE", "INTERNET", "WEB", "HTTP", "HTTPS", "ECOMMERCE", "DIGITAL", "IDEAL", NULL,
 };
 
-/* Keywords of unknown merchants' names; a weak one yields to any strong one. */
-typedef struct Keyword {
-    const char *word;
-    EnrichCategory category;
-    bool weak;
-} Keyword;
+/* ---- the merchant -------------------------------------------------------- */
 
-static const Keyword keywords[] = {
-    {"COFFEE", ENRICH_COFFEE, false},
-    {"COFFE", ENRICH_COFFEE, false},
-    {"ESPRESSO", ENRICH_COFFEE, false},
-    {"ROASTERS", ENRICH_COFFEE, false},
-    {"ROASTERY", ENRICH_COFFEE, false},
-    {"CAFE", ENRICH_COFFEE, true},
-    {"TEA", ENRICH_COFFEE, true},
-    {"RESTAURANT", ENRICH_RESTAURANTS, false},
-    {"REST", ENRICH_RESTAURANTS, false},
-    {"RSTRNT", ENRICH_RESTAURANTS, false},
-    {"GRILL", ENRICH_RESTAURANTS, false},
-    {"PIZZA", ENRICH_RESTAURANTS, false},
-    {"PIZZERIA", ENRICH_RESTAURANTS, false},
-    {"TACO", ENRICH_RESTAURANTS, false},
-    {"TACOS", ENRICH_RESTAURANTS, false},
-    {"TAQUERIA", ENRICH_RESTAURANTS, false},
-    {"SUSHI", ENRICH_RESTAURANTS, false},
-    {"BURGER", ENRICH_RESTAURANTS, false},
-    {"BURGERS", ENRICH_RESTAURANTS, false},
-    {"KITCHEN", ENRICH_RESTAURANTS, false},
-    {"BBQ", ENRICH_RESTAURANTS, false},
-    {"DINER", ENRICH_RESTAURANTS, false},
-    {"BISTRO", ENRICH_RESTAURANTS, false},
-    {"THAI", ENRICH_RESTAURANTS, false},
-    {"PHO", ENRICH_RESTAURANTS, false},
-    {"RAMEN", ENRICH_RESTAURANTS, false},
-    {"BAKERY", ENRICH_RESTAURANTS, false},
-    {"DELI", ENRICH_RESTAURANTS, false},
-    {"BAR", ENRICH_RESTAURANTS, false},
-    {"PUB", ENRICH_RESTAURANTS, false},
-    {"TAVERN", ENRICH_RESTAURANTS, false},
-    {"CANTINA", ENRICH_RESTAURANTS, false},
-    {"BREWING", ENRICH_RESTAURANTS, false},
-    {"BREWERY", ENRICH_RESTAURANTS, false},
-    {"WINGS", ENRICH_RESTAURANTS, false},
-    {"NOODLE", ENRICH_RESTAURANTS, false},
-    {"NOODLES", ENRICH_RESTAURANTS, false},
-    {"STEAKHOUSE", ENRICH_RESTAURANTS, false},
-    {"CHICKEN", ENRICH_RESTAURANTS, false},
-    {"SANDWICH", ENRICH_RESTAURANTS, false},
-    {"BAGEL", ENRICH_RESTAURANTS, false},
-    {"BAGELS", ENRICH_RESTAURANTS, false},
-    {"DONUT", ENRICH_RESTAURANTS, false},
-    {"DONUTS", ENRICH_RESTAURANTS, false},
-    {"CREAMERY", ENRICH_RESTAURANTS, false},
-    {"GELATO", ENRICH_RESTAURANTS, false},
-    {"EATERY", ENRICH_RESTAURANTS, false},
-    {"TRATTORIA", ENRICH_RESTAURANTS, false},
-    {"OSTERIA", ENRICH_RESTAURANTS, false},
-    {"CUCINA", ENRICH_RESTAURANTS, false},
-    {"BRASSERIE", ENRICH_RESTAURANTS, false},
-    {"GASTROPUB", ENRICH_RESTAURANTS, false},
-    {"SMOKEHOUSE", ENRICH_RESTAURANTS, false},
-    {"DUMPLING", ENRICH_RESTAURANTS, false},
-    {"KABOB", ENRICH_RESTAURANTS, false},
-    {"KEBAB", ENRICH_RESTAURANTS, false},
-    {"FALAFEL", ENRICH_RESTAURANTS, false},
-    {"BURRITO", ENRICH_RESTAURANTS, false},
-    {"CAFETERIA", ENRICH_RESTAURANTS, false},
-    {"WINGS", ENRICH_RESTAURANTS, false},
-    {"GROCERY", ENRICH_GROCERIES, false},
-    {"GROCERIES", ENRICH_GROCERIES, false},
-    {"SUPERMARKET", ENRICH_GROCERIES, false},
-    {"MERCADO", ENRICH_GROCERIES, false},
-    {"CARNICERIA", ENRICH_GROCERIES, false},
-    {"PRODUCE", ENRICH_GROCERIES, false},
-    {"BUTCHER", ENRICH_GROCERIES, false},
-    {"LIQUOR", ENRICH_GROCERIES, false},
-    {"LIQUORS", ENRICH_GROCERIES, false},
-    {"FOODS", ENRICH_GROCERIES, true},
-    {"MARKET", ENRICH_GROCERIES, true},
-    {"MKT", ENRICH_GROCERIES, true},
-    {"FARMERS", ENRICH_GROCERIES, true},
-    {"GAS", ENRICH_FUEL, true},
-    {"FUEL", ENRICH_FUEL, false},
-    {"FUELS", ENRICH_FUEL, false},
-    {"PETRO", ENRICH_FUEL, false},
-    {"PETROLEUM", ENRICH_FUEL, false},
-    {"GASOLINE", ENRICH_FUEL, false},
-    {"OIL", ENRICH_FUEL, true},
-    {"PARKING", ENRICH_TRANSPORT, false},
-    {"GARAGE", ENRICH_TRANSPORT, true},
-    {"TAXI", ENRICH_TRANSPORT, false},
-    {"CAB", ENRICH_TRANSPORT, false},
-    {"LIMO", ENRICH_TRANSPORT, false},
-    {"TRANSIT", ENRICH_TRANSPORT, false},
-    {"TOLL", ENRICH_TRANSPORT, false},
-    {"TOLLWAY", ENRICH_TRANSPORT, false},
-    {"FERRY", ENRICH_TRANSPORT, false},
-    {"SHUTTLE", ENRICH_TRANSPORT, false},
-    {"CARWASH", ENRICH_TRANSPORT, false},
-    {"WASH", ENRICH_TRANSPORT, true},
-    {"TIRE", ENRICH_TRANSPORT, false},
-    {"TIRES", ENRICH_TRANSPORT, false},
-    {"LUBE", ENRICH_TRANSPORT, false},
-    {"AUTOMOTIVE", ENRICH_TRANSPORT, false},
-    {"HOTEL", ENRICH_TRAVEL, false},
-    {"HOTELS", ENRICH_TRAVEL, false},
-    {"INN", ENRICH_TRAVEL, false},
-    {"MOTEL", ENRICH_TRAVEL, false},
-    {"RESORT", ENRICH_TRAVEL, false},
-    {"SUITES", ENRICH_TRAVEL, false},
-    {"LODGE", ENRICH_TRAVEL, true},
-    {"AIRLINE", ENRICH_TRAVEL, false},
-    {"AIRLINES", ENRICH_TRAVEL, false},
-    {"AIRWAYS", ENRICH_TRAVEL, false},
-    {"AIRPORT", ENRICH_TRAVEL, false},
-    {"TRAVEL", ENRICH_TRAVEL, false},
-    {"TOURS", ENRICH_TRAVEL, false},
-    {"CRUISE", ENRICH_TRAVEL, false},
-    {"HOSTEL", ENRICH_TRAVEL, false},
-    {"PHARMACY", ENRICH_HEALTH, false},
-    {"PHARM", ENRICH_HEALTH, false},
-    {"DRUG", ENRICH_HEALTH, false},
-    {"DRUGS", ENRICH_HEALTH, false},
-    {"DENTAL", ENRICH_HEALTH, false},
-    {"DENTIST", ENRICH_HEALTH, false},
-    {"DDS", ENRICH_HEALTH, false},
-    {"MEDICAL", ENRICH_HEALTH, false},
-    {"CLINIC", ENRICH_HEALTH, false},
-    {"HOSPITAL", ENRICH_HEALTH, false},
-    {"HEALTH", ENRICH_HEALTH, false},
-    {"HEALTHCARE", ENRICH_HEALTH, false},
-    {"MD", ENRICH_HEALTH, false},
-    {"PEDIATRICS", ENRICH_HEALTH, false},
-    {"ORTHODONTICS", ENRICH_HEALTH, false},
-    {"OPTOMETRY", ENRICH_HEALTH, false},
-    {"VISION", ENRICH_HEALTH, false},
-    {"CHIROPRACTIC", ENRICH_HEALTH, false},
-    {"THERAPY", ENRICH_HEALTH, false},
-    {"URGENT", ENRICH_HEALTH, false},
-    {"VET", ENRICH_HEALTH, false},
-    {"VETERINARY", ENRICH_HEALTH, false},
-    {"FITNESS", ENRICH_HEALTH, false},
-    {"GYM", ENRICH_HEALTH, false},
-    {"YOGA", ENRICH_HEALTH, false},
-    {"PILATES", ENRICH_HEALTH, false},
-    {"CROSSFIT", ENRICH_HEALTH, false},
-    {"SALON", ENRICH_HEALTH, false},
-    {"SPA", ENRICH_HEALTH, false},
-    {"BARBER", ENRICH_HEALTH, false},
-    {"BARBERSHOP", ENRICH_HEALTH, false},
-    {"NAILS", ENRICH_HEALTH, false},
-    {"SCHOOL", ENRICH_EDUCATION, false},
-    {"UNIVERSITY", ENRICH_EDUCATION, false},
-    {"UNIV", ENRICH_EDUCATION, false},
-    {"COLLEGE", ENRICH_EDUCATION, false},
-    {"ACADEMY", ENRICH_EDUCATION, true},
-    {"TUITION", ENRICH_EDUCATION, false},
-    {"LEARNING", ENRICH_EDUCATION, false},
-    {"INSTITUTE", ENRICH_EDUCATION, false},
-    {"MONTESSORI", ENRICH_EDUCATION, false},
-    {"PRESCHOOL", ENRICH_EDUCATION, false},
-    {"INSURANCE", ENRICH_INSURANCE, false},
-    {"INS", ENRICH_INSURANCE, false},
-    {"ASSURANCE", ENRICH_INSURANCE, false},
-    {"ELECTRIC", ENRICH_UTILITIES, false},
-    {"ELEC", ENRICH_UTILITIES, false},
-    {"ENERGY", ENRICH_UTILITIES, false},
-    {"POWER", ENRICH_UTILITIES, true},
-    {"WATER", ENRICH_UTILITIES, false},
-    {"SEWER", ENRICH_UTILITIES, false},
-    {"UTILITY", ENRICH_UTILITIES, false},
-    {"UTILITIES", ENRICH_UTILITIES, false},
-    {"UTIL", ENRICH_UTILITIES, false},
-    {"WASTE", ENRICH_UTILITIES, false},
-    {"TRASH", ENRICH_UTILITIES, false},
-    {"SANITATION", ENRICH_UTILITIES, false},
-    {"PROPANE", ENRICH_UTILITIES, false},
-    {"WIRELESS", ENRICH_TELECOM, false},
-    {"TELECOM", ENRICH_TELECOM, false},
-    {"CABLE", ENRICH_TELECOM, false},
-    {"BROADBAND", ENRICH_TELECOM, false},
-    {"FIBER", ENRICH_TELECOM, false},
-    {"CELLULAR", ENRICH_TELECOM, false},
-    {"COMMUNICATIONS", ENRICH_TELECOM, false},
-    {"TELEPHONE", ENRICH_TELECOM, false},
-    {"CINEMA", ENRICH_ENTERTAINMENT, false},
-    {"CINEMAS", ENRICH_ENTERTAINMENT, false},
-    {"THEATER", ENRICH_ENTERTAINMENT, false},
-    {"THEATRE", ENRICH_ENTERTAINMENT, false},
-    {"THEATRES", ENRICH_ENTERTAINMENT, false},
-    {"MOVIES", ENRICH_ENTERTAINMENT, false},
-    {"TICKETS", ENRICH_ENTERTAINMENT, false},
-    {"GAMES", ENRICH_ENTERTAINMENT, false},
-    {"GAMING", ENRICH_ENTERTAINMENT, false},
-    {"BOWLING", ENRICH_ENTERTAINMENT, false},
-    {"ARCADE", ENRICH_ENTERTAINMENT, false},
-    {"MUSEUM", ENRICH_ENTERTAINMENT, false},
-    {"ZOO", ENRICH_ENTERTAINMENT, false},
-    {"AQUARIUM", ENRICH_ENTERTAINMENT, false},
-    {"CONCERT", ENRICH_ENTERTAINMENT, false},
-    {"GOLF", ENRICH_ENTERTAINMENT, false},
-    {"CASINO", ENRICH_ENTERTAINMENT, false},
-    {"KARAOKE", ENRICH_ENTERTAINMENT, false},
-    {"STADIUM", ENRICH_ENTERTAINMENT, false},
-    {"ARENA", ENRICH_ENTERTAINMENT, false},
-    {"BOUTIQUE", ENRICH_SHOPPING, false},
-    {"OUTLET", ENRICH_SHOPPING, false},
-    {"HARDWARE", ENRICH_SHOPPING, false},
-    {"FURNITURE", ENRICH_SHOPPING, false},
-    {"JEWELERS", ENRICH_SHOPPING, false},
-    {"JEWELRY", ENRICH_SHOPPING, false},
-    {"BOOKS", ENRICH_SHOPPING, false},
-    {"BOOKSTORE", ENRICH_SHOPPING, false},
-    {"FLORIST", ENRICH_SHOPPING, false},
-    {"FLOWERS", ENRICH_SHOPPING, false},
-    {"GIFTS", ENRICH_SHOPPING, false},
-    {"TOYS", ENRICH_SHOPPING, false},
-    {"CLOTHING", ENRICH_SHOPPING, false},
-    {"APPAREL", ENRICH_SHOPPING, false},
-    {"SHOES", ENRICH_SHOPPING, false},
-    {"ELECTRONICS", ENRICH_SHOPPING, false},
-    {"THRIFT", ENRICH_SHOPPING, false},
-    {"ANTIQUES", ENRICH_SHOPPING, false},
-    {"SHOP", ENRICH_SHOPPING, true},
-    {"TAX", ENRICH_TAXES, false},
-    {"TAXES", ENRICH_TAXES, false},
-    {"TREASURER", ENRICH_TAXES, false},
-    {"SUBSCRIPTION", ENRICH_SUBSCRIPTIONS, false},
-};
-
-/* keyword_category finds the category of the first strong keyword, else of
- * the first weak one, among tokens [from, to). */
-static bool keyword_category(const Tokens *tk, size_t from, size_t to, EnrichCategory *c)
+/* short_code tells whether a token of letters and digits
+ * may start a merchant key: two characters, "O2", "E1" (longer ones are
+ * store numbers and references, "F12345"). */
+static bool short_code(const Token *t)
 {
-    bool weak_found = false;
-    EnrichCategory weak = ENRICH_SHOPPING;
-
-    uint64_t range =
-        (to >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << to) - 1) & ~(((uint64_t)1 << from) - 1);
-
-    for (size_t i = from; i < to; i++) {
-        if ((tk->by_first[(unsigned char)tk->t[i].s[0]] & range) == 0)
-            continue;
-        for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++) {
-            if (!tok_is(&tk->t[i], keywords[k].word))
-                continue;
-            if (!keywords[k].weak) {
-                *c = keywords[k].category;
-                return true;
-            }
-            if (!weak_found) {
-                weak_found = true;
-                weak = keywords[k].category;
-            }
-        }
-    }
-    *c = weak;
-    return weak_found;
-}
-
-/* ---- location ------------------------------------------------------------ */
-
-static const char *const us_states[] = {
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL",
-    "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE",
-    "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD",
-    "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", NULL,
-};
-static const char *const ca_provinces[] = {"ON", "QC", "BC", "AB", "MB", "SK", "NS", "NB", NULL};
-
-typedef struct Country {
-    const char *code, *iso;
-} Country;
-
-static const Country countries[] = {
-    {"USA", "US"}, {"GB", "GB"},  {"GBR", "GB"}, {"UK", "GB"},  {"CAN", "CA"}, {"IE", "IE"},
-    {"IRL", "IE"}, {"FR", "FR"},  {"FRA", "FR"}, {"DEU", "DE"}, {"NL", "NL"},  {"NLD", "NL"},
-    {"AU", "AU"},  {"AUS", "AU"}, {"MX", "MX"},  {"MEX", "MX"}, {"ESP", "ES"}, {"ITA", "IT"},
-};
-
-/* Cities of more than one word, or that could pass for a name's last word. */
-static const char *const known_cities[] = {
-    "SAN FRANCISCO",
-    "SAN JOSE",
-    "SAN DIEGO",
-    "SAN ANTONIO",
-    "SAN MATEO",
-    "SANTA MONICA",
-    "SANTA CLARA",
-    "SANTA BARBARA",
-    "SANTA CRUZ",
-    "SANTA ANA",
-    "SANTA FE",
-    "LOS ANGELES",
-    "LOS GATOS",
-    "LAS VEGAS",
-    "NEW YORK",
-    "NEW ORLEANS",
-    "NEW HAVEN",
-    "JERSEY CITY",
-    "FORT WORTH",
-    "FT WORTH",
-    "FORT LAUDERDALE",
-    "FT LAUDERDALE",
-    "ST LOUIS",
-    "SAINT LOUIS",
-    "ST PAUL",
-    "ST PETERSBURG",
-    "SALT LAKE CITY",
-    "SALT LAKE CTY",
-    "KANSAS CITY",
-    "OKLAHOMA CITY",
-    "COLORADO SPRINGS",
-    "PALO ALTO",
-    "MOUNTAIN VIEW",
-    "MENLO PARK",
-    "REDWOOD CITY",
-    "DALY CITY",
-    "BEVERLY HILLS",
-    "CULVER CITY",
-    "LONG BEACH",
-    "LONG ISLAND CITY",
-    "VIRGINIA BEACH",
-    "BATON ROUGE",
-    "CORPUS CHRISTI",
-    "EL PASO",
-    "ANN ARBOR",
-    "GRAND RAPIDS",
-    "DES MOINES",
-    "BOCA RATON",
-    "CORAL GABLES",
-    "MIAMI BEACH",
-    "WEST PALM BEACH",
-    "PALM SPRINGS",
-    "CHAPEL HILL",
-    "WINSTON SALEM",
-    "NEWPORT BEACH",
-    "HUNTINGTON BEACH",
-    "THOUSAND OAKS",
-    "WALNUT CREEK",
-    "SOUTH SAN FRANCISCO",
-    "NORTH HOLLYWOOD",
-    "WEST HOLLYWOOD",
-    "ST AUGUSTINE",
-    "CEDAR RAPIDS",
-    "SIOUX FALLS",
-    "ROUND ROCK",
-    "COLLEGE STATION",
-    "OVERLAND PARK",
-    "NEW BRUNSWICK",
-    "WHITE PLAINS",
-    "SILVER SPRING",
-    "CHEVY CHASE",
-    "BOWLING GREEN",
-    "LITTLE ROCK",
-    "PANAMA CITY",
-    "DAYTONA BEACH",
-    "POMPANO BEACH",
-    "RANCHO CUCAMONGA",
-    "DELRAY BEACH",
-    "GREEN BAY",
-    "PORT ST LUCIE",
-    "SOUTH BEND",
-    "FORT COLLINS",
-    "FT COLLINS",
-    "CAPE CORAL",
-    "LAKE FOREST",
-    "ELK GROVE",
-    NULL,
-};
-
-/* ---- the pipeline -------------------------------------------------------- */
-
-/* copy_title writes tokens [from, to) of tk into out (size n) in title
- * case, skipping those flagged in skip; a lone "S" after a word becomes
- * "'s" ("JOE S" -> "Joe's"). */
-static void copy_title(const Tokens *tk, size_t from, size_t to, char *out, size_t n)
-{
-    size_t o = 0;
-
-    out[0] = '\0';
-    for (size_t i = from; i < to; i++) {
-        const Token *t = &tk->t[i];
-        bool possessive = t->len == 1 && t->s[0] == 'S' && o > 0;
-        if (possessive) {
-            if (o + 3 >= n)
-                break;
-            out[o++] = '\'';
-            out[o++] = 's';
-            continue;
-        }
-        if (o + t->len + 2 >= n)
-            break;
-        if (o > 0)
-            out[o++] = ' ';
-        for (size_t k = 0; k < t->len; k++) {
-            char c = t->s[k];
-            out[o++] = (char)(k > 0 && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-        }
-    }
-    out[o] = '\0';
+    return t->len == 2;
 }
 
 /* find_merchant looks for the earliest token in [from, to) where a run of
@@ -812,14 +466,18 @@ static int find_merchant(const EnrichTable *table, const Tokens *tk, size_t from
         int found = -1;
         const Token *t = &tk->t[i];
 
-        if (t->digit && (t->alpha || t->len > 2))
-            continue; /* a store number, date or code starts no name */
+        if ((t->digit && (t->len > 2 || (t->alpha && !short_code(t)))) || (t->amp && t->len == 1))
+            continue; /* a store number, date or code starts no name ("O2" may) */
         for (size_t j = i; j < to && j < i + MAX_RUN; j++) {
             int m;
             if (len + tk->t[j].len > ENRICH_KEY_MAX)
                 break;
-            memcpy(key + len, tk->t[j].s, tk->t[j].len);
-            len += tk->t[j].len;
+            for (size_t k = 0; k < tk->t[j].len; k++) {
+                if (tk->t[j].s[k] != '&') /* keys are letters and digits: A&W is AW */
+                    key[len++] = tk->t[j].s[k];
+            }
+            if (tk->t[j].amp && tk->t[j].len == 1)
+                continue; /* a lone '&' adds nothing to the key */
             m = enrich_table_find(table, key, len);
             if (m >= 0) {
                 found = m;
@@ -835,79 +493,17 @@ static int find_merchant(const EnrichTable *table, const Tokens *tk, size_t from
     return -1;
 }
 
-/* Location is where the location words are: tokens [city, region_at) are
- * the city, region_at the region, country_at the country (or -1 each). */
-typedef struct Location {
-    long city_from, city_to, region_at, country_at;
-} Location;
-
-static bool is_place_word(const Token *t)
-{
-    return t->alpha && !t->digit && !noise(t) && !t->dot && t->len >= 3;
-}
-
-/* locate finds a trailing location among tokens [from, n), keeping at
- * least keep tokens before it for the name (keep = from when a merchant
- * matched already). */
-static void locate(const Tokens *tk, size_t from, size_t keep, Location *loc, EnrichResult *r)
-{
-    long i = (long)tk->n - 1;
-
-    *loc = (Location){-1, -1, -1, -1};
-    while (i >= (long)from && (tk->t[i].digit || (noise(&tk->t[i]) && !tok_is(&tk->t[i], "US") &&
-                                                  !tok_is(&tk->t[i], "USA"))))
-        i--;
-    if (i < (long)from)
-        return;
-    for (size_t c = 0; c < sizeof(countries) / sizeof(countries[0]); c++) {
-        if (tok_is(&tk->t[i], countries[c].code) ||
-            (tok_is(&tk->t[i], "US") && strcmp(countries[c].iso, "US") == 0)) {
-            snprintf(r->country, sizeof(r->country), "%s", countries[c].iso);
-            loc->country_at = i--;
-            break;
-        }
-    }
-    while (i >= (long)from && tk->t[i].digit)
-        i--;
-    if (i >= (long)from && i >= (long)keep && tk->t[i].len == 2 && !tk->t[i].dot &&
-        (in_list(&tk->t[i], us_states) || in_list(&tk->t[i], ca_provinces))) {
-        bool canada = in_list(&tk->t[i], ca_provinces);
-        snprintf(r->region, sizeof(r->region), "%s", tk->t[i].s);
-        if (r->country[0] == '\0' || loc->country_at < 0)
-            snprintf(r->country, sizeof(r->country), "%s", canada ? "CA" : "US");
-        loc->region_at = i--;
-    }
-    if (loc->region_at < 0 && loc->country_at < 0)
-        return;
-    while (i >= (long)from && tk->t[i].digit)
-        i--;
-    /* a known city of several words, else one place word */
-    for (long j = i - 3 > (long)keep ? i - 3 : (long)keep; j <= i && loc->city_from < 0; j++) {
-        for (const char *const *c = known_cities; *c != NULL; c++) {
-            if ((*c)[0] == tk->t[j].s[0] && phrase_end(tk, (size_t)j, *c) == (size_t)i + 1) {
-                loc->city_from = j;
-                loc->city_to = i + 1;
-                break;
-            }
-        }
-    }
-    if (loc->city_from < 0 && i >= (long)keep && (i > (long)keep || keep > from) &&
-        is_place_word(&tk->t[i]) && !tk->t[i].star) {
-        loc->city_from = i;
-        loc->city_to = i + 1;
-    }
-    if (loc->city_from >= 0)
-        copy_title(tk, (size_t)loc->city_from, (size_t)loc->city_to, r->city, sizeof(r->city));
-}
-
-static const char *const web_suffixes[] = {"COM", "NET", "ORG", "IO",   "GOV", "UK",
-                                           "CO",  "AI",  "SO",  "INFO", "LY",  NULL};
+/* Top-level domains after a '.': generic ones and European and Pacific
+ * countries' ("BAHN.DE", "BOLT.EU"); not CA, which follows "Co." too. */
+static const char *const web_suffixes[] = {
+    "COM", "NET", "ORG", "IO", "GOV", "UK", "CO", "AI", "SO", "INFO", "LY", "DE", "NL", "FR",
+    "EU",  "ES",  "IT",  "AU", "NZ",  "IE", "SE", "DK", "FI", "NO",   "BE", "AT", "CH", NULL};
 
 /* online_signal: a web address, an online word, or a phone number where
  * card-present transactions print the city. */
 static bool online_signal(const Tokens *tk)
 {
-    if (has_phrase(tk, online_words))
+    if (enrich_has_phrase(tk, online_words))
         return true;
     for (size_t i = 0; i < tk->n; i++) {
         const Token *t = &tk->t[i];
@@ -924,18 +520,31 @@ static bool online_signal(const Tokens *tk)
     return false;
 }
 
+/* bank_transfer tells whether the text says a bank transfer (not a
+ * payment app's) or a standing order. */
+static bool bank_transfer(const Tokens *tk)
+{
+    return enrich_has_phrase(tk, bank_transfer_words) ||
+           (tk->n > 1 && in_list(&tk->t[0], leading_transfer_words));
+}
+
 static EnrichType classify_type(const Tokens *tk)
 {
-    if (has_phrase(tk, fee_words))
+    if (enrich_has_phrase(tk, fee_words))
         return ENRICH_TYPE_FEE;
-    if (has_phrase(tk, refund_words))
+    if (enrich_has_phrase(tk, refund_words))
         return ENRICH_TYPE_REFUND;
-    if (has_phrase(tk, atm_words))
+    if (enrich_has_phrase(tk, atm_words))
         return ENRICH_TYPE_ATM_WITHDRAWAL;
-    if (has_phrase(tk, income_words))
+    if (enrich_has_phrase(tk, income_words))
         return ENRICH_TYPE_INCOME;
-    if (has_phrase(tk, transfer_words))
+    if (enrich_has_phrase(tk, transfer_words) ||
+        (tk->n > 1 && in_list(&tk->t[0], leading_transfer_words)))
         return ENRICH_TYPE_TRANSFER;
+    /* a deposit is income unless the words say transfer ("TRANSFER TO
+     * DEPOSIT ACCOUNT") */
+    if (enrich_has_phrase(tk, deposit_words))
+        return ENRICH_TYPE_INCOME;
     return ENRICH_TYPE_PURCHASE;
 }
 
@@ -957,6 +566,195 @@ static void reject(EnrichResult *r, const char *reason)
     r->rejected = true;
     r->reason = reason;
     r->confidence = 0;
+}
+
+/* ---- guards on a match, and unknown names ---------------------------------- */
+
+/* MAX_LEAD_WORDS, MAX_LEAD_LEN: a merchant key may start after at most
+ * this many name words of at most this length (bank codes the noise list
+ * lacks: "VDP", "BEA"); after longer words it is a word inside another
+ * business's name ("ELM STREET FRESH MARKET" is no "The Fresh Market"). */
+enum { MAX_LEAD_WORDS = 2, MAX_LEAD_LEN = 4 };
+
+/* all_bank_words tells whether tokens [from, to) are all bank words (not
+ * numbers: "76" is a merchant). */
+static bool all_bank_words(const Tokens *tk, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++) {
+        if (!noise(&tk->t[i]) || tk->t[i].digit)
+            return false;
+    }
+    return true;
+}
+
+/* repeats tells whether token i is one of the key's tokens [from, to)
+ * again ("HOTELS.COM123 HOTELS.COM"). */
+static bool repeats(const Tokens *tk, size_t i, size_t from, size_t to)
+{
+    for (size_t k = from; k < to; k++) {
+        if (strcmp(tk->t[i].s, tk->t[k].s) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* match_at_head tells whether a key found at mstart starts the name (head:
+ * the first token that is no bank word) or follows only short codes. */
+static bool match_at_head(const Tokens *tk, size_t head, size_t mstart, size_t mend)
+{
+    size_t lead = 0;
+
+    if (mstart <= head)
+        return true;
+    for (size_t i = head; i < mstart; i++) {
+        EnrichCategory c;
+        bool weak;
+        if (noise(&tk->t[i]) || (tk->t[i].amp && tk->t[i].len == 1) || repeats(tk, i, mstart, mend))
+            continue;
+        if (++lead > MAX_LEAD_WORDS || tk->t[i].len > MAX_LEAD_LEN ||
+            enrich_keyword_of(&tk->t[i], &c, &weak))
+            return false;
+    }
+    return true;
+}
+
+/* location_at tells whether token i is where the location starts. */
+static bool location_at(const Location *loc, size_t i)
+{
+    return (loc->city_from >= 0 && (long)i >= loc->city_from) ||
+           (loc->region_at >= 0 && (long)i >= loc->region_at) ||
+           (loc->country_at >= 0 && (long)i >= loc->country_at);
+}
+
+/* match_fits_name tells whether the name words after a one-word key that
+ * ends at mend agree with merchant m.  A strong keyword of another
+ * category there means the key is a word of another business's name
+ * ("ORANGE BLOSSOM THAI KITCHEN" is no Orange), unless it is a grocer's
+ * or store's pumps ("MORRISONS PETROL").  A merchant billed online or by
+ * transfer (an insurer, a utility, a web shop; not a bank, payment app or
+ * tax office, which print a person or a tax) prints its name alone, with
+ * numbers and codes: any venue word after it, even a weak one ("AMAZON
+ * CAFE"), or in a purchase two words of 4+ letters ("CHASE FIELD
+ * CONCESSIONS"; not codes like "SCGC", nor the street of a bank's ATM)
+ * name another business. */
+static bool match_fits_name(const EnrichTable *table, const Tokens *tk, int m, size_t mend,
+                            const Location *loc, EnrichType type)
+{
+    const EnrichMerchant *em = enrich_table_row(table, m);
+    EnrichCategory mc = ENRICH_SHOPPING;
+    bool remote = strcmp(em->channel, "in_store") != 0;
+    size_t words = 0;
+
+    if (!enrich_category_parse(em->category, &mc))
+        mc = ENRICH_SHOPPING;
+    if (tk->t[mend - 1].star)
+        return true; /* a marketplace's prefix: the shop after it is its seller */
+    /* payment apps and banks print the person, tax offices the tax */
+    if (mc == ENRICH_TRANSFERS || mc == ENRICH_INCOME || mc == ENRICH_TAXES)
+        remote = false;
+    for (size_t i = mend; i < tk->n && !location_at(loc, i); i++) {
+        EnrichCategory c;
+        bool weak;
+        const Token *t = &tk->t[i];
+        if (noise(t) || (t->amp && t->len == 1) || !t->alpha || t->len < 2 || t->dot ||
+            (i + 1 < tk->n && tk->t[i + 1].dot))
+            continue; /* a web address is no name word: "AWS EMEA aws.amazon.co" */
+        words += t->len >= 4 && strpbrk(t->s, "AEIOUY") != NULL; /* a word, not a code */
+        if (enrich_keyword_of(t, &c, &weak) && (!weak || remote) && c != mc &&
+            !(c == ENRICH_FUEL && (mc == ENRICH_GROCERIES || mc == ENRICH_SHOPPING)))
+            return false;
+    }
+    return !(remote && words >= 2 && type == ENRICH_TYPE_PURCHASE);
+}
+
+/* Bank words that are words of names too when a name word follows them:
+ * "PRAXIS DR MUELLER", "PHARMACIE DES ARTS", "HOTEL ON THE PARK". */
+static const char *const inner_words[] = {"DR", "DES", "ON", "IN", "EN", "TO", "FOR", "NO", NULL};
+
+/* MAX_NAME_WORDS: an unknown name is at most this many tokens. */
+enum { MAX_NAME_WORDS = 6 };
+
+/* name_end returns the end of the unknown name that starts at from: up to
+ * a bank word, the location or a '*', keeping a short number between two
+ * words when a keyword follows it ("PHO 88 NOODLE HOUSE", not the store
+ * number of "JOES 123 MAIN") and an inner word before a name word, and
+ * dropping a trailing '&'. */
+static size_t name_end(const Tokens *tk, size_t from, const Location *loc)
+{
+    size_t to = from;
+
+    while (to < tk->n && to - from < MAX_NAME_WORDS && !location_at(loc, to)) {
+        const Token *t = &tk->t[to];
+        if (to > from && t->dot && in_list(t, web_suffixes))
+            break; /* "THREE.CO.UK": the address's end is no name */
+        if (noise(t)) {
+            EnrichCategory c;
+            bool weak;
+            bool word_next = to > from && to + 1 < tk->n && !location_at(loc, to + 1) &&
+                             !noise(&tk->t[to + 1]) && tk->t[to + 1].alpha;
+            bool inner = word_next && ((t->digit && !t->alpha && t->len <= 3 &&
+                                        enrich_keyword_of(&tk->t[to + 1], &c, &weak)) ||
+                                       in_list(t, inner_words));
+            if (!inner)
+                break;
+        }
+        to++;
+        if (t->star)
+            break;
+    }
+    while (to > from && tk->t[to - 1].amp && tk->t[to - 1].len == 1)
+        to--;
+    return to;
+}
+
+/* TRUNCATED_NAME: banks cut the name field at 22 to 25 characters; a name
+ * this long whose last word is no word may have been cut. */
+enum { TRUNCATED_NAME = 20 };
+
+/* unknown_name writes the title-cased name of tokens [from, to) to out.
+ * When the name is long enough to have been cut by the bank, a last word
+ * that starts a known business word is completed ("PHARMAC" -> Pharmacy)
+ * or, when too short to tell ("RE", "RES"), dropped; returns true and
+ * sets *cat to that word's category then. */
+static bool unknown_name(const Tokens *tk, size_t from, size_t to, char *out, size_t n,
+                         EnrichCategory *cat)
+{
+    size_t chars = 0;
+    const Token *last = &tk->t[to - 1];
+    const char *word = NULL;
+    bool found = false;
+
+    for (size_t i = from; i < to; i++)
+        chars += tk->t[i].len + (i > from);
+    if (to - from >= 2 && chars >= TRUNCATED_NAME && last->alpha && !last->digit && !last->star) {
+        bool has_cat = false;
+        switch (enrich_keyword_cut(last, &word, cat, &has_cat)) {
+            case ENRICH_CUT_NONE:
+                break;
+            case ENRICH_CUT_COMPLETED:
+                found = has_cat;
+                to--;
+                break;
+            case ENRICH_CUT_FRAGMENT:
+                found = has_cat;
+                to--;
+                while (to > from && tk->t[to - 1].amp && tk->t[to - 1].len == 1)
+                    to--;
+                break;
+        }
+    }
+    enrich_copy_title(tk, from, to, out, n);
+    if (word != NULL) {
+        size_t o = strlen(out);
+        for (size_t k = 0; word[k] != '\0' && o + 2 < n; k++) {
+            if (k == 0 && o > 0)
+                out[o++] = ' ';
+            out[o++] =
+                (char)(k > 0 && word[k] >= 'A' && word[k] <= 'Z' ? word[k] - 'A' + 'a' : word[k]);
+        }
+        out[o] = '\0';
+    }
+    return found;
 }
 
 /* ---- the item's date ---------------------------------------------------- */
@@ -1038,18 +836,19 @@ static void apply_amount(const Tokens *tk, bool known, EnrichResult *r)
                 if (known) {
                     r->type = ENRICH_TYPE_REFUND;
                 } else {
-                    r->type = has_phrase(tk, ach_words) ? ENRICH_TYPE_INCOME : ENRICH_TYPE_REFUND;
+                    r->type =
+                        enrich_has_phrase(tk, ach_words) ? ENRICH_TYPE_INCOME : ENRICH_TYPE_REFUND;
                     r->confidence -= 0.1;
                 }
                 break;
             case ENRICH_TYPE_FEE: /* a fee paid back */
-                if (!has_phrase(tk, refund_words))
+                if (!enrich_has_phrase(tk, refund_words))
                     r->confidence -= 0.1;
                 r->type = ENRICH_TYPE_REFUND;
                 break;
             case ENRICH_TYPE_ATM_WITHDRAWAL:
                 /* "ATM CASH DEPOSIT" reads as a withdrawal by its first word */
-                if (has_phrase(tk, income_words))
+                if (enrich_has_phrase(tk, income_words) || enrich_has_phrase(tk, deposit_words))
                     r->type = ENRICH_TYPE_INCOME;
                 else
                     r->confidence -= 0.2; /* a reversal, or a deposit: unclear */
@@ -1090,12 +889,12 @@ void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResu
     const char *text = in->text, *mcc = in->mcc;
     size_t len = in->len;
     Tokens tk;
-    size_t start = 0, next = 0, mstart = 0, mend = 0, keylen = 0, name_from, name_to;
+    size_t start = 0, next = 0, mstart = 0, mend = 0, keylen = 0, name_from, name_to, head;
     const Processor *proc = NULL;
     int m = -1;
     Location loc;
     EnrichCategory mcc_cat = ENRICH_SHOPPING, kw_cat;
-    bool have_mcc_cat = false, atm_word;
+    bool have_mcc_cat = false, atm_word, skipped = false;
 
     memset(r, 0, sizeof(*r));
     r->merchant_index = -1;
@@ -1105,7 +904,7 @@ void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResu
         reject(r, "descriptor longer than 512 bytes");
         return;
     }
-    tokenize(text, len, &tk);
+    enrich_tokenize(text, len, &tk);
     normalized_text(&tk, r);
     if (tk.n == 0) {
         reject(r, "descriptor has no letters or digits");
@@ -1120,22 +919,74 @@ void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResu
         have_mcc_cat = enrich_mcc_category(mcc, &mcc_cat);
     }
 
-    /* 2. processor, after the bank's leading words */
-    while (start < tk.n && noise(&tk.t[start]) && !tk.t[start].star)
-        start++;
-    if (start < tk.n && (proc = match_processor(&tk, start, &next)) != NULL) {
+    /* 2. processor, after the bank's leading words and a phone's wallet */
+    if ((proc = match_processor(&tk, 0, &next)) == NULL) {
+        for (;;) {
+            size_t wallet = 0;
+            for (const char *const *w = wallet_words; *w != NULL && wallet == 0; w++)
+                wallet = enrich_phrase_end(&tk, start, *w);
+            if (wallet != 0) {
+                start = wallet;
+                skipped = true;
+            } else if (start < tk.n && noise(&tk.t[start]) && !tk.t[start].star) {
+                start++;
+            } else {
+                break;
+            }
+        }
+    }
+    if (proc != NULL || (start < tk.n && (proc = match_processor(&tk, start, &next)) != NULL)) {
+        const Processor *again;
         r->processor = proc->name;
         start = next;
+        /* "SQU*SQ *LITTLE DUCK": the reader's prefix twice */
+        while (start < tk.n && (again = match_processor(&tk, start, &next)) != NULL &&
+               strcmp(again->name, proc->name) == 0)
+            start = next;
     }
 
     /* 3. type, 4. merchant */
     r->type = classify_type(&tk);
-    atm_word = has_phrase(&tk, atm_words);
+    atm_word = enrich_has_phrase(&tk, atm_words);
     /* bank words never make a key, but may start one ("7-ELEVEN", "IN N OUT") */
-    m = find_merchant(table, &tk, proc != NULL ? next : 0, tk.n, &mstart, &mend, &keylen);
+    m = find_merchant(table, &tk, proc != NULL || skipped ? start : 0, tk.n, &mstart, &mend,
+                      &keylen);
+    head = start;
+    while (head < tk.n && (noise(&tk.t[head]) || (tk.t[head].amp && tk.t[head].len == 1)))
+        head++;
+    if (m >= 0 && mstart < head) {
+        /* a key begun in bank words yields to a longer one at the name
+         * ("COMPRA EN EL CORTE INGLES" is El Corte Ingles, not ENEL) */
+        size_t s2, e2, k2;
+        int m2 = find_merchant(table, &tk, head, tk.n, &s2, &e2, &k2);
+        if (m2 >= 0 && s2 == head && e2 > mend) {
+            m = m2;
+            mstart = s2;
+            mend = e2;
+            keylen = k2;
+        }
+    }
+    if (m >= 0 && !match_at_head(&tk, head, mstart, mend))
+        m = -1;
+    /* a key of bank words alone ("INTERAC" of "INTERAC PURCHASE - JOES
+     * DINER", a suffix "SL") names no shop when the name has a word */
+    if (m >= 0 && head < tk.n && all_bank_words(&tk, mstart, mend))
+        m = -1;
+    /* a bank transfer names a person, whose name may be a merchant's
+     * ("SEPA UEBERWEISUNG AN MAX MUSTERMANN") */
+    if (m >= 0 && r->type == ENRICH_TYPE_TRANSFER && bank_transfer(&tk) &&
+        strcmp(enrich_table_row(table, m)->category, "transfers") != 0)
+        m = -1;
 
     /* 5. location: after the merchant when there is one */
-    locate(&tk, start, m >= 0 ? mend : start + 1, &loc, r);
+    enrich_locate(&tk, start, m >= 0 ? mend : start + 1, &loc, r);
+    if (m >= 0 && mend - mstart == 1 && !match_fits_name(table, &tk, m, mend, &loc, r->type)) {
+        m = -1;
+        memset(r->city, 0, sizeof(r->city));
+        memset(r->region, 0, sizeof(r->region));
+        memset(r->country, 0, sizeof(r->country));
+        enrich_locate(&tk, start, start + 1, &loc, r);
+    }
     if (r->country[0] != '\0') {
         r->country_source = ENRICH_COUNTRY_DESCRIPTOR;
         r->location_confidence = LOCATION_CONFIDENCE_TEXT;
@@ -1149,18 +1000,8 @@ void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResu
     }
 
     /* 6. the name */
-    name_from = start;
-    while (name_from < tk.n && noise(&tk.t[name_from]))
-        name_from++;
-    name_to = name_from;
-    while (name_to < tk.n && name_to - name_from < 6 && !noise(&tk.t[name_to]) &&
-           (loc.city_from < 0 || (long)name_to < loc.city_from) &&
-           (loc.region_at < 0 || (long)name_to < loc.region_at) &&
-           (loc.country_at < 0 || (long)name_to < loc.country_at)) {
-        name_to++;
-        if (tk.t[name_to - 1].star)
-            break;
-    }
+    name_from = head;
+    name_to = name_end(&tk, name_from, &loc);
 
     if (m < 0 && proc != NULL && proc->implied != NULL && name_to == name_from) {
         m = enrich_table_find(table, proc->implied, strlen(proc->implied));
@@ -1190,28 +1031,38 @@ void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResu
             c != ENRICH_TRANSFERS && c != ENRICH_INCOME && c != ENRICH_TAXES)
             r->type = ENRICH_TYPE_PURCHASE;
         /* a grocer's or store's pumps: KROGER FUEL, COSTCO GAS */
-        if ((c == ENRICH_GROCERIES || c == ENRICH_SHOPPING) && (has_phrase(&tk, fuel_words)))
+        if ((c == ENRICH_GROCERIES || c == ENRICH_SHOPPING) && (enrich_has_phrase(&tk, fuel_words)))
             r->category = ENRICH_FUEL;
         if (r->type == ENRICH_TYPE_PURCHASE && c == ENRICH_INCOME)
             r->type = ENRICH_TYPE_INCOME;
         if (r->type == ENRICH_TYPE_PURCHASE && c == ENRICH_TRANSFERS)
             r->type = ENRICH_TYPE_TRANSFER;
     } else {
+        EnrichCategory cut_cat;
+        bool cut_cat_found = false;
         if (name_to > name_from)
-            copy_title(&tk, name_from, name_to, r->merchant, sizeof(r->merchant));
+            cut_cat_found =
+                unknown_name(&tk, name_from, name_to, r->merchant, sizeof(r->merchant), &cut_cat);
         if (strlen(r->merchant) < 2 && r->type == ENRICH_TYPE_PURCHASE) {
             reject(r, "no merchant name in descriptor");
             return;
         }
+        /* a transfer's unknown name is a person or an account, no merchant */
         if (r->type == ENRICH_TYPE_ATM_WITHDRAWAL || r->type == ENRICH_TYPE_FEE ||
-            strlen(r->merchant) < 2)
+            r->type == ENRICH_TYPE_TRANSFER || strlen(r->merchant) < 2)
             r->merchant[0] = '\0';
         if (have_mcc_cat) {
             r->category = mcc_cat;
             r->confidence = 0.55;
-        } else if (keyword_category(&tk, start, tk.n, &kw_cat)) {
+        } else if (enrich_keyword_category(&tk, start, tk.n, &kw_cat)) {
             r->category = kw_cat;
             r->confidence = 0.45;
+        } else if (cut_cat_found) { /* only the word the bank cut says what it is */
+            r->category = cut_cat;
+            r->confidence = 0.35;
+        } else if (proc != NULL && processor_category(proc, &kw_cat)) {
+            r->category = kw_cat; /* a restaurants' till: Toast */
+            r->confidence = 0.35;
         } else {
             r->category = ENRICH_SHOPPING;
             r->confidence = 0.2;
@@ -1224,13 +1075,23 @@ void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResu
     apply_amount(&tk, m >= 0, r);
 
     /* 8. channel, category and subscription by type */
-    if (proc != NULL)
+    if (proc != NULL && !proc->any_channel)
         r->channel = proc->channel;
     else if (online_signal(&tk))
         r->channel = ENRICH_CHANNEL_ONLINE;
+    /* an unknown biller (a utility, telecom or tax office) or a recurring
+     * bill is paid online */
+    if (m < 0 && r->channel == ENRICH_CHANNEL_IN_STORE && r->type == ENRICH_TYPE_PURCHASE &&
+        (r->category == ENRICH_UTILITIES || r->category == ENRICH_TELECOM ||
+         r->category == ENRICH_TAXES || enrich_has_phrase(&tk, subscription_words)))
+        r->channel = ENRICH_CHANNEL_ONLINE;
+    /* a bill the payee pulls (direct debit) is paid online, never in a store */
+    if ((r->channel == ENRICH_CHANNEL_TRANSFER || r->channel == ENRICH_CHANNEL_IN_STORE) &&
+        r->type == ENRICH_TYPE_PURCHASE && enrich_has_phrase(&tk, direct_debit_words))
+        r->channel = ENRICH_CHANNEL_ONLINE;
     if (r->channel == ENRICH_CHANNEL_TRANSFER && r->type == ENRICH_TYPE_PURCHASE)
         r->channel = ENRICH_CHANNEL_ONLINE;
-    if (has_phrase(&tk, subscription_words))
+    if (enrich_has_phrase(&tk, subscription_words))
         r->is_subscription = true;
     switch (r->type) {
         case ENRICH_TYPE_PURCHASE:

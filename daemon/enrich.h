@@ -8,21 +8,29 @@
  *
  * The pipeline:
  *   1. tokenize: upper-case; letters and digits make tokens, an apostrophe
- *      or '&' inside a word is dropped ("MCDONALD'S", "AT&T"), everything
- *      else separates; a '*' is remembered on the token before it;
- *   2. processor: after leading bank words (POS, DEBIT, CHECKCARD, dates),
- *      a prefix that names a payment processor ("SQ *", "TST*", "PAYPAL *",
- *      "AMZN MKTP US", "APPLE.COM/BILL", ...) is recorded and skipped;
- *   3. transaction type from keywords (fee, refund, ATM, income, transfer,
- *      else purchase);
+ *      inside a word is dropped ("MCDONALD'S"), an '&' inside a word kept
+ *      ("A&W"), a lone '&' is a token, everything else separates; a '*' is
+ *      remembered on the token before it; bank words of many countries,
+ *      company suffixes and numbers are noise (enrich_tokens.c);
+ *   2. processor: after leading bank words (POS, DEBIT, CHECKCARD, dates)
+ *      and a phone's wallet (APPLE PAY), a prefix that names a payment
+ *      processor ("SQ *", "TST*", "SUMUP *", "ZTL*", "PAYPAL *", "AMZN MKTP
+ *      US", "APPLE.COM/BILL", ...) is recorded and skipped;
+ *   3. transaction type from keywords of several languages (fee, refund,
+ *      ATM, income, transfer, else purchase);
  *   4. merchant: the earliest token where a run of up to 6 tokens, joined
- *      without spaces, is a merchant key; the longest run there wins;
- *   5. location: a trailing country code, US state or Canadian province,
- *      and the city before it (known multi-word cities, else one word);
- *   6. unknown merchants get a cleaned name (bank words, numbers, card
- *      masks, phone numbers, references after '*' and the location
- *      removed) and a category from the MCC, else from keywords, else
- *      "shopping" with a low confidence;
+ *      without spaces, is a merchant key; the longest run there wins; a
+ *      key inside another business's name is refused (see enrich.c);
+ *   5. location: a trailing country code, US state, Canadian province or
+ *      Australian state, and the city before it (known multi-word cities,
+ *      else one word); else a trailing big city outside the US
+ *      (enrich_place.c);
+ *   6. unknown merchants get a cleaned name (bank words, company suffixes,
+ *      numbers, card masks, phone numbers, references after '*' and the
+ *      location removed; a word the bank cut short completed or dropped)
+ *      and a category from the MCC, else from keywords (enrich_keywords.c),
+ *      else from the cut word, else from a one-trade processor (Toast:
+ *      restaurants), else "shopping" with a low confidence;
  *   7. the direction of the money, when an amount is given (negative: a
  *      debit, money out; positive: a credit, money in), settles the type
  *      where the text leaves it open and lowers the confidence where the
@@ -54,7 +62,9 @@
  * for 4-5, 0.7 for shorter ones, minus 0.15 when a given MCC disagrees
  * with the merchant's category; 0.7 for a bank movement (ATM, fee,
  * transfer, income) without a merchant; 0.55 for an unknown merchant
- * categorized by its MCC, 0.45 by a keyword, 0.2 for the fallback; minus
+ * categorized by its MCC, 0.45 by a keyword, 0.35 by a word the bank cut
+ * or by its processor, 0.2 for the fallback (shopping: no evidence at
+ * all); minus
  * what step 7 takes; never under 0.05.
  */
 #ifndef PGJOB_ENRICH_H

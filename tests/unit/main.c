@@ -17,6 +17,7 @@ static const Test *const tables[] = {
     enrich_tests,
     enrich_fields_tests,
     enrich_table_tests,
+    enrich_rules_tests,
     contact_tests,
     contact_intl_tests,
     /* cgi/: the pure modules of pgjob.fcgi */

@@ -20,6 +20,7 @@ extern const Test handler_exec_tests[];
 extern const Test enrich_tests[];
 extern const Test enrich_fields_tests[];
 extern const Test enrich_table_tests[];
+extern const Test enrich_rules_tests[];
 extern const Test contact_tests[];
 extern const Test contact_intl_tests[];
 extern const Test cgi_mem_tests[];

@@ -3,11 +3,13 @@
  * test_enrich.c tests the enrich handler: the merchant table
  * (daemon/enrich_merchants.c), the descriptor pipeline (daemon/enrich.c),
  * the handler's result objects (daemon/handler_enrich.c), and its accuracy
- * on the labeled corpus tests/enrich/corpus.tsv, field by field, against
- * floors (see ACCURACY_FLOORS below).  enrich_corpus prints the accuracy
- * table and a throughput figure; tests/integration/test_enrich_corpus.py
- * runs it alone and shows them.  Everything here uses the embedded table
- * (enrich_table_default); test_enrich_table.c tests tables and caches.
+ * on the labeled corpora tests/enrich/corpus.tsv and international.tsv,
+ * field by field, against floors (see ACCURACY_FLOORS below).
+ * enrich_corpus and enrich_international print the accuracy tables
+ * (enrich_corpus a throughput figure too);
+ * tests/integration/test_enrich_corpus.py runs them alone and shows them.
+ * Everything here uses the embedded table (enrich_table_default);
+ * test_enrich_table.c tests tables and caches.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -25,6 +27,9 @@
 
 #ifndef PGJOB_ENRICH_CORPUS
 #define PGJOB_ENRICH_CORPUS "tests/enrich/corpus.tsv"
+#endif
+#ifndef PGJOB_ENRICH_INTERNATIONAL
+#define PGJOB_ENRICH_INTERNATIONAL "tests/enrich/international.tsv"
 #endif
 
 static EnrichResult describe(const char *text, const char *mcc)
@@ -164,7 +169,7 @@ static void enrich_types(void)
     CHECK(!r.is_subscription);
     r = describe("ACME CORP DES:PAYROLL ID:XXXXX1234 INDN:DOE JANE CO ID:XXXXX PPD", NULL);
     CHECK_STR(enrich_type_name(r.type), "income");
-    CHECK_STR(r.merchant, "Acme Corp");
+    CHECK_STR(r.merchant, "Acme"); /* company suffixes are no part of a name */
     r = describe("Zelle payment to JOHN SMITH Conf# abc123", NULL);
     CHECK_STR(enrich_type_name(r.type), "transfer");
     CHECK_STR(r.merchant, "Zelle");
@@ -553,7 +558,7 @@ static void handler_enrich_run(void)
 /* ---- the corpus ------------------------------------------------------------- */
 
 /*
- * ACCURACY_FLOORS: the share of corpus rows each field must get right.
+ * ACCURACY_FLOORS: the share of corpus.tsv rows each field must get right.
  * The rules reach 0.97 merchant, 0.99 category, 0.98 channel, 1.00 type
  * and processor on this corpus, but the corpus also served to develop the
  * rules, so those figures flatter them: on unseen descriptors expect less.
@@ -565,6 +570,17 @@ static void handler_enrich_run(void)
  * transaction_type, payment_processor.
  */
 static const double ACCURACY_FLOORS[] = {0.92, 0.94, 0.94, 0.96, 0.97};
+
+/*
+ * INTERNATIONAL_FLOORS: the same for tests/enrich/international.tsv, the
+ * non-US descriptors (bank words, places, processors, truncations,
+ * languages) the rules of issue 5 were trained on.  Labeled before the
+ * code ran on them, but the rules were then developed on them, so these
+ * figures flatter the rules as corpus.tsv's do; the floors sit about 5
+ * points under the figures measured when they were set (see the commit).
+ */
+static const double INTERNATIONAL_FLOORS[] = {0.92, 0.94, 0.95, 0.95, 0.95};
+
 enum { NFIELDS = 5 };
 static const char *const field_names[NFIELDS] = {"merchant", "category", "channel",
                                                  "transaction_type", "payment_processor"};
@@ -592,16 +608,22 @@ static bool same(const char *want, const char *got)
     return strcmp(a, b) == 0;
 }
 
-static void enrich_corpus(void)
+/* Texts collects a corpus's descriptors for the throughput loop. */
+typedef struct Texts {
+    char *s[1024];
+    size_t n;
+} Texts;
+
+/* score_corpus enriches every row of the labeled corpus at path, prints
+ * the accuracy table under title and checks each field against floors;
+ * keeps the descriptors in texts when it is not NULL.  min_rows guards
+ * against a truncated file. */
+static void score_corpus(const char *path, const char *title, const double *floors, size_t min_rows,
+                         Texts *texts)
 {
-    FILE *f = fopen(PGJOB_ENRICH_CORPUS, "r");
+    FILE *f = fopen(path, "r");
     char line[2048];
     size_t rows = 0, right[NFIELDS] = {0}, rejected = 0, lineno = 0;
-    char *texts[1024];
-    size_t ntexts = 0;
-    double seconds;
-    struct timespec t0, t1;
-    size_t loops = 0;
 
     REQUIRE(f != NULL);
     while (fgets(line, sizeof(line), f) != NULL) {
@@ -623,7 +645,7 @@ static void enrich_corpus(void)
             *p++ = '\0';
         }
         if (!CHECK(nf == 7)) {
-            fprintf(stderr, "corpus line %zu: %zu fields\n", lineno, nf);
+            fprintf(stderr, "%s line %zu: %zu fields\n", path, lineno, nf);
             continue;
         }
         enrich_describe(enrich_table_default(),
@@ -647,38 +669,53 @@ static void enrich_corpus(void)
                 printf("miss %-17s line %zu: want \"%s\" got \"%s\" | %s\n", field_names[k], lineno,
                        field[2 + k], got[k] != NULL ? got[k] : "", field[0]);
         }
-        if (ntexts < sizeof(texts) / sizeof(texts[0]))
-            texts[ntexts++] = strdup(field[0]);
+        if (texts != NULL && texts->n < sizeof(texts->s) / sizeof(texts->s[0]))
+            texts->s[texts->n++] = strdup(field[0]);
     }
     fclose(f);
-    REQUIRE(rows >= 300);
-    printf("enrich corpus: %zu descriptors, %zu rejected\n", rows, rejected);
+    REQUIRE(rows >= min_rows);
+    printf("%s: %zu descriptors, %zu rejected\n", title, rows, rejected);
     printf("%-18s %8s %8s %8s\n", "field", "right", "accuracy", "floor");
     for (int k = 0; k < NFIELDS; k++) {
         double acc = (double)right[k] / (double)rows;
-        printf("%-18s %4zu/%-3zu %8.3f %8.2f\n", field_names[k], right[k], rows, acc,
-               ACCURACY_FLOORS[k]);
-        if (!CHECK(acc >= ACCURACY_FLOORS[k]))
-            fprintf(stderr, "%s accuracy %.3f under its floor %.2f\n", field_names[k], acc,
-                    ACCURACY_FLOORS[k]);
+        printf("%-18s %4zu/%-3zu %8.3f %8.2f\n", field_names[k], right[k], rows, acc, floors[k]);
+        if (!CHECK(acc >= floors[k]))
+            fprintf(stderr, "%s: %s accuracy %.3f under its floor %.2f\n", title, field_names[k],
+                    acc, floors[k]);
     }
+}
+
+static void enrich_corpus(void)
+{
+    Texts texts = {.n = 0};
+    double seconds;
+    struct timespec t0, t1;
+    size_t loops = 0;
+
+    score_corpus(PGJOB_ENRICH_CORPUS, "enrich corpus", ACCURACY_FLOORS, 300, &texts);
 
     /* Throughput: the corpus over and over for about 0.3 s, one core. */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     do {
-        for (size_t i = 0; i < ntexts; i++) {
+        for (size_t i = 0; i < texts.n; i++) {
             EnrichResult r;
             enrich_describe(enrich_table_default(),
-                            &(EnrichInput){.text = texts[i], .len = strlen(texts[i])}, &r);
+                            &(EnrichInput){.text = texts.s[i], .len = strlen(texts.s[i])}, &r);
         }
         loops++;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     } while (seconds < 0.3);
     printf("throughput: %.0f descriptors/s on one core (%zu x %zu in %.2f s)\n",
-           (double)(loops * ntexts) / seconds, loops, ntexts, seconds);
-    for (size_t i = 0; i < ntexts; i++)
-        free(texts[i]);
+           (double)(loops * texts.n) / seconds, loops, texts.n, seconds);
+    for (size_t i = 0; i < texts.n; i++)
+        free(texts.s[i]);
+}
+
+static void enrich_international(void)
+{
+    score_corpus(PGJOB_ENRICH_INTERNATIONAL, "enrich international", INTERNATIONAL_FLOORS, 250,
+                 NULL);
 }
 
 const Test enrich_tests[] = {
@@ -703,5 +740,6 @@ const Test enrich_tests[] = {
     {"enrich_handler_rejected", handler_enrich_rejected},
     {"enrich_handler_run", handler_enrich_run},
     {"enrich_corpus", enrich_corpus},
+    {"enrich_international", enrich_international},
     {NULL, NULL},
 };
