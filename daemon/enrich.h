@@ -61,9 +61,9 @@
  * Confidence: 0.92 for a merchant matched on a key of 6+ characters, 0.85
  * for 4-5, 0.7 for shorter ones, minus 0.15 when a given MCC disagrees
  * with the merchant's category; 0.7 for a bank movement (ATM, fee,
- * transfer, income) without a merchant; 0.55 for an unknown merchant
- * categorized by its MCC, 0.45 by a keyword, 0.35 by a word the bank cut
- * or by its processor, 0.2 for the fallback (shopping: no evidence at
+ * transfer, income) without a merchant; 0.65 for an unknown merchant
+ * categorized by its MCC, 0.6 by a keyword, 0.45 by a word the bank cut
+ * or by its processor, 0.25 for the fallback (shopping: no evidence at
  * all); minus
  * what step 7 takes; never under 0.05.
  */

@@ -147,7 +147,8 @@ static void enrich_unknown(void)
     CHECK_STR(enrich_category_name(r.category), "restaurants");
     CHECK_STR(r.city, "Hoboken");
     CHECK_STR(r.region, "NJ");
-    CHECK(r.confidence < 0.6);
+    /* an unknown merchant with a trade word: under any table match (0.7) */
+    CHECK(r.confidence < 0.7);
     r = describe("ZQXW HOLDINGS", NULL);
     CHECK_STR(r.merchant, "Zqxw Holdings");
     CHECK(r.confidence <= 0.25);
