@@ -128,67 +128,94 @@ static bool types_literal(Dispatcher *d, const TypeSlot *only, char *buf, size_t
  * without a limit, then one per limited type with room, as one UNION ALL,
  * so a claim round is one round trip on one lane. */
 typedef struct ClaimCall {
-    char sql[64 + MAX_CLAIM_GROUPS * 160];
-    const char *params[3 + 2 * MAX_CLAIM_GROUPS];
+    char sql[MAX_CLAIM_GROUPS * 256];
+    const char *params[2 + 2 * MAX_CLAIM_GROUPS];
     char wants[MAX_CLAIM_GROUPS][16];
-    char literals[MAX_CLAIM_GROUPS][1024];
+    char types[8192]; /* the groups' text[] literals, one after the other */
+    size_t types_used;
     char lease[16];
+    int groups;
     int nparams;
 } ClaimCall;
 
-/* add_group appends one pgjob.claim() call for want jobs of the types in
- * the literal already in call->literals[g]. */
-static void add_group(Dispatcher *d, ClaimCall *call, int g, int want)
+/* add_group appends one pgjob.claim() call for want jobs of the types
+ * only names (NULL: the types without a limit) and reserves the jobs;
+ * false, with nothing added, when the call does not fit. */
+static bool add_group(Dispatcher *d, ClaimCall *call, const TypeSlot *only, int want)
 {
+    char *literal = call->types + call->types_used;
     size_t len = strlen(call->sql);
+    int n;
 
-    snprintf(call->wants[g], sizeof(call->wants[g]), "%d", want);
-    call->params[call->nparams] = call->wants[g];
-    call->params[call->nparams + 1] = call->literals[g];
-    snprintf(call->sql + len, sizeof(call->sql) - len,
-             "%sSELECT " JOB_CLAIM_COLUMNS
-             " FROM pgjob.claim($1, $%d::integer, $%d::text[],"
-             " make_interval(secs => $2::integer))",
-             g > 0 ? " UNION ALL " : "", call->nparams + 1, call->nparams + 2);
+    if (call->groups == MAX_CLAIM_GROUPS ||
+        !types_literal(d, only, literal, sizeof(call->types) - call->types_used))
+        return false;
+    n = snprintf(call->sql + len, sizeof(call->sql) - len,
+                 "%sSELECT " JOB_CLAIM_COLUMNS
+                 " FROM pgjob.claim($1, $%d::integer, $%d::text[],"
+                 " make_interval(secs => $2::integer))",
+                 call->groups > 0 ? " UNION ALL " : "", call->nparams + 1, call->nparams + 2);
+    if (n < 0 || (size_t)n >= sizeof(call->sql) - len) {
+        call->sql[len] = '\0';
+        return false;
+    }
+    call->types_used += strlen(literal) + 1;
+    snprintf(call->wants[call->groups], sizeof(call->wants[0]), "%d", want);
+    call->params[call->nparams] = call->wants[call->groups];
+    call->params[call->nparams + 1] = literal;
     call->nparams += 2;
+    call->groups++;
     d->claiming += want;
+    return true;
 }
 
 /* plan_unlimited adds the claim of the types without a limit. */
-static void plan_unlimited(Dispatcher *d, Lane *lane, ClaimCall *call, int *g, int *left)
+static void plan_unlimited(Dispatcher *d, Lane *lane, ClaimCall *call, int *left)
 {
     int batch = d->cfg->claim_batch;
+    int want = *left < batch ? *left : batch;
 
-    if (!d->has_unlimited || !d->want || *left <= 0 || *g == MAX_CLAIM_GROUPS)
+    if (!d->has_unlimited || !d->want || want <= 0)
         return;
-    d->want = d->deep;
-    if (!types_literal(d, NULL, call->literals[*g], sizeof(call->literals[*g]))) {
-        log_error("the list of job types is too long to claim them");
+    if (!add_group(d, call, NULL, want)) {
+        if (call->groups == 0) {
+            /* Alone it does not fit: it never will, so stop wanting it. */
+            log_error("the list of job types is too long to claim them");
+            d->want = false;
+        }
         return;
     }
-    lane->want = *left < batch ? *left : batch;
-    add_group(d, call, (*g)++, lane->want);
-    *left -= lane->want;
+    d->want = d->deep;
+    lane->want = want;
+    *left -= want;
 }
 
-/* plan_limited adds one claim per limited type with room. */
-static void plan_limited(Dispatcher *d, Lane *lane, ClaimCall *call, int *g, int *left)
+/* plan_limited adds one claim per limited type with room, starting at a
+ * type that turns with each round, so that one type's deep queue cannot
+ * keep the slots from the types after it. */
+static void plan_limited(Dispatcher *d, Lane *lane, ClaimCall *call, int *left)
 {
     int batch = d->cfg->claim_batch;
+    size_t first = d->nslots > 0 ? d->limited_turn++ % d->nslots : 0;
 
-    for (size_t i = 0; i < d->nslots && *g < MAX_CLAIM_GROUPS; i++) {
+    for (size_t k = 0; k<d->nslots && * left> 0; k++) {
+        size_t i = (first + k) % d->nslots;
         TypeSlot *s = &d->slots[i];
         int room = s->limit - s->running - s->claiming;
-        if (s->limit == 0 || !s->want || room <= 0 || *left <= 0)
-            continue;
-        s->want = s->deep;
-        if (!types_literal(d, s, call->literals[*g], sizeof(call->literals[*g])))
+        if (s->limit == 0 || !s->want || room <= 0)
             continue;
         int want = room < *left ? room : *left;
         want = want < batch ? want : batch;
+        if (!add_group(d, call, s, want)) {
+            if (call->groups == 0) {
+                log_error("job type %s is too long to claim", s->type);
+                s->want = false;
+            }
+            continue; /* left wanted: a later round takes it */
+        }
+        s->want = s->deep;
         lane->slot_want[i] = want;
         s->claiming += want;
-        add_group(d, call, (*g)++, want);
         *left -= want;
     }
 }
@@ -200,9 +227,10 @@ static void plan_limited(Dispatcher *d, Lane *lane, ClaimCall *call, int *g, int
 static bool plan_claim(Dispatcher *d, Lane *lane, ClaimCall *call)
 {
     int left = free_slots(d);
-    int g = 0;
 
     call->sql[0] = '\0';
+    call->types_used = 0;
+    call->groups = 0;
     snprintf(call->lease, sizeof(call->lease), "%d", d->cfg->lease_seconds);
     call->params[0] = d->worker_name;
     call->params[1] = call->lease;
@@ -211,13 +239,26 @@ static bool plan_claim(Dispatcher *d, Lane *lane, ClaimCall *call)
     for (size_t i = 0; i < d->nslots; i++)
         lane->slot_want[i] = 0;
     if (d->claim_turn++ % 2 == 0) {
-        plan_unlimited(d, lane, call, &g, &left);
-        plan_limited(d, lane, call, &g, &left);
+        plan_unlimited(d, lane, call, &left);
+        plan_limited(d, lane, call, &left);
     } else {
-        plan_limited(d, lane, call, &g, &left);
-        plan_unlimited(d, lane, call, &g, &left);
+        plan_limited(d, lane, call, &left);
+        plan_unlimited(d, lane, call, &left);
     }
-    return g > 0;
+    return call->groups > 0;
+}
+
+/* claim_cut_off marks the groups of a claim that got no answer (its
+ * connection broke) worth a claim again: whatever made them wanted, a
+ * notification say, would be lost otherwise. */
+void claim_cut_off(Dispatcher *d, const Lane *lane)
+{
+    if (lane->want > 0)
+        d->want = true;
+    for (size_t i = 0; i < d->nslots; i++) {
+        if (lane->slot_want[i] > 0)
+            d->slots[i].want = true;
+    }
 }
 
 /* end_claim gives back the reservations of the lane's claim. */

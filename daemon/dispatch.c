@@ -38,6 +38,10 @@
 
 extern char **environ;
 
+/* SHUTDOWN_GIVE_UP_MS: how long past the grace period a shutdown waits
+ * for the database to record the last outcomes. */
+#define SHUTDOWN_GIVE_UP_MS 5000
+
 /* ---- connection ---- */
 
 /* drop_connection closes the connection after an error and schedules a
@@ -252,8 +256,8 @@ static long long next_wakeup(Dispatcher *d, long long now)
     t = earliest(t, d->next_stats);
     if (d->watchdog_ms > 0)
         t = earliest(t, d->next_watchdog);
-    if (d->mode != SHUTDOWN_NONE && !d->aborted)
-        t = earliest(t, d->deadline);
+    if (d->mode != SHUTDOWN_NONE)
+        t = earliest(t, d->aborted ? d->deadline + SHUTDOWN_GIVE_UP_MS : d->deadline);
     /* Maintenance waits for the main lane; its answer wakes the loop. */
     if (!lane_idle(d, 0))
         return t;
@@ -437,22 +441,26 @@ static void check_signals(Dispatcher *d)
 }
 
 /* finished says whether a shutdown is complete: nothing runs and every
- * outcome is written, or the database stayed away past the deadline. */
+ * outcome is written, or the database stayed away (or did not answer)
+ * past the deadline. */
 static bool finished(Dispatcher *d)
 {
+    size_t unrecorded = d->npending;
+    bool busy = false;
+
     if (d->mode == SHUTDOWN_NONE || d->running > 0)
         return false;
     for (int i = 0; i < LANES; i++) {
-        if (d->lanes[i].work != LANE_IDLE)
-            return false;
+        busy = busy || d->lanes[i].work != LANE_IDLE;
+        unrecorded += d->lanes[i].nbatch;
     }
-    if (d->npending == 0)
+    if (!busy && unrecorded == 0)
         return true;
-    if (d->conn == NULL && d->aborted && clock_ms() >= d->deadline + 5000) {
+    if (d->aborted && clock_ms() >= d->deadline + SHUTDOWN_GIVE_UP_MS) {
         log_warn(
-            "database unavailable: %zu outcomes not recorded; those jobs will be"
-            " rescued when their lease expires",
-            d->npending);
+            "%zu outcomes not recorded (the database is unavailable or does not"
+            " answer); those jobs will be rescued when their lease expires",
+            unrecorded);
         return true;
     }
     return false;
@@ -549,7 +557,6 @@ static void stop(Dispatcher *d)
     for (int i = 0; i < LANES; i++) {
         for (size_t j = 0; j < d->lanes[i].nbatch; j++)
             outcome_free(d->lanes[i].batch[j]);
-        free(d->lanes[i].batch);
         free(d->lanes[i].slot_want);
     }
     for (int i = 1; i < LANES; i++) {

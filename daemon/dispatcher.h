@@ -60,11 +60,14 @@ typedef enum LaneWork {
     LANE_RECORD, /* a batch of outcomes, owned in batch */
 } LaneWork;
 
+/* RECORD_BATCH_MAX is the upper bound of complete_batch (common/config.c). */
+#define RECORD_BATCH_MAX 1000
+
 typedef struct Lane {
     PGconn *conn;       /* lanes 1 and up: NULL until first used, or after a loss */
     long long retry_at; /* lanes 1 and up: when to try connecting again, monotonic ms */
     LaneWork work;
-    Outcome **batch; /* LANE_RECORD: the outcomes being recorded */
+    Outcome *batch[RECORD_BATCH_MAX]; /* LANE_RECORD: the outcomes being recorded */
     size_t nbatch;
     int want;       /* LANE_CLAIM: jobs asked for of the types without a limit */
     int *slot_want; /* LANE_CLAIM: jobs asked for per limited type, [nslots] */
@@ -107,8 +110,9 @@ typedef struct Dispatcher {
      * last claim came back full, so that while a queue is deep the next
      * claim starts before the last one is answered. */
     bool want, deep;
-    bool has_unlimited;  /* some type has no limit */
-    unsigned claim_turn; /* alternates which group a round serves first */
+    bool has_unlimited;    /* some type has no limit */
+    unsigned claim_turn;   /* alternates which group a round serves first */
+    unsigned limited_turn; /* the limited type a round starts with */
     long long next_poll, next_rescue, next_expire, next_prune, next_stats, next_watchdog;
     long long next_renew;
     long long watchdog_ms; /* half of WATCHDOG_USEC; 0: off */
@@ -155,6 +159,10 @@ ClaimSend claim_send(Dispatcher *d, Lane *lane, PGconn *conn);
  * back the lane's reservations. */
 void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r);
 void end_claim(Dispatcher *d, Lane *lane);
+
+/* claim_cut_off marks the groups of lane's claim, which got no answer,
+ * worth a claim again. */
+void claim_cut_off(Dispatcher *d, const Lane *lane);
 
 /* ---- lanes.c ---- */
 

@@ -155,12 +155,11 @@ void lane_abandon(Dispatcher *d, int i)
 
     if (lane->work == LANE_CLAIM) {
         log_warn("a claim was cut off; jobs it took, if any, are rescued when their lease expires");
+        claim_cut_off(d, lane);
         end_claim(d, lane);
     }
     for (size_t j = 0; j < lane->nbatch; j++)
         add_pending(d, lane->batch[j]);
-    free(lane->batch);
-    lane->batch = NULL;
     lane->nbatch = 0;
     lane->work = LANE_IDLE;
 }
@@ -216,11 +215,8 @@ static void lane_record(Dispatcher *d, int i)
     size_t max_n = (size_t)d->cfg->complete_batch;
     char base[32], max[32];
 
-    lane->batch = malloc(max_n * sizeof(*lane->batch));
-    if (lane->batch == NULL) {
-        log_error("out of memory starting to record %zu outcomes; trying later", d->npending);
-        return;
-    }
+    if (max_n > RECORD_BATCH_MAX)
+        max_n = RECORD_BATCH_MAX;
     lane->nbatch = take_batch(d, lane->batch, max_n);
     lane->work = LANE_RECORD;
     OutcomeKind kind = lane->batch[0]->kind;
@@ -290,8 +286,6 @@ static void lane_done(Dispatcher *d, int i)
         end_claim(d, lane);
     for (size_t j = 0; j < lane->nbatch; j++)
         outcome_free(lane->batch[j]);
-    free(lane->batch);
-    lane->batch = NULL;
     lane->nbatch = 0;
     lane->work = LANE_IDLE;
 }
@@ -338,12 +332,14 @@ void lane_settle(Dispatcher *d, int i)
 }
 
 /* start_work gives the free lanes work: outcomes first (they free memory
- * and tell clients sooner), preferably on the last lanes, then claims.
- * So a claim runs while the previous batch is recorded, and while the
- * queue is deep claims run side by side. */
+ * and tell clients sooner), on lane 1, then the later ones, the main lane
+ * last; then claims, on the main lane first.  So a claim runs while the
+ * previous batch is recorded, and while the queue is deep claims run side
+ * by side; the third lane connects only when the other two are busy. */
 void start_work(Dispatcher *d)
 {
-    for (int i = LANES - 1; i >= 0; i--) {
+    for (int k = 1; k <= LANES; k++) {
+        int i = k % LANES;
         if (flush_due(d) && lane_free(d, i))
             lane_record(d, i);
     }

@@ -344,6 +344,42 @@ def test_limited_type_claims_when_its_slot_frees(daemon, conn, acct, ddir):
     assert d.stop() == 0
 
 
+def test_many_limited_types_are_all_claimed(daemon, conn, acct, ddir):
+    """Twenty types, each with a concurrency limit: more claim groups than
+    one claim round holds (16).  Every type's job is claimed and
+    completed, the ones left out of a round in the next."""
+    cat = script(ddir, "cat.sh", "exec cat\n")
+    types = [f"limited_type_{i:02d}" for i in range(20)]
+    settings = {}
+    for t in types:
+        settings[f"exec.{t}.command"] = cat
+        settings[f"concurrency.{t}"] = 1
+    ids = [submit(conn, acct, t, [t]) for t in types]
+    # prefetch: enough free slots for every group to join one round
+    d = daemon(settings, workers=4, prefetch=40)
+    for jid in ids:
+        wait_status(conn, jid, "completed", timeout=20)
+    assert d.stop() == 0
+
+
+def test_limited_types_take_turns(daemon, conn, acct, ddir):
+    """Two limited types, aa with a deep queue and bb with one job, and
+    only two workers: bb does not wait for aa's queue to run dry."""
+    quick = script(ddir, "quick.sh", "sleep 0.05\nexec cat\n")
+    aa = [submit(conn, acct, "aa", [i]) for i in range(20)]
+    bb = submit(conn, acct, "bb", ["b"])
+    d = daemon({"exec.aa.command": quick, "exec.bb.command": quick,
+                "concurrency.aa": 2, "concurrency.bb": 2}, workers=2)
+    for jid in aa + [bb]:
+        wait_status(conn, jid, "completed", timeout=30)
+    cur = conn.cursor()
+    cur.execute("SELECT count(*) FROM pgjob.job WHERE type = 'aa'"
+                " AND started_at > (SELECT started_at FROM pgjob.job WHERE id = %s)", (bb,))
+    later = cur.fetchone()[0]
+    assert later >= 5, f"bb started after all but {later} of aa's 20 jobs"
+    assert d.stop() == 0
+
+
 def test_notification_during_a_statement_wakes_the_daemon(daemon, conn, connect, acct,
                                                           ddir, probe):
     """A NOTIFY that libpq reads while the dispatcher runs a statement must

@@ -4,6 +4,7 @@ SIGTERM during a long job, PostgreSQL restarted under a running daemon, and
 several daemons sharing one queue (every job completed exactly once).
 """
 
+import os
 import signal
 import time
 
@@ -289,3 +290,34 @@ def test_lane_connections_killed_under_load(daemon, conn, acct, ddir):
                           count(*) FILTER (WHERE failed_attempts > 0)
                      FROM pgjob.job""")
     assert cur.fetchone() == (n, 0)
+
+
+def test_sigterm_with_the_database_down_gives_up_after_the_grace_period(
+        pg, daemon, conn, acct, ddir, probe):
+    """A job ends while PostgreSQL is stopped, so its outcome cannot be
+    written; SIGTERM then exits 0 once the grace period (1 s) and the wait
+    for the database (5 s) are over, saying what was not recorded."""
+    gate = os.path.join(ddir, "gate")
+    gated = script(ddir, "gated.sh", f"""
+echo "start $$" > {probe.path}
+while [ ! -e {gate} ]; do sleep 0.05; done
+exec cat
+""")
+    d = daemon({"exec.gated.command": gated}, shutdown_grace_seconds=1,
+               reconnect_max_seconds=1)
+    jid = submit(conn, acct, "gated", ["x"])
+    probe.wait("start")
+    wait_status(conn, jid, "processing")
+    conn.close()
+    mark = d.log_mark()
+    pg.stop()
+    try:
+        open(gate, "w").close()
+        d.wait_log(r"WARN pgjobd: database (connection lost|unavailable)", since=mark,
+                   timeout=20)
+        t0 = time.monotonic()
+        assert d.stop(timeout=30) == 0
+        assert time.monotonic() - t0 >= 5
+        d.wait_log(r"WARN pgjobd: 1 outcomes not recorded", since=mark, timeout=1)
+    finally:
+        pg.start()
