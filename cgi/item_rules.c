@@ -17,14 +17,6 @@ static bool optional_string(const json_t *o, const char *name)
     return v == NULL || json_is_null(v) || json_is_string(v);
 }
 
-/* string_or_number says whether member name of o is absent, null, a
- * string or a number. */
-static bool string_or_number(const json_t *o, const char *name)
-{
-    const json_t *v = json_object_get(o, name);
-    return v == NULL || json_is_null(v) || json_is_string(v) || json_is_number(v);
-}
-
 /* An enrich item's amount, currency and date are checked by the code the
  * handler reads them with (common/enrich_fields.c): what passes here, the
  * handler takes. */
@@ -38,8 +30,6 @@ static const char *enrich_item(const json_t *item)
         return "must be a descriptor string or an object with a description";
     if (!json_is_string(json_object_get(item, "description")))
         return "needs a \"description\" string";
-    if (!string_or_number(item, "mcc"))
-        return "\"mcc\" must be a number or a string";
     return enrich_fields_read(item, &fields);
 }
 

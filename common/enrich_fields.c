@@ -31,7 +31,8 @@ bool enrich_amount_parse(const char *s, size_t len, double *out)
             return false; /* "12." */
     }
     /* The shape checked here (no exponent, no "inf", "nan" or hex) leaves
-     * strtod nothing to read differently. */
+     * strtod nothing to read differently, as long as the decimal point is
+     * '.': neither program calls setlocale, so LC_NUMERIC stays "C". */
     if (i != len || digits == 0)
         return false;
     memcpy(buf, s, len);
@@ -233,13 +234,36 @@ bool enrich_date_parse(const char *s, size_t len, EnrichDate *d)
 
 /* ---- an item's fields ---------------------------------------------------- */
 
+/* read_mcc reads an MCC (a 4-digit string or an integer 0..9999) into
+ * out; false when malformed.  A whole number may come as a JSON real (the
+ * front end decodes every number as one). */
+static bool read_mcc(const json_t *mcc, char out[5])
+{
+    if (json_is_number(mcc)) {
+        double v = json_number_value(mcc);
+        if (!(v >= 0 && v <= 9999) || v != (double)(int)v)
+            return false;
+        snprintf(out, 5, "%04d", (int)v);
+        return true;
+    }
+    if (json_is_string(mcc) && json_string_length(mcc) == 4 &&
+        strspn(json_string_value(mcc), "0123456789") == 4) {
+        memcpy(out, json_string_value(mcc), 5);
+        return true;
+    }
+    return false;
+}
+
 const char *enrich_fields_read(const json_t *item, EnrichFields *f)
 {
+    const json_t *mcc = json_object_get(item, "mcc");
     const json_t *amount = json_object_get(item, "amount");
     const json_t *currency = json_object_get(item, "currency");
     const json_t *date = json_object_get(item, "date");
 
     memset(f, 0, sizeof(*f));
+    if (mcc != NULL && !json_is_null(mcc) && !read_mcc(mcc, f->mcc))
+        return "mcc must be 4 digits, as a string (\"5812\") or an integer";
     if (amount != NULL && !json_is_null(amount)) {
         if (json_is_number(amount)) {
             /* jansson holds no NaN or infinity; the test is written

@@ -37,6 +37,7 @@ typedef struct EnrichDate {
 
 /* EnrichFields holds the optional fields of one item, checked. */
 typedef struct EnrichFields {
+    char mcc[5]; /* 4 digits, or "" when not given */
     bool has_amount;
     double amount;    /* negative: debit (money out); positive: credit */
     char currency[4]; /* upper case, or "" when not given */
@@ -45,7 +46,8 @@ typedef struct EnrichFields {
     char date_text[11]; /* "YYYY-MM-DD", or "" */
 } EnrichFields;
 
-/* enrich_fields_read reads "amount", "currency" and "date" of item
+/* enrich_fields_read reads "mcc" (4 digits as a string, or an integer
+ * 0..9999), "amount", "currency" and "date" of item
  * (borrowed; members absent or null are not given) into *f.  Returns NULL
  * when they are well-formed, else why not: static text naming the field,
  * e.g. "currency must be an ISO 4217 code such as \"USD\"". */

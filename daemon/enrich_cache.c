@@ -110,9 +110,38 @@ void enrich_cache_free(EnrichCache *c)
     free(c);
 }
 
+/* count_values counts item's JSON values, stopping past limit. */
+static size_t count_values(const json_t *item, size_t limit)
+{
+    size_t n = 1, i;
+    const char *name;
+    json_t *v;
+
+    if (json_is_array(item)) {
+        json_array_foreach(item, i, v)
+        {
+            if (n > limit)
+                break;
+            n += count_values(v, limit - n);
+        }
+    } else if (json_is_object(item)) {
+        json_object_foreach((json_t *)item, name, v)
+        {
+            if (n > limit)
+                break;
+            n += count_values(v, limit - n);
+        }
+    }
+    return n;
+}
+
 char *enrich_cache_key(const json_t *item)
 {
-    char *key = json_dumps(item, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
+    char *key;
+
+    if (count_values(item, ENRICH_CACHE_VALUES_MAX) > ENRICH_CACHE_VALUES_MAX)
+        return NULL;
+    key = json_dumps(item, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
 
     if (key != NULL && strlen(key) > ENRICH_CACHE_KEY_MAX) {
         free(key);

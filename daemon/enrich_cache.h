@@ -28,9 +28,15 @@
 
 typedef struct EnrichCache EnrichCache;
 
-/* ENRICH_CACHE_KEY_MAX: items whose canonical JSON is longer (bytes) are
- * not cached, so that one huge item cannot take the memory of many. */
-#define ENRICH_CACHE_KEY_MAX 4096
+/* Items are cached only when their canonical JSON has at most
+ * ENRICH_CACHE_KEY_MAX bytes and they hold at most ENRICH_CACHE_VALUES_MAX
+ * JSON values (the item, its members, theirs...).  Both bound an entry's
+ * memory: in memory a JSON value takes some 60 bytes whatever its text, so
+ * a custom_id of 1,900 zeros in 4 KB of text took 160 KB.  With these
+ * bounds an entry (key, item and result) stays under about 10 KB; real
+ * items (a descriptor and a few fields) take 1 to 2. */
+#define ENRICH_CACHE_KEY_MAX    1024
+#define ENRICH_CACHE_VALUES_MAX 32
 
 /* EnrichCacheStats counts what a cache did since it was made. */
 typedef struct EnrichCacheStats {
@@ -49,8 +55,8 @@ void enrich_cache_free(EnrichCache *c);
 /* enrich_cache_key returns the key of an item, its canonical JSON (keys
  * sorted, compact; malloc'd, the caller frees it), so that every field of
  * the item is part of the key, whatever fields items gain later.  NULL
- * when the item cannot be encoded or its key is longer than
- * ENRICH_CACHE_KEY_MAX. */
+ * when the item cannot be encoded or is too big to cache (see
+ * ENRICH_CACHE_KEY_MAX). */
 char *enrich_cache_key(const json_t *item);
 
 /* enrich_cache_get returns a new reference to the value stored under key

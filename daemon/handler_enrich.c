@@ -40,32 +40,6 @@ static json_t *str_or_null(const char *s)
     return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
 }
 
-/* item_mcc reads an object's "mcc" (a 4-digit string or an integer
- * 0..9999) into buf; false when it is there but malformed. */
-static bool item_mcc(const json_t *mcc, char buf[5])
-{
-    buf[0] = '\0';
-    if (mcc == NULL || json_is_null(mcc))
-        return true;
-    if (json_is_integer(mcc)) {
-        json_int_t v = json_integer_value(mcc);
-        if (v < 0 || v > 9999)
-            return false;
-        buf[0] = (char)('0' + v / 1000);
-        buf[1] = (char)('0' + v / 100 % 10);
-        buf[2] = (char)('0' + v / 10 % 10);
-        buf[3] = (char)('0' + v % 10);
-        buf[4] = '\0';
-        return true;
-    }
-    if (json_is_string(mcc) && json_string_length(mcc) == 4 &&
-        strspn(json_string_value(mcc), "0123456789") == 4) {
-        memcpy(buf, json_string_value(mcc), 5);
-        return true;
-    }
-    return false;
-}
-
 /* rounded2 rounds a confidence to 2 decimals. */
 static double rounded2(double v)
 {
@@ -109,13 +83,13 @@ static json_t *output_of(const json_t *item, const EnrichResult *r)
 
 /* describe runs the pipeline on one item's descriptor and fields: the one
  * place that builds enrich_describe's input. */
-static void describe(const EnrichTable *table, const json_t *text, const char *mcc,
-                     const EnrichFields *f, EnrichResult *r)
+static void describe(const EnrichTable *table, const json_t *text, const EnrichFields *f,
+                     EnrichResult *r)
 {
     const EnrichInput in = {
         .text = json_string_value(text),
         .len = json_string_length(text),
-        .mcc = mcc,
+        .mcc = f->mcc[0] != '\0' ? f->mcc : NULL,
         .has_amount = f->has_amount,
         .amount = f->amount,
         .currency = f->currency[0] != '\0' ? f->currency : NULL,
@@ -129,7 +103,6 @@ static void describe(const EnrichTable *table, const json_t *text, const char *m
 json_t *handler_enrich_item(const EnrichTable *table, const json_t *item)
 {
     const json_t *text = item;
-    char mcc[5] = "";
     EnrichFields fields = {0};
     EnrichResult r;
     json_t *output;
@@ -137,8 +110,6 @@ json_t *handler_enrich_item(const EnrichTable *table, const json_t *item)
     if (json_is_object(item)) {
         const char *why;
         text = json_object_get(item, "description");
-        if (!item_mcc(json_object_get(item, "mcc"), mcc))
-            return handler_item_error(item, "rejected", "mcc must be 4 digits");
         if ((why = enrich_fields_read(item, &fields)) != NULL)
             return handler_item_error(item, "rejected", why);
     }
@@ -147,7 +118,7 @@ json_t *handler_enrich_item(const EnrichTable *table, const json_t *item)
                                   json_is_object(item)
                                       ? "description must be a string"
                                       : "item must be a descriptor string or an object");
-    describe(table, text, mcc, &fields, &r);
+    describe(table, text, &fields, &r);
     if (r.rejected)
         return handler_item_error(item, "rejected", r.reason);
     output = output_of(item, &r);

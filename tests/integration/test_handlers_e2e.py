@@ -129,6 +129,8 @@ def test_decimal_amounts_come_back_as_written(api, worker):
     ("enrich", [{"description": "TESCO", "currency": "GBP", "amount": "12,50"}], 0),
     ("enrich", [{"description": "TESCO", "amount": 1e15}], 0),
     ("enrich", [{"description": "TESCO"}, {"description": "TESCO", "date": "2026-02-30"}], 1),
+    ("enrich", [{"description": "TESCO", "mcc": "58"}], 0),
+    ("enrich", [{"description": "TESCO", "mcc": 5411}, {"description": "X", "mcc": 12345}], 1),
     ("contact", [{"email": "a@b.c"}, {"email": "d@e.f"}, "not a record"], 2),
 ])
 def test_items_of_the_wrong_shape_are_422_at_submit(api, type_, items, index):

@@ -216,6 +216,17 @@ static void fields(void)
     CHECK(strstr(read_item("{\"currency\": 840}", &f), "currency") != NULL);
     CHECK(strstr(read_item("{\"date\": \"2026-02-30\"}", &f), "date") != NULL);
     CHECK(strstr(read_item("{\"date\": 20260412}", &f), "date") != NULL);
+
+    CHECK(read_item("{\"mcc\": \"5812\"}", &f) == NULL);
+    CHECK_STR(f.mcc, "5812");
+    CHECK(read_item("{\"mcc\": 742}", &f) == NULL);
+    CHECK_STR(f.mcc, "0742");
+    CHECK(read_item("{\"mcc\": null}", &f) == NULL && f.mcc[0] == '\0');
+    CHECK(strstr(read_item("{\"mcc\": \"58\"}", &f), "mcc") != NULL);
+    CHECK(strstr(read_item("{\"mcc\": \"58a2\"}", &f), "mcc") != NULL);
+    CHECK(strstr(read_item("{\"mcc\": 10000}", &f), "mcc") != NULL);
+    CHECK(strstr(read_item("{\"mcc\": -1}", &f), "mcc") != NULL);
+    CHECK(strstr(read_item("{\"mcc\": 58.12}", &f), "mcc") != NULL);
 }
 
 const Test enrich_fields_tests[] = {

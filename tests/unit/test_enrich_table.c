@@ -216,6 +216,16 @@ static void cache_key_covers_every_field(void)
     big[sizeof big - 2] = '"';
     big[sizeof big - 1] = '\0';
     CHECK(key_of(big) == NULL);
+    /* So is one of few bytes but many values: 40 zeros in custom_id. */
+    char *k = key_of(
+        "{\"description\": \"NETFLIX\", \"custom_id\": [0,0,0,0,0,0,0,0,0,0,"
+        "0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}");
+    CHECK(k == NULL);
+    free(k);
+    /* A real item's few values are fine. */
+    k = key_of("{\"description\": \"NETFLIX\", \"custom_id\": {\"a\": [1, 2]}, \"amount\": 1}");
+    CHECK(k != NULL);
+    free(k);
     free(a);
     free(b);
 }
