@@ -84,18 +84,22 @@ static bool claim_wanted(const Dispatcher *d)
 }
 
 /* claim_due says whether a wanted claim should be made now.  While every
- * worker is busy and jobs wait for them in the daemon, a claim waits
- * until half a batch of slots is free: one claim of 50 jobs costs about
- * what one of 2 does, so small claims behind a full queue only waste
- * round trips.  An idle worker claims at once, whatever is free. */
+ * worker is busy, a claim waits until a whole batch of slots is free (or
+ * all of prefetch, when it is less than a batch): a
+ * claim of 50 jobs costs about what one of 100 does, so smaller claims
+ * behind a busy pool only waste round trips (measured: half-batch claims
+ * made a fifth more statements at batch 10).  With prefetch of two
+ * batches one claim is thus in flight while a batch is worked off.  An
+ * idle worker claims at once, whatever is free. */
 bool claim_due(const Dispatcher *d)
 {
     int room = free_slots(d);
-    int batch = d->cfg->claim_batch < capacity(d) ? d->cfg->claim_batch : capacity(d);
+    /* a whole batch, or all the prefetch when that is smaller */
+    int enough = d->cfg->claim_batch < d->cfg->prefetch ? d->cfg->claim_batch : d->cfg->prefetch;
 
     if (d->mode != SHUTDOWN_NONE || room <= 0 || !claim_wanted(d))
         return false;
-    return d->running + d->claiming < d->cfg->workers || room >= (batch + 1) / 2;
+    return d->running + d->claiming < d->cfg->workers || room >= (enough > 0 ? enough : 1);
 }
 
 /* types_literal writes the text[] literal of the claimable types into
@@ -278,6 +282,7 @@ void end_claim(Dispatcher *d, Lane *lane)
 void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
 {
     int n = PQntuples(r), unlimited = 0;
+    Job *jobs = NULL, **tail = &jobs; /* handed to the pool at once */
 
     for (size_t i = 0; i < d->nslots; i++)
         d->slots[i].got = 0;
@@ -307,8 +312,11 @@ void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
             slot->got++;
         else
             unlimited++;
-        pool_push(d->pool, job);
+        job->next = NULL;
+        *tail = job;
+        tail = &job->next;
     }
+    pool_push(d->pool, jobs);
     if (lane->want > 0) {
         d->deep = unlimited >= lane->want;
         d->want = d->want || d->deep;

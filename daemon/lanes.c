@@ -40,9 +40,11 @@ bool add_pending(Dispatcher *d, Outcome *o)
 /* collect_outcomes moves finished outcomes from the pool to pending. */
 void collect_outcomes(Dispatcher *d)
 {
-    Outcome *o;
+    Outcome *o, *next;
 
-    while ((o = pool_pop_outcome(d->pool)) != NULL) {
+    for (o = pool_take_outcomes(d->pool); o != NULL; o = next) {
+        next = o->next;
+        o->next = NULL;
         TypeSlot *slot = slot_of(d, o->job->type);
         d->running--;
         if (slot != NULL) {

@@ -64,24 +64,44 @@ static void push_outcome_locked(Pool *p, Outcome *o)
     p->outcomes_tail = o;
 }
 
-/* take_job waits for a job; NULL when the pool is stopping and empty. */
-static Job *take_job(Pool *p)
+/* next_job_locked unlinks the oldest queued job; NULL when none. */
+static Job *next_job_locked(Pool *p)
 {
-    Job *job;
+    Job *job = p->jobs_head;
 
-    pthread_mutex_lock(&p->lock);
-    while (p->jobs_head == NULL && !p->stopping) {
-        p->idle++;
-        pthread_cond_wait(&p->job_ready, &p->lock);
-        p->idle--;
-    }
-    job = p->jobs_head;
     if (job != NULL) {
         p->jobs_head = job->next;
         if (p->jobs_head == NULL)
             p->jobs_tail = NULL;
         job->next = NULL;
     }
+    return job;
+}
+
+/* finish_and_take queues the outcome o of the last job (NULL: none) and
+ * takes the next job, waiting for one when none is queued.  A worker of
+ * many short jobs does this once per job, so both happen under one lock
+ * while jobs are queued.  NULL when the pool is stopping and empty. */
+static Job *finish_and_take(Pool *p, Outcome *o)
+{
+    Job *job;
+
+    pthread_mutex_lock(&p->lock);
+    if (o != NULL)
+        push_outcome_locked(p, o);
+    job = next_job_locked(p);
+    pthread_mutex_unlock(&p->lock);
+    if (o != NULL)
+        wake(p);
+    if (job != NULL)
+        return job;
+    pthread_mutex_lock(&p->lock);
+    while (p->jobs_head == NULL && !p->stopping) {
+        p->idle++;
+        pthread_cond_wait(&p->job_ready, &p->lock);
+        p->idle--;
+    }
+    job = next_job_locked(p);
     pthread_mutex_unlock(&p->lock);
     return job;
 }
@@ -97,17 +117,12 @@ static void *worker_main(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
 
+    Outcome *o = NULL;
     for (;;) {
-        Job *job = take_job(p);
+        Job *job = finish_and_take(p, o);
         if (job == NULL)
             break;
-        Outcome *o = run_job(&p->env, &w->conn, job);
-        if (o == NULL)
-            continue;
-        pthread_mutex_lock(&p->lock);
-        push_outcome_locked(p, o);
-        pthread_mutex_unlock(&p->lock);
-        wake(p);
+        o = run_job(&p->env, &w->conn, job);
     }
     run_conn_close(&w->conn);
     return NULL;
@@ -158,36 +173,39 @@ void pool_set_lease(Pool *p, int lease_seconds, int heartbeat_seconds)
     atomic_store(&p->env.heartbeat_seconds, heartbeat_seconds);
 }
 
-void pool_push(Pool *p, Job *job)
+void pool_push(Pool *p, Job *jobs)
 {
-    job->next = NULL;
+    Job *last = jobs;
+    int n = 0;
+
+    if (jobs == NULL)
+        return;
+    for (n = 1; last->next != NULL; n++)
+        last = last->next;
     pthread_mutex_lock(&p->lock);
     if (p->jobs_tail != NULL)
-        p->jobs_tail->next = job;
+        p->jobs_tail->next = jobs;
     else
-        p->jobs_head = job;
-    p->jobs_tail = job;
-    if (p->idle > 0)
+        p->jobs_head = jobs;
+    p->jobs_tail = last;
+    if (p->idle > 0 && n > 1)
+        pthread_cond_broadcast(&p->job_ready);
+    else if (p->idle > 0)
         pthread_cond_signal(&p->job_ready);
     pthread_mutex_unlock(&p->lock);
 }
 
-Outcome *pool_pop_outcome(Pool *p)
+Outcome *pool_take_outcomes(Pool *p)
 {
-    Outcome *o;
+    Outcome *list;
 
     /* From here on a new outcome needs a new wake-up. */
     atomic_store(&p->woken, false);
     pthread_mutex_lock(&p->lock);
-    o = p->outcomes_head;
-    if (o != NULL) {
-        p->outcomes_head = o->next;
-        if (p->outcomes_head == NULL)
-            p->outcomes_tail = NULL;
-        o->next = NULL;
-    }
+    list = p->outcomes_head;
+    p->outcomes_head = p->outcomes_tail = NULL;
     pthread_mutex_unlock(&p->lock);
-    return o;
+    return list;
 }
 
 size_t pool_due_renewals(Pool *p, long long before_ms, long long now_ms, JobRef *refs, size_t max)

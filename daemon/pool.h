@@ -25,12 +25,14 @@ Pool *pool_start(const char *conninfo, int workers, int wake_fd, Error *err);
  * heartbeat on (after a reload). */
 void pool_set_lease(Pool *p, int lease_seconds, int heartbeat_seconds);
 
-/* pool_push queues job (stolen) for the next free worker. */
-void pool_push(Pool *p, Job *job);
+/* pool_push queues the jobs of a list linked by ->next (stolen; NULL is
+ * fine) for the free workers, in order, taking the lock once. */
+void pool_push(Pool *p, Job *jobs);
 
-/* pool_pop_outcome returns the oldest finished outcome (the caller owns
- * it and frees it with outcome_free), or NULL when there is none. */
-Outcome *pool_pop_outcome(Pool *p);
+/* pool_take_outcomes returns every finished outcome, oldest first, as a
+ * list linked by ->next (the caller owns them and frees each with
+ * outcome_free), or NULL when there is none. */
+Outcome *pool_take_outcomes(Pool *p);
 
 /* JobRef names one attempt of a job. */
 typedef struct JobRef {
