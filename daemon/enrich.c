@@ -370,22 +370,7 @@ static const char *const transfer_words[] = {
     "PAYMENT RECEIVED",
     "TOP UP",
     "TOPUP",
-    /* UK, Australian, European bank transfers and standing orders */
-    "FASTER PAYMENT",
-    "FASTER PAYMENTS",
-    "FPO",
-    "FPI",
-    "STANDING ORDER",
-    "OSKO",
-    "BANK TRANSFER",
-    "CREDIT TRANSFER",
-    "UEBERWEISUNG",
-    "UBERWEISUNG",
-    "OVERBOEKING",
-    "VIREMENT",
-    "VIR SEPA",
-    "TRANSFERENCIA",
-    "BONIFICO",
+    /* and bank_transfer_words below */
     "E TRANSFER",
     "ETRANSFER",
     NULL,
@@ -393,7 +378,8 @@ static const char *const transfer_words[] = {
 /* Phones' wallets, printed before the merchant: never the merchant. */
 static const char *const wallet_words[] = {"APPLE PAY", "GOOGLE PAY", "SAMSUNG PAY", "GPAY", NULL};
 
-/* Transfers between bank accounts, to a person more often than not. */
+/* Transfers between bank accounts (UK, Australian, European transfers and
+ * standing orders), to a person more often than not; transfers too. */
 static const char *const bank_transfer_words[] = {
     "FASTER PAYMENT",
     "FASTER PAYMENTS",
@@ -538,8 +524,7 @@ static EnrichType classify_type(const Tokens *tk)
         return ENRICH_TYPE_ATM_WITHDRAWAL;
     if (enrich_has_phrase(tk, income_words))
         return ENRICH_TYPE_INCOME;
-    if (enrich_has_phrase(tk, transfer_words) ||
-        (tk->n > 1 && in_list(&tk->t[0], leading_transfer_words)))
+    if (enrich_has_phrase(tk, transfer_words) || bank_transfer(tk))
         return ENRICH_TYPE_TRANSFER;
     /* a deposit is income unless the words say transfer ("TRANSFER TO
      * DEPOSIT ACCOUNT") */
