@@ -11,6 +11,7 @@
  * by a claim in flight are reserved until its answer.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -73,7 +74,7 @@ static int free_slots(const Dispatcher *d)
 /* claim_wanted says whether some claim group is worth a claim and has room. */
 static bool claim_wanted(const Dispatcher *d)
 {
-    if (d->has_unlimited && d->want)
+    if (d->unlimited_types != NULL && d->want)
         return true;
     for (size_t i = 0; i < d->nslots; i++) {
         const TypeSlot *s = &d->slots[i];
@@ -102,30 +103,78 @@ bool claim_due(const Dispatcher *d)
     return d->running + d->claiming < d->cfg->workers || room >= (enough > 0 ? enough : 1);
 }
 
-/* types_literal writes the text[] literal of the claimable types into
- * buf: the unlimited ones when only is NULL, else just only. */
-static bool types_literal(Dispatcher *d, const TypeSlot *only, char *buf, size_t size)
+/* types_literal returns a new text[] literal (free()) of the claimable
+ * types: the unlimited ones when only is NULL, else just only; NULL when
+ * there are none (or no memory: err says which). */
+static char *types_literal(const Dispatcher *d, const TypeSlot *only, Error *err)
 {
-    size_t len = 0;
-    int n;
-    bool any = false;
+    size_t size = 3, len = 0;
+    char *buf;
 
+    for (size_t i = 0; i < d->nslots; i++)
+        size += strlen(d->slots[i].type) + 3;
+    buf = malloc(size);
+    if (buf == NULL) {
+        error_set(err, 500, "out_of_memory", "out of memory");
+        return NULL;
+    }
     buf[len++] = '{';
     for (size_t i = 0; i < d->nslots; i++) {
         const TypeSlot *s = &d->slots[i];
         if (only != NULL ? s != only : s->limit > 0)
             continue;
-        n = snprintf(buf + len, size - len, "%s\"%s\"", any ? "," : "", s->type);
-        if (n < 0 || (size_t)n >= size - len)
-            return false;
-        len += (size_t)n;
-        any = true;
+        len += (size_t)snprintf(buf + len, size - len, "%s\"%s\"", len > 1 ? "," : "", s->type);
     }
-    if (!any || len + 2 > size)
-        return false;
+    if (len == 1) {
+        free(buf);
+        return NULL;
+    }
     buf[len++] = '}';
     buf[len] = '\0';
+    return buf;
+}
+
+bool claim_init(Dispatcher *d, Error *err)
+{
+    const char *const *types;
+    size_t n = handlers_types(d->handlers, &types);
+
+    d->slots = calloc(n > 0 ? n : 1, sizeof(TypeSlot));
+    if (d->slots == NULL) {
+        error_set(err, 500, "out_of_memory", "out of memory");
+        return false;
+    }
+    d->nslots = n;
+    for (size_t i = 0; i < n; i++) {
+        d->slots[i].type = types[i];
+        d->slots[i].limit = config_type_limit(d->cfg, types[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        TypeSlot *s = &d->slots[i];
+        if (s->limit > 0 && (s->types = types_literal(d, s, err)) == NULL)
+            return false;
+    }
+    d->unlimited_types = types_literal(d, NULL, err);
+    if (d->unlimited_types == NULL && err->status != 0)
+        return false;
+    for (int i = 0; i < LANES; i++) {
+        d->lanes[i].slot_want = calloc(n > 0 ? n : 1, sizeof(int));
+        if (d->lanes[i].slot_want == NULL) {
+            error_set(err, 500, "out_of_memory", "out of memory");
+            return false;
+        }
+    }
     return true;
+}
+
+void claim_free(Dispatcher *d)
+{
+    for (size_t i = 0; d->slots != NULL && i < d->nslots; i++)
+        free(d->slots[i].types);
+    free(d->slots);
+    free(d->unlimited_types);
+    for (int i = 0; i < LANES; i++)
+        free(d->lanes[i].slot_want);
 }
 
 /* ClaimCall is one claim statement: a pgjob.claim() call for the types
@@ -135,38 +184,29 @@ typedef struct ClaimCall {
     char sql[MAX_CLAIM_GROUPS * 256];
     const char *params[2 + 2 * MAX_CLAIM_GROUPS];
     char wants[MAX_CLAIM_GROUPS][16];
-    char types[8192]; /* the groups' text[] literals, one after the other */
-    size_t types_used;
     char lease[16];
     int groups;
     int nparams;
 } ClaimCall;
 
 /* add_group appends one pgjob.claim() call for want jobs of the types
- * only names (NULL: the types without a limit) and reserves the jobs;
- * false, with nothing added, when the call does not fit. */
-static bool add_group(Dispatcher *d, ClaimCall *call, const TypeSlot *only, int want)
+ * the text[] literal names and reserves the jobs; false, with nothing
+ * added, when the round is full. */
+static bool add_group(Dispatcher *d, ClaimCall *call, const char *types, int want)
 {
-    char *literal = call->types + call->types_used;
     size_t len = strlen(call->sql);
-    int n;
 
-    if (call->groups == MAX_CLAIM_GROUPS ||
-        !types_literal(d, only, literal, sizeof(call->types) - call->types_used))
+    if (call->groups == MAX_CLAIM_GROUPS)
         return false;
-    n = snprintf(call->sql + len, sizeof(call->sql) - len,
-                 "%sSELECT " JOB_CLAIM_COLUMNS
-                 " FROM pgjob.claim($1, $%d::integer, $%d::text[],"
-                 " make_interval(secs => $2::integer))",
-                 call->groups > 0 ? " UNION ALL " : "", call->nparams + 1, call->nparams + 2);
-    if (n < 0 || (size_t)n >= sizeof(call->sql) - len) {
-        call->sql[len] = '\0';
-        return false;
-    }
-    call->types_used += strlen(literal) + 1;
+    /* at most 200 bytes a group: sql has room for MAX_CLAIM_GROUPS */
+    snprintf(call->sql + len, sizeof(call->sql) - len,
+             "%sSELECT " JOB_CLAIM_COLUMNS
+             " FROM pgjob.claim($1, $%d::integer, $%d::text[],"
+             " make_interval(secs => $2::integer))",
+             call->groups > 0 ? " UNION ALL " : "", call->nparams + 1, call->nparams + 2);
     snprintf(call->wants[call->groups], sizeof(call->wants[0]), "%d", want);
     call->params[call->nparams] = call->wants[call->groups];
-    call->params[call->nparams + 1] = literal;
+    call->params[call->nparams + 1] = types;
     call->nparams += 2;
     call->groups++;
     d->claiming += want;
@@ -179,16 +219,9 @@ static void plan_unlimited(Dispatcher *d, Lane *lane, ClaimCall *call, int *left
     int batch = d->cfg->claim_batch;
     int want = *left < batch ? *left : batch;
 
-    if (!d->has_unlimited || !d->want || want <= 0)
+    if (d->unlimited_types == NULL || !d->want || want <= 0 ||
+        !add_group(d, call, d->unlimited_types, want))
         return;
-    if (!add_group(d, call, NULL, want)) {
-        if (call->groups == 0) {
-            /* Alone it does not fit: it never will, so stop wanting it. */
-            log_error("the list of job types is too long to claim them");
-            d->want = false;
-        }
-        return;
-    }
     d->want = d->deep;
     lane->want = want;
     *left -= want;
@@ -196,27 +229,21 @@ static void plan_unlimited(Dispatcher *d, Lane *lane, ClaimCall *call, int *left
 
 /* plan_limited adds one claim per limited type with room, starting at a
  * type that turns with each round, so that one type's deep queue cannot
- * keep the slots from the types after it. */
+ * keep the slots from the types after it.  A type that does not fit in
+ * this round stays wanted for a later one. */
 static void plan_limited(Dispatcher *d, Lane *lane, ClaimCall *call, int *left)
 {
     int batch = d->cfg->claim_batch;
     size_t first = d->nslots > 0 ? d->limited_turn++ % d->nslots : 0;
 
-    for (size_t k = 0; k<d->nslots && * left> 0; k++) {
+    for (size_t k = 0; k < d->nslots; k++) {
         size_t i = (first + k) % d->nslots;
         TypeSlot *s = &d->slots[i];
         int room = s->limit - s->running - s->claiming;
-        if (s->limit == 0 || !s->want || room <= 0)
-            continue;
         int want = room < *left ? room : *left;
         want = want < batch ? want : batch;
-        if (!add_group(d, call, s, want)) {
-            if (call->groups == 0) {
-                log_error("job type %s is too long to claim", s->type);
-                s->want = false;
-            }
-            continue; /* left wanted: a later round takes it */
-        }
+        if (s->limit == 0 || !s->want || want <= 0 || !add_group(d, call, s->types, want))
+            continue;
         s->want = s->deep;
         lane->slot_want[i] = want;
         s->claiming += want;
@@ -233,7 +260,6 @@ static bool plan_claim(Dispatcher *d, Lane *lane, ClaimCall *call)
     int left = free_slots(d);
 
     call->sql[0] = '\0';
-    call->types_used = 0;
     call->groups = 0;
     snprintf(call->lease, sizeof(call->lease), "%d", d->cfg->lease_seconds);
     call->params[0] = d->worker_name;

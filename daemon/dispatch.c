@@ -468,32 +468,6 @@ static bool finished(Dispatcher *d)
 
 /* ---- set-up and the loop ---- */
 
-static bool make_slots(Dispatcher *d, Error *err)
-{
-    const char *const *types;
-    size_t n = handlers_types(d->handlers, &types);
-
-    d->slots = calloc(n, sizeof(TypeSlot));
-    if (d->slots == NULL) {
-        error_set(err, 500, "out_of_memory", "out of memory");
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        d->slots[i].type = types[i];
-        d->slots[i].limit = config_type_limit(d->cfg, types[i]);
-        d->has_unlimited = d->has_unlimited || d->slots[i].limit == 0;
-    }
-    d->nslots = n;
-    for (int i = 0; i < LANES; i++) {
-        d->lanes[i].slot_want = calloc(n > 0 ? n : 1, sizeof(int));
-        if (d->lanes[i].slot_want == NULL) {
-            error_set(err, 500, "out_of_memory", "out of memory");
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool make_wake_pipe(Dispatcher *d, Error *err)
 {
     if (pipe(d->wake) != 0) {
@@ -519,7 +493,7 @@ static bool start(Dispatcher *d, Error *err)
     gethostname(host, sizeof(host) - 1);
     snprintf(d->worker_name, sizeof(d->worker_name), "%s:%ld", host, (long)getpid());
     d->handlers = handlers_new(d->cfg, err);
-    if (d->handlers == NULL || !make_slots(d, err) || !make_wake_pipe(d, err))
+    if (d->handlers == NULL || !claim_init(d, err) || !make_wake_pipe(d, err))
         return false;
     /* The built-in merchants until pgjob.merchant is read (after the
      * first connection, before READY=1). */
@@ -557,7 +531,6 @@ static void stop(Dispatcher *d)
     for (int i = 0; i < LANES; i++) {
         for (size_t j = 0; j < d->lanes[i].nbatch; j++)
             outcome_free(d->lanes[i].batch[j]);
-        free(d->lanes[i].slot_want);
     }
     for (int i = 1; i < LANES; i++) {
         if (d->lanes[i].conn != NULL)
@@ -565,7 +538,7 @@ static void stop(Dispatcher *d)
     }
     if (d->conn != NULL)
         PQfinish(d->conn);
-    free(d->slots);
+    claim_free(d);
     handlers_free(d->handlers);
     for (int i = 0; i < 2; i++) {
         if (d->wake[i] >= 0)

@@ -34,6 +34,7 @@ typedef enum ShutdownMode {
 /* TypeSlot counts the running jobs of one claimed type against its limit. */
 typedef struct TypeSlot {
     const char *type; /* borrowed from the handler table */
+    char *types;      /* limited type: the text[] literal naming it, for its claims */
     int limit;        /* 0: none */
     int running;
     int claiming;   /* asked for by claims in flight */
@@ -110,7 +111,7 @@ typedef struct Dispatcher {
      * last claim came back full, so that while a queue is deep the next
      * claim starts before the last one is answered. */
     bool want, deep;
-    bool has_unlimited;    /* some type has no limit */
+    char *unlimited_types; /* text[] literal of the types without a limit; NULL: none */
     unsigned claim_turn;   /* alternates which group a round serves first */
     unsigned limited_turn; /* the limited type a round starts with */
     long long next_poll, next_rescue, next_expire, next_prune, next_stats, next_watchdog;
@@ -138,6 +139,12 @@ void drop_connection(Dispatcher *d, const char *why);
 void want_all(Dispatcher *d);
 void want_type(Dispatcher *d, TypeSlot *slot);
 void want_named_types(Dispatcher *d, const char *payload);
+
+/* claim_init makes the slots of the handlers' types, with the text[]
+ * literals their claims name (types do not change while the daemon
+ * runs), and the lanes' reservations; claim_free undoes it. */
+bool claim_init(Dispatcher *d, Error *err);
+void claim_free(Dispatcher *d);
 
 /* slot_of returns the slot of a claimed type, or NULL. */
 TypeSlot *slot_of(Dispatcher *d, const char *type);

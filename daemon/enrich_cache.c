@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 /* Up to MAX_SHARDS shards of at least SHARD_MIN entries: a small cache is
  * one shard (one CLOCK hand over all entries, as the unit tests expect), a big
  * one spreads the workers over 16 locks. */
@@ -36,18 +38,6 @@ struct EnrichCache {
     size_t nshards;
     Shard shards[MAX_SHARDS];
 };
-
-/* hash is 64-bit FNV-1a. */
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 14695981039346656037ULL;
-
-    for (; *s != '\0'; s++) {
-        h ^= (unsigned char)*s;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 static bool shard_init(Shard *s, size_t cap)
 {
@@ -179,7 +169,7 @@ static void unlink_entry(Shard *s, long i)
 
 json_t *enrich_cache_get(EnrichCache *c, const char *key)
 {
-    uint64_t h = hash(key);
+    uint64_t h = hash_bytes(key, strlen(key));
     Shard *s = shard_of(c, h);
     json_t *found = NULL;
 
@@ -225,7 +215,7 @@ static long victim(Shard *s)
 
 bool enrich_cache_put(EnrichCache *c, const char *key, json_t *value)
 {
-    uint64_t h = hash(key);
+    uint64_t h = hash_bytes(key, strlen(key));
     Shard *s = shard_of(c, h);
     /* The key is copied outside the lock; most puts are of new keys. */
     char *k = strdup(key);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "enrich.h"
+#include "hash.h"
 
 /* Slot is one key of the open-addressing index: where its text is in
  * pool and the row it names. */
@@ -32,22 +33,10 @@ struct EnrichTable {
     EnrichCache *cache; /* NULL: none */
 };
 
-/* hash is FNV-1a. */
-static uint32_t hash(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u;
-
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
 /* slot_of returns the slot holding key, or the empty slot where it goes. */
 static Slot *slot_of(const EnrichTable *t, const char *key, size_t len)
 {
-    size_t i = hash(key, len) & (t->nslots - 1);
+    size_t i = (size_t)(hash_bytes(key, len) & (t->nslots - 1));
 
     for (;;) {
         Slot *s = &t->slots[i];

@@ -292,19 +292,21 @@ static void lane_done(Dispatcher *d, int i)
     lane->work = LANE_IDLE;
 }
 
-/* lane_poll reads what has come of lane i's statement, if anything. */
-void lane_poll(Dispatcher *d, int i)
+/* lane_read handles the answer of lane i's statement: what has come of
+ * it (wait false), or all of it, waiting as long as it takes (wait true;
+ * the connection is in blocking mode). */
+static void lane_read(Dispatcher *d, int i, bool wait)
 {
     Lane *lane = &d->lanes[i];
     PGconn *conn = lane_conn(d, i);
 
     if (lane->work == LANE_IDLE)
         return;
-    if (!PQconsumeInput(conn)) {
+    if (!wait && !PQconsumeInput(conn)) {
         lane_lost(d, i, PQerrorMessage(conn));
         return;
     }
-    while (lane->work != LANE_IDLE && !PQisBusy(conn)) {
+    while (lane->work != LANE_IDLE && (wait || !PQisBusy(conn))) {
         PGresult *r = PQgetResult(conn);
         if (r == NULL) {
             lane_done(d, i);
@@ -315,22 +317,16 @@ void lane_poll(Dispatcher *d, int i)
     }
 }
 
-/* lane_settle waits for lane i's statement to end and handles its
- * answer, for a statement on the main connection that cannot wait for
- * its next idle moment (a reload's merchant table, before READY=1). */
+void lane_poll(Dispatcher *d, int i)
+{
+    lane_read(d, i, false);
+}
+
+/* A reload's merchant table, before READY=1, cannot wait for the main
+ * lane's next idle moment. */
 void lane_settle(Dispatcher *d, int i)
 {
-    Lane *lane = &d->lanes[i];
-
-    while (lane->work != LANE_IDLE) {
-        PGresult *r = PQgetResult(lane_conn(d, i));
-        if (r == NULL) {
-            lane_done(d, i);
-            break;
-        }
-        lane_answer(d, i, r);
-        PQclear(r);
-    }
+    lane_read(d, i, true);
 }
 
 /* start_work gives the free lanes work: outcomes first (they free memory

@@ -176,11 +176,10 @@ void pool_set_lease(Pool *p, int lease_seconds, int heartbeat_seconds)
 void pool_push(Pool *p, Job *jobs)
 {
     Job *last = jobs;
-    int n = 0;
 
     if (jobs == NULL)
         return;
-    for (n = 1; last->next != NULL; n++)
+    while (last->next != NULL)
         last = last->next;
     pthread_mutex_lock(&p->lock);
     if (p->jobs_tail != NULL)
@@ -188,7 +187,7 @@ void pool_push(Pool *p, Job *jobs)
     else
         p->jobs_head = jobs;
     p->jobs_tail = last;
-    if (p->idle > 0 && n > 1)
+    if (p->idle > 0 && jobs->next != NULL)
         pthread_cond_broadcast(&p->job_ready);
     else if (p->idle > 0)
         pthread_cond_signal(&p->job_ready);
