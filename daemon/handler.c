@@ -43,3 +43,21 @@ json_t *handler_item_error(const json_t *item, const char *code, const char *mes
         return NULL;
     return item_result(item, "failed", NULL, error);
 }
+
+HandlerStatus handler_each_item(const HandlerContext *ctx, const HandlerJob *job,
+                                HandlerOutput *out, size_t every, HandlerItemFn one, void *arg,
+                                Error *err)
+{
+    size_t n = json_array_size(job->items);
+
+    for (size_t i = job->items_done; i < n; i++) {
+        json_t *result = one(arg, json_array_get(job->items, i));
+        if (result == NULL || json_array_append_new(out->results, result) != 0) {
+            error_set(err, 500, "out_of_memory", "out of memory");
+            return HANDLER_RETRY;
+        }
+        if (((i + 1) % every == 0 || i + 1 == n) && !ctx->progress(ctx->arg, i + 1))
+            return HANDLER_STOPPED;
+    }
+    return HANDLER_OK;
+}

@@ -91,4 +91,16 @@ json_t *handler_item_result(const json_t *item, json_t *output);
  * error {code, message}, custom_id copied as above. */
 json_t *handler_item_error(const json_t *item, const char *code, const char *message);
 
+/* HandlerItemFn returns the new result object of one item (see
+ * handler_item_result), or NULL when memory ran out. */
+typedef json_t *(*HandlerItemFn)(void *arg, const json_t *item);
+
+/* handler_each_item is the run of a handler that answers each item on its
+ * own: one(arg, item) for every item from the checkpoint on, its result
+ * appended in order, progress reported every `every` items and at the
+ * end.  HANDLER_OK, HANDLER_STOPPED, or HANDLER_RETRY (out of memory). */
+HandlerStatus handler_each_item(const HandlerContext *ctx, const HandlerJob *job,
+                                HandlerOutput *out, size_t every, HandlerItemFn one, void *arg,
+                                Error *err);
+
 #endif

@@ -9,32 +9,24 @@
 
 #include "contact.h"
 
+/* contact_item answers one record: its enrichment, or a per-item error;
+ * NULL only when memory ran out. */
+static json_t *contact_item(void *arg, const json_t *item)
+{
+    Error item_err = {0};
+    json_t *output = contact_enrich(item, &item_err);
+
+    (void)arg;
+    if (output == NULL && item_err.status >= 500)
+        return NULL;
+    return output != NULL ? handler_item_result(item, output)
+                          : handler_item_error(item, item_err.code, item_err.message);
+}
+
 static HandlerStatus contact_run(const HandlerContext *ctx, const HandlerJob *job,
                                  HandlerOutput *out, Error *err)
 {
-    size_t n = json_array_size(job->items);
-
-    for (size_t i = job->items_done; i < n; i++) {
-        const json_t *item = json_array_get(job->items, i);
-        Error item_err;
-        json_t *output, *result;
-
-        error_clear(&item_err);
-        output = contact_enrich(item, &item_err);
-        if (output == NULL && item_err.status >= 500) {
-            error_set(err, 500, "out_of_memory", "out of memory");
-            return HANDLER_RETRY;
-        }
-        result = output != NULL ? handler_item_result(item, output)
-                                : handler_item_error(item, item_err.code, item_err.message);
-        if (result == NULL || json_array_append_new(out->results, result) != 0) {
-            error_set(err, 500, "out_of_memory", "out of memory");
-            return HANDLER_RETRY;
-        }
-        if (!ctx->progress(ctx->arg, i + 1))
-            return HANDLER_STOPPED;
-    }
-    return HANDLER_OK;
+    return handler_each_item(ctx, job, out, 1, contact_item, NULL, err);
 }
 
 const Handler handler_contact = {.name = "contact", .run = contact_run};

@@ -6,22 +6,16 @@
  */
 #include "handler_echo.h"
 
+static json_t *echo_item(void *arg, const json_t *item)
+{
+    (void)arg;
+    return handler_item_result(item, json_deep_copy(item));
+}
+
 static HandlerStatus echo_run(const HandlerContext *ctx, const HandlerJob *job, HandlerOutput *out,
                               Error *err)
 {
-    size_t n = json_array_size(job->items);
-
-    for (size_t i = job->items_done; i < n; i++) {
-        const json_t *item = json_array_get(job->items, i);
-        json_t *result = handler_item_result(item, json_deep_copy(item));
-        if (result == NULL || json_array_append_new(out->results, result) != 0) {
-            error_set(err, 500, "out_of_memory", "out of memory");
-            return HANDLER_RETRY;
-        }
-        if (!ctx->progress(ctx->arg, i + 1))
-            return HANDLER_STOPPED;
-    }
-    return HANDLER_OK;
+    return handler_each_item(ctx, job, out, 1, echo_item, NULL, err);
 }
 
 const Handler handler_echo = {.name = "echo", .run = echo_run};

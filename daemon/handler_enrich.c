@@ -172,39 +172,38 @@ json_t *handler_enrich_cached(EnrichTable *table, const json_t *item, bool *hit)
     return result;
 }
 
+/* EnrichRun is one job's run: the table it holds and where cache hits go. */
+typedef struct EnrichRun {
+    EnrichTable *table;
+    HandlerOutput *out;
+} EnrichRun;
+
+static json_t *enrich_one(void *arg, const json_t *item)
+{
+    EnrichRun *run = arg;
+    bool hit;
+    json_t *result = handler_enrich_cached(run->table, item, &hit);
+
+    run->out->cache_hit |= hit;
+    return result;
+}
+
 static HandlerStatus enrich_run(const HandlerContext *ctx, const HandlerJob *job,
                                 HandlerOutput *out, Error *err)
 {
-    size_t n = json_array_size(job->items);
     /* One table for the whole job: a reload in the middle does not mix
      * two tables in one job, and the rows stay valid while it runs. */
-    EnrichTable *table =
-        ctx->settings != NULL ? enrich_slot_get((EnrichSlot *)ctx->settings) : NULL;
-    EnrichTable *held = table;
-    HandlerStatus status = HANDLER_OK;
-    bool hit;
+    EnrichTable *held = ctx->settings != NULL ? enrich_slot_get((EnrichSlot *)ctx->settings) : NULL;
+    EnrichRun run = {.table = held != NULL ? held : enrich_table_default(), .out = out};
+    HandlerStatus status;
 
-    if (table == NULL)
-        table = enrich_table_default();
-    if (table == NULL) {
+    if (run.table == NULL) {
         error_set(err, 500, "out_of_memory", "out of memory building the merchant table");
         return HANDLER_RETRY;
     }
     out->cache_hit = 0;
-    for (size_t i = job->items_done; i < n; i++) {
-        json_t *result = handler_enrich_cached(table, json_array_get(job->items, i), &hit);
-        if (result == NULL || json_array_append_new(out->results, result) != 0) {
-            error_set(err, 500, "out_of_memory", "out of memory");
-            status = HANDLER_RETRY;
-            break;
-        }
-        out->cache_hit |= hit;
-        /* Items take microseconds: report every 100 and at the end. */
-        if (((i + 1) % 100 == 0 || i + 1 == n) && !ctx->progress(ctx->arg, i + 1)) {
-            status = HANDLER_STOPPED;
-            break;
-        }
-    }
+    /* Items take microseconds: progress every 100 and at the end. */
+    status = handler_each_item(ctx, job, out, 100, enrich_one, &run, err);
     enrich_table_unref(held);
     return status;
 }
