@@ -1,9 +1,8 @@
 # SPDX-License-Identifier: MIT
-# The one hand-written GNU Makefile of pgjob: builds pgjobctl (and pgjobd,
-# pgjob.fcgi once daemon/ and cgi/ have sources), the C unit tests, and
-# runs the test suites.
+# The one hand-written GNU Makefile of pgjob: builds the three programs
+# (pgjobctl, pgjobd, pgjob.fcgi) and the C unit tests, and runs the tests.
 #
-#   make            build $(BUILD)/pgjobctl, $(BUILD)/unit_tests (+ pgjobd, pgjob.fcgi)
+#   make            build $(BUILD)/pgjobctl, pgjobd, pgjob.fcgi and unit_tests
 #   make unit       build and run the C unit tests alone
 #   make test       install missing Debian packages, build, run pytest on tests/
 #   make asan       the same tests on an ASan+UBSan build in build-asan/
@@ -59,47 +58,43 @@ LDLIBS := $(PQ_LIBS) $(JANSSON_LIBS)
 VERSION := $(or $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null),0.0.0-dev)
 
 # ---- sources ------------------------------------------------------------
-# One list per program plus COMMON, linked into every program.  A program
-# is built once its folder has a main.c; until then its other modules are
-# only linked into the unit tests.
+# One list per program plus COMMON, linked into every program.  pgjobd is
+# the engine (daemon/) and the handlers (daemon/handlers/).  Each folder
+# includes its own headers and common/'s; the engine reaches its handlers
+# through "handlers/handlers.h" and "handlers/handler.h".
 
 COMMON_SRC := $(wildcard common/*.c)
 CTL_SRC := $(wildcard ctl/*.c)
-DAEMON_SRC := $(wildcard daemon/*.c)
+ENGINE_SRC := $(wildcard daemon/*.c)
+HANDLERS_SRC := $(wildcard daemon/handlers/*.c)
 CGI_SRC := $(wildcard cgi/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
 objects = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 SQL_FILES := $(sort $(wildcard $(SQL_DIR)/[0-9][0-9][0-9]_*.sql))
+
+# Generated C: every program carries the migrations; pgjobd carries the
+# enrich handler's merchant table as C structs (its built-in table), and
+# pgjobctl the same file as text for pgjob.merchant_sync() (ctl/merchants.h).
 SQL_EMBED := $(BUILD)/gen/sql_embed.c
+MERCHANTS_TSV := daemon/handlers/merchants.tsv
+MERCHANTS_EMBED := $(BUILD)/gen/merchants_embed.c
+MERCHANTS_TEXT := $(BUILD)/gen/merchants_text.c
 
 COMMON_OBJ := $(call objects,$(COMMON_SRC)) $(SQL_EMBED:.c=.o)
-CTL_OBJ := $(call objects,$(CTL_SRC))
-# The enrich handler's merchant table, embedded from daemon/merchants.tsv:
-# pgjobd's fallback table, and the shipped rows pgjobctl migrate copies
-# into pgjob.merchant (ctl/merchants.c, which sees daemon/ for its header).
-MERCHANTS_EMBED := $(BUILD)/gen/merchants_embed.c
-DAEMON_OBJ := $(call objects,$(DAEMON_SRC)) $(MERCHANTS_EMBED:.c=.o)
+CTL_OBJ := $(call objects,$(CTL_SRC)) $(MERCHANTS_TEXT:.c=.o)
+HANDLERS_OBJ := $(call objects,$(HANDLERS_SRC)) $(MERCHANTS_EMBED:.c=.o)
+DAEMON_OBJ := $(call objects,$(ENGINE_SRC)) $(HANDLERS_OBJ)
 CGI_OBJ := $(call objects,$(CGI_SRC))
 # The unit tests link every program's objects but its main.o, so that
-# tests/unit can test any module; test sources also see the programs'
-# folders on the include path ("handler_exec.h").
+# tests/unit can test any module, and see every program's folder on the
+# include path ("handler_exec.h").
 UNIT_OBJ := $(call objects,$(UNIT_SRC))
 UNIT_LINK := $(UNIT_OBJ) $(filter-out %/main.o,$(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ)) $(COMMON_OBJ)
-UNIT_INC := -Ictl -Idaemon -Icgi
-# Daemon modules the unit tests link: self-contained ones, never main.c.
-DAEMON_LIB_SRC := daemon/handler.c daemon/handler_exec.c daemon/enrich.c daemon/enrich_tokens.c daemon/enrich_keywords.c daemon/enrich_place.c daemon/enrich_merchants.c daemon/enrich_table.c daemon/enrich_cache.c daemon/handler_enrich.c daemon/contact.c daemon/contact_company.c daemon/contact_country.c daemon/contact_email.c daemon/contact_name.c daemon/contact_phone.c daemon/contact_title.c daemon/handler_contact.c
-DAEMON_LIB_SRC += daemon/contact_countries.c daemon/contact_freemail.c
-UNIT_OBJ += $(call objects,$(DAEMON_LIB_SRC))
+UNIT_INC := -Ictl -Idaemon -Idaemon/handlers -Icgi
 
-PROGRAMS := $(BUILD)/pgjobctl
-ifneq ($(wildcard daemon/main.c),)
-PROGRAMS += $(BUILD)/pgjobd
-endif
-ifneq ($(wildcard cgi/main.c),)
-PROGRAMS += $(BUILD)/pgjob.fcgi
-endif
+PROGRAMS := $(BUILD)/pgjobctl $(BUILD)/pgjobd $(BUILD)/pgjob.fcgi
 
 # The libFuzzer target: cgi/'s modules but main.o, fed arbitrary bytes.
 FUZZ_SECONDS ?= 60
@@ -111,12 +106,11 @@ FUZZ_SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanit
 # The baseline FastCGI program of tests/bench/bench_http.py (make bench only).
 HELLO_OBJ := $(BUILD)/tests/bench/hello_fcgi.o
 # The handlers' benchmark (make bench only): the handlers without pgjobd.
-BENCH_HANDLERS_OBJ := $(BUILD)/tests/bench/bench_handlers.o \
-	$(call objects,$(DAEMON_LIB_SRC) daemon/handler_echo.c) $(MERCHANTS_EMBED:.c=.o)
+BENCH_HANDLERS_OBJ := $(BUILD)/tests/bench/bench_handlers.o $(HANDLERS_OBJ)
 
 ALL_OBJ := $(COMMON_OBJ) $(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ) $(UNIT_OBJ) $(FUZZ_OBJ) $(HELLO_OBJ) \
 	$(BUILD)/tests/bench/bench_handlers.o
-HEADERS := $(wildcard common/*.h ctl/*.h daemon/*.h cgi/*.h tests/unit/*.h)
+HEADERS := $(wildcard common/*.h ctl/*.h daemon/*.h daemon/handlers/*.h cgi/*.h tests/unit/*.h)
 
 # Stamps hold what a make variable said last time and are rewritten only
 # when it changes, so that a new CFLAGS, version or set of sql files
@@ -127,17 +121,16 @@ SQL_LIST_STAMP := $(BUILD)/gen/sql_files
 write_stamp = @mkdir -p $(@D); printf '%s\n' '$(1)' | cmp -s - $@ || printf '%s\n' '$(1)' > $@
 
 MAIN_OBJ := $(BUILD)/ctl/main.o $(BUILD)/daemon/main.o $(BUILD)/cgi/main.o
-# Per-object defines: the version for main.o, the sql folder for the test
-# that compares the embedded text with the files.  (A target-specific
-# CPPFLAGS would leak into the stamps these objects depend on.)
+# Per-object defines (OBJ_DEFS) and include paths (OBJ_INC): the version
+# for main.o, the data files some unit tests read, the folders the tests
+# and benchmarks see.  (A target-specific CPPFLAGS would leak into the
+# stamps these objects depend on.)
 $(MAIN_OBJ): OBJ_DEFS := -DPGJOB_VERSION='"$(VERSION)"'
 $(MAIN_OBJ): $(VERSION_STAMP)
 $(BUILD)/tests/unit/test_migrations.o: OBJ_DEFS := -DPGJOB_SQL_DIR='"$(abspath $(SQL_DIR))"'
 $(BUILD)/tests/unit/test_migrations.o: $(SQL_LIST_STAMP)
 $(UNIT_OBJ): OBJ_INC := $(UNIT_INC)
 $(FUZZ_OBJ): OBJ_INC := -Icgi
-$(BUILD)/tests/unit/test_handler_exec.o: OBJ_DEFS := -Idaemon
-$(BUILD)/ctl/merchants.o: OBJ_INC := -Idaemon
 $(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"' \
 	-DPGJOB_ENRICH_INTERNATIONAL='"$(abspath tests/enrich/international.tsv)"'
 
@@ -162,18 +155,27 @@ $(SQL_EMBED:.c=.o): $(SQL_EMBED) $(FLAGS_STAMP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(MERCHANTS_EMBED:.c=.o): $(MERCHANTS_EMBED) $(FLAGS_STAMP)
-	$(CC) $(CPPFLAGS) -Idaemon $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Idaemon/handlers $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(MERCHANTS_EMBED): ctl/cstring.awk daemon/embed_merchants.awk daemon/merchants.tsv
+$(MERCHANTS_TEXT:.c=.o): $(MERCHANTS_TEXT) $(FLAGS_STAMP)
+	$(CC) $(CPPFLAGS) -Ictl $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The embedding scripts live in common/, beside the C both programs share.
+$(MERCHANTS_EMBED): common/cstring.awk daemon/handlers/embed_merchants.awk $(MERCHANTS_TSV)
 	@mkdir -p $(@D)
-	LC_ALL=C awk -f ctl/cstring.awk -f daemon/embed_merchants.awk daemon/merchants.tsv > $@
+	LC_ALL=C awk -f common/cstring.awk -f daemon/handlers/embed_merchants.awk $(MERCHANTS_TSV) > $@
 
-$(SQL_EMBED): ctl/cstring.awk ctl/embed_sql.awk $(SQL_FILES) $(SQL_LIST_STAMP)
+$(MERCHANTS_TEXT): common/cstring.awk common/embed_text.awk $(MERCHANTS_TSV)
 	@mkdir -p $(@D)
-	LC_ALL=C awk -f ctl/cstring.awk -f ctl/embed_sql.awk $(SQL_FILES) < /dev/null > $@
+	LC_ALL=C awk -v name=merchants_shipped_tsv -v header=merchants.h \
+		-f common/cstring.awk -f common/embed_text.awk $(MERCHANTS_TSV) > $@
 
-$(BUILD)/pgjobctl: $(CTL_OBJ) $(MERCHANTS_EMBED:.c=.o) $(COMMON_OBJ) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(MERCHANTS_EMBED:.c=.o) $(COMMON_OBJ) $(LDLIBS)
+$(SQL_EMBED): common/cstring.awk common/embed_sql.awk $(SQL_FILES) $(SQL_LIST_STAMP)
+	@mkdir -p $(@D)
+	LC_ALL=C awk -f common/cstring.awk -f common/embed_sql.awk $(SQL_FILES) < /dev/null > $@
+
+$(BUILD)/pgjobctl: $(CTL_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(COMMON_OBJ) $(LDLIBS)
 
 $(BUILD)/pgjobd: $(DAEMON_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(COMMON_OBJ) $(LDLIBS)
@@ -182,17 +184,17 @@ $(BUILD)/pgjob.fcgi: $(CGI_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(CGI_OBJ) $(COMMON_OBJ) $(LDLIBS) $(FCGI_LIBS)
 
 $(BUILD)/unit_tests: $(UNIT_LINK) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_LINK) $(LDLIBS) $(if $(CGI_OBJ),$(FCGI_LIBS))
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_LINK) $(LDLIBS) $(FCGI_LIBS)
 
 # Only "make fuzz" builds it, with clang's -fsanitize=fuzzer.
 $(BUILD)/fuzz_request: $(FUZZ_LINK) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_LINK) $(LDLIBS) $(if $(CGI_OBJ),$(FCGI_LIBS))
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_LINK) $(LDLIBS) $(FCGI_LIBS)
 
 # Only "make bench" builds it: libpq and libfcgi, nothing of pgjob.
 $(BUILD)/hello_fcgi: $(HELLO_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(HELLO_OBJ) $(PQ_LIBS) $(FCGI_LIBS)
 
-$(BUILD)/tests/bench/bench_handlers.o: OBJ_DEFS := -Idaemon
+$(BUILD)/tests/bench/bench_handlers.o: OBJ_INC := -Idaemon/handlers
 $(BUILD)/bench_handlers: $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(LDLIBS)
 

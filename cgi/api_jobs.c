@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "item_rules.h"
+#include "jobstatus.h"
 #include "log.h"
 #include "render.h"
 #include "strnum.h"
@@ -37,9 +38,7 @@ static const char *column(const PGresult *r, const char *name)
 
 static bool finished(const PGresult *r)
 {
-    const char *s = column(r, "status");
-    return s != NULL && strcmp(s, "queued") != 0 && strcmp(s, "processing") != 0 &&
-           strcmp(s, "paused") != 0;
+    return jobstatus_word_terminal(column(r, "status"));
 }
 
 /* wait_seconds is the wait the request asks for (?wait=N, else Prefer:

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "api_request.h"
+#include "jobstatus.h"
 #include "log.h"
 #include "render.h"
 
@@ -24,13 +25,15 @@ static bool read_depth(ApiRequest *ar, MetricsGauges *g, Error *err)
     if (r == NULL)
         return false;
     for (int i = 0; i < PQntuples(r); i++) {
-        const char *status = PQgetvalue(r, i, 0);
+        JobStatus status;
         long long n = strtoll(PQgetvalue(r, i, 1), NULL, 10);
-        if (strcmp(status, "queued") == 0)
+        if (!jobstatus_parse(PQgetvalue(r, i, 0), &status))
+            continue;
+        if (status == JOB_QUEUED)
             g->queued = n;
-        else if (strcmp(status, "processing") == 0)
+        else if (status == JOB_PROCESSING)
             g->processing = n;
-        else if (strcmp(status, "paused") == 0)
+        else if (status == JOB_PAUSED)
             g->paused = n;
     }
     PQclear(r);
@@ -47,9 +50,10 @@ void api_health(ApiRequest *ar)
         api_fail_db(ar, &err, NULL);
         return;
     }
-    body = json_pack("{s:s, s:s, s:{s:I, s:I, s:I}}", "status", "ok", "database", "up", "queue",
-                     "queued", (json_int_t)g.queued, "processing", (json_int_t)g.processing,
-                     "paused", (json_int_t)g.paused);
+    body =
+        json_pack("{s:s, s:s, s:{s:I, s:I, s:I}}", "status", "ok", "database", "up", "queue",
+                  jobstatus_word(JOB_QUEUED), (json_int_t)g.queued, jobstatus_word(JOB_PROCESSING),
+                  (json_int_t)g.processing, jobstatus_word(JOB_PAUSED), (json_int_t)g.paused);
     if (!render_json(ar->res, 200, body))
         log_error("[req %s] out of memory rendering the health check", ar->req->id);
 }

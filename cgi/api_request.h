@@ -2,7 +2,8 @@
 /*
  * api_request.h - one API request while it is answered: what api.c found
  * (the route, the caller's account) and what the route handlers of
- * api_jobs.c and api_ops.c share.  Internal to the API modules.
+ * api_jobs.c and api_ops.c share (api_request.c).  Internal to the API
+ * modules.
  */
 #ifndef PGJOB_API_REQUEST_H
 #define PGJOB_API_REQUEST_H
@@ -44,6 +45,9 @@ void api_fail(ApiRequest *ar, const Error *err, const char *field);
 /* api_fail_db renders a dbconn_exec failure (err and its field). */
 void api_fail_db(ApiRequest *ar, const Error *err, const char *field);
 
+/* api_invalid_key renders the 401 of a key that is unknown or not live. */
+void api_invalid_key(ApiRequest *ar);
+
 /* api_render_job renders row `row` of r (job_fields columns) with status,
  * adding the results link, the large-result pointer and Retry-After while
  * the job is not finished. */
@@ -58,7 +62,7 @@ bool api_not_modified(ApiRequest *ar, const PGresult *r, int row);
  * already rendered (404, 503, ...) when it fails. */
 PGresult *api_read_job(ApiRequest *ar);
 
-/* The route handlers. */
+/* The route handlers (api_jobs.c, api_ops.c). */
 void api_submit(ApiRequest *ar);
 void api_get(ApiRequest *ar);
 void api_list(ApiRequest *ar);

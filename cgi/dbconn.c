@@ -61,13 +61,14 @@ static const Statement statements[STMT_COUNT] = {
                       "SELECT " JOB_FIELDS " FROM pgjob.get_job($1::bigint, $2::uuid, $3::bigint)",
                       3},
     /* The status read, the hot path, in one round trip: no row means the
-     * key is unknown or revoked, a row with a null id an unknown job. */
+     * key is not live (pgjob.api_key_lookup says which keys are), a row
+     * with a null id an unknown job.  api_key_lookup is a plain SQL
+     * function, inlined by the planner. */
     [STMT_GET_JOB_KEY] = {"get_job_key",
                           "SELECT k.account_id AS auth_account, j.*"
-                          " FROM pgjob.api_key k"
+                          " FROM pgjob.api_key_lookup($1::bytea) k"
                           " LEFT JOIN LATERAL pgjob.get_job(k.account_id, $2::uuid, $3::bigint) j"
-                          " ON true"
-                          " WHERE k.key_hash = $1::bytea AND k.revoked_at IS NULL",
+                          " ON true",
                           3},
     [STMT_LIST_JOBS] = {"list_jobs",
                         "SELECT " JOB_FIELDS

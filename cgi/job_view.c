@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobstatus.h"
 #include "mem.h"
 #include "strnum.h"
 #include "timestamp.h"
@@ -81,12 +82,6 @@ static const Field fields[] = {
 };
 
 enum { FIELD_COUNT = sizeof fields / sizeof fields[0] };
-
-static const char *const statuses[] = {
-    "queued", "processing", "paused", "completed", "failed", "canceled", "expired",
-};
-
-static const char *const terminal_statuses[] = {"completed", "failed", "canceled", "expired"};
 
 /* Text is the growing output buffer; after a failed allocation it keeps
  * failing, and the writer checks once at the end. */
@@ -195,15 +190,6 @@ static bool text_string(Text *t, const char *s)
 static const char *field_value(const JobView *v, const Field *f)
 {
     return *(const char *const *)((const char *)v + f->offset);
-}
-
-static bool in_list(const char *s, const char *const *list, size_t count)
-{
-    for (size_t i = 0; s != NULL && i < count; i++) {
-        if (strcmp(s, list[i]) == 0)
-            return true;
-    }
-    return false;
 }
 
 /* json_number_ok says whether s is a JSON number (RFC 8259, 6). */
@@ -335,7 +321,7 @@ static bool write_value(Text *t, const Field *f, const char *value)
         case FIELD_TEXT:
             return text_string(t, value);
         case FIELD_STATUS:
-            return job_view_status_valid(value) && text_string(t, value);
+            return jobstatus_parse(value, &(JobStatus){0}) && text_string(t, value);
         case FIELD_INTEGER:
             return write_integer(t, value);
         case FIELD_REAL:
@@ -456,13 +442,7 @@ bool job_view_etag(const JobView *v, char *out, size_t size)
     return n > 0 && (size_t)n < size;
 }
 
-bool job_view_status_valid(const char *status)
-{
-    return in_list(status, statuses, sizeof statuses / sizeof statuses[0]);
-}
-
 bool job_view_terminal(const JobView *v)
 {
-    return in_list(v->status, terminal_statuses,
-                   sizeof terminal_statuses / sizeof terminal_statuses[0]);
+    return jobstatus_word_terminal(v->status);
 }

@@ -100,10 +100,6 @@ char *job_view_list_json(const JobView *views, size_t count, const char *next_cu
  * when v's id or version is missing or malformed, or size is too small. */
 bool job_view_etag(const JobView *v, char *out, size_t size) __attribute__((warn_unused_result));
 
-/* job_view_status_valid says whether status is one of the seven job
- * statuses (e.g. for a ?status= filter). */
-bool job_view_status_valid(const char *status);
-
 /* job_view_terminal says whether v's status is terminal: completed,
  * failed, canceled or expired (then the job will not change but to
  * expired, and the API sends no Retry-After). */

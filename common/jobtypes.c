@@ -4,7 +4,11 @@
 
 #include <stdlib.h>
 
-const char *const jobtypes_builtin[] = {"echo", "contact", "enrich"};
+const char *const jobtypes_builtin[] = {
+#define JOBTYPE(name) #name,
+#include "jobtypes.def"
+#undef JOBTYPE
+};
 const size_t jobtypes_builtin_count = sizeof(jobtypes_builtin) / sizeof(jobtypes_builtin[0]);
 
 const char **jobtypes_all(const Config *cfg, size_t *count)

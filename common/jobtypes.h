@@ -11,7 +11,7 @@
 
 #include "config.h"
 
-/* The names of the built-in handlers, in pgjobd's table order. */
+/* The names of the built-in handlers, in the order of jobtypes.def. */
 extern const char *const jobtypes_builtin[];
 extern const size_t jobtypes_builtin_count;
 

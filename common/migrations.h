@@ -2,7 +2,7 @@
 /*
  * migrations.h - the schema migrations built into every pgjob program.
  * The build generates the table from sql/NNN_name.sql with
- * ctl/embed_sql.awk (see the Makefile), so a binary always carries the
+ * common/embed_sql.awk (see the Makefile), so a binary always carries the
  * exact SQL it was built with; schema.h applies it.
  */
 #ifndef PGJOB_MIGRATIONS_H

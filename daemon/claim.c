@@ -22,16 +22,16 @@
  * one for the types without a limit, one per limited type with room. */
 #define MAX_CLAIM_GROUPS 16
 
-/* want_all marks every claim group worth a claim. */
-void want_all(Dispatcher *d)
+/* claim_want_all marks every claim group worth a claim. */
+void claim_want_all(Dispatcher *d)
 {
     d->want = true;
     for (size_t i = 0; i < d->nslots; i++)
         d->slots[i].want = true;
 }
 
-/* want_type marks the claim group of one type worth a claim. */
-void want_type(Dispatcher *d, TypeSlot *slot)
+/* claim_want_type marks the claim group of one type worth a claim. */
+void claim_want_type(Dispatcher *d, TypeSlot *slot)
 {
     if (slot->limit > 0)
         slot->want = true;
@@ -39,7 +39,7 @@ void want_type(Dispatcher *d, TypeSlot *slot)
         d->want = true;
 }
 
-TypeSlot *slot_of(Dispatcher *d, const char *type)
+TypeSlot *claim_slot_of(Dispatcher *d, const char *type)
 {
     for (size_t i = 0; i < d->nslots; i++) {
         if (strcmp(d->slots[i].type, type) == 0)
@@ -291,8 +291,8 @@ void claim_cut_off(Dispatcher *d, const Lane *lane)
     }
 }
 
-/* end_claim gives back the reservations of the lane's claim. */
-void end_claim(Dispatcher *d, Lane *lane)
+/* claim_end gives back the reservations of the lane's claim. */
+void claim_end(Dispatcher *d, Lane *lane)
 {
     d->claiming -= lane->want;
     lane->want = 0;
@@ -303,9 +303,9 @@ void end_claim(Dispatcher *d, Lane *lane)
     }
 }
 
-/* hand_out gives the claimed rows to the pool and notes which claim
+/* claim_hand_out gives the claimed rows to the pool and notes which claim
  * groups came back full (more may be waiting). */
-void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
+void claim_hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
 {
     int n = PQntuples(r), unlimited = 0;
     Job *jobs = NULL, **tail = &jobs; /* handed to the pool at once */
@@ -320,13 +320,13 @@ void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
             continue;
         }
         job->handler = handlers_find(d->handlers, job->type, &job->settings);
-        TypeSlot *slot = slot_of(d, job->type);
+        TypeSlot *slot = claim_slot_of(d, job->type);
         if (job->handler == NULL || slot == NULL) {
             Outcome *o = outcome_new(OUTCOME_FAIL, job);
             if (o != NULL) {
                 o->fatal = true;
                 error_set(&o->error, 500, "no_handler", "no handler for job type %s", o->job->type);
-                add_pending(d, o);
+                pending_add(d, o);
             }
             continue;
         }
@@ -360,7 +360,7 @@ void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
 
 /* claim_send plans a claim round of the free slots and sends it on conn
  * without waiting.  CLAIM_SENT and CLAIM_SEND_FAILED leave the slots
- * reserved in lane (end_claim gives them back). */
+ * reserved in lane (claim_end gives them back). */
 ClaimSend claim_send(Dispatcher *d, Lane *lane, PGconn *conn)
 {
     ClaimCall call;
@@ -372,12 +372,12 @@ ClaimSend claim_send(Dispatcher *d, Lane *lane, PGconn *conn)
     return CLAIM_SENT;
 }
 
-/* want_named_types marks the claim groups of the types a pgjob_ready
+/* claim_want_named marks the claim groups of the types a pgjob_ready
  * payload names (space-separated, or "*" for all). */
-void want_named_types(Dispatcher *d, const char *payload)
+void claim_want_named(Dispatcher *d, const char *payload)
 {
     if (strcmp(payload, "*") == 0) {
-        want_all(d);
+        claim_want_all(d);
         return;
     }
     for (size_t i = 0; i < d->nslots; i++) {
@@ -387,9 +387,36 @@ void want_named_types(Dispatcher *d, const char *payload)
             bool starts = p == payload || p[-1] == ' ';
             bool ends = p[len] == '\0' || p[len] == ' ';
             if (starts && ends) {
-                want_type(d, &d->slots[i]);
+                claim_want_type(d, &d->slots[i]);
                 break;
             }
         }
+    }
+}
+
+/* claim_take_outcomes takes the finished outcomes from the pool, gives
+ * their slots back, and keeps them in pending until recorded. */
+void claim_take_outcomes(Dispatcher *d)
+{
+    Outcome *o, *next;
+
+    for (o = pool_take_outcomes(d->pool); o != NULL; o = next) {
+        next = o->next;
+        o->next = NULL;
+        TypeSlot *slot = claim_slot_of(d, o->job->type);
+        d->running--;
+        if (slot != NULL) {
+            slot->running--;
+            /* A limited type at its limit left work queued: claim now. */
+            if (slot->saturated)
+                claim_want_type(d, slot);
+            slot->saturated = false;
+        }
+        if (o->kind == OUTCOME_NONE) {
+            d->stats.lost++;
+            outcome_free(o);
+            continue;
+        }
+        pending_add(d, o);
     }
 }

@@ -8,8 +8,9 @@
  * read the lanes' answers, run due maintenance while the main lane is
  * idle, give the free lanes statements (outcome batches, then claims),
  * run the timers, then wait in one poll() on the wake-up pipe and the
- * lanes' sockets.  The dispatcher never waits for a statement but to set
- * up a connection, for maintenance and for a reload's merchant table.
+ * lanes' sockets.  Claims and outcome batches never make it wait; it does
+ * wait to set up a connection, for maintenance, for renewing the leases
+ * of prefetched jobs, and for the handlers' data on a reload.
  */
 #include "dispatch.h"
 
@@ -25,8 +26,7 @@
 #include "clock.h"
 #include "db.h"
 #include "dispatcher.h"
-#include "enrich_load.h"
-#include "handlers.h"
+#include "handlers/handlers.h"
 #include "log.h"
 #include "maint.h"
 #include "pool.h"
@@ -44,28 +44,12 @@ extern char **environ;
 
 /* ---- connection ---- */
 
-/* drop_connection closes the connection after an error and schedules a
- * reconnect; logged once per outage. */
-void drop_connection(Dispatcher *d, const char *why)
-{
-    lane_abandon(d, 0);
-    if (!d->down_logged)
-        log_warn("database connection lost (%s); reconnecting with backoff", why);
-    d->down_logged = true;
-    if (d->conn != NULL)
-        PQfinish(d->conn);
-    d->conn = NULL;
-    d->maintainer = false;
-    d->reconnect_delay_ms = 100;
-    d->reconnect_at = clock_ms() + d->reconnect_delay_ms;
-}
-
 /* statement_failed handles a failed statement: a broken connection is
  * dropped, anything else is logged. */
 static void statement_failed(Dispatcher *d, const Error *err)
 {
     if (d->conn == NULL || PQstatus(d->conn) != CONNECTION_OK || err->status == 503)
-        drop_connection(d, err->message);
+        lane_drop_main(d, err->message);
     else
         log_error("%s", err->message);
 }
@@ -87,28 +71,18 @@ static bool set_up_connection(Dispatcher *d, Error *err)
     return true;
 }
 
-/* load_merchants reads pgjob.merchant into a new merchant table and
- * hands it to the workers; each job keeps the table it started with.  On
- * a lost connection the load is tried again after the reconnect; on any
- * other failure the current table stays. */
-static void load_merchants(Dispatcher *d)
+/* load_handlers reads what the handlers keep in the database (the
+ * merchant table) and hands it to the workers; on a lost connection it is
+ * tried again after the reconnect. */
+static void load_handlers(Dispatcher *d)
 {
     Error err = {0};
-    EnrichTable *t = enrich_load(d->conn, (size_t)d->cfg->enrich_cache_entries, &err);
 
-    if (t == NULL && (PQstatus(d->conn) != CONNECTION_OK || err.status == 503)) {
+    if (!handlers_load(d->handlers, d->conn, &err)) {
         statement_failed(d, &err);
         return;
     }
-    d->merchants_due = false;
-    if (t == NULL) {
-        log_error("cannot load the merchant table, keeping the current one: %s", err.message);
-        return;
-    }
-    /* Logged after the swap, so that a job submitted after the line is
-     * seen uses the new table.  The slot keeps t alive for the log. */
-    enrich_slot_set(handlers_enrich_slot(d->handlers), t);
-    enrich_log_table(t, "merchant table loaded");
+    d->handlers_due = false;
 }
 
 /* try_connect opens the dispatcher connection when a retry is due. */
@@ -138,12 +112,12 @@ static void try_connect(Dispatcher *d)
              d->maintainer ? ", maintainer" : "");
     d->down_logged = false;
     d->reconnect_delay_ms = 0;
-    want_all(d);
+    claim_want_all(d);
     d->next_rescue = now; /* at start-up and after an outage, rescue first */
-    /* The merchants are read before READY=1: a ready daemon enriches with
-     * the database's table. */
-    if (d->merchants_due)
-        load_merchants(d);
+    /* The handlers' data is read before READY=1: a ready daemon enriches
+     * with the database's merchant table. */
+    if (d->handlers_due)
+        load_handlers(d);
     if (d->conn == NULL)
         return;
     if (!d->ready_sent) {
@@ -214,7 +188,7 @@ static void take_notifications(Dispatcher *d)
     PGnotify *n;
 
     while ((n = PQnotifies(d->conn)) != NULL) {
-        want_named_types(d, n->extra);
+        claim_want_named(d, n->extra);
         PQfreemem(n);
     }
 }
@@ -225,7 +199,7 @@ static void read_notifications(Dispatcher *d)
     if (d->conn == NULL)
         return;
     if (!PQconsumeInput(d->conn)) {
-        drop_connection(d, PQerrorMessage(d->conn));
+        lane_drop_main(d, PQerrorMessage(d->conn));
         return;
     }
     take_notifications(d);
@@ -300,7 +274,7 @@ static void wait_for_events(Dispatcher *d)
     while (read(d->wake[0], drain, sizeof(drain)) > 0) {
     }
     if (clock_ms() >= d->next_poll)
-        want_all(d);
+        claim_want_all(d);
     read_notifications(d);
 }
 
@@ -324,7 +298,7 @@ static void maintain(Dispatcher *d, long long now)
         if (ok && d->stats.rescued + d->stats.rescue_failed > before) {
             log_info("rescued %ld jobs whose lease expired",
                      d->stats.rescued + d->stats.rescue_failed - before);
-            want_all(d);
+            claim_want_all(d);
         }
         if (ok && !d->maintainer) {
             ok = maint_try_lock(d->conn, &d->maintainer, &err);
@@ -398,15 +372,15 @@ static void reload(Dispatcher *d)
         pool_set_lease(d->pool, d->cfg->lease_seconds, d->cfg->heartbeat_seconds);
         log_info("configuration reloaded");
     }
-    /* The merchant table is reloaded even when the file was bad: it does
-     * not depend on it (but for the cache size). */
-    d->merchants_due = true;
+    /* The handlers' data is reloaded even when the file was bad: it does
+     * not depend on it (but for the merchant cache's size). */
+    d->handlers_due = true;
     if (d->conn != NULL)
         lane_settle(d, 0);
     if (d->conn != NULL)
-        load_merchants(d);
+        load_handlers(d);
     else
-        log_warn("database unavailable: the merchant table will be reloaded after the reconnect");
+        log_warn("database unavailable: the handlers' data will be reloaded after the reconnect");
     if (!sdnotify_send("READY=1"))
         log_debug("cannot send READY=1 to systemd");
 }
@@ -495,16 +469,9 @@ static bool start(Dispatcher *d, Error *err)
     d->handlers = handlers_new(d->cfg, err);
     if (d->handlers == NULL || !claim_init(d, err) || !make_wake_pipe(d, err))
         return false;
-    /* The built-in merchants until pgjob.merchant is read (after the
-     * first connection, before READY=1). */
-    EnrichTable *merchants =
-        enrich_table_embedded((size_t)d->cfg->enrich_cache_entries, NULL, NULL);
-    if (merchants == NULL) {
-        error_set(err, 500, "out_of_memory", "out of memory building the merchant table");
-        return false;
-    }
-    enrich_slot_set(handlers_enrich_slot(d->handlers), merchants);
-    d->merchants_due = true;
+    /* The handlers' built-in data until the database's is read (after
+     * the first connection, before READY=1). */
+    d->handlers_due = true;
     if (!signals_install(d->wake[1])) {
         error_set(err, 500, "signals", "sigaction: %s", strerror(errno));
         return false;
@@ -564,7 +531,7 @@ int dispatch_run(Config *cfg, const char *config_path)
         check_signals(&d);
         if (d.conn == NULL)
             try_connect(&d);
-        collect_outcomes(&d);
+        claim_take_outcomes(&d);
         for (int i = 0; i < LANES; i++)
             lane_poll(&d, i);
         if (finished(&d))
@@ -574,7 +541,7 @@ int dispatch_run(Config *cfg, const char *config_path)
             if (d.conn != NULL && cfg->prefetch > 0)
                 renew_waiting(&d, now);
         }
-        start_work(&d);
+        lane_start_work(&d);
         tick(&d, now);
         wait_for_events(&d);
     }

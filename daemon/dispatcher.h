@@ -2,9 +2,9 @@
 /*
  * dispatcher.h - the dispatcher's state, shared by its three files and
  * by nothing else: dispatch.c (the loop: connection, waiting, timers,
- * signals), claim.c (what to claim and handing claimed jobs out) and
- * lanes.c (the lanes' statements in flight, and the outcomes
- * waiting to be recorded).  The public entry point is dispatch.h.
+ * signals), lanes.c (the lanes' statements in flight), claim.c (what to
+ * claim, handing claimed jobs out, taking their outcomes back) and
+ * pending.c (the outcomes waiting to be recorded).  The public entry point is dispatch.h.
  *
  * Wording: a slot is a worker thread; `running` counts the jobs handed to
  * the pool whose outcome has not come back yet.  `pending` holds outcomes
@@ -21,7 +21,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
-#include "handlers.h"
+#include "handlers/handlers.h"
 #include "job.h"
 #include "pool.h"
 
@@ -92,7 +92,7 @@ typedef struct Dispatcher {
     PGconn *conn;
     bool maintainer;        /* holds the maintenance lock on conn */
     bool ready_sent;        /* READY=1 was sent */
-    bool merchants_due;     /* pgjob.merchant is to be (re)read: at start and on SIGHUP */
+    bool handlers_due;      /* handlers_load is due: at start and on SIGHUP */
     bool down_logged;       /* the database is known to be down */
     long long reconnect_at; /* monotonic ms */
     int reconnect_delay_ms;
@@ -125,20 +125,23 @@ typedef struct Dispatcher {
     Stats stats;
 } Dispatcher;
 
-/* ---- dispatch.c ---- */
+/* The three files below depend on each other in one direction only:
+ * pending.c <- claim.c <- lanes.c <- dispatch.c.  Each exported name
+ * carries its file's prefix. */
 
-/* drop_connection closes the main connection after an error (its lane's
- * work is abandoned) and schedules a reconnect; logged once per outage. */
-void drop_connection(Dispatcher *d, const char *why);
+/* ---- pending.c ---- */
+
+/* pending_add keeps o until it is written; false (o freed) on no memory. */
+bool pending_add(Dispatcher *d, Outcome *o);
 
 /* ---- claim.c ---- */
 
-/* want_all marks every claim group worth a claim; want_type the group of
- * one type; want_named_types the groups of the types a pgjob_ready
- * payload names (space-separated, or "*" for all). */
-void want_all(Dispatcher *d);
-void want_type(Dispatcher *d, TypeSlot *slot);
-void want_named_types(Dispatcher *d, const char *payload);
+/* claim_want_all marks every claim group worth a claim; claim_want_type
+ * the group of one type; claim_want_named the groups of the types a
+ * pgjob_ready payload names (space-separated, or "*" for all). */
+void claim_want_all(Dispatcher *d);
+void claim_want_type(Dispatcher *d, TypeSlot *slot);
+void claim_want_named(Dispatcher *d, const char *payload);
 
 /* claim_init makes the slots of the handlers' types, with the text[]
  * literals their claims name (types do not change while the daemon
@@ -146,8 +149,8 @@ void want_named_types(Dispatcher *d, const char *payload);
 bool claim_init(Dispatcher *d, Error *err);
 void claim_free(Dispatcher *d);
 
-/* slot_of returns the slot of a claimed type, or NULL. */
-TypeSlot *slot_of(Dispatcher *d, const char *type);
+/* claim_slot_of returns the slot of a claimed type, or NULL. */
+TypeSlot *claim_slot_of(Dispatcher *d, const char *type);
 
 /* claim_due says whether a claim should be started now. */
 bool claim_due(const Dispatcher *d);
@@ -162,22 +165,20 @@ typedef enum ClaimSend {
  * it on conn without waiting. */
 ClaimSend claim_send(Dispatcher *d, Lane *lane, PGconn *conn);
 
-/* hand_out gives the rows of lane's claim to the pool; end_claim gives
- * back the lane's reservations. */
-void hand_out(Dispatcher *d, const Lane *lane, const PGresult *r);
-void end_claim(Dispatcher *d, Lane *lane);
+/* claim_hand_out gives the rows of lane's claim to the pool; claim_end
+ * gives back the lane's reservations. */
+void claim_hand_out(Dispatcher *d, const Lane *lane, const PGresult *r);
+void claim_end(Dispatcher *d, Lane *lane);
 
 /* claim_cut_off marks the groups of lane's claim, which got no answer,
  * worth a claim again. */
 void claim_cut_off(Dispatcher *d, const Lane *lane);
 
+/* claim_take_outcomes takes the finished outcomes from the pool, gives
+ * their slots back, and keeps them in pending until recorded. */
+void claim_take_outcomes(Dispatcher *d);
+
 /* ---- lanes.c ---- */
-
-/* add_pending keeps o until it is written; false (o freed) on no memory. */
-bool add_pending(Dispatcher *d, Outcome *o);
-
-/* collect_outcomes moves finished outcomes from the pool to pending. */
-void collect_outcomes(Dispatcher *d);
 
 /* lane_idle says whether lane i could take a statement now (or after
  * connecting); lane_poll reads what has come of its statement;
@@ -188,7 +189,11 @@ void lane_poll(Dispatcher *d, int i);
 void lane_abandon(Dispatcher *d, int i);
 void lane_settle(Dispatcher *d, int i);
 
-/* start_work gives the free lanes work: outcomes, then claims. */
-void start_work(Dispatcher *d);
+/* lane_start_work gives the free lanes work: outcomes, then claims. */
+void lane_start_work(Dispatcher *d);
+
+/* lane_drop_main closes the main connection after an error (lane 0's
+ * work is abandoned) and schedules a reconnect; logged once per outage. */
+void lane_drop_main(Dispatcher *d, const char *why);
 
 #endif

@@ -17,7 +17,7 @@
 #include <libpq-fe.h>
 
 #include "error.h"
-#include "handler.h"
+#include "handlers/handler.h"
 
 /* Job is one leased attempt. */
 typedef struct Job {

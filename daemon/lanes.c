@@ -16,53 +16,6 @@
 #include "dispatcher.h"
 #include "log.h"
 
-/* add_pending keeps o until it is written; false (o freed) on no memory. */
-bool add_pending(Dispatcher *d, Outcome *o)
-{
-    if (d->npending == d->pending_cap) {
-        size_t cap = d->pending_cap ? d->pending_cap * 2 : 64;
-        Outcome **p = realloc(d->pending, cap * sizeof(*p));
-        if (p == NULL) {
-            log_error("[job %s] out of memory keeping its outcome; its lease will expire",
-                      o->job->id);
-            outcome_free(o);
-            return false;
-        }
-        d->pending = p;
-        d->pending_cap = cap;
-    }
-    if (d->npending == 0)
-        d->pending_since = clock_ms();
-    d->pending[d->npending++] = o;
-    return true;
-}
-
-/* collect_outcomes moves finished outcomes from the pool to pending. */
-void collect_outcomes(Dispatcher *d)
-{
-    Outcome *o, *next;
-
-    for (o = pool_take_outcomes(d->pool); o != NULL; o = next) {
-        next = o->next;
-        o->next = NULL;
-        TypeSlot *slot = slot_of(d, o->job->type);
-        d->running--;
-        if (slot != NULL) {
-            slot->running--;
-            /* A limited type at its limit left work queued: claim now. */
-            if (slot->saturated)
-                want_type(d, slot);
-            slot->saturated = false;
-        }
-        if (o->kind == OUTCOME_NONE) {
-            d->stats.lost++;
-            outcome_free(o);
-            continue;
-        }
-        add_pending(d, o);
-    }
-}
-
 /* count_result adds one row of a batch call's answer to the counters. */
 static void count_result(Dispatcher *d, const char *id, const char *outcome)
 {
@@ -158,10 +111,10 @@ void lane_abandon(Dispatcher *d, int i)
     if (lane->work == LANE_CLAIM) {
         log_warn("a claim was cut off; jobs it took, if any, are rescued when their lease expires");
         claim_cut_off(d, lane);
-        end_claim(d, lane);
+        claim_end(d, lane);
     }
     for (size_t j = 0; j < lane->nbatch; j++)
-        add_pending(d, lane->batch[j]);
+        pending_add(d, lane->batch[j]);
     lane->nbatch = 0;
     lane->work = LANE_IDLE;
 }
@@ -172,7 +125,7 @@ void lane_abandon(Dispatcher *d, int i)
 static void lane_lost(Dispatcher *d, int i, const char *why)
 {
     if (i == 0) {
-        drop_connection(d, why);
+        lane_drop_main(d, why);
         return;
     }
     log_warn("lane %d's connection lost (%s); the others carry on", i, why);
@@ -262,7 +215,7 @@ static void lane_answer(Dispatcher *d, int i, PGresult *r)
 
     if (db_tuples_ok(r)) {
         if (lane->work == LANE_CLAIM) {
-            hand_out(d, lane, r);
+            claim_hand_out(d, lane, r);
         } else {
             for (int j = 0; j < PQntuples(r); j++)
                 count_result(d, PQgetvalue(r, j, 0), PQgetvalue(r, j, 1));
@@ -285,7 +238,7 @@ static void lane_done(Dispatcher *d, int i)
     Lane *lane = &d->lanes[i];
 
     if (lane->work == LANE_CLAIM)
-        end_claim(d, lane);
+        claim_end(d, lane);
     for (size_t j = 0; j < lane->nbatch; j++)
         outcome_free(lane->batch[j]);
     lane->nbatch = 0;
@@ -329,12 +282,12 @@ void lane_settle(Dispatcher *d, int i)
     lane_read(d, i, true);
 }
 
-/* start_work gives the free lanes work: outcomes first (they free memory
+/* lane_start_work gives the free lanes work: outcomes first (they free memory
  * and tell clients sooner), on lane 1, then the later ones, the main lane
  * last; then claims, on the main lane first.  So a claim runs while the
  * previous batch is recorded, and while the queue is deep claims run side
  * by side; the third lane connects only when the other two are busy. */
-void start_work(Dispatcher *d)
+void lane_start_work(Dispatcher *d)
 {
     for (int k = 1; k <= LANES; k++) {
         int i = k % LANES;
@@ -345,4 +298,20 @@ void start_work(Dispatcher *d)
         if (claim_due(d) && lane_free(d, i))
             lane_claim(d, i);
     }
+}
+
+/* lane_drop_main closes the main connection after an error (lane 0's
+ * work is abandoned) and schedules a reconnect; logged once per outage. */
+void lane_drop_main(Dispatcher *d, const char *why)
+{
+    lane_abandon(d, 0);
+    if (!d->down_logged)
+        log_warn("database connection lost (%s); reconnecting with backoff", why);
+    d->down_logged = true;
+    if (d->conn != NULL)
+        PQfinish(d->conn);
+    d->conn = NULL;
+    d->maintainer = false;
+    d->reconnect_delay_ms = 100;
+    d->reconnect_at = clock_ms() + d->reconnect_delay_ms;
 }

@@ -14,7 +14,7 @@
 
 #include "config.h"
 #include "dispatch.h"
-#include "handlers.h"
+#include "handlers/handlers.h"
 #include "log.h"
 #include "sdnotify.h"
 

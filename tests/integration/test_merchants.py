@@ -20,9 +20,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def shipped_names():
-    """The merchant names of daemon/merchants.tsv."""
+    """The merchant names of daemon/handlers/merchants.tsv."""
     names = []
-    with open(os.path.join(ROOT, "daemon", "merchants.tsv"), encoding="utf-8") as f:
+    with open(os.path.join(ROOT, "daemon", "handlers", "merchants.tsv"), encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
             if line and not line.startswith("#"):

@@ -13,6 +13,7 @@ static const Test *const tables[] = {
     migrations_tests,
     config_tests,
     sdnotify_tests,
+    handlers_tests,
     handler_exec_tests,
     enrich_tests,
     enrich_fields_tests,

@@ -16,6 +16,7 @@ extern const Test db_tests[];
 extern const Test migrations_tests[];
 extern const Test config_tests[];
 extern const Test sdnotify_tests[];
+extern const Test handlers_tests[];
 extern const Test handler_exec_tests[];
 extern const Test enrich_tests[];
 extern const Test enrich_fields_tests[];

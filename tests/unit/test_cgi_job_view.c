@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "job_view.h"
+#include "jobstatus.h"
 #include "mem.h"
 #include "suites.h"
 
@@ -397,17 +398,19 @@ static void statuses(void)
     static const char *const all[] = {"queued", "processing", "paused", "completed",
                                       "failed", "canceled",   "expired"};
     JobView v;
+    JobStatus st;
 
     memset(&v, 0, sizeof v);
     for (size_t i = 0; i < 7; i++) {
-        CHECK(job_view_status_valid(all[i]));
+        CHECK(jobstatus_parse(all[i], &st) && st == (JobStatus)i);
+        CHECK(strcmp(jobstatus_word(st), all[i]) == 0);
         v.status = all[i];
         CHECK(job_view_terminal(&v) == (i >= 3));
     }
-    CHECK(!job_view_status_valid(NULL));
-    CHECK(!job_view_status_valid(""));
-    CHECK(!job_view_status_valid("cancelled"));
-    CHECK(!job_view_status_valid("Queued"));
+    CHECK(!jobstatus_parse(NULL, &st));
+    CHECK(!jobstatus_parse("", &st));
+    CHECK(!jobstatus_parse("cancelled", &st));
+    CHECK(!jobstatus_parse("Queued", &st));
     v.status = NULL;
     CHECK(!job_view_terminal(&v));
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_contact.c tests the contact modules (daemon/contact*.c) one by one,
+ * test_contact.c tests the contact modules (daemon/handlers/contact*.c) one by one,
  * the whole record (contact_enrich) and the "contact" handler, and holds
  * the corpus evaluator: contact_corpus reads the labeled records of
  * $PGJOB_CONTACT_CORPUS (tests/contact/corpus.jsonl) and prints the

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_enrich.c tests the enrich handler: the merchant table
- * (daemon/enrich_merchants.c), the descriptor pipeline (daemon/enrich.c),
- * the handler's result objects (daemon/handler_enrich.c), and its accuracy
+ * (daemon/handlers/enrich_merchants.c), the descriptor pipeline (daemon/handlers/enrich.c),
+ * the handler's result objects (daemon/handlers/handler_enrich.c), and its accuracy
  * on the labeled corpora tests/enrich/corpus.tsv and international.tsv,
  * field by field, against floors (see ACCURACY_FLOORS below).
  * enrich_corpus and enrich_international print the accuracy tables

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_enrich_table.c tests the merchant tables of the enrich handler
- * (daemon/enrich_table.c): building one from rows, key clashes between
+ * (daemon/handlers/enrich_table.c): building one from rows, key clashes between
  * rows, references and the slot a daemon swaps them in; and the result
- * cache (daemon/enrich_cache.c): keys, hits and misses, eviction, use from
+ * cache (daemon/handlers/enrich_cache.c): keys, hits and misses, eviction, use from
  * several threads, and the handler's cache_hit.
  */
 #include <pthread.h>

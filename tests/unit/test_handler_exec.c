@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_handler_exec.c tests the exec handler (daemon/handler_exec.c): its
+ * test_handler_exec.c tests the exec handler (daemon/handlers/handler_exec.c): its
  * pure helpers, then real runs of small /bin/sh programs written into the
  * test's directory, with a fake daemon side (progress) that counts calls
  * and can tell the run to stop.  The test process is a child subreaper, so

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_migrations.c tests the embedded migration table (generated from
- * sql/ by ctl/embed_sql.awk) and common/migrations.c.  PGJOB_SQL_DIR, set
+ * sql/ by common/embed_sql.awk) and common/migrations.c.  PGJOB_SQL_DIR, set
  * by the Makefile, is the absolute path of the folder the table was built
  * from.
  */

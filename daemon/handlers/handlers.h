@@ -10,8 +10,9 @@
 
 #include <stddef.h>
 
+#include <libpq-fe.h>
+
 #include "config.h"
-#include "enrich_table.h"
 #include "error.h"
 #include "handler.h"
 
@@ -20,8 +21,10 @@ typedef struct HandlerTable HandlerTable;
 /* handlers_new builds the table for cfg (borrowed: it must outlive the
  * table) and the list of types this daemon claims: cfg->types when set,
  * every type it has a handler for otherwise.  A type in cfg->types with
- * no handler is an error.  Returns a new table (free with handlers_free)
- * or NULL with err filled. */
+ * no handler is an error.  Handlers start with their built-in data (the
+ * enrich handler with the merchants built into pgjobd) until
+ * handlers_load reads the database's.  Returns a new table (free with
+ * handlers_free) or NULL with err filled. */
 HandlerTable *handlers_new(const Config *cfg, Error *err);
 
 /* handlers_free releases the table; NULL is fine. */
@@ -31,9 +34,13 @@ void handlers_free(HandlerTable *t);
  * settings (borrowed from the table), or returns NULL. */
 const Handler *handlers_find(HandlerTable *t, const char *type, const void **settings);
 
-/* handlers_enrich_slot returns the slot holding the enrich handler's
- * merchant table (empty until the daemon sets one; see enrich_table.h). */
-EnrichSlot *handlers_enrich_slot(HandlerTable *t);
+/* handlers_load reads what handlers keep in the database (today the
+ * enrich handler's merchant table, pgjob.merchant) on c and hands it to
+ * the workers; a running job keeps what it started with.  The daemon
+ * calls it after connecting and on SIGHUP.  Returns false with err filled
+ * when the connection failed (the caller reconnects and calls again);
+ * any other failure is logged and the current data stays. */
+bool handlers_load(HandlerTable *t, PGconn *c, Error *err);
 
 /* handlers_types returns the number of types claimed and, in *types, the
  * array of their names (borrowed from the table). */

@@ -877,7 +877,7 @@ EnrichCut enrich_keyword_cut(const Token *t, const char **word, EnrichCategory *
     *word = NULL;
     *has_cat = false;
     if (!t->alpha || t->digit || t->amp || enrich_keyword_of(t, &k, &weak) ||
-        in_list(t, whole_short))
+        token_in_list(t, whole_short))
         return ENRICH_CUT_NONE;
     for (const char *const *w = cut_words; *w != NULL; w++) {
         if (strlen(*w) <= t->len || strncmp(*w, t->s, t->len) != 0)

@@ -46,21 +46,23 @@ typedef struct Tokens {
 /* enrich_tokenize fills tk with the tokens of text[0, len). */
 void enrich_tokenize(const char *text, size_t len, Tokens *tk);
 
-static inline bool noise(const Token *t)
+/* token_noise says whether t is never part of a name (see is_noise). */
+static inline bool token_noise(const Token *t)
 {
     return t->noise;
 }
 
-static inline bool tok_is(const Token *t, const char *word)
+/* token_is says whether t is word. */
+static inline bool token_is(const Token *t, const char *word)
 {
     return t->s[0] == word[0] && strcmp(t->s, word) == 0;
 }
 
-/* in_list reports whether t is one of the words of the NULL-terminated list. */
-static inline bool in_list(const Token *t, const char *const *list)
+/* token_in_list reports whether t is one of the words of the NULL-terminated list. */
+static inline bool token_in_list(const Token *t, const char *const *list)
 {
     for (; *list != NULL; list++) {
-        if (tok_is(t, *list))
+        if (token_is(t, *list))
             return true;
     }
     return false;

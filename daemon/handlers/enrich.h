@@ -74,66 +74,9 @@
 #include <stddef.h>
 
 #include "enrich_fields.h"
+#include "enrich_taxonomy.h"
 
 typedef struct EnrichTable EnrichTable; /* enrich_table.h */
-
-/* The category taxonomy, fixed and documented; names by enrich_category_name. */
-typedef enum EnrichCategory {
-    ENRICH_GROCERIES,
-    ENRICH_RESTAURANTS,
-    ENRICH_COFFEE,
-    ENRICH_TRAVEL,
-    ENRICH_TRANSPORT,
-    ENRICH_FUEL,
-    ENRICH_SHOPPING,
-    ENRICH_SUBSCRIPTIONS,
-    ENRICH_UTILITIES,
-    ENRICH_TELECOM,
-    ENRICH_ENTERTAINMENT,
-    ENRICH_HEALTH,
-    ENRICH_EDUCATION,
-    ENRICH_INSURANCE,
-    ENRICH_FEES,
-    ENRICH_TRANSFERS,
-    ENRICH_ATM,
-    ENRICH_INCOME,
-    ENRICH_REFUNDS,
-    ENRICH_TAXES,
-    ENRICH_NCATEGORIES
-} EnrichCategory;
-
-/* How the money moved: online, in_store, atm, transfer. */
-typedef enum EnrichChannel {
-    ENRICH_CHANNEL_ONLINE,
-    ENRICH_CHANNEL_IN_STORE,
-    ENRICH_CHANNEL_ATM,
-    ENRICH_CHANNEL_TRANSFER
-} EnrichChannel;
-
-/* What kind of transaction: purchase, refund, transfer, fee, atm_withdrawal, income. */
-typedef enum EnrichType {
-    ENRICH_TYPE_PURCHASE,
-    ENRICH_TYPE_REFUND,
-    ENRICH_TYPE_TRANSFER,
-    ENRICH_TYPE_FEE,
-    ENRICH_TYPE_ATM_WITHDRAWAL,
-    ENRICH_TYPE_INCOME
-} EnrichType;
-
-/* Which way the money moved, from the sign of the amount: none when no
- * amount was given or it is 0. */
-typedef enum EnrichDirection {
-    ENRICH_DIRECTION_NONE,
-    ENRICH_DIRECTION_DEBIT, /* amount < 0: money out */
-    ENRICH_DIRECTION_CREDIT /* amount > 0: money in */
-} EnrichDirection;
-
-/* Where the location's country comes from. */
-typedef enum EnrichCountrySource {
-    ENRICH_COUNTRY_NONE,
-    ENRICH_COUNTRY_DESCRIPTOR, /* a country, state or province in the text */
-    ENRICH_COUNTRY_CURRENCY    /* only the currency's issuing country */
-} EnrichCountrySource;
 
 /* ENRICH_INPUT_MAX is the longest descriptor accepted, in bytes. */
 #define ENRICH_INPUT_MAX 512
@@ -180,16 +123,6 @@ typedef struct EnrichInput {
  * matching merchants of table.  Always fills r; r->rejected tells whether
  * it found anything. */
 void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResult *r);
-
-/* The names of the enums, as the API spells them (static strings). */
-const char *enrich_category_name(EnrichCategory c);
-const char *enrich_channel_name(EnrichChannel c);
-const char *enrich_type_name(EnrichType t);
-const char *enrich_direction_name(EnrichDirection d);          /* NULL for none */
-const char *enrich_country_source_name(EnrichCountrySource s); /* NULL for none */
-
-/* enrich_category_parse sets *c to the category named name; false if none is. */
-bool enrich_category_parse(const char *name, EnrichCategory *c) __attribute__((warn_unused_result));
 
 /* enrich_mcc_category sets *c to the category of a 4-digit MCC; false when
  * the MCC is malformed or maps to no category. */

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # cstring.awk - cstring(s): s escaped for the inside of a C string literal,
-# shared by the build's embedding scripts (awk -f ctl/cstring.awk -f ...).
+# shared by the build's embedding scripts (awk -f common/cstring.awk -f ...).
 # Backslash, double quote and '?' (C trigraphs) are escaped, tab and CR are
 # written \t and \r, and every other control or non-ASCII byte is an octal
 # escape, so the literal holds the input byte for byte whatever its

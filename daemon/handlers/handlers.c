@@ -5,13 +5,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handler_contact.h"
-#include "handler_echo.h"
+#include "enrich_load.h"
 #include "handler_enrich.h"
 #include "handler_exec.h"
+#include "log.h"
 
-/* The built-in handlers, by name. */
-static const Handler *const builtins[] = {&handler_echo, &handler_contact, &handler_enrich};
+/* The built-in handlers, one per line of jobtypes.def: type "x" is run
+ * by handler_x. */
+#define JOBTYPE(name) extern const Handler handler_##name;
+#include "jobtypes.def"
+#undef JOBTYPE
+
+static const Handler *const builtins[] = {
+#define JOBTYPE(name) &handler_##name,
+#include "jobtypes.def"
+#undef JOBTYPE
+};
 enum { NBUILTINS = sizeof(builtins) / sizeof(builtins[0]) };
 
 struct HandlerTable {
@@ -95,6 +104,10 @@ HandlerTable *handlers_new(const Config *cfg, Error *err)
     t->enrich_ok = enrich_slot_init(&t->enrich);
     if (!t->enrich_ok)
         goto oom;
+    EnrichTable *merchants = enrich_table_embedded((size_t)cfg->enrich_cache_entries, NULL, NULL);
+    if (merchants == NULL)
+        goto oom;
+    enrich_slot_set(&t->enrich, merchants);
     t->exec = calloc(cfg->exec_count + 1, sizeof(ExecSettings));
     if (t->exec == NULL)
         goto oom;
@@ -134,9 +147,22 @@ const Handler *handlers_find(HandlerTable *t, const char *type, const void **set
     return find(t, type, settings);
 }
 
-EnrichSlot *handlers_enrich_slot(HandlerTable *t)
+bool handlers_load(HandlerTable *t, PGconn *c, Error *err)
 {
-    return &t->enrich;
+    EnrichTable *merchants = enrich_load(c, (size_t)t->cfg->enrich_cache_entries, err);
+
+    if (merchants == NULL && (PQstatus(c) != CONNECTION_OK || err->status == 503))
+        return false;
+    if (merchants == NULL) {
+        log_error("cannot load the merchant table, keeping the current one: %s", err->message);
+        return true;
+    }
+    /* Logged after the swap, so that a job submitted after the line is
+     * seen uses the new table.  The slot keeps the table alive for the
+     * log. */
+    enrich_slot_set(&t->enrich, merchants);
+    enrich_log_table(merchants, "merchant table loaded");
+    return true;
 }
 
 size_t handlers_types(const HandlerTable *t, const char *const **types)

@@ -253,7 +253,7 @@ static bool is_place_word(const Token *t)
     EnrichCategory c;
     bool weak;
 
-    return t->alpha && !t->digit && !noise(t) && !t->dot && t->len >= 3 &&
+    return t->alpha && !t->digit && !token_noise(t) && !t->dot && t->len >= 3 &&
            !(enrich_keyword_of(t, &c, &weak) && !weak);
 }
 
@@ -266,7 +266,7 @@ static bool generic_name(const Tokens *tk, size_t from, size_t to)
     bool weak, keyword = false;
 
     for (size_t k = from; k < to; k++) {
-        if (noise(&tk->t[k]))
+        if (token_noise(&tk->t[k]))
             continue;
         words++;
         keyword = enrich_keyword_of(&tk->t[k], &c, &weak);
@@ -308,13 +308,13 @@ void enrich_locate(const Tokens *tk, size_t from, size_t keep, Location *loc, En
     /* trailing numbers and bank words, but not the places that are company
      * suffixes too */
     while (i >= (long)from &&
-           (tk->t[i].digit || (noise(&tk->t[i]) && !in_list(&tk->t[i], suffix_places))))
+           (tk->t[i].digit || (token_noise(&tk->t[i]) && !token_in_list(&tk->t[i], suffix_places))))
         i--;
     if (i < (long)from)
         return;
     for (size_t c = 0; c < sizeof(countries) / sizeof(countries[0]) && !tk->t[i].dot; c++) {
-        if (tok_is(&tk->t[i], countries[c].code) ||
-            (tok_is(&tk->t[i], "US") && strcmp(countries[c].iso, "US") == 0)) {
+        if (token_is(&tk->t[i], countries[c].code) ||
+            (token_is(&tk->t[i], "US") && strcmp(countries[c].iso, "US") == 0)) {
             snprintf(r->country, sizeof(r->country), "%s", countries[c].iso);
             loc->country_at = i--;
             break;
@@ -323,14 +323,14 @@ void enrich_locate(const Tokens *tk, size_t from, size_t keep, Location *loc, En
     while (i >= (long)from && tk->t[i].digit)
         i--;
     if (i >= (long)from && i >= (long)keep && !tk->t[i].dot &&
-        (in_list(&tk->t[i], au_states) ||
-         (strcmp(r->country, "AU") == 0 && in_list(&tk->t[i], au_states_with_country)))) {
+        (token_in_list(&tk->t[i], au_states) ||
+         (strcmp(r->country, "AU") == 0 && token_in_list(&tk->t[i], au_states_with_country)))) {
         snprintf(r->region, sizeof(r->region), "%s", tk->t[i].s);
         snprintf(r->country, sizeof(r->country), "AU");
         loc->region_at = i--;
     } else if (i >= (long)from && i >= (long)keep && tk->t[i].len == 2 && !tk->t[i].dot &&
-               (in_list(&tk->t[i], us_states) || in_list(&tk->t[i], ca_provinces))) {
-        bool canada = in_list(&tk->t[i], ca_provinces);
+               (token_in_list(&tk->t[i], us_states) || token_in_list(&tk->t[i], ca_provinces))) {
+        bool canada = token_in_list(&tk->t[i], ca_provinces);
         snprintf(r->region, sizeof(r->region), "%s", tk->t[i].s);
         if (r->country[0] == '\0' || loc->country_at < 0)
             snprintf(r->country, sizeof(r->country), "%s", canada ? "CA" : "US");

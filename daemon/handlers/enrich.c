@@ -12,54 +12,6 @@
 #include "enrich_table.h"
 #include "enrich_tokens.h"
 
-static const char *const category_names[ENRICH_NCATEGORIES] = {
-    "groceries",     "restaurants", "coffee",        "travel",    "transport",
-    "fuel",          "shopping",    "subscriptions", "utilities", "telecom",
-    "entertainment", "health",      "education",     "insurance", "fees",
-    "transfers",     "atm",         "income",        "refunds",   "taxes",
-};
-
-const char *enrich_category_name(EnrichCategory c)
-{
-    return c >= 0 && c < ENRICH_NCATEGORIES ? category_names[c] : "shopping";
-}
-
-const char *enrich_channel_name(EnrichChannel c)
-{
-    static const char *const names[] = {"online", "in_store", "atm", "transfer"};
-    return names[c];
-}
-
-const char *enrich_type_name(EnrichType t)
-{
-    static const char *const names[] = {"purchase", "refund",         "transfer",
-                                        "fee",      "atm_withdrawal", "income"};
-    return names[t];
-}
-
-const char *enrich_direction_name(EnrichDirection d)
-{
-    static const char *const names[] = {NULL, "debit", "credit"};
-    return names[d];
-}
-
-const char *enrich_country_source_name(EnrichCountrySource s)
-{
-    static const char *const names[] = {NULL, "descriptor", "currency"};
-    return names[s];
-}
-
-bool enrich_category_parse(const char *name, EnrichCategory *c)
-{
-    for (int i = 0; i < ENRICH_NCATEGORIES; i++) {
-        if (strcmp(category_names[i], name) == 0) {
-            *c = (EnrichCategory)i;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* ---- MCC ----------------------------------------------------------------- */
 
 typedef struct MccRange {
@@ -221,7 +173,7 @@ static const Processor *match_processor(const Tokens *tk, size_t i, size_t *next
         const Processor *pr = &processors[p];
         size_t k = 0;
         while (k < 3 && pr->words[k] != NULL && i + k < tk->n &&
-               tok_is(&tk->t[i + k], pr->words[k]))
+               token_is(&tk->t[i + k], pr->words[k]))
             k++;
         if (k == 3 || pr->words[k] == NULL) {
             if (pr->star && !tk->t[i + k - 1].star)
@@ -229,7 +181,7 @@ static const Processor *match_processor(const Tokens *tk, size_t i, size_t *next
             /* one word without a star needs a name after it ("SP+" is SP
              * Plus parking) */
             if (!pr->star && k == 1 && !tk->t[i].star &&
-                (i + 1 >= tk->n || tok_is(&tk->t[i + 1], "PLUS")))
+                (i + 1 >= tk->n || token_is(&tk->t[i + 1], "PLUS")))
                 continue;
             *next = i + k;
             return pr;
@@ -493,7 +445,7 @@ static bool online_signal(const Tokens *tk)
         return true;
     for (size_t i = 0; i < tk->n; i++) {
         const Token *t = &tk->t[i];
-        if (t->dot && t->alpha && in_list(t, web_suffixes))
+        if (t->dot && t->alpha && token_in_list(t, web_suffixes))
             return true;
         if (t->digit && !t->alpha) {
             if (t->len == 10 && t->s[0] >= '2')
@@ -511,7 +463,7 @@ static bool online_signal(const Tokens *tk)
 static bool bank_transfer(const Tokens *tk)
 {
     return enrich_has_phrase(tk, bank_transfer_words) ||
-           (tk->n > 1 && in_list(&tk->t[0], leading_transfer_words));
+           (tk->n > 1 && token_in_list(&tk->t[0], leading_transfer_words));
 }
 
 static EnrichType classify_type(const Tokens *tk)
@@ -566,7 +518,7 @@ enum { MAX_LEAD_WORDS = 2, MAX_LEAD_LEN = 4 };
 static bool all_bank_words(const Tokens *tk, size_t from, size_t to)
 {
     for (size_t i = from; i < to; i++) {
-        if (!noise(&tk->t[i]) || tk->t[i].digit)
+        if (!token_noise(&tk->t[i]) || tk->t[i].digit)
             return false;
     }
     return true;
@@ -594,7 +546,8 @@ static bool match_at_head(const Tokens *tk, size_t head, size_t mstart, size_t m
     for (size_t i = head; i < mstart; i++) {
         EnrichCategory c;
         bool weak;
-        if (noise(&tk->t[i]) || (tk->t[i].amp && tk->t[i].len == 1) || repeats(tk, i, mstart, mend))
+        if (token_noise(&tk->t[i]) || (tk->t[i].amp && tk->t[i].len == 1) ||
+            repeats(tk, i, mstart, mend))
             continue;
         if (++lead > MAX_LEAD_WORDS || tk->t[i].len > MAX_LEAD_LEN ||
             enrich_keyword_of(&tk->t[i], &c, &weak))
@@ -641,7 +594,7 @@ static bool match_fits_name(const EnrichTable *table, const Tokens *tk, int m, s
         EnrichCategory c;
         bool weak;
         const Token *t = &tk->t[i];
-        if (noise(t) || (t->amp && t->len == 1) || !t->alpha || t->len < 2 || t->dot ||
+        if (token_noise(t) || (t->amp && t->len == 1) || !t->alpha || t->len < 2 || t->dot ||
             (i + 1 < tk->n && tk->t[i + 1].dot))
             continue; /* a web address is no name word: "AWS EMEA aws.amazon.co" */
         words += t->len >= 4 && strpbrk(t->s, "AEIOUY") != NULL; /* a word, not a code */
@@ -670,16 +623,16 @@ static size_t name_end(const Tokens *tk, size_t from, const Location *loc)
 
     while (to < tk->n && to - from < MAX_NAME_WORDS && !location_at(loc, to)) {
         const Token *t = &tk->t[to];
-        if (to > from && t->dot && in_list(t, web_suffixes))
+        if (to > from && t->dot && token_in_list(t, web_suffixes))
             break; /* "THREE.CO.UK": the address's end is no name */
-        if (noise(t)) {
+        if (token_noise(t)) {
             EnrichCategory c;
             bool weak;
             bool word_next = to > from && to + 1 < tk->n && !location_at(loc, to + 1) &&
-                             !noise(&tk->t[to + 1]) && tk->t[to + 1].alpha;
+                             !token_noise(&tk->t[to + 1]) && tk->t[to + 1].alpha;
             bool inner = word_next && ((t->digit && !t->alpha && t->len <= 3 &&
                                         enrich_keyword_of(&tk->t[to + 1], &c, &weak)) ||
-                                       in_list(t, inner_words));
+                                       token_in_list(t, inner_words));
             if (!inner)
                 break;
         }
@@ -864,223 +817,290 @@ static void apply_amount(const Tokens *tk, bool known, EnrichResult *r)
 
 /* ---- the pipeline, run --------------------------------------------------- */
 
-/* Location confidences: a place the text names, or only the currency's
- * issuer (weak: an account's currency is often not the merchant's). */
-#define LOCATION_CONFIDENCE_TEXT     0.9
-#define LOCATION_CONFIDENCE_CURRENCY 0.4
-
-void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResult *r)
-{
-    const char *text = in->text, *mcc = in->mcc;
-    size_t len = in->len;
+/* Describe is one run of the pipeline: its input, what the steps found
+ * so far, and the result they fill. */
+typedef struct Describe {
+    const EnrichTable *table;
+    const EnrichInput *in;
+    EnrichResult *r;
     Tokens tk;
-    size_t start = 0, next = 0, mstart = 0, mend = 0, keylen = 0, name_from, name_to, head;
-    const Processor *proc = NULL;
-    int m = -1;
+    size_t start;          /* first token after the bank's words and the processor */
+    size_t head;           /* first token of the name */
+    bool skipped;          /* leading wallet or bank words were skipped */
+    const Processor *proc; /* the payment processor, or NULL */
+    int m;                 /* the merchant's row, or -1 */
+    size_t mstart, mend;   /* the merchant's key, tokens [mstart, mend) */
+    size_t keylen;         /* letters in the key */
     Location loc;
-    EnrichCategory mcc_cat = ENRICH_SHOPPING, kw_cat;
-    bool have_mcc_cat = false, atm_word, skipped = false;
+    EnrichCategory mcc_cat; /* the MCC's category, when have_mcc_cat */
+    bool have_mcc_cat;
+    bool atm_word; /* the descriptor says ATM */
+} Describe;
 
-    memset(r, 0, sizeof(*r));
-    r->merchant_index = -1;
-    r->category = ENRICH_SHOPPING;
-    r->channel = ENRICH_CHANNEL_IN_STORE;
-    if (len > ENRICH_INPUT_MAX) {
+/* 1. read_input checks and tokenizes the descriptor and reads the date,
+ * amount and MCC; false when the descriptor is rejected. */
+static bool read_input(Describe *d)
+{
+    EnrichResult *r = d->r;
+    const EnrichInput *in = d->in;
+
+    if (in->len > ENRICH_INPUT_MAX) {
         reject(r, "descriptor longer than 512 bytes");
-        return;
+        return false;
     }
-    enrich_tokenize(text, len, &tk);
-    normalized_text(&tk, r);
-    if (tk.n == 0) {
+    enrich_tokenize(in->text, in->len, &d->tk);
+    normalized_text(&d->tk, r);
+    if (d->tk.n == 0) {
         reject(r, "descriptor has no letters or digits");
-        return;
+        return false;
     }
     if (in->has_date)
-        find_date(&tk, &in->date, r);
+        find_date(&d->tk, &in->date, r);
     if (in->has_amount && in->amount != 0)
         r->direction = in->amount < 0 ? ENRICH_DIRECTION_DEBIT : ENRICH_DIRECTION_CREDIT;
-    if (mcc_valid(mcc)) {
-        memcpy(r->mcc, mcc, 5);
-        have_mcc_cat = enrich_mcc_category(mcc, &mcc_cat);
+    if (mcc_valid(in->mcc)) {
+        memcpy(r->mcc, in->mcc, 5);
+        d->have_mcc_cat = enrich_mcc_category(in->mcc, &d->mcc_cat);
     }
+    return true;
+}
 
-    /* 2. processor, after the bank's leading words and a phone's wallet */
-    if ((proc = match_processor(&tk, 0, &next)) == NULL) {
+/* 2. find_processor finds the processor, after the bank's leading words
+ * and a phone's wallet, and sets start past it. */
+static void find_processor(Describe *d)
+{
+    const Tokens *tk = &d->tk;
+    size_t next = 0;
+
+    if ((d->proc = match_processor(tk, 0, &next)) == NULL) {
         for (;;) {
             size_t wallet = 0;
             for (const char *const *w = wallet_words; *w != NULL && wallet == 0; w++)
-                wallet = enrich_phrase_end(&tk, start, *w);
+                wallet = enrich_phrase_end(tk, d->start, *w);
             if (wallet != 0) {
-                start = wallet;
-                skipped = true;
-            } else if (start < tk.n && noise(&tk.t[start]) && !tk.t[start].star) {
-                start++;
+                d->start = wallet;
+                d->skipped = true;
+            } else if (d->start < tk->n && token_noise(&tk->t[d->start]) && !tk->t[d->start].star) {
+                d->start++;
             } else {
                 break;
             }
         }
     }
-    if (proc != NULL || (start < tk.n && (proc = match_processor(&tk, start, &next)) != NULL)) {
+    if (d->proc != NULL ||
+        (d->start < tk->n && (d->proc = match_processor(tk, d->start, &next)) != NULL)) {
         const Processor *again;
-        r->processor = proc->name;
-        start = next;
+        d->r->processor = d->proc->name;
+        d->start = next;
         /* "SQU*SQ *LITTLE DUCK": the reader's prefix twice */
-        while (start < tk.n && (again = match_processor(&tk, start, &next)) != NULL &&
-               strcmp(again->name, proc->name) == 0)
-            start = next;
+        while (d->start < tk->n && (again = match_processor(tk, d->start, &next)) != NULL &&
+               strcmp(again->name, d->proc->name) == 0)
+            d->start = next;
     }
+}
 
-    /* 3. type, 4. merchant */
-    r->type = classify_type(&tk);
-    atm_word = enrich_has_phrase(&tk, atm_words);
+/* 3. classify finds the transaction's type; 4. match_merchant the
+ * merchant whose key the descriptor holds at its name, if any. */
+static void classify(Describe *d)
+{
+    d->r->type = classify_type(&d->tk);
+    d->atm_word = enrich_has_phrase(&d->tk, atm_words);
+}
+
+static void match_merchant(Describe *d)
+{
+    const Tokens *tk = &d->tk;
+    size_t head;
+
     /* bank words never make a key, but may start one ("7-ELEVEN", "IN N OUT") */
-    m = find_merchant(table, &tk, proc != NULL || skipped ? start : 0, tk.n, &mstart, &mend,
-                      &keylen);
-    head = start;
-    while (head < tk.n && (noise(&tk.t[head]) || (tk.t[head].amp && tk.t[head].len == 1)))
+    d->m = find_merchant(d->table, tk, d->proc != NULL || d->skipped ? d->start : 0, tk->n,
+                         &d->mstart, &d->mend, &d->keylen);
+    head = d->start;
+    while (head < tk->n && (token_noise(&tk->t[head]) || (tk->t[head].amp && tk->t[head].len == 1)))
         head++;
-    if (m >= 0 && mstart < head) {
+    d->head = head;
+    if (d->m >= 0 && d->mstart < head) {
         /* a key begun in bank words yields to a longer one at the name
          * ("COMPRA EN EL CORTE INGLES" is El Corte Ingles, not ENEL) */
         size_t s2, e2, k2;
-        int m2 = find_merchant(table, &tk, head, tk.n, &s2, &e2, &k2);
-        if (m2 >= 0 && s2 == head && e2 > mend) {
-            m = m2;
-            mstart = s2;
-            mend = e2;
-            keylen = k2;
+        int m2 = find_merchant(d->table, tk, head, tk->n, &s2, &e2, &k2);
+        if (m2 >= 0 && s2 == head && e2 > d->mend) {
+            d->m = m2;
+            d->mstart = s2;
+            d->mend = e2;
+            d->keylen = k2;
         }
     }
-    if (m >= 0 && !match_at_head(&tk, head, mstart, mend))
-        m = -1;
+    if (d->m >= 0 && !match_at_head(tk, head, d->mstart, d->mend))
+        d->m = -1;
     /* a key of bank words alone ("INTERAC" of "INTERAC PURCHASE - JOES
      * DINER", a suffix "SL") names no shop when the name has a word */
-    if (m >= 0 && head < tk.n && all_bank_words(&tk, mstart, mend))
-        m = -1;
+    if (d->m >= 0 && head < tk->n && all_bank_words(tk, d->mstart, d->mend))
+        d->m = -1;
     /* a bank transfer names a person, whose name may be a merchant's
      * ("SEPA UEBERWEISUNG AN MAX MUSTERMANN") */
-    if (m >= 0 && r->type == ENRICH_TYPE_TRANSFER && bank_transfer(&tk) &&
-        strcmp(enrich_table_row(table, m)->category, "transfers") != 0)
-        m = -1;
+    if (d->m >= 0 && d->r->type == ENRICH_TYPE_TRANSFER && bank_transfer(tk) &&
+        strcmp(enrich_table_row(d->table, d->m)->category, "transfers") != 0)
+        d->m = -1;
+}
 
-    /* 5. location: after the merchant when there is one */
-    enrich_locate(&tk, start, m >= 0 ? mend : start + 1, &loc, r);
-    if (m >= 0 && mend - mstart == 1 && !match_fits_name(table, &tk, m, mend, &loc, r->type)) {
-        m = -1;
+/* Location confidences: a place the text names, or only the currency's
+ * issuer (weak: an account's currency is often not the merchant's). */
+#define LOCATION_CONFIDENCE_TEXT     0.9
+#define LOCATION_CONFIDENCE_CURRENCY 0.4
+
+/* 5. locate finds the location, after the merchant when there is one; a
+ * one-word merchant key that the place shows to be part of another name
+ * is dropped. */
+static void locate(Describe *d)
+{
+    EnrichResult *r = d->r;
+    size_t start = d->start;
+
+    enrich_locate(&d->tk, start, d->m >= 0 ? d->mend : start + 1, &d->loc, r);
+    if (d->m >= 0 && d->mend - d->mstart == 1 &&
+        !match_fits_name(d->table, &d->tk, d->m, d->mend, &d->loc, r->type)) {
+        d->m = -1;
         memset(r->city, 0, sizeof(r->city));
         memset(r->region, 0, sizeof(r->region));
         memset(r->country, 0, sizeof(r->country));
-        enrich_locate(&tk, start, start + 1, &loc, r);
+        enrich_locate(&d->tk, start, start + 1, &d->loc, r);
     }
     if (r->country[0] != '\0') {
         r->country_source = ENRICH_COUNTRY_DESCRIPTOR;
         r->location_confidence = LOCATION_CONFIDENCE_TEXT;
-    } else if (in->currency != NULL) {
-        const char *hint = enrich_currency_country(in->currency);
+    } else if (d->in->currency != NULL) {
+        const char *hint = enrich_currency_country(d->in->currency);
         if (hint != NULL && hint[0] != '\0') {
             snprintf(r->country, sizeof(r->country), "%s", hint);
             r->country_source = ENRICH_COUNTRY_CURRENCY;
             r->location_confidence = LOCATION_CONFIDENCE_CURRENCY;
         }
     }
+}
 
-    /* 6. the name */
-    name_from = head;
-    name_to = name_end(&tk, name_from, &loc);
+/* 6a. known_merchant fills the result from the merchant's row. */
+static void known_merchant(Describe *d)
+{
+    EnrichResult *r = d->r;
+    const EnrichMerchant *em = enrich_table_row(d->table, d->m);
+    EnrichCategory c = ENRICH_SHOPPING;
 
-    if (m < 0 && proc != NULL && proc->implied != NULL && name_to == name_from) {
-        m = enrich_table_find(table, proc->implied, strlen(proc->implied));
-        keylen = 6;
+    r->merchant_index = d->m;
+    snprintf(r->merchant, sizeof(r->merchant), "%s", em->name);
+    r->domain = em->domain[0] != '\0' ? em->domain : NULL;
+    if (!enrich_category_parse(em->category, &c))
+        c = ENRICH_SHOPPING;
+    r->category = c;
+    if (r->mcc[0] == '\0' && em->mcc[0] != '\0')
+        memcpy(r->mcc, em->mcc, 5);
+    r->is_subscription = em->subscription;
+    r->confidence = d->keylen >= 6 ? 0.92 : d->keylen >= 4 ? 0.85 : 0.7;
+    if (d->have_mcc_cat && d->mcc_cat != c)
+        r->confidence -= 0.15;
+    if (strcmp(em->channel, "online") == 0)
+        r->channel = ENRICH_CHANNEL_ONLINE;
+    else if (strcmp(em->channel, "transfer") == 0)
+        r->channel = ENRICH_CHANNEL_TRANSFER;
+    /* a merchant's own fees and autopays are purchases; banks' are not */
+    if ((r->type == ENRICH_TYPE_FEE || r->type == ENRICH_TYPE_TRANSFER) && c != ENRICH_TRANSFERS &&
+        c != ENRICH_INCOME && c != ENRICH_TAXES)
+        r->type = ENRICH_TYPE_PURCHASE;
+    /* a grocer's or store's pumps: KROGER FUEL, COSTCO GAS */
+    if ((c == ENRICH_GROCERIES || c == ENRICH_SHOPPING) && (enrich_has_phrase(&d->tk, fuel_words)))
+        r->category = ENRICH_FUEL;
+    if (r->type == ENRICH_TYPE_PURCHASE && c == ENRICH_INCOME)
+        r->type = ENRICH_TYPE_INCOME;
+    if (r->type == ENRICH_TYPE_PURCHASE && c == ENRICH_TRANSFERS)
+        r->type = ENRICH_TYPE_TRANSFER;
+}
+
+/* 6b. unknown_merchant cleans the name of tokens [name_from, name_to)
+ * and guesses its category; false when a purchase has no name. */
+static bool unknown_merchant(Describe *d, size_t name_from, size_t name_to)
+{
+    EnrichResult *r = d->r;
+    EnrichCategory cut_cat, kw_cat;
+    bool cut_cat_found = false;
+
+    if (name_to > name_from)
+        cut_cat_found =
+            unknown_name(&d->tk, name_from, name_to, r->merchant, sizeof(r->merchant), &cut_cat);
+    if (strlen(r->merchant) < 2 && r->type == ENRICH_TYPE_PURCHASE) {
+        reject(r, "no merchant name in descriptor");
+        return false;
     }
-    if (m >= 0) {
-        const EnrichMerchant *em = enrich_table_row(table, m);
-        EnrichCategory c = ENRICH_SHOPPING;
-        r->merchant_index = m;
-        snprintf(r->merchant, sizeof(r->merchant), "%s", em->name);
-        r->domain = em->domain[0] != '\0' ? em->domain : NULL;
-        if (!enrich_category_parse(em->category, &c))
-            c = ENRICH_SHOPPING;
-        r->category = c;
-        if (r->mcc[0] == '\0' && em->mcc[0] != '\0')
-            memcpy(r->mcc, em->mcc, 5);
-        r->is_subscription = em->subscription;
-        r->confidence = keylen >= 6 ? 0.92 : keylen >= 4 ? 0.85 : 0.7;
-        if (have_mcc_cat && mcc_cat != c)
-            r->confidence -= 0.15;
-        if (strcmp(em->channel, "online") == 0)
-            r->channel = ENRICH_CHANNEL_ONLINE;
-        else if (strcmp(em->channel, "transfer") == 0)
-            r->channel = ENRICH_CHANNEL_TRANSFER;
-        /* a merchant's own fees and autopays are purchases; banks' are not */
-        if ((r->type == ENRICH_TYPE_FEE || r->type == ENRICH_TYPE_TRANSFER) &&
-            c != ENRICH_TRANSFERS && c != ENRICH_INCOME && c != ENRICH_TAXES)
-            r->type = ENRICH_TYPE_PURCHASE;
-        /* a grocer's or store's pumps: KROGER FUEL, COSTCO GAS */
-        if ((c == ENRICH_GROCERIES || c == ENRICH_SHOPPING) && (enrich_has_phrase(&tk, fuel_words)))
-            r->category = ENRICH_FUEL;
-        if (r->type == ENRICH_TYPE_PURCHASE && c == ENRICH_INCOME)
-            r->type = ENRICH_TYPE_INCOME;
-        if (r->type == ENRICH_TYPE_PURCHASE && c == ENRICH_TRANSFERS)
-            r->type = ENRICH_TYPE_TRANSFER;
+    /* a transfer's unknown name is a person or an account, no merchant */
+    if (r->type == ENRICH_TYPE_ATM_WITHDRAWAL || r->type == ENRICH_TYPE_FEE ||
+        r->type == ENRICH_TYPE_TRANSFER || strlen(r->merchant) < 2)
+        r->merchant[0] = '\0';
+    /* Confidences of unknown merchants, from how often name and
+     * category were both right on the training corpora (corpus.tsv
+     * and international.tsv: 0.90 with a trade word, 0.55 with no
+     * evidence), set lower because those corpora are tuned on. */
+    if (d->have_mcc_cat) {
+        r->category = d->mcc_cat;
+        r->confidence = 0.65;
+    } else if (enrich_keyword_category(&d->tk, d->start, d->tk.n, &kw_cat)) {
+        r->category = kw_cat;
+        r->confidence = 0.6;
+    } else if (cut_cat_found) { /* only the word the bank cut says what it is */
+        r->category = cut_cat;
+        r->confidence = 0.45;
+    } else if (d->proc != NULL && processor_category(d->proc, &kw_cat)) {
+        r->category = kw_cat; /* a restaurants' till: Toast */
+        r->confidence = 0.45;
     } else {
-        EnrichCategory cut_cat;
-        bool cut_cat_found = false;
-        if (name_to > name_from)
-            cut_cat_found =
-                unknown_name(&tk, name_from, name_to, r->merchant, sizeof(r->merchant), &cut_cat);
-        if (strlen(r->merchant) < 2 && r->type == ENRICH_TYPE_PURCHASE) {
-            reject(r, "no merchant name in descriptor");
-            return;
-        }
-        /* a transfer's unknown name is a person or an account, no merchant */
-        if (r->type == ENRICH_TYPE_ATM_WITHDRAWAL || r->type == ENRICH_TYPE_FEE ||
-            r->type == ENRICH_TYPE_TRANSFER || strlen(r->merchant) < 2)
-            r->merchant[0] = '\0';
-        /* Confidences of unknown merchants, from how often name and
-         * category were both right on the training corpora (corpus.tsv
-         * and international.tsv: 0.90 with a trade word, 0.55 with no
-         * evidence), set lower because those corpora are tuned on. */
-        if (have_mcc_cat) {
-            r->category = mcc_cat;
-            r->confidence = 0.65;
-        } else if (enrich_keyword_category(&tk, start, tk.n, &kw_cat)) {
-            r->category = kw_cat;
-            r->confidence = 0.6;
-        } else if (cut_cat_found) { /* only the word the bank cut says what it is */
-            r->category = cut_cat;
-            r->confidence = 0.45;
-        } else if (proc != NULL && processor_category(proc, &kw_cat)) {
-            r->category = kw_cat; /* a restaurants' till: Toast */
-            r->confidence = 0.45;
-        } else {
-            r->category = ENRICH_SHOPPING;
-            r->confidence = 0.25;
-        }
-        if (r->type != ENRICH_TYPE_PURCHASE)
-            r->confidence = 0.7;
+        r->category = ENRICH_SHOPPING;
+        r->confidence = 0.25;
     }
+    if (r->type != ENRICH_TYPE_PURCHASE)
+        r->confidence = 0.7;
+    return true;
+}
 
-    /* 7. the direction of the money */
-    apply_amount(&tk, m >= 0, r);
+/* 6. name_merchant names the merchant, known or not (a processor that
+ * implies one names it when the descriptor has no name); false when the
+ * descriptor is rejected. */
+static bool name_merchant(Describe *d)
+{
+    size_t name_from = d->head, name_to = name_end(&d->tk, d->head, &d->loc);
 
-    /* 8. channel, category and subscription by type */
-    if (proc != NULL && !proc->any_channel)
-        r->channel = proc->channel;
-    else if (online_signal(&tk))
+    if (d->m < 0 && d->proc != NULL && d->proc->implied != NULL && name_to == name_from) {
+        d->m = enrich_table_find(d->table, d->proc->implied, strlen(d->proc->implied));
+        d->keylen = 6;
+    }
+    if (d->m >= 0) {
+        known_merchant(d);
+        return true;
+    }
+    return unknown_merchant(d, name_from, name_to);
+}
+
+/* 8. settle_by_type sets channel, category and subscription from the
+ * processor, the words and the type. */
+static void settle_by_type(Describe *d)
+{
+    EnrichResult *r = d->r;
+    const Tokens *tk = &d->tk;
+
+    if (d->proc != NULL && !d->proc->any_channel)
+        r->channel = d->proc->channel;
+    else if (online_signal(tk))
         r->channel = ENRICH_CHANNEL_ONLINE;
     /* an unknown biller (a utility, telecom or tax office) or a recurring
      * bill is paid online */
-    if (m < 0 && r->channel == ENRICH_CHANNEL_IN_STORE && r->type == ENRICH_TYPE_PURCHASE &&
+    if (d->m < 0 && r->channel == ENRICH_CHANNEL_IN_STORE && r->type == ENRICH_TYPE_PURCHASE &&
         (r->category == ENRICH_UTILITIES || r->category == ENRICH_TELECOM ||
-         r->category == ENRICH_TAXES || enrich_has_phrase(&tk, subscription_words)))
+         r->category == ENRICH_TAXES || enrich_has_phrase(tk, subscription_words)))
         r->channel = ENRICH_CHANNEL_ONLINE;
     /* a bill the payee pulls (direct debit) is paid online, never in a store */
     if ((r->channel == ENRICH_CHANNEL_TRANSFER || r->channel == ENRICH_CHANNEL_IN_STORE) &&
-        r->type == ENRICH_TYPE_PURCHASE && enrich_has_phrase(&tk, direct_debit_words))
+        r->type == ENRICH_TYPE_PURCHASE && enrich_has_phrase(tk, direct_debit_words))
         r->channel = ENRICH_CHANNEL_ONLINE;
     if (r->channel == ENRICH_CHANNEL_TRANSFER && r->type == ENRICH_TYPE_PURCHASE)
         r->channel = ENRICH_CHANNEL_ONLINE;
-    if (enrich_has_phrase(&tk, subscription_words))
+    if (enrich_has_phrase(tk, subscription_words))
         r->is_subscription = true;
     switch (r->type) {
         case ENRICH_TYPE_PURCHASE:
@@ -1091,7 +1111,7 @@ void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResu
             break;
         case ENRICH_TYPE_FEE:
             r->category = ENRICH_FEES;
-            r->channel = atm_word ? ENRICH_CHANNEL_ATM : ENRICH_CHANNEL_TRANSFER;
+            r->channel = d->atm_word ? ENRICH_CHANNEL_ATM : ENRICH_CHANNEL_TRANSFER;
             r->is_subscription = false;
             break;
         case ENRICH_TYPE_ATM_WITHDRAWAL:
@@ -1101,7 +1121,7 @@ void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResu
             break;
         case ENRICH_TYPE_INCOME:
             r->category = ENRICH_INCOME;
-            r->channel = atm_word ? ENRICH_CHANNEL_ATM : ENRICH_CHANNEL_TRANSFER;
+            r->channel = d->atm_word ? ENRICH_CHANNEL_ATM : ENRICH_CHANNEL_TRANSFER;
             r->is_subscription = false;
             break;
         case ENRICH_TYPE_TRANSFER:
@@ -1110,6 +1130,27 @@ void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResu
             r->is_subscription = false;
             break;
     }
+}
+
+void enrich_describe(const EnrichTable *table, const EnrichInput *in, EnrichResult *r)
+{
+    Describe d = {.table = table, .in = in, .r = r, .m = -1, .mcc_cat = ENRICH_SHOPPING};
+
+    memset(r, 0, sizeof(*r));
+    r->merchant_index = -1;
+    r->category = ENRICH_SHOPPING;
+    r->channel = ENRICH_CHANNEL_IN_STORE;
+    if (!read_input(&d))
+        return;
+    find_processor(&d);
+    classify(&d);
+    match_merchant(&d);
+    locate(&d);
+    if (!name_merchant(&d))
+        return;
+    /* 7. the direction of the money */
+    apply_amount(&d.tk, d.m >= 0, r);
+    settle_by_type(&d);
     if (r->confidence > 1)
         r->confidence = 1;
     if (r->confidence < 0.05)

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * api_request.c - what the routes of api_jobs.c and api_ops.c share (see
+ * api_request.h): error answers, reading a job, rendering a job row.
+ */
+#include "api_request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobstatus.h"
+#include "log.h"
+#include "render.h"
+
+void api_fail(ApiRequest *ar, const Error *err, const char *field)
+{
+    if (!render_problem(ar->res, err, field != NULL && field[0] != '\0' ? field : NULL))
+        log_error("[req %s] out of memory rendering an error", ar->req->id);
+}
+
+void api_fail_db(ApiRequest *ar, const Error *err, const char *field)
+{
+    char retry[16];
+
+    if (err->status == 503) {
+        snprintf(retry, sizeof(retry), "%d", 5);
+        if (!response_header(ar->res, "Retry-After", retry))
+            log_debug("[req %s] cannot set Retry-After", ar->req->id);
+    }
+    api_fail(ar, err, field);
+}
+
+/* api_invalid_key renders the 401 of an unknown or revoked key. */
+void api_invalid_key(ApiRequest *ar)
+{
+    Error err;
+    error_set(&err, 401, "invalid_api_key", "the API key is not valid or was revoked");
+    api_fail(ar, &err, NULL);
+}
+
+/* large_pointer fills the large-result fields of v when the job's results
+ * were left out for their size. */
+static void large_pointer(ApiRequest *ar, JobView *v, const PGresult *r, int row, char *url,
+                          size_t urlsize)
+{
+    int col = PQfnumber(r, "results_bytes");
+    long long bytes;
+
+    if (col < 0 || PQgetisnull(r, row, col) || v->results != NULL)
+        return;
+    if (v->status != NULL && strcmp(v->status, jobstatus_word(JOB_EXPIRED)) == 0)
+        return;
+    bytes = strtoll(PQgetvalue(r, row, col), NULL, 10);
+    if (bytes < ar->shared->cfg->large_result_bytes)
+        return;
+    snprintf(url, urlsize, "/v1/jobs/%s/results", v->id);
+    v->large_results_url = url;
+    v->large_results_size_bytes = PQgetvalue(r, row, col);
+    v->large_results_expires_at = v->expires_at;
+}
+
+/* set_retry_after adds Retry-After for a job that is not finished. */
+static void set_retry_after(ApiRequest *ar, const JobView *v)
+{
+    char retry[16];
+
+    if (job_view_terminal(v))
+        return;
+    snprintf(retry, sizeof(retry), "%d", ar->shared->cfg->retry_after_seconds);
+    if (!response_header(ar->res, "Retry-After", retry))
+        log_debug("[req %s] cannot set Retry-After", ar->req->id);
+}
+
+/* view_of fills v from row `row` of r (every column by its name). */
+static void view_of(JobView *v, const PGresult *r, int row)
+{
+    memset(v, 0, sizeof(*v));
+    for (int c = 0; c < PQnfields(r); c++) {
+        const char *value = PQgetisnull(r, row, c) ? NULL : PQgetvalue(r, row, c);
+        (void)job_view_set(v, PQfname(r, c), value);
+    }
+}
+
+bool api_not_modified(ApiRequest *ar, const PGresult *r, int row)
+{
+    JobView v;
+    char etag[JOB_VIEW_ETAG_SIZE];
+
+    if (ar->req->if_none_match == NULL)
+        return false;
+    view_of(&v, r, row);
+    if (!job_view_etag(&v, etag, sizeof(etag)) || !etag_matches(ar->req->if_none_match, etag))
+        return false;
+    if (!response_header(ar->res, "ETag", etag))
+        return false;
+    set_retry_after(ar, &v);
+    render_not_modified(ar->res);
+    return true;
+}
+
+void api_render_job(ApiRequest *ar, int status, const PGresult *r, int row)
+{
+    JobView v;
+    Error err = {0};
+    char results_url[96], large_url[96];
+
+    view_of(&v, r, row);
+    snprintf(results_url, sizeof(results_url), "/v1/jobs/%s/results", v.id ? v.id : "");
+    v.results_url = results_url;
+    large_pointer(ar, &v, r, row, large_url, sizeof(large_url));
+    set_retry_after(ar, &v);
+    if (!render_job(ar->res, status, &v, &err)) {
+        log_error("[req %s] cannot render job %s: %s", ar->req->id, v.id ? v.id : "?", err.message);
+        api_fail(ar, &err, NULL);
+    }
+}
+
+PGresult *api_read_job(ApiRequest *ar)
+{
+    char inline_max[24], field[DB_FIELD_SIZE];
+    Error err = {0};
+    PGresult *r;
+    /* Not authenticated yet (a status read): look the key up in the same
+     * round trip. */
+    bool with_key = ar->account[0] == '\0';
+
+    snprintf(inline_max, sizeof(inline_max), "%d", ar->shared->cfg->large_result_bytes);
+    const char *params[3] = {with_key ? ar->key_hash : ar->account, ar->match.id, inline_max};
+    r = dbconn_exec(ar->db, with_key ? STMT_GET_JOB_KEY : STMT_GET_JOB, params, &err, field);
+    if (r == NULL) {
+        api_fail_db(ar, &err, field);
+        return NULL;
+    }
+    if (with_key && PQntuples(r) == 0) {
+        PQclear(r);
+        api_invalid_key(ar);
+        return NULL;
+    }
+    if (with_key) {
+        snprintf(ar->account, sizeof(ar->account), "%s", PQgetvalue(r, 0, 0));
+        if (PQgetisnull(r, 0, PQfnumber(r, "id"))) {
+            PQclear(r);
+            r = NULL;
+        }
+    }
+    if (r == NULL || PQntuples(r) != 1) {
+        PQclear(r);
+        error_set(&err, 404, "job_not_found", "job %s not found", ar->match.id);
+        api_fail(ar, &err, NULL);
+        return NULL;
+    }
+    return r;
+}
