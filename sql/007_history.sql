@@ -66,7 +66,6 @@ CREATE TABLE pgjob.job_history (
 );
 -- The reports' range scans and the retention's pruning.
 CREATE INDEX job_history_completed_idx ON pgjob.job_history (completed_at);
-ALTER TABLE pgjob.job_history SET (autovacuum_vacuum_insert_scale_factor = 0.05);
 
 COMMENT ON TABLE pgjob.job_history IS
     'One row per finished job, kept after the job expires and is pruned; see docs/reporting.md';

@@ -15,6 +15,7 @@
 
 import datetime
 import decimal
+import os
 import time
 
 import pytest
@@ -242,6 +243,58 @@ def test_history_retention_prunes_in_bounded_batches(conn, acct):
     assert value(conn, "SELECT count(*) FROM pgjob.job_history") == 5
     assert value(conn, "SELECT count(*) FROM pgjob.job_history WHERE job_id = ANY (%s::uuid[])",
                  ([str(s) for s in stubs],)) == 3
+
+
+
+def _backfill_sql():
+    """The backfill statement of sql/007_history.sql, as the migration ran it."""
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    text = open(os.path.join(root, "sql", "007_history.sql")).read()
+    start = text.index("INSERT INTO pgjob.job_history", text.index("-- Backfill:"))
+    return text[start:text.index(";\n", start) + 1]
+
+
+def test_backfill_of_jobs_finished_before_the_migration(conn, acct):
+    flags = [{"code": "date_format", "severity": "warning", "message": "m", "item": 0}]
+    done = submit(conn, acct, "enrich", ["a"])
+    a = claim_one(conn, done)["attempt"]
+    complete(conn, [dict(id=done, attempt=a, results=[1], processing_ms=3,
+                         validation_flags=flags)])
+    failed = submit(conn, acct, "enrich", ["a"])
+    a = claim_one(conn, failed)["attempt"]
+    fail_one(conn, failed, a, code="bad_input", fatal=True)
+    canceled = submit(conn, acct, "enrich", ["a"])
+    conn.cursor().execute("SELECT pgjob.cancel(%s, %s)", (acct, canceled))
+    expired = {}
+    for outcome in ("completed", "failed", "canceled"):
+        jid = submit(conn, acct, "contact", ["a"])
+        if outcome == "canceled":
+            conn.cursor().execute("SELECT pgjob.cancel(%s, %s)", (acct, jid))
+        else:
+            a = claim_one(conn, jid)["attempt"]
+            if outcome == "completed":
+                complete(conn, [dict(id=jid, attempt=a, results=[1], validation_flags=flags)])
+            else:
+                fail_one(conn, jid, a, code="timeout", fatal=True)
+        conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() WHERE id = %s", (jid,))
+        expired[outcome] = jid
+    assert expire(conn) == 3
+    live = submit(conn, acct, "enrich", ["a"])
+    written = {r["job_id"]: r for r in rows(conn, "SELECT * FROM pgjob.job_history")}
+    assert len(written) == 6
+
+    # As before the migration: no history at all.
+    conn.cursor().execute("DELETE FROM pgjob.job_history")
+    conn.cursor().execute(_backfill_sql())
+    got = {r["job_id"]: r for r in rows(conn, "SELECT * FROM pgjob.job_history")}
+    assert live not in got
+    assert {k: got[k] for k in (done, failed, canceled)} == \
+        {k: written[k] for k in (done, failed, canceled)}
+    # The expired stubs: the status told from the error; the flags are gone.
+    for outcome, jid in expired.items():
+        want = dict(written[jid], flags=None)
+        assert got[jid] == want, outcome
+        assert got[jid]["status"] == outcome
 
 
 # ---- the reports on a small set of jobs -------------------------------------
