@@ -693,27 +693,21 @@ $$;
 CREATE VIEW pgjob.report_jobs_daily AS
     SELECT * FROM pgjob.report_jobs_daily(now() - interval '30 days', 'infinity');
 CREATE VIEW pgjob.report_processing_daily AS
-    SELECT * FROM pgjob.report_processing_daily(now() - interval '30 days',
-                                                'infinity');
+    SELECT * FROM pgjob.report_processing_daily(now() - interval '30 days', 'infinity');
 CREATE VIEW pgjob.report_queue_wait_daily AS
-    SELECT * FROM pgjob.report_queue_wait_daily(now() - interval '30 days',
-                                                'infinity');
+    SELECT * FROM pgjob.report_queue_wait_daily(now() - interval '30 days', 'infinity');
 CREATE VIEW pgjob.report_attempts AS
     SELECT * FROM pgjob.report_attempts(now() - interval '30 days', 'infinity');
 CREATE VIEW pgjob.report_failures AS
     SELECT * FROM pgjob.report_failures(now() - interval '30 days', 'infinity');
 CREATE VIEW pgjob.report_error_codes AS
-    SELECT * FROM pgjob.report_error_codes(now() - interval '30 days',
-                                           'infinity');
+    SELECT * FROM pgjob.report_error_codes(now() - interval '30 days', 'infinity');
 CREATE VIEW pgjob.report_validation_flags AS
-    SELECT * FROM pgjob.report_validation_flags(now() - interval '30 days',
-                                                'infinity');
+    SELECT * FROM pgjob.report_validation_flags(now() - interval '30 days', 'infinity');
 CREATE VIEW pgjob.report_account_items_daily AS
-    SELECT * FROM pgjob.report_account_items_daily(now() - interval '30 days',
-                                                   'infinity');
+    SELECT * FROM pgjob.report_account_items_daily(now() - interval '30 days', 'infinity');
 CREATE VIEW pgjob.report_throughput_hourly AS
-    SELECT * FROM pgjob.report_throughput_hourly(now() - interval '48 hours',
-                                                 'infinity');
+    SELECT * FROM pgjob.report_throughput_hourly(now() - interval '48 hours', 'infinity');
 
 -- report_queue: the live queue per type: jobs queued and due, queued for
 -- later (scheduled, or waiting out a retry backoff), running and paused,
