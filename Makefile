@@ -286,11 +286,18 @@ clean:
 
 # ---- benchmarks -------------------------------------------------------------
 # Figures beside their baselines, measured in the same run; never assertions.
+# wrk drives the HTTP benchmark.  npm installs the queue benchmark's peers
+# (graphile-worker, pg-boss, and the Node they need) into
+# $(BUILD)/bench-peers on first use: never a dependency of pgjob.  Debian's
+# npm is installed only when there is no npm at all (a NodeSource nodejs
+# carries its own, and conflicts with Debian's).
 
 .PHONY: bench
 bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(DEB_PACKAGES) wrk'
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps DEB_PACKAGES=npm
 	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi $(BUILD)/bench_handlers
+	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_queue.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
 	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl

@@ -1,0 +1,352 @@
+# SPDX-License-Identifier: MIT
+"""The queue at scale: pgjobd beside the plain SKIP LOCKED loop and its peers.
+
+Starts a throwaway PostgreSQL (as the integration tests do, with
+shared_buffers 256MB) and drains a preloaded backlog of JOBS no-op jobs
+through each side in turn, the sides interleaved within each of RUNS
+rounds so that a noisy stretch of a shared machine hits them alike.
+Filling the queue is not timed; each side's figure is jobs / seconds from
+the worker's start until nothing is left, and the table prints medians,
+each beside its baselines as a ratio.
+
+Sides:
+  plain      the physical baseline: pgbench, 2 clients, on its own minimal
+             table (one row per job, a partial index on the queued rows):
+             claim 100 in one UPDATE ... WHERE id = ANY (ARRAY(SELECT ...
+             FOR UPDATE SKIP LOCKED LIMIT 100)), complete them in one
+             UPDATE
+  functions  pgbench, 2 clients, pgjob.claim(100) + pgjob.complete: the
+             state machine without pgjobd
+  pgjobd     the echo handler, 2 workers, claim_batch = complete_batch =
+             100, prefetch 200
+  gw, boss   graphile-worker and pg-boss (tests/bench/peers/drain.mjs for
+             their settings), installed by npm into build/bench-peers on
+             first use; skipped, with a note, when npm is missing or
+             BENCH_PEERS=0
+  held       pgjobd as above while another session holds a REPEATABLE
+             READ snapshot (so no dead tuple can be removed) for two
+             backlogs in a row: the second drains on top of the first's
+             dead tuples.
+
+Figures, not assertions.  Environment: PGJOB_BUILD (build folder),
+BENCH_QUEUE_JOBS (default 30000), BENCH_LARGE=1 (200,000 jobs),
+BENCH_RUNS (default 3), BENCH_PEERS (0: no peers), BENCH_STATEMENTS=1
+(load pg_stat_statements and print where the database time of pgjobd's
+drains went).
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+
+from pgserver import PgServer  # noqa: E402
+from bench_daemon import Daemon, LOOP_SCRIPT  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("PGJOB_BUILD", "build"))
+LARGE = os.environ.get("BENCH_LARGE") == "1"
+JOBS = int(os.environ.get("BENCH_QUEUE_JOBS", "200000" if LARGE else "30000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+PEERS = os.environ.get("BENCH_PEERS", "1") != "0"
+STATEMENTS = os.environ.get("BENCH_STATEMENTS") == "1"
+PEERS_DIR = os.path.join(BUILD, "bench-peers")
+BATCH = 100
+CLIENTS = 2
+DEADLINE = 1800  # seconds any one drain may take
+
+PLAIN_SCHEMA = """
+CREATE TABLE plain_job (
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    status    text NOT NULL DEFAULT 'queued',
+    priority  integer NOT NULL DEFAULT 0,
+    run_at    timestamptz NOT NULL DEFAULT now(),
+    payload   jsonb NOT NULL,
+    attempts  integer NOT NULL DEFAULT 0,
+    locked_at timestamptz,
+    result    jsonb
+);
+CREATE INDEX plain_job_queued ON plain_job (priority DESC, run_at, id) WHERE status = 'queued';
+"""
+
+# -M extended: :ids is sent as a parameter, not spliced into the text.
+PLAIN_SCRIPT = """\
+WITH claimed AS (
+    UPDATE plain_job SET status = 'running', locked_at = now(), attempts = attempts + 1
+     WHERE id = ANY (ARRAY(SELECT id FROM plain_job
+                            WHERE status = 'queued' AND run_at <= now()
+                            ORDER BY priority DESC, run_at, id
+                            LIMIT 100 FOR UPDATE SKIP LOCKED))
+    RETURNING id, payload)
+SELECT coalesce(array_agg(id), '{}') AS ids FROM claimed \\gset
+UPDATE plain_job SET status = 'done', result = '{"ok": true}', locked_at = NULL
+ WHERE id = ANY (:ids::bigint[])
+"""
+
+
+class BenchServer(PgServer):
+    SETTINGS = dict(PgServer.SETTINGS, shared_buffers="256MB")
+    if STATEMENTS:
+        SETTINGS["shared_preload_libraries"] = "'pg_stat_statements'"
+        SETTINGS["pg_stat_statements.track"] = "all"
+
+
+class Queue:
+    def __init__(self, pg):
+        self.pg = pg
+        pg.execute("CREATE DATABASE bench_pgjob")
+        pg.execute("CREATE DATABASE bench_plain")
+        subprocess.run([os.path.join(BUILD, "pgjobctl"), "migrate",
+                        "--database", pg.dsn("bench_pgjob")],
+                       check=True, stdout=subprocess.DEVNULL)
+        self.conn = pg.connect("bench_pgjob")
+        self.account = self.one("SELECT pgjob.create_account('bench')")
+        if STATEMENTS:
+            self.run("CREATE EXTENSION pg_stat_statements")
+        self.peers = self.peers_ready() if PEERS else "BENCH_PEERS=0"
+        self.rss = {}
+
+    def one(self, sql, params=None, conn=None):
+        with (conn or self.conn).cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()[0]
+
+    def run(self, sql, params=None, conn=None):
+        with (conn or self.conn).cursor() as cur:
+            cur.execute(sql, params)
+
+    # ---- the peers, from npm, outside the product ----
+
+    def peers_ready(self):
+        """Install the peers into build/bench-peers; True, or why not."""
+        node = os.path.join(PEERS_DIR, "node_modules", ".bin", "node")
+        src = os.path.join(HERE, "peers")
+        if shutil.which("npm") is None:
+            return "npm is not installed"
+        os.makedirs(PEERS_DIR, exist_ok=True)
+        for name in ("package.json", "drain.mjs"):
+            shutil.copyfile(os.path.join(src, name), os.path.join(PEERS_DIR, name))
+        if not os.path.exists(node):
+            out = subprocess.run(["npm", "install", "--no-audit", "--no-fund"],
+                                 cwd=PEERS_DIR, capture_output=True, text=True)
+            if out.returncode != 0 or not os.path.exists(node):
+                return "npm install failed: " + out.stderr.strip()[-300:]
+        return True
+
+    def peer(self, name):
+        out = subprocess.run([os.path.join("node_modules", ".bin", "node"), "drain.mjs",
+                              name, self.pg.host, str(self.pg.port), f"bench_{name}",
+                              str(JOBS)], cwd=PEERS_DIR, capture_output=True, text=True,
+                             timeout=DEADLINE)
+        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+        if out.returncode != 0 or not lines:
+            raise RuntimeError(f"peer {name} failed: {out.stderr[-500:]}")
+        return json.loads(lines[-1])["jobs_per_s"]
+
+    # ---- pgjob ----
+
+    def fill(self, n, truncate=True):
+        """Queue n one-item echo jobs, 1,000 per statement (not timed)."""
+        if truncate:
+            self.run("TRUNCATE pgjob.job, pgjob.ready, pgjob.lease, pgjob.job_history")
+        for start in range(0, n, 1000):
+            self.run("SELECT count(*) FROM generate_series(%s, %s) g,"
+                     " pgjob.submit(%s, 'echo', jsonb_build_array(g))",
+                     (start + 1, min(n, start + 1000), self.account))
+        if truncate:
+            self.run("VACUUM ANALYZE pgjob.job, pgjob.ready, pgjob.lease, pgjob.job_history")
+        else:
+            self.run("ANALYZE pgjob.job, pgjob.ready, pgjob.lease")
+
+    def left(self):
+        return self.one("SELECT (SELECT count(*) FROM pgjob.ready)"
+                        " + (SELECT count(*) FROM pgjob.lease)")
+
+    def wait_empty(self, proc):
+        end = time.monotonic() + DEADLINE
+        while self.left() > 0:
+            if proc.poll() is not None:
+                raise RuntimeError("pgjobd exited during the benchmark")
+            if time.monotonic() > end:
+                raise RuntimeError("a drain did not finish in time")
+            time.sleep(0.02)  # a measurement poll, not synchronisation
+        return time.monotonic()
+
+    def completed(self):
+        return self.one("SELECT count(*) FROM pgjob.job WHERE status = 'completed'"
+                        " AND attempt_count = 1")
+
+    def drain(self, side):
+        """Drain the queued backlog with a fresh pgjobd; returns jobs/s."""
+        with Daemon(self.pg.dsn("bench_pgjob"), {
+                "workers": CLIENTS, "claim_batch": BATCH, "complete_batch": BATCH,
+                "prefetch": 2 * BATCH, "types": "echo"}) as d:
+            start = d.wait_ready()
+            end = self.wait_empty(d.proc)
+            self.rss[side] = max(self.rss.get(side, 0), d.peak_rss_kb())
+        return JOBS / (end - start)
+
+    def pgjobd(self, reset=False):
+        self.fill(JOBS)
+        if reset:
+            self.run("SELECT pg_stat_statements_reset()")
+        rate = self.drain("pgjobd")
+        if self.completed() != JOBS:
+            raise RuntimeError(f"pgjobd completed {self.completed()} of {JOBS} jobs once")
+        return rate
+
+    def held(self):
+        """Two backlogs in a row under one held REPEATABLE READ snapshot:
+        the second is queued on top of the first's dead tuples."""
+        self.fill(JOBS)
+        holder = self.pg.connect("bench_pgjob", autocommit=False)
+        try:
+            holder.set_session(isolation_level="REPEATABLE READ")
+            self.run("SELECT count(*) FROM pgjob.account", conn=holder)
+            if self.one("SELECT backend_xmin IS NOT NULL FROM pg_stat_activity"
+                        " WHERE pid = %s", (holder.get_backend_pid(),)) is not True:
+                raise RuntimeError("the snapshot holder holds no xmin")
+            rates = [self.drain("held")]
+            self.fill(JOBS, truncate=False)
+            rates.append(self.drain("held"))
+        finally:
+            holder.rollback()
+            holder.close()
+        if self.completed() != 2 * JOBS:
+            raise RuntimeError(f"pgjobd completed {self.completed()} of {2 * JOBS} jobs once")
+        return rates
+
+    # ---- pgbench loops ----
+
+    def pgbench(self, db, script, per_client):
+        with tempfile.NamedTemporaryFile("w", suffix=".sql") as f:
+            f.write(script)
+            f.flush()
+            os.chmod(f.name, 0o644)
+            argv = [os.path.join(self.pg.pg_bindir, "pgbench"), "-n", "-M", "extended",
+                    "-c", str(CLIENTS), "-j", str(CLIENTS), "-t", str(per_client),
+                    "-f", f.name, "-h", self.pg.host, "-p", str(self.pg.port),
+                    "-U", "postgres", db]
+            start = time.monotonic()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=DEADLINE)
+            return time.monotonic() - start
+
+    def plain(self):
+        conn = self.pg.connect("bench_plain")
+        try:
+            self.run("DROP TABLE IF EXISTS plain_job", conn=conn)
+            self.run(PLAIN_SCHEMA, conn=conn)
+            for start in range(0, JOBS, 1000):
+                self.run("INSERT INTO plain_job (payload) SELECT jsonb_build_object('n', g)"
+                         " FROM generate_series(%s, %s) g",
+                         (start + 1, min(JOBS, start + 1000)), conn=conn)
+            self.run("VACUUM ANALYZE plain_job", conn=conn)
+            elapsed = self.pgbench("bench_plain", PLAIN_SCRIPT, JOBS // (BATCH * CLIENTS) + 2)
+            done = self.one("SELECT count(*) FROM plain_job WHERE status = 'done'", conn=conn)
+        finally:
+            conn.close()
+        if done != JOBS:
+            raise RuntimeError(f"the plain loop completed {done} of {JOBS} jobs")
+        return JOBS / elapsed
+
+    def functions(self):
+        self.fill(JOBS)
+        elapsed = self.pgbench("bench_pgjob", LOOP_SCRIPT.format(batch=BATCH),
+                               JOBS // (BATCH * CLIENTS) + 2)
+        done = self.completed()
+        if done != JOBS:
+            raise RuntimeError(f"the functions loop completed {done} of {JOBS} jobs")
+        return JOBS / elapsed
+
+    # ---- where the time went ----
+
+    def statements(self):
+        rows = []
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT calls, total_exec_time, rows, toplevel,"
+                        " left(regexp_replace(query, '\\s+', ' ', 'g'), 70)"
+                        " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database"
+                        " WHERE datname = 'bench_pgjob') ORDER BY total_exec_time DESC LIMIT 12")
+            rows = cur.fetchall()
+        return rows
+
+
+def fmt_ratio(a, b):
+    return f"{a / b:5.2f}" if a and b else "    -"
+
+
+def main():
+    pg = BenchServer()
+    load_start = os.getloadavg()
+    try:
+        pg.setup()
+        q = Queue(pg)
+        sides = [("plain", q.plain), ("functions", q.functions), ("pgjobd", q.pgjobd)]
+        if q.peers is True:
+            sides += [("gw", lambda: q.peer("gw")), ("boss", lambda: q.peer("boss"))]
+        sides += [("held", q.held)]
+        res = {name: [] for name, _ in sides}
+        for r in range(RUNS):
+            for name, f in sides:
+                last = name == "pgjobd" and STATEMENTS and r == RUNS - 1
+                v = q.pgjobd(reset=True) if last else f()
+                res[name].append(v)
+                shown = " ".join(f"{x:.0f}" for x in v) if isinstance(v, list) else f"{v:.0f}"
+                print(f"run {r + 1} {name:10s} {shown} jobs/s", flush=True)
+                if last:
+                    top = q.statements()
+        load_end = os.getloadavg()
+        med = {k: statistics.median(v) for k, v in res.items() if k != "held"}
+        held1 = statistics.median(v[0] for v in res["held"])
+        held2 = statistics.median(v[1] for v in res["held"])
+        # the ratio of each run's pair, then their median: the two drains
+        # of a run saw the same stretch of the machine
+        decay = statistics.median(v[1] / v[0] for v in res["held"])
+        names = {"plain": "plain SKIP LOCKED loop (pgbench)",
+                 "functions": "pgjob.claim + complete (pgbench)",
+                 "pgjobd": "pgjobd", "gw": "graphile-worker 0.18",
+                 "boss": "pg-boss 12"}
+        gw = med.get("gw")
+        print()
+        print(f"queue drain: {JOBS} no-op jobs per backlog, median of {RUNS} runs,"
+              " sides interleaved in each run")
+        print(f"{'side':<36} {'jobs/s':>9} {'/plain':>7} {'/gw':>7}")
+        for k, v in med.items():
+            print(f"{names[k]:<36} {v:>9.0f} {fmt_ratio(v, med['plain']):>7}"
+                  f" {fmt_ratio(v, gw):>7}")
+        print(f"{'pgjobd, held xmin, backlog 1':<36} {held1:>9.0f}"
+              f" {fmt_ratio(held1, med['pgjobd'])} of pgjobd")
+        print(f"{'pgjobd, held xmin, backlog 2':<36} {held2:>9.0f}"
+              f" {fmt_ratio(held2, med['pgjobd'])} of pgjobd,"
+              f" {decay:.2f} of backlog 1 (same runs)")
+        if q.peers is not True:
+            print(f"peers skipped: {q.peers}")
+        print("goals: pgjobd >= 1.5 x graphile-worker, >= 0.8 x plain; held xmin >= 0.5 of"
+              " pgjobd, backlog 2 no slower than backlog 1")
+        print(f"pgjobd peak resident memory: {q.rss.get('pgjobd', 0) / 1024:.1f} MiB,"
+              f" held-xmin runs {q.rss.get('held', 0) / 1024:.1f} MiB")
+        print(f"settings: PostgreSQL {q.one('SHOW server_version')}, shared_buffers 256MB,"
+              " fsync off, full_page_writes off, synchronous_commit on; one database per side;")
+        print(f"  batch {BATCH}, {CLIENTS} pgbench clients / pgjobd workers, prefetch 200,"
+              " graphile-worker concurrency 24 + local queue 500, pg-boss batch 100 x 2;")
+        print(f"  {os.cpu_count()} CPUs, load average {load_start[0]:.1f} at the start,"
+              f" {load_end[0]:.1f} at the end")
+        if STATEMENTS:
+            print("\npgjobd's last drain, pg_stat_statements (calls, total ms, rows, top level):")
+            for calls, total, rows, top, text in top:
+                print(f"  {calls:>7} {total:>9.0f} {rows:>8} {'t' if top else 'f'}  {text}")
+    finally:
+        pg.cleanup()
+
+
+if __name__ == "__main__":
+    main()
