@@ -170,27 +170,36 @@ class Queue:
         return self.one("SELECT (SELECT count(*) FROM pgjob.ready)"
                         " + (SELECT count(*) FROM pgjob.lease)")
 
-    def wait_empty(self, proc):
+    def wait_empty(self, proc, total):
+        """Wait until `total` jobs have finished (their history rows),
+        then until nothing is queued or running.  The history count is
+        cheap and live; counting pgjob.ready and pgjob.lease under a held
+        snapshot walks every dead tuple of a drain, so that is done only
+        at the very end."""
         end = time.monotonic() + DEADLINE
-        while self.left() > 0:
+        while True:
             if proc.poll() is not None:
                 raise RuntimeError("pgjobd exited during the benchmark")
             if time.monotonic() > end:
                 raise RuntimeError("a drain did not finish in time")
-            time.sleep(0.02)  # a measurement poll, not synchronisation
-        return time.monotonic()
+            done = self.one("SELECT count(*) FROM pgjob.job_history")
+            if done >= total and self.left() == 0:
+                return time.monotonic()
+            # a measurement poll, not synchronisation: finer near the end
+            time.sleep(0.02 if total - done < 5000 else 0.2)
 
     def completed(self):
         return self.one("SELECT count(*) FROM pgjob.job WHERE status = 'completed'"
                         " AND attempt_count = 1")
 
-    def drain(self, side):
-        """Drain the queued backlog with a fresh pgjobd; returns jobs/s."""
+    def drain(self, side, total):
+        """Drain the queued backlog with a fresh pgjobd until `total` jobs
+        have finished; returns jobs/s."""
         with Daemon(self.pg.dsn("bench_pgjob"), {
                 "workers": CLIENTS, "claim_batch": BATCH, "complete_batch": BATCH,
                 "prefetch": 2 * BATCH, "types": "echo"}) as d:
             start = d.wait_ready()
-            end = self.wait_empty(d.proc)
+            end = self.wait_empty(d.proc, total)
             self.rss[side] = max(self.rss.get(side, 0), d.peak_rss_kb())
         return JOBS / (end - start)
 
@@ -198,7 +207,7 @@ class Queue:
         self.fill(JOBS)
         if reset:
             self.run("SELECT pg_stat_statements_reset()")
-        rate = self.drain("pgjobd")
+        rate = self.drain("pgjobd", JOBS)
         if self.completed() != JOBS:
             raise RuntimeError(f"pgjobd completed {self.completed()} of {JOBS} jobs once")
         return rate
@@ -214,9 +223,9 @@ class Queue:
             if self.one("SELECT backend_xmin IS NOT NULL FROM pg_stat_activity"
                         " WHERE pid = %s", (holder.get_backend_pid(),)) is not True:
                 raise RuntimeError("the snapshot holder holds no xmin")
-            rates = [self.drain("held")]
+            rates = [self.drain("held", JOBS)]
             self.fill(JOBS, truncate=False)
-            rates.append(self.drain("held"))
+            rates.append(self.drain("held", 2 * JOBS))
         finally:
             holder.rollback()
             holder.close()

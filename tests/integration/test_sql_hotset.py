@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: MIT
+"""The claim's floor (sql/013_hotset.sql): bounded work under a held
+snapshot, and no job ever hidden behind a floor.
+
+The held-xmin test counts work, not time: with another session holding a
+REPEATABLE READ snapshot, no dead entry of pgjob.ready can be removed, so
+a claim that walked them all would walk more entries batch after batch
+(counted by the index scans' own statistics).  The same drain with the floor switched off (a full scan on every
+claim) shows the growth the measure would see, so the test can fail.
+"""
+
+import json
+import statistics
+
+import pytest
+
+from jobs_helpers import (check_invariants, claim, db_now, new_account, release_one,
+                          rows, submit, submit_many, value)
+
+TYPES = ["echo", "enrich"]
+BATCH = 50
+BATCHES = 24
+
+
+@pytest.fixture
+def acct(conn):
+    return new_account(conn)
+
+
+WALKED = """
+    SELECT sum(pg_stat_get_tuples_returned(i.indexrelid)
+               + pg_stat_get_xact_tuples_returned(i.indexrelid))
+      FROM pg_index i WHERE i.indrelid = 'pgjob.ready'::regclass"""
+
+
+def claim_walk(conn, limit, types=TYPES):
+    """Claim limit jobs; return (the claimed ids, the index entries of
+    pgjob.ready the claim walked).  An index scan counts every entry it
+    returns, dead ones included (but for entries already marked dead,
+    which a held snapshot prevents).  The counts of a backend are its
+    reported ones plus those not reported yet, which it reports between
+    transactions: read both, in one transaction with the claim."""
+    conn.autocommit = False
+    try:
+        conn.cursor().execute("SET LOCAL stats_fetch_consistency = none")
+        before = value(conn, WALKED)
+        got = [r["id"] for r in rows(conn, "SELECT id::text FROM pgjob.claim('w', %s, %s::text[])",
+                                     (limit, types))]
+        walked = value(conn, WALKED) - before
+        conn.commit()
+    finally:
+        conn.autocommit = True
+    return got, walked
+
+
+def complete_all(conn, ids):
+    entries = [{"id": str(r["job_id"]), "attempt": r["attempt"], "results": [{"ok": True}]}
+               for r in rows(conn, "SELECT job_id, attempt FROM pgjob.lease"
+                                   " WHERE job_id = ANY (%s::uuid[])", ([str(i) for i in ids],))]
+    assert value(conn, "SELECT count(*) FROM pgjob.complete(%s::jsonb)"
+                       " WHERE outcome = 'completed'", (json.dumps(entries),)) == len(ids)
+
+
+def drain_under_held_snapshot(connect, conn, acct, full_scans):
+    """Queue BATCH x BATCHES jobs, hold a snapshot, drain them in batches
+    (claim, then complete); return the index entries each claim walked."""
+    submit_many(conn, acct, BATCH * BATCHES, type="echo")
+    conn.cursor().execute("VACUUM ANALYZE pgjob.ready")
+    holder = connect(autocommit=False)
+    holder.set_session(isolation_level="REPEATABLE READ")
+    holder.cursor().execute("SELECT count(*) FROM pgjob.account")
+    try:
+        if full_scans:
+            conn.cursor().execute("SET pgjob.claim_full_scan_interval = '0'")
+        else:
+            # no periodic full scan during the test, however slow the machine
+            conn.cursor().execute("SET pgjob.claim_full_scan_interval = '1 hour'")
+        used = []
+        for _ in range(BATCHES):
+            got, walked = claim_walk(conn, BATCH)
+            assert len(got) == BATCH
+            complete_all(conn, got)
+            used.append(walked)
+        assert claim_walk(conn, BATCH)[0] == []
+    finally:
+        holder.rollback()
+        holder.close()
+    check_invariants(conn)
+    return used
+
+
+def growth(used):
+    """Median buffers of the last third of the batches over the second
+    third's (the first claim is a full scan and sets the floors)."""
+    third = len(used) // 3
+    return statistics.median(used[-third:]) / statistics.median(used[third:2 * third])
+
+
+def test_claim_work_stays_bounded_under_a_held_snapshot(connect, conn, acct):
+    used = drain_under_held_snapshot(connect, conn, acct, full_scans=False)
+    # A floor is rewritten once it is more than two claims behind: no
+    # claim walks much more than three claims' worth of entries.
+    assert max(used[1:]) <= 4 * BATCH, used
+    assert growth(used) < 1.3, used
+
+
+def test_without_the_floor_the_same_drain_grows(connect, conn, acct):
+    # The measure of the test above sees the walk over dead entries.
+    used = drain_under_held_snapshot(connect, conn, acct, full_scans=True)
+    # the last claim walks past every job claimed before it
+    assert used[-1] >= (BATCHES - 1) * BATCH, used
+    assert growth(used) > 1.5, used
+
+
+def in_order(conn, n, types=TYPES):
+    """The first n due jobs of the types in claim order, read from
+    pgjob.ready in full: what a claim must take."""
+    return [r["job_id"] for r in rows(conn, """
+        SELECT r.job_id::text FROM pgjob.ready r
+         WHERE r.run_at <= now() AND r.type = ANY (%s::text[])
+         ORDER BY r.priority DESC, r.run_at, r.seq LIMIT %s""", (types, n))]
+
+
+def claim_checked(conn, n, types=TYPES):
+    want = in_order(conn, n, types)
+    got = [r["id"] for r in claim(conn, "w", n, types=types)]
+    assert got == want
+    return got
+
+
+def test_floor_never_hides_a_job_put_in_front_of_it(conn, acct):
+    conn.cursor().execute("SET pgjob.claim_full_scan_interval = '1 hour'")
+    ids = submit_many(conn, acct, 40, type="echo")
+    # the first claim of the types sets their floors (a full scan); the
+    # next ones move them
+    for _ in range(4):
+        claim_checked(conn, 5)
+    assert value(conn, "SELECT count(*) FROM pgjob.ready_floor") == 2
+    # handed back (release), failed for a retry at once, rescued, resumed:
+    # each is queued again where its run_at puts it
+    back = rows(conn, "SELECT job_id::text AS id, attempt FROM pgjob.lease ORDER BY job_id")
+    assert value(conn, "SELECT count(*) FROM pgjob.release(%s::jsonb)",
+                 (json.dumps([{"id": back[0]["id"], "attempt": back[0]["attempt"]}]),)) == 1
+    assert value(conn, "SELECT count(*) FROM pgjob.fail(%s::jsonb, '0', '0')",
+                 (json.dumps([{"id": back[1]["id"], "attempt": back[1]["attempt"],
+                               "error": {"code": "x", "message": "y"}}]),)) == 1
+    conn.cursor().execute("UPDATE pgjob.lease SET lease_until = now() - interval '1 s'"
+                          " WHERE job_id = %s", (back[2]["id"],))
+    assert value(conn, "SELECT count(*) FROM pgjob.rescue()") == 1
+    # submitted with an earlier run_at than any, and with other priorities
+    earlier = submit(conn, acct, type="echo", run_at=db_now(conn).replace(year=2000))
+    urgent = submit(conn, acct, type="echo", priority=5)
+    low = submit(conn, acct, type="echo", priority=-5)
+    first = claim_checked(conn, 5)
+    assert first[:2] == [urgent, earlier]
+    while claim_checked(conn, 7):
+        pass
+    assert value(conn, "SELECT count(*) FROM pgjob.ready") == 0
+    assert value(conn, "SELECT status FROM pgjob.job WHERE id = %s", (low,)) == "processing"
+    assert len(ids) == 40
+    check_invariants(conn)
+
+
+def test_floor_of_one_type_does_not_hide_another(conn, acct):
+    conn.cursor().execute("SET pgjob.claim_full_scan_interval = '1 hour'")
+    submit_many(conn, acct, 10, type="echo")
+    submit_many(conn, acct, 10, type="enrich")
+    submit_many(conn, acct, 10, type="echo")
+    # claims of echo alone move echo's floor past the enrich jobs' keys
+    for _ in range(8):
+        claim_checked(conn, 2, types=["echo"])
+    claim_checked(conn, 3, types=["enrich"])
+    while claim_checked(conn, 4):
+        pass
+    assert value(conn, "SELECT count(*) FROM pgjob.ready") == 0
+    check_invariants(conn)
+
+
+def test_floor_is_reset_by_a_full_scan(conn, acct):
+    ids = submit_many(conn, acct, 6, type="echo")
+    claim(conn, "w", 3, types=TYPES)
+    # a floor that has moved past a live row (as after a claim that rolled
+    # back while another moved the floor): the next full scan finds it
+    conn.cursor().execute("UPDATE pgjob.ready_floor SET seq = seq + 1000")
+    conn.cursor().execute("SET pgjob.claim_full_scan_interval = '1 hour'")
+    assert claim(conn, "w", 3, types=TYPES) == []
+    conn.cursor().execute("SET pgjob.claim_full_scan_interval = '0'")
+    assert [r["id"] for r in claim(conn, "w", 3, types=TYPES)] == ids[3:]
+    check_invariants(conn)
