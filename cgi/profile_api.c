@@ -468,12 +468,6 @@ static void action_submit(ApiRequest *ar)
 
     if (!authenticate(ar))
         return;
-    if (!type_runs(ar)) {
-        log_error("[req %s] profile %s submits jobs of type %s, which this installation does "
-                  "not run", ar->req->id, p->name, p->job_type);
-        fail(ar, PERR_INTERNAL, 500, "type_not_run", "the job type is not run here");
-        return;
-    }
     if (p->max_items > 0 && (size_t)p->max_items < max_items)
         max_items = (size_t)p->max_items;
     if (p->body == PROFILE_BODY_JSON_ITEMS) {
@@ -510,6 +504,14 @@ static void action_submit(ApiRequest *ar)
             return;
         }
         body = document;
+    }
+    /* Checked after the body, so that a client's mistake is told first. */
+    if (!type_runs(ar)) {
+        log_error("[req %s] profile %s submits jobs of type %s, which this installation does "
+                  "not run", ar->req->id, p->name, p->job_type);
+        free(document);
+        fail(ar, PERR_INTERNAL, 500, "type_not_run", "the job type is not run here");
+        return;
     }
     snprintf(attempts, sizeof attempts, "%d", VALIDATE_DEFAULT_MAX_ATTEMPTS);
     snprintf(retention, sizeof retention, "%d", cfg->retention_days);
