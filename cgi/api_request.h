@@ -35,9 +35,9 @@ typedef struct ApiRequest {
     const Request *req;
     Response *res;
     RouteMatch match;
-    char account[24];  /* the caller's account id, decimal; "" before auth */
-    char key_hash[80]; /* the caller's key as a bytea parameter; "" when not read */
-    char key_id[24];   /* the caller's API key id, decimal */
+    char account[24];       /* the caller's account id, decimal; "" before auth */
+    char key_hash[80];      /* the caller's key as a bytea parameter; "" when not read */
+    char key_id[24];        /* the caller's API key id, decimal */
     const Profile *profile; /* the API profile answering (profile.h); NULL: the native API */
 } ApiRequest;
 

@@ -74,9 +74,9 @@ static void answer_error(FCGX_Request *fr, const Error *err, bool head, const ch
 {
     const Profile *profile = profile_find(FCGX_GetParam("PGJOB_PROFILE", fr->envp));
     Response *res = response_new();
-    bool ok = res != NULL && (profile != NULL ? profile_render_error(profile, res,
-                                                                     profile_error_kind(err), err)
-                                              : render_problem(res, err, NULL));
+    bool ok = res != NULL &&
+              (profile != NULL ? profile_render_error(profile, res, profile_error_kind(err), err)
+                               : render_problem(res, err, NULL));
 
     if (!ok) {
         static const char fallback[] = "Status: 500 Internal Server Error\r\n\r\n";

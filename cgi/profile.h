@@ -59,13 +59,13 @@ typedef struct ProfileRoute {
 
 /* ProfileSource is where a shown field's value comes from. */
 typedef enum ProfileSource {
-    PS_ID,               /* the job id */
-    PS_STATUS,           /* the profile's word for the status */
-    PS_CREATED_AT,       /* times, in the profile's time format */
+    PS_ID,         /* the job id */
+    PS_STATUS,     /* the profile's word for the status */
+    PS_CREATED_AT, /* times, in the profile's time format */
     PS_UPDATED_AT,
     PS_STARTED_AT,
     PS_COMPLETED_AT,
-    PS_ITEM_COUNT,       /* integers */
+    PS_ITEM_COUNT, /* integers */
     PS_ATTEMPT_COUNT,
     PS_PROCESSING_MS,
     PS_CONFIDENCE,       /* a number */
@@ -86,7 +86,7 @@ enum {
 };
 
 /* The states bit of an internal status, and all of them. */
-#define PROFILE_STATE(s) (1u << (s))
+#define PROFILE_STATE(s)   (1u << (s))
 #define PROFILE_ALL_STATES ((1u << JOB_STATUS_COUNT) - 1u)
 
 /* ProfileField is one key of a job as a profile shows it: shown when the

@@ -145,7 +145,8 @@ static PGresult *read_job(ApiRequest *ar, bool always_inline)
 {
     char max[24], field[DB_FIELD_SIZE];
     Error err = {0};
-    const char *params[3] = {ar->key_hash, ar->match.id, always_inline ? NULL : inline_max(ar, max)};
+    const char *params[3] = {ar->key_hash, ar->match.id,
+                             always_inline ? NULL : inline_max(ar, max)};
     PGresult *r = dbconn_exec(ar->db, STMT_PROFILE_JOB, params, &err, field);
     const char *owner, *owner_key, *auth_key;
 
@@ -184,7 +185,8 @@ static void row_of(ApiRequest *ar, ProfileRow *row, const PGresult *r, int i, ch
 {
     memset(row, 0, sizeof *row);
     for (int c = 0; c < PQnfields(r); c++)
-        (void)profile_row_set(row, PQfname(r, c), PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c));
+        (void)profile_row_set(row, PQfname(r, c),
+                              PQgetisnull(r, i, c) ? NULL : PQgetvalue(r, i, c));
     if (ar->profile->result_route != NULL && row->job.id != NULL && url != NULL) {
         const char *pattern = ar->profile->result_route;
         const char *at = strstr(pattern, "{id}");
@@ -194,8 +196,8 @@ static void row_of(ApiRequest *ar, ProfileRow *row, const PGresult *r, int i, ch
                 snprintf(url, size, "%s://%s%s%.*s%s%s", ar->req->https ? "https" : "http",
                          ar->req->host, prefix, (int)(at - pattern), pattern, row->job.id, at + 4);
             else
-                snprintf(url, size, "%s%.*s%s%s", prefix, (int)(at - pattern), pattern,
-                         row->job.id, at + 4);
+                snprintf(url, size, "%s%.*s%s%s", prefix, (int)(at - pattern), pattern, row->job.id,
+                         at + 4);
             utf8_scrub(url);
             row->result_url = url;
         }
@@ -228,8 +230,8 @@ static void answer_job(ApiRequest *ar, const ProfileFields *fields, int status, 
     char *text;
 
     row_of(ar, &row, r, 0, url, sizeof url);
-    text = profile_job_json(ar->profile, fields->count > 0 ? fields : &ar->profile->job, &row,
-                            &len, &err);
+    text = profile_job_json(ar->profile, fields->count > 0 ? fields : &ar->profile->job, &row, &len,
+                            &err);
     if (text == NULL) {
         log_error("[req %s] cannot render job %s: %s", ar->req->id, row.job.id ? row.job.id : "?",
                   err.message);
@@ -294,8 +296,7 @@ static bool not_modified(ApiRequest *ar, const PGresult *r)
         return false;
     row_of(ar, &row, r, 0, NULL, 0);
     if (!job_view_etag(&row.job, etag, sizeof etag) ||
-        !etag_matches(ar->req->if_none_match, etag) ||
-        !response_header(ar->res, "ETag", etag))
+        !etag_matches(ar->req->if_none_match, etag) || !response_header(ar->res, "ETag", etag))
         return false;
     set_retry_after(ar, row.job.status);
     render_not_modified(ar->res);
@@ -362,8 +363,8 @@ static json_t *json_items(ApiRequest *ar, json_t **doc, Error *err)
         error_set(err, 415, "unsupported_media_type", "send the body as application/json");
         return NULL;
     }
-    *doc = json_loadb(ar->req->body ? ar->req->body : "", ar->req->body_len,
-                      JSON_REJECT_DUPLICATES, &jerr);
+    *doc = json_loadb(ar->req->body ? ar->req->body : "", ar->req->body_len, JSON_REJECT_DUPLICATES,
+                      &jerr);
     if (*doc == NULL) {
         error_set(err, 400, "malformed_json", "the body is not valid JSON: %s", jerr.text);
         return NULL;
@@ -425,10 +426,10 @@ static char *document_text(ApiRequest *ar, Error *err)
         error_set(err, 422, "empty_items", "the file is empty");
         goto out;
     }
-    json_t *item = json_pack("{s:s, s:s, s:I}", "filename", file->filename, "content_type",
-                             file->content_type[0] ? file->content_type
-                                                   : "application/octet-stream",
-                             "size_bytes", (json_int_t)file->len);
+    json_t *item =
+        json_pack("{s:s, s:s, s:I}", "filename", file->filename, "content_type",
+                  file->content_type[0] ? file->content_type : "application/octet-stream",
+                  "size_bytes", (json_int_t)file->len);
     char *head = item != NULL ? json_dumps(item, JSON_COMPACT) : NULL;
     json_decref(item);
     size_t b64 = base64_encoded_len(file->len);
@@ -440,7 +441,8 @@ static char *document_text(ApiRequest *ar, Error *err)
         goto out;
     }
     /* {"items":[{...,"data_base64":"..."}]}: the head without its '}'. */
-    int n = snprintf(text, size, "{\"items\":[%.*s,\"data_base64\":\"", (int)strlen(head) - 1, head);
+    int n =
+        snprintf(text, size, "{\"items\":[%.*s,\"data_base64\":\"", (int)strlen(head) - 1, head);
     free(head);
     if (n < 0 || !base64_encode(file->data, file->len, text + n, size - (size_t)n)) {
         free(text);
@@ -493,8 +495,9 @@ static void action_submit(ApiRequest *ar)
         json_decref(doc);
     } else {
         if (!request_content_type_is(ar->req, "multipart/form-data")) {
-            error_set(&err, 415, "unsupported_media_type", "send the document as "
-                                                           "multipart/form-data");
+            error_set(&err, 415, "unsupported_media_type",
+                      "send the document as "
+                      "multipart/form-data");
             api_fail(ar, &err, NULL);
             return;
         }
@@ -507,8 +510,10 @@ static void action_submit(ApiRequest *ar)
     }
     /* Checked after the body, so that a client's mistake is told first. */
     if (!type_runs(ar)) {
-        log_error("[req %s] profile %s submits jobs of type %s, which this installation does "
-                  "not run", ar->req->id, p->name, p->job_type);
+        log_error(
+            "[req %s] profile %s submits jobs of type %s, which this installation does "
+            "not run",
+            ar->req->id, p->name, p->job_type);
         free(document);
         fail(ar, PERR_INTERNAL, 500, "type_not_run", "the job type is not run here");
         return;
@@ -516,10 +521,9 @@ static void action_submit(ApiRequest *ar)
     snprintf(attempts, sizeof attempts, "%d", VALIDATE_DEFAULT_MAX_ATTEMPTS);
     snprintf(retention, sizeof retention, "%d", cfg->retention_days);
     snprintf(max, sizeof max, "%d", cfg->large_result_bytes);
-    const char *params[11] = {ar->account, p->job_type, body,      priority,
-                              NULL,        attempts,    ar->req->idempotency_key,
-                              ar->key_id,  retention,   max,
-                              items_key};
+    const char *params[11] = {
+        ar->account, p->job_type, body, priority, NULL, attempts, ar->req->idempotency_key,
+        ar->key_id,  retention,   max,  items_key};
     r = dbconn_exec(ar->db, STMT_PROFILE_SUBMIT, params, &err, field);
     free(document);
     if (r == NULL) {
@@ -555,9 +559,13 @@ static void action_list(ApiRequest *ar, const ProfileRoute *route)
         return;
     }
     snprintf(limit, sizeof limit, "%d", page);
-    const char *params[7] = {ar->account, NULL, NULL, NULL,
+    const char *params[7] = {ar->account,
+                             NULL,
+                             NULL,
+                             NULL,
                              have_cursor ? cursor.created_at : NULL,
-                             have_cursor ? cursor.id : NULL, limit};
+                             have_cursor ? cursor.id : NULL,
+                             limit};
     r = dbconn_exec(ar->db, STMT_LIST_JOBS, params, &err, field);
     if (r == NULL) {
         api_fail_db(ar, &err, field);
@@ -656,8 +664,8 @@ static void action_control(ApiRequest *ar)
         api_fail(ar, &err, NULL);
         return;
     }
-    doc = json_loadb(ar->req->body ? ar->req->body : "", ar->req->body_len,
-                     JSON_REJECT_DUPLICATES, &jerr);
+    doc = json_loadb(ar->req->body ? ar->req->body : "", ar->req->body_len, JSON_REJECT_DUPLICATES,
+                     &jerr);
     id = json_string_value(json_object_get(doc, "job_id"));
     action = json_string_value(json_object_get(doc, "action"));
     if (doc == NULL || !json_is_object(doc)) {
@@ -748,7 +756,8 @@ void profile_handle(ApiRequest *ar)
     if (ar->profile == NULL) {
         log_error("[req %s] the web server names API profile \"%s\", which pgjob does not have",
                   req->id, req->profile);
-        error_set(&err, 500, "unknown_profile", "the server's configuration names no known profile");
+        error_set(&err, 500, "unknown_profile",
+                  "the server's configuration names no known profile");
         api_fail(ar, &err, NULL);
         return;
     }

@@ -14,16 +14,19 @@
  */
 #include "profile.h"
 
-#define ALL PROFILE_ALL_STATES
-#define Q PROFILE_STATE(JOB_QUEUED)
-#define P PROFILE_STATE(JOB_PROCESSING)
-#define PA PROFILE_STATE(JOB_PAUSED)
-#define C PROFILE_STATE(JOB_COMPLETED)
-#define F PROFILE_STATE(JOB_FAILED)
-#define X PROFILE_STATE(JOB_CANCELED)
-#define E PROFILE_STATE(JOB_EXPIRED)
+#define ALL    PROFILE_ALL_STATES
+#define Q      PROFILE_STATE(JOB_QUEUED)
+#define P      PROFILE_STATE(JOB_PROCESSING)
+#define PA     PROFILE_STATE(JOB_PAUSED)
+#define C      PROFILE_STATE(JOB_COMPLETED)
+#define F      PROFILE_STATE(JOB_FAILED)
+#define X      PROFILE_STATE(JOB_CANCELED)
+#define E      PROFILE_STATE(JOB_EXPIRED)
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define FIELDS(a) {a, LEN(a)}
+#define FIELDS(a) \
+    {             \
+        a, LEN(a) \
+    }
 
 /* ---- ParseTx: transaction enrichment ------------------------------------- */
 
