@@ -8,7 +8,9 @@
 #
 # run starts, under ./var (PGJOB_VAR): a throwaway PostgreSQL (unless
 # PGJOB_DATABASE names a database), applies the migrations, then pgjobd
-# and lighttpd with pgjob.fcgi on 127.0.0.1:PGJOB_PORT (default 8080).
+# and lighttpd with pgjob.fcgi on 127.0.0.1:PGJOB_PORT (default 8080),
+# the API profiles (docs/profiles.md) under their prefixes there and at the
+# root of the next four ports (parsetx, pulse, parzo, enrichment).
 # The data stays in ./var for the next run; `make clean` leaves it,
 # `rm -rf var` removes it.  Running it again while it runs changes nothing.
 #
@@ -105,6 +107,10 @@ server.pid-file = "$var/run/lighttpd.pid"
 var.pgjob_bin = "$build/pgjob.fcgi"
 var.pgjob_conf = "$var/pgjob.conf"
 var.pgjob_socket = "$var/run/pgjob-fcgi.sock"
+var.pgjob_parsetx_listen = "127.0.0.1:$((port + 1))"
+var.pgjob_pulse_listen = "127.0.0.1:$((port + 2))"
+var.pgjob_parzo_listen = "127.0.0.1:$((port + 3))"
+var.pgjob_enrichment_listen = "127.0.0.1:$((port + 4))"
 include "$top/cgi/lighttpd-pgjob.conf"
 EOF
 }
