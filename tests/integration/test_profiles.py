@@ -13,6 +13,7 @@ pgjobd would move them.
 """
 
 import pytest
+import requests
 
 pytest.register_assert_rewrite("web", "profiles_helpers")
 from profiles_helpers import (MILLIS, SECONDS, UNKNOWN_JOB, UUID, body_of,  # noqa: E402,F401
@@ -296,3 +297,28 @@ def test_one_job_through_every_profile_and_the_native_api(served):
         f"/api/v1/enrichment/status/{job_id}/"), 200)
     assert enrichment["status"] == "completed"
     assert enrichment["submitted_at"] == native["created_at"][:19] + "Z"
+
+
+def test_enrichment_list_pages_newest_first(served):
+    """Pages of 50, DRF's cursor pagination: next is the absolute URL of
+    the next page, null on the last; expired jobs (not found on this
+    page) are left out."""
+    c = served.client("enrichment", bearer=True)
+    expired = sql_submit(served.conn, served.account, "contact", [{"name": "n0"}])
+    sql_complete_with(served.conn, expired, claim(served.conn, expired), done([{"n": 0}]))
+    sql_expire(served.conn, expired)
+    ids = [expired] + [sql_submit(served.conn, served.account, "contact", [{"name": f"n{i}"}])
+                       for i in range(1, 53)]
+    first = keys(c.get("/api/v1/enrichment/status/"), 200, ["next", "results"])
+    assert len(first["results"]) == 50 and first["next"].startswith(
+        c.url("/api/v1/enrichment/status/?cursor=")), first["next"]
+    second = requests.get(first["next"], headers={"Authorization": f"Bearer {c.key}"},
+                          timeout=30)
+    rest = keys(second, 200, ["next", "results"])
+    assert rest["next"] is None
+    seen = [j["job_id"] for j in first["results"] + rest["results"]]
+    assert seen == ids[:0:-1], "newest first, the expired one left out"
+    # Under the prefix, next keeps it.
+    under = served.client("enrichment", bearer=True, prefix=True)
+    assert body_of(under.get("/api/v1/enrichment/status/"), 200)["next"].startswith(
+        under.url("/api/v1/enrichment/status/?cursor="))
