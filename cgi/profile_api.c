@@ -418,8 +418,12 @@ static char *document_text(ApiRequest *ar, Error *err)
         error_set(err, 400, "invalid_field", "%s must be true", p->async_field);
         goto out;
     }
-    if (file == NULL || !file->has_filename) {
+    if (file == NULL || !file->has_filename || file->filename[0] == '\0') {
         error_set(err, 400, "missing_field", "a file part with a filename is required");
+        goto out;
+    }
+    if (!utf8_valid(file->filename) || !utf8_valid(file->content_type)) {
+        error_set(err, 400, "invalid_field", "the file's filename and Content-Type must be UTF-8");
         goto out;
     }
     if (file->len == 0) {
