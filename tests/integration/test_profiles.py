@@ -12,6 +12,8 @@ exact error bodies.  Jobs are moved through their states with SQL, as
 pgjobd would move them.
 """
 
+import json
+
 import pytest
 import requests
 
@@ -19,7 +21,8 @@ pytest.register_assert_rewrite("web", "profiles_helpers")
 from profiles_helpers import (MILLIS, SECONDS, UNKNOWN_JOB, UUID, body_of,  # noqa: E402,F401
                               claim, done, exactly, keys, served, servers, sql_action,
                               sql_complete_with, sql_submit)
-from web import describe, new_key, revoke_key, sql_expire, sql_fail, sql_heartbeat  # noqa: E402
+from web import (describe, new_key, poll, revoke_key, sql_expire, sql_fail,  # noqa: E402
+                 sql_heartbeat)
 
 pytest_plugins = ("web",)
 
@@ -322,3 +325,30 @@ def test_enrichment_list_pages_newest_first(served):
     under = served.client("enrichment", bearer=True, prefix=True)
     assert body_of(under.get("/api/v1/enrichment/status/"), 200)["next"].startswith(
         under.url("/api/v1/enrichment/status/?cursor="))
+
+
+def test_page_clients_work_end_to_end(served, worker):
+    """With pgjobd running: a ParseTx client polls until complete and
+    gets one enrich result per transaction in order; an enrichment
+    service client polls until completed and reads the results."""
+    worker()
+    parsetx = served.client("parsetx")
+    job_id = parsetx_submit(parsetx)
+
+    def parsetx_done():
+        body = body_of(parsetx.get(f"/v1/enrich/jobs/{job_id}"), 200)
+        return body if body["status"] in ("complete", "failed") else None
+
+    body = poll("the ParseTx job to finish", parsetx_done, timeout=60, logs=served.logs)
+    assert body["status"] == "complete" and body["item_count"] == 3, body
+    assert [r["input"] for r in body["results"]] == TRANSACTIONS, body
+    assert body["results"][2]["merchant"], body
+
+    service = served.client("enrichment", bearer=True)
+    job_id = enrichment_submit(service)
+    poll("the enrichment job to complete",
+         lambda: status_of(service, job_id) == "completed", timeout=60, logs=served.logs)
+    got = keys(service.get(f"/api/v1/enrichment/results/{job_id}/"), 200,
+               ["job_id", "status", "results"])
+    assert got["results"][0]["status"] == "completed", got
+    assert "ada@example.com" in json.dumps(got["results"][0]["output"]), got
