@@ -16,13 +16,20 @@
 #
 # Environment: PGJOB_PORT (HTTP port), PGJOB_PG_PORT (PostgreSQL port of
 # the throwaway server, default 54329), PGJOB_DATABASE (use this database
-# instead), PGJOB_VAR (the state folder), PGJOB_BUILD (build folder).
+# instead), PGJOB_VAR (the state folder), PGJOB_BUILD (build folder),
+# PGJOB_PARSETX_PORT, PGJOB_PULSE_PORT, PGJOB_PARZO_PORT and
+# PGJOB_ENRICHMENT_PORT (the profiles' ports, default the four after
+# PGJOB_PORT).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 var=${PGJOB_VAR:-$top/var}
 build=$top/${PGJOB_BUILD:-build}
 port=${PGJOB_PORT:-8080}
+parsetx_port=${PGJOB_PARSETX_PORT:-$((port + 1))}
+pulse_port=${PGJOB_PULSE_PORT:-$((port + 2))}
+parzo_port=${PGJOB_PARZO_PORT:-$((port + 3))}
+enrichment_port=${PGJOB_ENRICHMENT_PORT:-$((port + 4))}
 pg_port=${PGJOB_PG_PORT:-54329}
 pgdata=$var/pg/data
 pgrun=$var/pg/run
@@ -107,10 +114,10 @@ server.pid-file = "$var/run/lighttpd.pid"
 var.pgjob_bin = "$build/pgjob.fcgi"
 var.pgjob_conf = "$var/pgjob.conf"
 var.pgjob_socket = "$var/run/pgjob-fcgi.sock"
-var.pgjob_parsetx_listen = "127.0.0.1:$((port + 1))"
-var.pgjob_pulse_listen = "127.0.0.1:$((port + 2))"
-var.pgjob_parzo_listen = "127.0.0.1:$((port + 3))"
-var.pgjob_enrichment_listen = "127.0.0.1:$((port + 4))"
+var.pgjob_parsetx_listen = "127.0.0.1:$parsetx_port"
+var.pgjob_pulse_listen = "127.0.0.1:$pulse_port"
+var.pgjob_parzo_listen = "127.0.0.1:$parzo_port"
+var.pgjob_enrichment_listen = "127.0.0.1:$enrichment_port"
 include "$top/cgi/lighttpd-pgjob.conf"
 EOF
 }
