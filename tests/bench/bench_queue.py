@@ -30,14 +30,20 @@ Sides:
 
 Figures, not assertions.  Environment: PGJOB_BUILD (build folder),
 BENCH_QUEUE_JOBS (default 30000), BENCH_LARGE=1 (200,000 jobs),
-BENCH_RUNS (default 3), BENCH_PEERS (0: no peers), BENCH_STATEMENTS=1
+BENCH_RUNS (default 3), BENCH_PEERS (0: no peers), BENCH_MEMORY_JOBS (jobs
+through one pgjobd, 100,000 queued at a time, for its peak resident
+memory after the first 100,000 and after all; default 0, 1,000,000 with
+BENCH_LARGE=1), BENCH_STATEMENTS=1
 (load pg_stat_statements and print where the database time of pgjobd's
-drains went).
+drains went), BENCH_BASE_BUILD (a build folder whose pgjobd, on a
+database its pgjobctl migrated, runs as one more side: before and after
+a change, measured in one run).
 """
 
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -58,6 +64,12 @@ JOBS = int(os.environ.get("BENCH_QUEUE_JOBS", "200000" if LARGE else "30000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PEERS = os.environ.get("BENCH_PEERS", "1") != "0"
 STATEMENTS = os.environ.get("BENCH_STATEMENTS") == "1"
+# Another build (its pgjobctl and pgjobd), e.g. of the main branch, run as
+# one more side on a database of its own: a before/after in one run.
+BASE = os.environ.get("BENCH_BASE_BUILD")
+# Jobs through one pgjobd for the memory figure (0: skipped), in backlogs
+# of 100,000: peak resident memory after the first and after the last.
+MEMORY_JOBS = int(os.environ.get("BENCH_MEMORY_JOBS", "1000000" if LARGE else "0"))
 PEERS_DIR = os.path.join(BUILD, "bench-peers")
 BATCH = 100
 CLIENTS = 2
@@ -99,20 +111,41 @@ class BenchServer(PgServer):
         SETTINGS["pg_stat_statements.track"] = "all"
 
 
+class BuildDaemon(Daemon):
+    """bench_daemon's Daemon, running the pgjobd of a given build."""
+
+    def __init__(self, build, dsn, settings):
+        super().__init__(dsn, settings)
+        self.build = build
+
+    def __enter__(self):
+        env = dict(os.environ, NOTIFY_SOCKET=self.sock_path)
+        self.proc = subprocess.Popen([os.path.join(self.build, "pgjobd"), "--config", self.conf],
+                                     env=env, stdout=self.log, stderr=self.log)
+        return self
+
+
 class Queue:
-    def __init__(self, pg):
+    """pgjob's sides on one database migrated by one build's pgjobctl; the
+    first Queue (main=True) also runs the plain loop and the peers."""
+
+    def __init__(self, pg, build=BUILD, db="bench_pgjob", main=True):
         self.pg = pg
-        pg.execute("CREATE DATABASE bench_pgjob")
-        pg.execute("CREATE DATABASE bench_plain")
-        subprocess.run([os.path.join(BUILD, "pgjobctl"), "migrate",
-                        "--database", pg.dsn("bench_pgjob")],
+        self.build = build
+        self.db = db
+        pg.execute(f"CREATE DATABASE {db}")
+        subprocess.run([os.path.join(build, "pgjobctl"), "migrate",
+                        "--database", pg.dsn(db)],
                        check=True, stdout=subprocess.DEVNULL)
-        self.conn = pg.connect("bench_pgjob")
+        self.conn = pg.connect(db)
         self.account = self.one("SELECT pgjob.create_account('bench')")
+        self.rss = {}
+        if not main:
+            return
+        pg.execute("CREATE DATABASE bench_plain")
         if STATEMENTS:
             self.run("CREATE EXTENSION pg_stat_statements")
         self.peers = self.peers_ready() if PEERS else "BENCH_PEERS=0"
-        self.rss = {}
 
     def one(self, sql, params=None, conn=None):
         with (conn or self.conn).cursor() as cur:
@@ -195,7 +228,7 @@ class Queue:
     def drain(self, side, total):
         """Drain the queued backlog with a fresh pgjobd until `total` jobs
         have finished; returns jobs/s."""
-        with Daemon(self.pg.dsn("bench_pgjob"), {
+        with BuildDaemon(self.build, self.pg.dsn(self.db), {
                 "workers": CLIENTS, "claim_batch": BATCH, "complete_batch": BATCH,
                 "prefetch": 2 * BATCH, "types": "echo"}) as d:
             start = d.wait_ready()
@@ -216,7 +249,7 @@ class Queue:
         """Two backlogs in a row under one held REPEATABLE READ snapshot:
         the second is queued on top of the first's dead tuples."""
         self.fill(JOBS)
-        holder = self.pg.connect("bench_pgjob", autocommit=False)
+        holder = self.pg.connect(self.db, autocommit=False)
         try:
             holder.set_session(isolation_level="REPEATABLE READ")
             self.run("SELECT count(*) FROM pgjob.account", conn=holder)
@@ -232,6 +265,24 @@ class Queue:
         if self.completed() != 2 * JOBS:
             raise RuntimeError(f"pgjobd completed {self.completed()} of {2 * JOBS} jobs once")
         return rates
+
+    def memory(self, total):
+        """One pgjobd drains `total` jobs, 100,000 queued at a time;
+        returns [(jobs so far, its peak resident memory in KiB)]."""
+        step = min(total, 100000)
+        self.fill(0)
+        marks = []
+        with BuildDaemon(self.build, self.pg.dsn(self.db), {
+                "workers": CLIENTS, "claim_batch": BATCH, "complete_batch": BATCH,
+                "prefetch": 2 * BATCH, "types": "echo"}) as d:
+            d.wait_ready()
+            for done in range(step, total + 1, step):
+                self.fill(step, truncate=False)
+                self.wait_empty(d.proc, done)
+                marks.append((done, d.peak_rss_kb()))
+                print(f"memory: {done} jobs, pgjobd peak {marks[-1][1] / 1024:.1f} MiB",
+                      flush=True)
+        return marks
 
     # ---- pgbench loops ----
 
@@ -269,7 +320,7 @@ class Queue:
 
     def functions(self):
         self.fill(JOBS)
-        elapsed = self.pgbench("bench_pgjob", LOOP_SCRIPT.format(batch=BATCH),
+        elapsed = self.pgbench(self.db, LOOP_SCRIPT.format(batch=BATCH),
                                JOBS // (BATCH * CLIENTS) + 2)
         done = self.completed()
         if done != JOBS:
@@ -294,12 +345,17 @@ def fmt_ratio(a, b):
 
 
 def main():
+    # SIGTERM ends the run through the finally below, which stops PostgreSQL.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     pg = BenchServer()
     load_start = os.getloadavg()
     try:
         pg.setup()
         q = Queue(pg)
         sides = [("plain", q.plain), ("functions", q.functions), ("pgjobd", q.pgjobd)]
+        if BASE:
+            base = Queue(pg, BASE, "bench_pgjob_base", main=False)
+            sides += [("base", base.pgjobd), ("base held", base.held)]
         if q.peers is True:
             sides += [("gw", lambda: q.peer("gw")), ("boss", lambda: q.peer("boss"))]
         sides += [("held", q.held)]
@@ -314,16 +370,11 @@ def main():
                 if last:
                     top = q.statements()
         load_end = os.getloadavg()
-        med = {k: statistics.median(v) for k, v in res.items() if k != "held"}
-        held1 = statistics.median(v[0] for v in res["held"])
-        held2 = statistics.median(v[1] for v in res["held"])
-        # the ratio of each run's pair, then their median: the two drains
-        # of a run saw the same stretch of the machine
-        decay = statistics.median(v[1] / v[0] for v in res["held"])
+        med = {k: statistics.median(v) for k, v in res.items() if not k.endswith("held")}
         names = {"plain": "plain SKIP LOCKED loop (pgbench)",
                  "functions": "pgjob.claim + complete (pgbench)",
                  "pgjobd": "pgjobd", "gw": "graphile-worker 0.18",
-                 "boss": "pg-boss 12"}
+                 "boss": "pg-boss 12", "base": "pgjobd of BENCH_BASE_BUILD"}
         gw = med.get("gw")
         print()
         print(f"queue drain: {JOBS} no-op jobs per backlog, median of {RUNS} runs,"
@@ -332,11 +383,22 @@ def main():
         for k, v in med.items():
             print(f"{names[k]:<36} {v:>9.0f} {fmt_ratio(v, med['plain']):>7}"
                   f" {fmt_ratio(v, gw):>7}")
-        print(f"{'pgjobd, held xmin, backlog 1':<36} {held1:>9.0f}"
-              f" {fmt_ratio(held1, med['pgjobd'])} of pgjobd")
-        print(f"{'pgjobd, held xmin, backlog 2':<36} {held2:>9.0f}"
-              f" {fmt_ratio(held2, med['pgjobd'])} of pgjobd,"
-              f" {decay:.2f} of backlog 1 (same runs)")
+        for held, normal in (("held", "pgjobd"), ("base held", "base")):
+            if held not in res:
+                continue
+            first = statistics.median(v[0] for v in res[held])
+            second = statistics.median(v[1] for v in res[held])
+            # the ratio of each run's pair, then their median: the two
+            # drains of a run saw the same stretch of the machine
+            decay = statistics.median(v[1] / v[0] for v in res[held])
+            label = names[normal] + ", held xmin, backlog"
+            print(f"{label + ' 1':<36} {first:>9.0f} {fmt_ratio(first, med[normal])} of"
+                  f" {names[normal]}")
+            print(f"{label + ' 2':<36} {second:>9.0f} {fmt_ratio(second, med[normal])} of"
+                  f" {names[normal]}, {decay:.2f} of backlog 1 (same runs)")
+        if BASE:
+            print(f"pgjobd / pgjobd of BENCH_BASE_BUILD: {med['pgjobd'] / med['base']:.2f}"
+                  f" (base: {BASE})")
         if q.peers is not True:
             print(f"peers skipped: {q.peers}")
         print("goals: pgjobd >= 1.5 x graphile-worker, >= 0.8 x plain; held xmin >= 0.5 of"
@@ -349,6 +411,11 @@ def main():
               " graphile-worker concurrency 24 + local queue 500, pg-boss batch 100 x 2;")
         print(f"  {os.cpu_count()} CPUs, load average {load_start[0]:.1f} at the start,"
               f" {load_end[0]:.1f} at the end")
+        if MEMORY_JOBS:
+            marks = q.memory(MEMORY_JOBS)
+            print(f"pgjobd peak resident memory over {MEMORY_JOBS} jobs (one daemon):"
+                  f" {marks[0][1] / 1024:.1f} MiB after {marks[0][0]},"
+                  f" {marks[-1][1] / 1024:.1f} MiB after {marks[-1][0]}")
         if STATEMENTS:
             print("\npgjobd's last drain, pg_stat_statements (calls, total ms, rows, top level):")
             for calls, total, rows, top, text in top:
