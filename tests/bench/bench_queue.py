@@ -374,14 +374,14 @@ def main():
         names = {"plain": "plain SKIP LOCKED loop (pgbench)",
                  "functions": "pgjob.claim + complete (pgbench)",
                  "pgjobd": "pgjobd", "gw": "graphile-worker 0.18",
-                 "boss": "pg-boss 12", "base": "pgjobd of BENCH_BASE_BUILD"}
+                 "boss": "pg-boss 12", "base": "pgjobd, base build"}
         gw = med.get("gw")
         print()
         print(f"queue drain: {JOBS} no-op jobs per backlog, median of {RUNS} runs,"
               " sides interleaved in each run")
-        print(f"{'side':<36} {'jobs/s':>9} {'/plain':>7} {'/gw':>7}")
+        print(f"{'side':<46} {'jobs/s':>9} {'/plain':>7} {'/gw':>7}")
         for k, v in med.items():
-            print(f"{names[k]:<36} {v:>9.0f} {fmt_ratio(v, med['plain']):>7}"
+            print(f"{names[k]:<46} {v:>9.0f} {fmt_ratio(v, med['plain']):>7}"
                   f" {fmt_ratio(v, gw):>7}")
         for held, normal in (("held", "pgjobd"), ("base held", "base")):
             if held not in res:
@@ -392,13 +392,12 @@ def main():
             # drains of a run saw the same stretch of the machine
             decay = statistics.median(v[1] / v[0] for v in res[held])
             label = names[normal] + ", held xmin, backlog"
-            print(f"{label + ' 1':<36} {first:>9.0f} {fmt_ratio(first, med[normal])} of"
-                  f" {names[normal]}")
-            print(f"{label + ' 2':<36} {second:>9.0f} {fmt_ratio(second, med[normal])} of"
+            print(f"{label + ' 1':<46} {first:>9.0f}   {first / med[normal]:.2f} of {names[normal]}")
+            print(f"{label + ' 2':<46} {second:>9.0f}   {second / med[normal]:.2f} of"
                   f" {names[normal]}, {decay:.2f} of backlog 1 (same runs)")
         if BASE:
-            print(f"pgjobd / pgjobd of BENCH_BASE_BUILD: {med['pgjobd'] / med['base']:.2f}"
-                  f" (base: {BASE})")
+            print(f"pgjobd / pgjobd of the base build: {med['pgjobd'] / med['base']:.2f}"
+                  f" (BENCH_BASE_BUILD={BASE})")
         if q.peers is not True:
             print(f"peers skipped: {q.peers}")
         print("goals: pgjobd >= 1.5 x graphile-worker, >= 0.8 x plain; held xmin >= 0.5 of"
