@@ -9,7 +9,7 @@
 
 /* One job in full, with the ids of the retries made of it. */
 #define JOB_COLUMNS                                                                         \
-    "j.id, j.account_id AS account, j.api_key_id AS key, j.type, j.status, j.item_count,"   \
+    "j.id, j.account_id AS account, j.api_key_id AS api_key, j.type, j.status, j.item_count,"   \
     " j.items_done, j.items_failed, j.attempt_count, j.max_attempts, j.priority, j.run_at," \
     " j.created_at, j.started_at, j.completed_at, j.updated_at, j.expires_at,"              \
     " j.processing_ms, j.error, j.metadata, j.validation_flags, j.confidence, j.model,"     \

@@ -11,8 +11,8 @@
 #include "db.h"
 #include "log.h"
 
-/* The type OID of timestamptz (pg_type.h is not a client header). */
-enum { TIMESTAMPTZ_OID = 1184 };
+/* Type OIDs (pg_type.h is not a client header). */
+enum { BOOL_OID = 16, TIMESTAMPTZ_OID = 1184 };
 
 PGresult *table_query(PGconn *c, const char *sql, int n, const char *const *params)
 {
@@ -79,6 +79,10 @@ const char *table_cell(const PGresult *r, int row, int col, char *buf, size_t si
     }
     if (PQftype(r, col) == TIMESTAMPTZ_OID) {
         short_time(v, buf, size);
+        return buf;
+    }
+    if (PQftype(r, col) == BOOL_OID) {
+        snprintf(buf, size, "%s", strcmp(v, "t") == 0 ? "yes" : "no");
         return buf;
     }
     /* Copy, control characters as spaces, cut on a character boundary. */
