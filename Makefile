@@ -136,7 +136,8 @@ $(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 python3-jsonschema \
-	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid curl
+	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid curl \
+	groff-base
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 

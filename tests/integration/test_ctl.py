@@ -515,3 +515,28 @@ def test_front_end_and_keys(api, web, client):
     assert status(new["key"]) == 401 and status(live["key"]) == 200
     ctl(dsn, "key", "revoke", str(live["id"]))
     assert status(live["key"]) == 401
+
+
+# ---- the manual page -------------------------------------------------------------
+
+MAN_PAGE = os.path.join(programs.REPO_ROOT, "ctl", "pgjobctl.1")
+
+
+def test_man_page_renders_without_warnings():
+    proc = subprocess.run(["groff", "-man", "-ww", "-z", MAN_PAGE], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+
+
+def test_man_page_covers_every_command_and_option(run_ctl):
+    import re
+    with open(MAN_PAGE, encoding="utf-8") as f:
+        page = f.read().replace("\\-", "-")
+    for command in COMMANDS:
+        assert re.search(rf"^\.SS \"?{command}\b", page, re.M), command
+        helptext = run_ctl(command, "--help").stdout
+        for option in set(re.findall(r"--[a-z][a-z0-9-]*", helptext)):
+            assert option in page, f"{command} {option} is not in pgjobctl.1"
+    section = page[page.index(".SH EXIT STATUS"):page.index(".SH ENVIRONMENT")]
+    for code in (0, 1, 2, 3, 4, 5, 69, 75, 78):
+        assert f".B {code}\n" in section, code
