@@ -93,7 +93,8 @@ const char *table_cell(const PGresult *r, int row, int col, char *buf, size_t si
         buf[i] = ch < ' ' || ch == 0x7f ? ' ' : (char)ch;
     }
     if (v[i] != '\0') {
-        while (i > 0 && ((unsigned char)buf[i] & 0xC0) == 0x80)
+        /* v[i] is the first byte left out: back up to a character start. */
+        while (i > 0 && ((unsigned char)v[i] & 0xC0) == 0x80)
             i--;
         memcpy(buf + i, "...", 4);
     } else {

@@ -154,7 +154,7 @@ static bool heard_of(PGconn *c, const char *id, long long ms, bool *lost)
         }
         if (pfd.revents == 0)
             continue;
-        if (!PQconsumeInput(c)) {
+        if (!PQconsumeInput(c) || PQstatus(c) != CONNECTION_OK) {
             *lost = true;
             return false;
         }

@@ -416,6 +416,43 @@ def test_wait_timeout_and_expired(dsn, conn):
     ctl(dsn, "wait", "00000000-0000-0000-0000-000000000000", code=2)
 
 
+def test_wait_connection_lost_exits_75(pg, dsn, conn):
+    acct = make_account(dsn)
+    job = submit_json(dsn, acct, {"items": [1]})
+    proc = subprocess.Popen(
+        programs.ctl_argv("wait", job["id"], "--database", dsn, "--timeout", "120"),
+        env=programs.clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        poll("wait to read the job", lambda: value(
+            conn, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgjobctl' "
+            "AND state = 'idle' AND query LIKE 'SELECT j.status%%'"), timeout=60)
+        pg.stop()
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 75, err
+        assert "lost" in err or "connection" in err, err
+    finally:
+        proc.kill()
+        proc.wait()
+        pg.start()
+
+
+# ---- migrate --json -----------------------------------------------------------
+
+def test_migrate_json(empty_db, run_ctl):
+    names = sorted(f[:-4] for f in os.listdir(os.path.join(programs.REPO_ROOT, "sql"))
+                   if f.endswith(".sql") and f[:3].isdigit())
+    st = json.loads(run_ctl("migrate", "--status", "--json", "--database", empty_db.dsn).stdout)
+    assert [(e["name"], e["state"], e["applied_at"]) for e in st] == \
+        [(n, "pending", None) for n in names]
+    done = json.loads(run_ctl("migrate", "--json", "--database", empty_db.dsn).stdout)
+    assert done["applied"] == names and done["version"] == int(names[-1][:3])
+    assert done["merchants"]["added"] == done["merchants"]["shipped"] > 0
+    again = json.loads(run_ctl("migrate", "--json", "--database", empty_db.dsn).stdout)
+    assert again["applied"] == [] and again["merchants"]["added"] == 0
+    st = json.loads(run_ctl("migrate", "--status", "--json", "--database", empty_db.dsn).stdout)
+    assert {e["state"] for e in st} == {"applied"}
+
+
 # ---- report and status -----------------------------------------------------------
 
 def test_report(dsn, conn):
