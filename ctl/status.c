@@ -66,11 +66,18 @@ static const char programs_sql[] =
     "           AND ((l.classid::bigint << 32) | l.objid::bigint) = $1::bigint))"
     " ORDER BY a.application_name, a.pid";
 
+/* SectionParam is the one parameter a section's query takes, if any. */
+typedef enum SectionParam {
+    PARAM_NONE,  /* no parameter */
+    PARAM_KNOWN, /* the latest schema version this pgjobctl knows */
+    PARAM_LOCK   /* the maintenance lock's key */
+} SectionParam;
+
 /* Section is one part of the status. */
 typedef struct Section {
     const char *name;
     const char *sql;
-    int nparams; /* 0, or 1: the parameter below */
+    SectionParam param;
 } Section;
 
 static int no_options(int opt, const char *arg, void *ctx)
@@ -90,8 +97,8 @@ static int print_sections(PGconn *c, const Section *sections, size_t n, const ch
     if (ctl_options.json)
         putchar('{');
     for (size_t i = 0; i < n && rc == CTL_EXIT_OK; i++) {
-        const char *p[1] = {sections[i].sql == programs_sql ? MAINT_LOCK_KEY : known};
-        PGresult *r = table_query(c, sections[i].sql, sections[i].nparams, p);
+        const char *p[1] = {sections[i].param == PARAM_LOCK ? MAINT_LOCK_KEY : known};
+        PGresult *r = table_query(c, sections[i].sql, sections[i].param != PARAM_NONE, p);
         if (db_tuples_ok(r)) {
             table_print_section(sections[i].name, r, first);
             first = false;
@@ -109,10 +116,11 @@ int status_main(int argc, char **argv)
 {
     static const struct option options[] = {CTL_COMMON_OPTIONS};
     static const Section full[] = {
-        {"schema", schema_sql, 1}, {"migrations", migrations_sql, 0}, {"queue", queue_sql, 0},
-        {"leases", leases_sql, 0}, {"programs", programs_sql, 1},
+        {"schema", schema_sql, PARAM_KNOWN},    {"migrations", migrations_sql, PARAM_NONE},
+        {"queue", queue_sql, PARAM_NONE},       {"leases", leases_sql, PARAM_NONE},
+        {"programs", programs_sql, PARAM_LOCK},
     };
-    static const Section bare[] = {{"schema", unmigrated_sql, 1}};
+    static const Section bare[] = {{"schema", unmigrated_sql, PARAM_KNOWN}};
     char known[16];
     Error err;
     PGconn *c;

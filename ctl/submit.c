@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -72,6 +73,8 @@ static char *read_body(const char *path)
     size_t len = 0, cap = 65536;
     char *buf = malloc(cap), *bigger;
 
+    if (f == stdin && isatty(STDIN_FILENO))
+        log_info("submit: reading the JSON body from the terminal; end it with Ctrl-D");
     if (f == NULL || buf == NULL) {
         log_error("submit: cannot read %s", f == NULL ? path : "(out of memory)");
         free(buf);
