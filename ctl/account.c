@@ -50,24 +50,20 @@ static int no_options(int opt, const char *arg, void *ctx)
 int account_main(int argc, char **argv)
 {
     static const struct option options[] = {CTL_COMMON_OPTIONS};
-    const char *verb = argc > 1 ? argv[1] : NULL;
+    const char *verb;
     char **operands;
     int count, rc;
     PGconn *c = NULL;
 
-    if (verb == NULL)
-        return ctl_usage_error("account", "say create, list or show");
-    if (verb[0] == '-') {
-        /* --help (or another option) before the action. */
-        rc = ctl_parse_options(argc, argv, "account", account_usage, "", options, no_options, NULL);
-        return rc >= 0 ? rc : ctl_usage_error("account", "say create, list or show first");
-    }
-    rc = ctl_parse_options(argc - 1, argv + 1, "account", account_usage, "", options, no_options,
-                           NULL);
+    /* Options may come anywhere: the action is the first operand. */
+    rc = ctl_parse_options(argc, argv, "account", account_usage, "", options, no_options, NULL);
     if (rc >= 0)
         return rc;
-    operands = argv + 1 + optind;
-    count = argc - 1 - optind;
+    if (optind >= argc)
+        return ctl_usage_error("account", "say create, list or show");
+    verb = argv[optind];
+    operands = argv + optind + 1;
+    count = argc - optind - 1;
 
     if (strcmp(verb, "create") == 0) {
         if (count != 1)

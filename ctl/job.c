@@ -173,27 +173,25 @@ int job_main(int argc, char **argv)
     };
     static const char shorts[] = "a:s:t:l:r:f";
     static const char *const verbs[] = {"show", "list", "cancel", "pause", "resume", "retry"};
-    const char *verb = argc > 1 ? argv[1] : NULL;
+    const char *verb;
     bool known = false, is_list;
     JobArgs a = {0};
     PGconn *c;
     int rc, count;
 
-    if (verb == NULL)
-        return ctl_usage_error("job", "say show, list, cancel, pause, resume or retry");
-    if (verb[0] == '-') {
-        rc = ctl_parse_options(argc, argv, "job", job_usage, shorts, options, job_option, &a);
-        return rc >= 0 ? rc : ctl_usage_error("job", "say the action first");
-    }
-    rc = ctl_parse_options(argc - 1, argv + 1, "job", job_usage, shorts, options, job_option, &a);
+    /* Options may come anywhere: the action is the first operand. */
+    rc = ctl_parse_options(argc, argv, "job", job_usage, shorts, options, job_option, &a);
     if (rc >= 0)
         return rc;
+    if (optind >= argc)
+        return ctl_usage_error("job", "say show, list, cancel, pause, resume or retry");
+    verb = argv[optind];
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         known = known || strcmp(verb, verbs[i]) == 0;
     if (!known)
         return ctl_usage_error("job", "unknown action '%.40s'", verb);
     is_list = strcmp(verb, "list") == 0;
-    count = argc - 1 - optind;
+    count = argc - optind - 1;
     if (!is_list && (a.account != NULL || a.status != NULL || a.type != NULL || a.limit != NULL))
         return ctl_usage_error("job", "--account, --status, --type and --limit are for list");
     if (a.reason != NULL && strcmp(verb, "cancel") != 0)
@@ -205,13 +203,13 @@ int job_main(int argc, char **argv)
             return ctl_usage_error("job", "list takes no operand");
         if ((rc = check_list(&a)) >= 0)
             return rc;
-    } else if (count != 1 || !ctl_is_uuid(argv[1 + optind])) {
+    } else if (count != 1 || !ctl_is_uuid(argv[optind + 1])) {
         return ctl_usage_error("job", "%s takes one JOB_ID (a UUID)", verb);
     }
 
     if ((rc = ctl_connect(&c, true)) != CTL_EXIT_OK)
         return rc;
-    rc = is_list ? run_list(c, &a) : run_one(c, verb, argv[1 + optind], &a);
+    rc = is_list ? run_list(c, &a) : run_one(c, verb, argv[optind + 1], &a);
     PQfinish(c);
     return rc;
 }

@@ -239,7 +239,7 @@ int key_main(int argc, char **argv)
         {"sha256", required_argument, NULL, 'S'},
         CTL_COMMON_OPTIONS,
     };
-    const char *verb = argc > 1 ? argv[1] : NULL;
+    const char *verb;
     const KeyAction *act = NULL;
     KeyArgs a = {0};
     char expires_seconds[24], grace_seconds[24];
@@ -247,18 +247,14 @@ int key_main(int argc, char **argv)
     int rc, count;
     PGconn *c;
 
-    if (verb == NULL)
-        return ctl_usage_error("key", "say create, list, revoke, rotate or import");
-    if (verb[0] == '-') {
-        /* --help (or another option) before the action. */
-        rc = ctl_parse_options(argc, argv, "key", key_usage, "a:p:n:e:E:g:V:S:", options,
-                               key_option, &a);
-        return rc >= 0 ? rc : ctl_usage_error("key", "say the action first");
-    }
-    rc = ctl_parse_options(argc - 1, argv + 1, "key", key_usage, "a:p:n:e:E:g:V:S:", options,
-                           key_option, &a);
+    /* Options may come anywhere: the action is the first operand. */
+    rc = ctl_parse_options(argc, argv, "key", key_usage, "a:p:n:e:E:g:V:S:", options, key_option,
+                           &a);
     if (rc >= 0)
         return rc;
+    if (optind >= argc)
+        return ctl_usage_error("key", "say create, list, revoke, rotate or import");
+    verb = argv[optind];
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
         if (strcmp(verb, actions[i].verb) == 0)
             act = &actions[i];
@@ -268,15 +264,15 @@ int key_main(int argc, char **argv)
                                "unknown action '%.40s': say create, list, revoke, rotate "
                                "or import",
                                verb);
-    count = argc - 1 - optind;
+    count = argc - optind - 1;
     if ((rc = check_args(act, &a, count, expires_seconds, grace_seconds)) >= 0)
         return rc;
-    if (act->operands == 1 && !strnum_long(argv[1 + optind], 1, 9223372036854775807L, &id))
+    if (act->operands == 1 && !strnum_long(argv[optind + 1], 1, 9223372036854775807L, &id))
         return ctl_usage_error("key", "KEY_ID is a key's number, as key list shows it");
 
     if ((rc = ctl_connect(&c, true)) != CTL_EXIT_OK)
         return rc;
-    rc = run_action(c, act, &a, act->operands == 1 ? argv[1 + optind] : NULL, expires_seconds,
+    rc = run_action(c, act, &a, act->operands == 1 ? argv[optind + 1] : NULL, expires_seconds,
                     grace_seconds);
     PQfinish(c);
     return rc;

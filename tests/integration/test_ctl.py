@@ -153,6 +153,9 @@ def test_account_create_list_show(dsn, conn):
     listed = jctl(dsn, "account", "list")
     assert [(x["id"], x["name"], x["live_keys"]) for x in listed] == \
         [(a["id"], "acme", 0), (b, "globex", 0)]
+    # Options may come before the command, the action, or after.
+    for args in (("--json", "account", "list"), ("account", "--json", "list")):
+        assert json.loads(ctl(dsn, *args).stdout) == listed
     jctl(dsn, "key", "create", "--account", "acme")
     shown = jctl(dsn, "account", "show", "acme")
     assert shown == jctl(dsn, "account", "show", str(a["id"]))
