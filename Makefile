@@ -8,7 +8,7 @@
 #   make asan       the same tests on an ASan+UBSan build in build-asan/
 #   make deps       install the Debian packages listed in DEB_PACKAGES, if missing
 #   make install    PREFIX=/usr/local DESTDIR=: programs to bin/, sql/ to share/pgjob/sql,
-#                   cgi/openapi.json to share/pgjob
+#                   cgi/openapi*.json to share/pgjob
 #   make format     clang-format-14 every .c/.h (.ci/format.sh); format-check only checks
 #   make headers    compile each header alone (headers must be self-contained)
 #   make fuzz       build the libFuzzer target of cgi/ in build-fuzz/ (clang) and run
@@ -268,7 +268,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pgjob/sql
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	$(if $(SQL_FILES),install -m 0644 $(SQL_FILES) $(DESTDIR)$(PREFIX)/share/pgjob/sql/)
-	install -m 0644 cgi/openapi.json $(DESTDIR)$(PREFIX)/share/pgjob/
+	install -m 0644 cgi/openapi.json cgi/openapi-*.json $(DESTDIR)$(PREFIX)/share/pgjob/
 
 format:
 	sh .ci/format.sh

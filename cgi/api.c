@@ -155,7 +155,9 @@ void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
     double start = clock_seconds();
     Error err = {0};
 
-    if (!router_match(req->method, req->path_decoded, &ar.match, &err)) {
+    if (req->profile != NULL) {
+        profile_handle(&ar);
+    } else if (!router_match(req->method, req->path_decoded, &ar.match, &err)) {
         if (err.status == 405 && !response_header(res, "Allow", ar.match.allow))
             log_debug("[req %s] cannot set Allow", req->id);
         api_fail(&ar, &err, NULL);

@@ -15,6 +15,11 @@
 
 void api_fail(ApiRequest *ar, const Error *err, const char *field)
 {
+    if (ar->profile != NULL) {
+        if (!profile_render_error(ar->profile, ar->res, profile_error_kind(err), err))
+            log_error("[req %s] out of memory rendering an error", ar->req->id);
+        return;
+    }
     if (!render_problem(ar->res, err, field != NULL && field[0] != '\0' ? field : NULL))
         log_error("[req %s] out of memory rendering an error", ar->req->id);
 }

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "dbconn.h"
 #include "metrics.h"
+#include "profile.h"
 #include "request.h"
 #include "router.h"
 #include "waiters.h"
@@ -34,12 +35,14 @@ typedef struct ApiRequest {
     const Request *req;
     Response *res;
     RouteMatch match;
-    char account[24];  /* the caller's account id, decimal; "" before auth */
-    char key_hash[80]; /* the caller's key as a bytea parameter; "" when not read */
-    char key_id[24];   /* the caller's API key id, decimal */
+    char account[24];       /* the caller's account id, decimal; "" before auth */
+    char key_hash[80];      /* the caller's key as a bytea parameter; "" when not read */
+    char key_id[24];        /* the caller's API key id, decimal */
+    const Profile *profile; /* the API profile answering (profile.h); NULL: the native API */
 } ApiRequest;
 
-/* api_fail renders err (and field, "" or NULL for none) as the response. */
+/* api_fail renders err (and field, "" or NULL for none) as the response:
+ * a problem document, or the profile's error envelope under a profile. */
 void api_fail(ApiRequest *ar, const Error *err, const char *field);
 
 /* api_fail_db renders a dbconn_exec failure (err and its field). */
@@ -70,5 +73,10 @@ void api_action(ApiRequest *ar, StmtId stmt);
 void api_results(ApiRequest *ar);
 void api_health(ApiRequest *ar);
 void api_metrics(ApiRequest *ar);
+
+/* profile_handle answers ar under the profile its request names
+ * (PGJOB_PROFILE), and sets ar->match.route to the native route of the
+ * action, which the metrics count it under (profile_api.c). */
+void profile_handle(ApiRequest *ar);
 
 #endif

@@ -8,19 +8,28 @@
 #
 # run starts, under ./var (PGJOB_VAR): a throwaway PostgreSQL (unless
 # PGJOB_DATABASE names a database), applies the migrations, then pgjobd
-# and lighttpd with pgjob.fcgi on 127.0.0.1:PGJOB_PORT (default 8080).
+# and lighttpd with pgjob.fcgi on 127.0.0.1:PGJOB_PORT (default 8080),
+# the API profiles (docs/profiles.md) under their prefixes there and at the
+# root of the next four ports (parsetx, pulse, parzo, enrichment).
 # The data stays in ./var for the next run; `make clean` leaves it,
 # `rm -rf var` removes it.  Running it again while it runs changes nothing.
 #
 # Environment: PGJOB_PORT (HTTP port), PGJOB_PG_PORT (PostgreSQL port of
 # the throwaway server, default 54329), PGJOB_DATABASE (use this database
-# instead), PGJOB_VAR (the state folder), PGJOB_BUILD (build folder).
+# instead), PGJOB_VAR (the state folder), PGJOB_BUILD (build folder),
+# PGJOB_PARSETX_PORT, PGJOB_PULSE_PORT, PGJOB_PARZO_PORT and
+# PGJOB_ENRICHMENT_PORT (the profiles' ports, default the four after
+# PGJOB_PORT).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 var=${PGJOB_VAR:-$top/var}
 build=$top/${PGJOB_BUILD:-build}
 port=${PGJOB_PORT:-8080}
+parsetx_port=${PGJOB_PARSETX_PORT:-$((port + 1))}
+pulse_port=${PGJOB_PULSE_PORT:-$((port + 2))}
+parzo_port=${PGJOB_PARZO_PORT:-$((port + 3))}
+enrichment_port=${PGJOB_ENRICHMENT_PORT:-$((port + 4))}
 pg_port=${PGJOB_PG_PORT:-54329}
 pgdata=$var/pg/data
 pgrun=$var/pg/run
@@ -105,6 +114,10 @@ server.pid-file = "$var/run/lighttpd.pid"
 var.pgjob_bin = "$build/pgjob.fcgi"
 var.pgjob_conf = "$var/pgjob.conf"
 var.pgjob_socket = "$var/run/pgjob-fcgi.sock"
+var.pgjob_parsetx_listen = "127.0.0.1:$parsetx_port"
+var.pgjob_pulse_listen = "127.0.0.1:$pulse_port"
+var.pgjob_parzo_listen = "127.0.0.1:$parzo_port"
+var.pgjob_enrichment_listen = "127.0.0.1:$enrichment_port"
 include "$top/cgi/lighttpd-pgjob.conf"
 EOF
 }

@@ -40,6 +40,7 @@ static const Test *const tables[] = {
     /* cgi/: long-polls and metrics */
     cgi_waiters_tests,
     cgi_metrics_tests,
+    cgi_profile_tests,
     /* ctl/: pgjobctl's helpers */
     ctl_tests,
     NULL,
