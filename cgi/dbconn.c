@@ -86,6 +86,8 @@ static const Statement statements[STMT_COUNT] = {
                           " $4::integer)",
                           4},
     [STMT_QUEUE_DEPTH] = {"queue_depth", "SELECT status, jobs FROM pgjob.queue_depth()", 0},
+    [STMT_OUTCOME_COUNTS] = {"outcome_counts",
+                             "SELECT type, outcome, jobs FROM pgjob.outcome_counts()", 0},
 };
 
 struct DbConn {
@@ -231,7 +233,8 @@ static void map_error(DbConn *c, const PGresult *r, StmtId id, Error *err, char 
 static bool is_read(StmtId id)
 {
     return id == STMT_KEY_LOOKUP || id == STMT_GET_JOB || id == STMT_GET_JOB_KEY ||
-           id == STMT_LIST_JOBS || id == STMT_GET_RESULTS || id == STMT_QUEUE_DEPTH;
+           id == STMT_LIST_JOBS || id == STMT_GET_RESULTS || id == STMT_QUEUE_DEPTH ||
+           id == STMT_OUTCOME_COUNTS;
 }
 
 /* exec_once runs the statement on the current connection. */

@@ -31,6 +31,7 @@ typedef enum StmtId {
     STMT_RESUME,      /* account, job id, inline max bytes */
     STMT_GET_RESULTS, /* account, job id, offset, limit */
     STMT_QUEUE_DEPTH, /* none */
+    STMT_OUTCOME_COUNTS, /* none */
     STMT_COUNT
 } StmtId;
 
