@@ -42,6 +42,32 @@ extern char **environ;
  * for the database to record the last outcomes. */
 #define SHUTDOWN_GIVE_UP_MS 5000
 
+/* publish hands the counters to the metrics server (metrics_listen): once
+ * a loop pass, and before READY=1 so that a scrape after it sees them. */
+static void publish(const Dispatcher *d)
+{
+    const Stats *s = &d->stats;
+    ExporterCounts c = {
+        .claimed = s->claimed,
+        .completed = s->completed,
+        .retried = s->retried,
+        .failed = s->failed,
+        .released = s->released,
+        .lost = s->lost,
+        .rescued = s->rescued,
+        .rescue_failed = s->rescue_failed,
+        .expired = s->expired,
+        .pruned = s->pruned,
+        .running = d->running,
+        .workers = d->cfg->workers,
+        .pending = d->npending,
+        .database_up = d->conn != NULL,
+        .maintainer = d->conn != NULL && d->maintainer,
+    };
+
+    exporter_publish(d->exporter, &c);
+}
+
 /* ---- connection ---- */
 
 /* statement_failed handles a failed statement: a broken connection is
@@ -121,6 +147,7 @@ static void try_connect(Dispatcher *d)
     if (d->conn == NULL)
         return;
     if (!d->ready_sent) {
+        publish(d);
         if (!sdnotify_send("READY=1"))
             log_warn("cannot notify systemd: %s", strerror(errno));
         d->ready_sent = true;
@@ -329,31 +356,6 @@ static void status_line(const Dispatcher *d, char *buf, size_t size)
              d->running, d->cfg->workers, s->claimed, s->completed, s->retried, s->failed,
              s->released, s->lost, s->rescued + s->rescue_failed, s->expired, s->pruned,
              d->npending, d->conn != NULL ? "up" : "down");
-}
-
-/* publish hands the counters to the metrics server (metrics_listen). */
-static void publish(const Dispatcher *d)
-{
-    const Stats *s = &d->stats;
-    ExporterCounts c = {
-        .claimed = s->claimed,
-        .completed = s->completed,
-        .retried = s->retried,
-        .failed = s->failed,
-        .released = s->released,
-        .lost = s->lost,
-        .rescued = s->rescued,
-        .rescue_failed = s->rescue_failed,
-        .expired = s->expired,
-        .pruned = s->pruned,
-        .running = d->running,
-        .workers = d->cfg->workers,
-        .pending = d->npending,
-        .database_up = d->conn != NULL,
-        .maintainer = d->conn != NULL && d->maintainer,
-    };
-
-    exporter_publish(d->exporter, &c);
 }
 
 static void tick(Dispatcher *d, long long now)
