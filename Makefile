@@ -322,7 +322,8 @@ SNIPPETS_GEN := $(patsubst cgi/%,$(BUILD)/snippets/%,$(SNIPPETS))
 
 $(BUILD)/snippets/%.conf: cgi/%.conf $(PATHS_STAMP)
 	@mkdir -p $(@D)
-	sed -e 's|/usr/local/share/pgjob|$(datadir)|g' -e 's|/usr/local/bin|$(bindir)|g' \
+	sed -e 's|/usr/local/share/doc/pgjob|$(docdir)|g' -e 's|/usr/local/share/pgjob|$(datadir)|g' \
+		-e 's|/usr/local/bin|$(bindir)|g' \
 		-e 's|/etc/pgjob|$(sysconfdir)/pgjob|g' $< > $@
 
 # Man pages: roff in man/; pgjob.conf(5)'s list of keys is written by

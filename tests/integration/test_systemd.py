@@ -198,8 +198,9 @@ def test_snippets_agree_with_the_install(installed):
     for name in ("apache-pgjob.conf", "apache-pgjob-fcgid.conf", "lighttpd-pgjob.conf"):
         text = open(os.path.join(share, name)).read()
         assert "/usr/local" not in text, name
-        # Each says where it is installed.
+        # Each says where it is installed, and where the docs are.
         assert os.path.join(share, name) in text, name
+        assert os.path.join(installed.prefix, "share/doc/pgjob/deployment.md") in text, name
     fcgid = open(os.path.join(share, "apache-pgjob-fcgid.conf")).read()
     assert f"Define PGJOB_BIN {bindir}/pgjob.fcgi" in fcgid
     assert f"Define PGJOB_CONF {conf}" in fcgid
