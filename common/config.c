@@ -1424,7 +1424,10 @@ static void write_allowed(FILE *out, const ValueSpec *spec)
             fputs(words_list(list, sizeof list, spec->words), out);
             return;
         case VALUE_STRING:
-            fputs(spec->check == check_type_list ? "job types, comma-separated" : "any text", out);
+            fputs(spec->check == check_type_list   ? "job types, comma-separated"
+                  : spec->check == check_host_port ? "host:port, or empty"
+                                                   : "any text",
+                  out);
             return;
         case VALUE_ARGV:
             fputs("program and arguments", out);

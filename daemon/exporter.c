@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,7 +350,11 @@ static void serve(Exporter *e, int fd)
 static void *server_main(void *arg)
 {
     Exporter *e = arg;
+    sigset_t all;
 
+    /* Signals are for the dispatcher thread. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (;;) {
         struct pollfd fds[2] = {{.fd = e->fd, .events = POLLIN},
                                 {.fd = e->stop[0], .events = POLLIN}};
