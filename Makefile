@@ -357,7 +357,10 @@ $(BUILD)/man/pgjob.conf.5: man/pgjob.conf.5.in man/keys.awk $(BUILD)/man/config_
 
 man: $(MAN8) $(MAN5)
 
-DOCS := README.md $(wildcard docs/*.md) pgjob.conf.example
+# README.md and pgjob.conf.example at the top of docdir, docs/ below it
+# as in the tree, so that the README's links work there too.
+DOCS := README.md pgjob.conf.example
+DOCS_TREE := $(shell find docs -name '*.md' 2>/dev/null | LC_ALL=C sort)
 
 install: install-programs install-data
 
@@ -376,6 +379,7 @@ install-data: $(SYSTEMD_GEN) $(SNIPPETS_GEN) $(MAN8) $(MAN5)
 	install -m 0644 $(BUILD)/systemd/pgjob.sysusers $(DESTDIR)$(sysusersdir)/pgjob.conf
 	install -m 0644 $(BUILD)/systemd/pgjob.tmpfiles $(DESTDIR)$(tmpfilesdir)/pgjob.conf
 	install -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
+	$(foreach f,$(DOCS_TREE),install -D -m 0644 $(f) $(DESTDIR)$(docdir)/$(f) &&) true
 	install -m 0644 $(MAN8) $(DESTDIR)$(mandir)/man8/
 	install -m 0644 $(MAN5) $(DESTDIR)$(mandir)/man5/
 	$(if $(MAN_CTL),install -d $(DESTDIR)$(mandir)/man1 && install -m 0644 $(MAN_CTL) $(DESTDIR)$(mandir)/man1/)

@@ -27,6 +27,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCRIPT = os.path.join(ROOT, "sql", "roles.sql.example")
 
 
+# The functions pgjobd and pgjob.fcgi call, but api_key_lookup and get_job.
+WORKER_FUNCTIONS = ["claim", "heartbeat", "renew", "complete", "fail", "release", "rescue",
+                    "expire", "prune"]
+WEB_FUNCTIONS = ["submit", "list_jobs", "get_results", "cancel", "pause", "resume",
+                 "queue_depth", "outcome_counts"]
+
+
 def as_role(dsn, role):
     return re.sub(r"\buser=\S+", f"user={role}", dsn)
 
@@ -68,14 +75,20 @@ def test_roles_script_grants_exactly_what_each_service_needs(conn, dsn):
                         ORDER BY 1, 2, 3""")
         columns = cur.fetchall()
         cur.execute("""SELECT proname FROM pg_proc
-                        WHERE pronamespace = 'pgjob'::regnamespace AND prokind = 'f'
-                          AND provolatile <> 'i' AND prorettype <> 'trigger'::regtype
-                          AND NOT prosecdef ORDER BY 1""")
-        invokers = [r[0] for r in cur.fetchall()]
+                        WHERE pronamespace = 'pgjob'::regnamespace AND prosecdef
+                          AND proconfig = '{"search_path=pg_catalog, pgjob, pg_temp"}'
+                          AND NOT has_function_privilege('public', oid, 'EXECUTE')
+                        ORDER BY 1""")
+        definers = [r[0] for r in cur.fetchall()]
+        cur.execute("""SELECT count(*) FROM pg_proc
+                        WHERE pronamespace = 'pgjob'::regnamespace AND prosecdef""")
+        all_definers = cur.fetchone()[0]
     assert tables == [("pgjob", "merchant", "SELECT"), ("pgjob", "schema_migration", "SELECT"),
                       ("pgjob_web", "schema_migration", "SELECT")]
-    # The two inlined reads of a status request, and the columns they read.
-    assert invokers == ["api_key_lookup", "get_job"]
+    # The functions the services call but the two inlined reads of a
+    # status request, and nothing else.
+    assert definers == sorted(WORKER_FUNCTIONS + WEB_FUNCTIONS), definers
+    assert all_definers == len(definers)
     assert columns == [("pgjob_web", "api_key", "SELECT"), ("pgjob_web", "job", "SELECT")]
     worker, web = as_role(dsn, "pgjob"), as_role(dsn, "pgjob_web")
     for dsn_ in (worker, web):

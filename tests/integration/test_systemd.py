@@ -84,14 +84,15 @@ def test_install_writes_every_file(installed):
         "usr/lib/sysusers.d/pgjob.conf", "usr/lib/tmpfiles.d/pgjob.conf",
         "usr/share/man/man8/pgjobd.8", "usr/share/man/man8/pgjob.fcgi.8",
         "usr/share/man/man5/pgjob.conf.5",
-        "usr/share/doc/pgjob/README.md", "usr/share/doc/pgjob/deployment.md",
+        "usr/share/doc/pgjob/README.md", "usr/share/doc/pgjob/docs/deployment.md",
         "usr/share/doc/pgjob/pgjob.conf.example",
         "etc/pgjob/pgjob.conf",
     }
     expected |= {f"usr/share/pgjob/sql/{os.path.basename(p)}"
                  for p in os.listdir(os.path.join(ROOT, "sql")) if re.match(r"\d{3}_.*\.sql$", p)}
-    expected |= {f"usr/share/doc/pgjob/{p}" for p in os.listdir(os.path.join(ROOT, "docs"))
-                 if p.endswith(".md")}
+    for folder, _, names in os.walk(os.path.join(ROOT, "docs")):
+        expected |= {os.path.join("usr/share/doc/pgjob", os.path.relpath(folder, ROOT), n)
+                     for n in names if n.endswith(".md")}
     if os.path.exists(os.path.join(ROOT, "ctl", "pgjobctl.1")):
         expected.add("usr/share/man/man1/pgjobctl.1")
     assert files == expected, (sorted(files - expected), sorted(expected - files))
@@ -200,7 +201,7 @@ def test_snippets_agree_with_the_install(installed):
         assert "/usr/local" not in text, name
         # Each says where it is installed, and where the docs are.
         assert os.path.join(share, name) in text, name
-        assert os.path.join(installed.prefix, "share/doc/pgjob/deployment.md") in text, name
+        assert os.path.join(installed.prefix, "share/doc/pgjob/docs/deployment.md") in text, name
     fcgid = open(os.path.join(share, "apache-pgjob-fcgid.conf")).read()
     assert f"Define PGJOB_BIN {bindir}/pgjob.fcgi" in fcgid
     assert f"Define PGJOB_CONF {conf}" in fcgid
