@@ -281,7 +281,7 @@ mandir ?= $(PREFIX)/share/man
 unitdir ?= $(PREFIX)/lib/systemd/system
 sysusersdir ?= $(PREFIX)/lib/sysusers.d
 tmpfilesdir ?= $(PREFIX)/lib/tmpfiles.d
-# install -s strips; STRIP= keeps the symbols (e.g. for a -dbgsym package).
+# install -s strips; INSTALL_STRIP= keeps the symbols (e.g. for a -dbgsym package).
 INSTALL_STRIP ?= -s
 
 # The substitutions of the generated files, with the stamp that remakes
