@@ -7,13 +7,17 @@ links too), the hardening score, that the man pages render without a
 warning, that the web server snippets and the socket unit agree, and that
 a second install keeps the operator's pgjob.conf."""
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
+import time
 
 import pytest
 
+import fcgi_client
 import programs
 
 ROOT = programs.REPO_ROOT
@@ -225,3 +229,38 @@ def test_uninstall_leaves_only_the_configuration(tmp_path, bindir):
     inst.run()
     inst.run("uninstall")
     assert inst.files() == {"etc/pgjob/pgjob.conf"}
+
+
+@pytest.mark.skipif(shutil.which("systemd-socket-activate") is None,
+                    reason="no systemd-socket-activate")
+def test_installed_front_end_runs_socket_activated(installed, dsn):
+    """pgjob-fcgi.service's ExecStart, started as its socket unit starts it
+    (systemd-socket-activate: the listening socket as fd 3, LISTEN_FDS=1,
+    on the first connection), with the installed configuration, answers
+    FastCGI on that socket."""
+    service = installed.unit("pgjob-fcgi.service")
+    execstart = re.search(r"^ExecStart=(.*)$", service, re.M).group(1).split()
+    assert re.search(r"^ListenStream=/run/pgjob/fcgi\.sock$", installed.unit("pgjob-fcgi.socket"),
+                     re.M)
+    assert execstart[-2:] == ["--config", installed.conf]
+    with open(installed.conf, "a") as f:
+        f.write(f"database = \"{dsn}\"\nfcgi_threads = 2\n")
+    folder = tempfile.mkdtemp(prefix="pgjob-sa-", dir="/tmp")  # a short socket path
+    sock = os.path.join(folder, "fcgi.sock")
+    proc = subprocess.Popen(["systemd-socket-activate", "-l", sock, *execstart],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, env=programs.clean_env())
+    try:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(sock):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
+            time.sleep(0.05)  # until systemd-socket-activate listens
+        r = fcgi_client.http(sock, "GET", "/v1/health")
+        assert r.status == 200, (r.status, r.body)
+        assert json.loads(r.body)["database"] == "up"
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=30)
+        print(out.decode(errors="replace"))
+        shutil.rmtree(folder, ignore_errors=True)
+    assert proc.returncode == 0, out
