@@ -40,7 +40,7 @@ void api_fail_db(ApiRequest *ar, const Error *err, const char *field)
 void api_invalid_key(ApiRequest *ar)
 {
     Error err;
-    error_set(&err, 401, "invalid_api_key", "the API key is not valid or was revoked");
+    error_set(&err, 401, "invalid_api_key", "the API key is unknown, revoked or expired");
     api_fail(ar, &err, NULL);
 }
 

@@ -121,6 +121,8 @@ static const Statement statements[STMT_COUNT] = {
          " $5::timestamptz, $6::integer, '{}'::jsonb, $7, $8::bigint,"
          " make_interval(days => $9::integer)) AS s",
          11},
+    [STMT_OUTCOME_COUNTS] = {"outcome_counts",
+                             "SELECT type, outcome, jobs FROM pgjob.outcome_counts()", 0},
 };
 
 struct DbConn {
@@ -267,7 +269,7 @@ static bool is_read(StmtId id)
 {
     return id == STMT_KEY_LOOKUP || id == STMT_GET_JOB || id == STMT_GET_JOB_KEY ||
            id == STMT_LIST_JOBS || id == STMT_GET_RESULTS || id == STMT_QUEUE_DEPTH ||
-           id == STMT_PROFILE_JOB;
+           id == STMT_PROFILE_JOB || id == STMT_OUTCOME_COUNTS;
 }
 
 /* exec_once runs the statement on the current connection. */

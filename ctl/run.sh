@@ -122,12 +122,16 @@ include "$top/cgi/lighttpd-pgjob.conf"
 EOF
 }
 
-# demo_key prints the demo account's key, creating account and key once;
-# the key is kept in var/demo.key (it cannot be read back from the database).
+# demo_key prints the demo account's key, creating account and key once
+# with pgjobctl; the key is kept in var/demo.key (it cannot be read back
+# from the database).
 demo_key() {
     if [ ! -s "$var/demo.key" ]; then
-        local sql="SELECT key FROM pgjob.create_api_key(pgjob.create_account('demo'), 'make run')"
-        (umask 077 && psql "$(database)" -Atqc "$sql" >"$var/demo.key")
+        local ctl=("$build/pgjobctl" -q --config "$var/pgjob.conf")
+        "${ctl[@]}" account show demo >/dev/null 2>&1 || "${ctl[@]}" account create demo >/dev/null
+        (umask 077 && "${ctl[@]}" key create --account demo --name 'make run' |
+            sed -n 's/^key  *//p' >"$var/demo.key")
+        [ -s "$var/demo.key" ] || die "pgjobctl key create made no key"
     fi
     cat "$var/demo.key"
 }
@@ -203,7 +207,8 @@ EOF
 }
 
 run() {
-    [ -x "$build/pgjobd" ] && [ -x "$build/pgjob.fcgi" ] || die "build first: make"
+    [ -x "$build/pgjobd" ] && [ -x "$build/pgjob.fcgi" ] && [ -x "$build/pgjobctl" ] ||
+        die "build first: make"
     if alive "$var/run/pgjobd.pid" && alive "$var/run/lighttpd.pid"; then
         say "already running"
         print_usage "$(demo_key)"

@@ -42,6 +42,32 @@ extern char **environ;
  * for the database to record the last outcomes. */
 #define SHUTDOWN_GIVE_UP_MS 5000
 
+/* publish hands the counters to the metrics server (metrics_listen): once
+ * a loop pass, and before READY=1 so that a scrape after it sees them. */
+static void publish(const Dispatcher *d)
+{
+    const Stats *s = &d->stats;
+    ExporterCounts c = {
+        .claimed = s->claimed,
+        .completed = s->completed,
+        .retried = s->retried,
+        .failed = s->failed,
+        .released = s->released,
+        .lost = s->lost,
+        .rescued = s->rescued,
+        .rescue_failed = s->rescue_failed,
+        .expired = s->expired,
+        .pruned = s->pruned,
+        .running = d->running,
+        .workers = d->cfg->workers,
+        .pending = d->npending,
+        .database_up = d->conn != NULL,
+        .maintainer = d->conn != NULL && d->maintainer,
+    };
+
+    exporter_publish(d->exporter, &c);
+}
+
 /* ---- connection ---- */
 
 /* statement_failed handles a failed statement: a broken connection is
@@ -121,6 +147,7 @@ static void try_connect(Dispatcher *d)
     if (d->conn == NULL)
         return;
     if (!d->ready_sent) {
+        publish(d);
         if (!sdnotify_send("READY=1"))
             log_warn("cannot notify systemd: %s", strerror(errno));
         d->ready_sent = true;
@@ -480,6 +507,12 @@ static bool start(Dispatcher *d, Error *err)
     if (d->pool == NULL)
         return false;
     pool_set_lease(d->pool, d->cfg->lease_seconds, d->cfg->heartbeat_seconds);
+    if (d->cfg->metrics_listen[0] != '\0') {
+        d->exporter = exporter_start(d->cfg->metrics_listen, err);
+        if (d->exporter == NULL)
+            return false;
+        log_info("serving GET /metrics on %s", d->cfg->metrics_listen);
+    }
     d->watchdog_ms = (long long)(wd / 2000);
     long long now = clock_ms();
     d->next_stats = now + d->cfg->stats_period_seconds * 1000LL;
@@ -491,6 +524,7 @@ static bool start(Dispatcher *d, Error *err)
 
 static void stop(Dispatcher *d)
 {
+    exporter_stop(d->exporter);
     pool_stop(d->pool);
     for (size_t i = 0; i < d->npending; i++)
         outcome_free(d->pending[i]);
@@ -543,6 +577,7 @@ int dispatch_run(Config *cfg, const char *config_path)
         }
         lane_start_work(&d);
         tick(&d, now);
+        publish(&d);
         wait_for_events(&d);
     }
     status_line(&d, line, sizeof(line));
