@@ -49,9 +49,10 @@
 -- a row of another priority, and within its rank a due row can never be
 -- behind a row that was due before it.  What a floor may skip is only
 -- what a claim walked past: rows deleted, and rows other claims held
--- locked.  Rows put back in front of a floor (release and rescue keep a
--- job's place in line, a resumed job its run_at, a submit may carry an
--- earlier run_at) lower it at once (trigger ready_floor_lower).  Two
+-- locked.  Rows put back in front of a floor (a job queued again with
+-- its old run_at, as resume does, or a submit with an earlier run_at)
+-- lower it at once, whichever function inserts them (trigger
+-- ready_floor_lower).  Two
 -- rare cases are left to a full scan, which every claim makes when its
 -- types' floors were last checked 5 seconds ago or more (and which
 -- resets them): a claim that skipped rows another claim held, which then
