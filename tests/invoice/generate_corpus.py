@@ -454,6 +454,9 @@ def de_layout(v, idx, knobs, sup, cus):
         L.append(col("", f"{word}      {amount(v['taxes'][r], v, style, sm)}"))
     L.append(col("", f"{'Gesamtbetrag' if idx % 2 == 0 else 'Rechnungsbetrag'}"
                      f"      {amount(v['total'], v, style, sm)}"))
+    if idx % 2 == 1:
+        # layout B gives the supplier's VAT id in the footer
+        L += ["", f"USt-IdNr. {sup['vat_text']}"]
     L += ["", "Bankverbindung: IBAN DE89 3704 0044 0532 0130 00",
           f"Geschäftsführer: {rnd.choice(['Hans Meier', 'Anna Koch'])}  Amtsgericht Berlin HRB 12345",
           f"Steuernummer: 27/{rnd.randint(100, 999)}/{rnd.randint(10000, 99999)}"]
