@@ -131,6 +131,7 @@ $(BUILD)/tests/unit/test_migrations.o: OBJ_DEFS := -DPGJOB_SQL_DIR='"$(abspath $
 $(BUILD)/tests/unit/test_migrations.o: $(SQL_LIST_STAMP)
 $(UNIT_OBJ): OBJ_INC := $(UNIT_INC)
 $(FUZZ_OBJ): OBJ_INC := -Icgi
+$(BUILD)/tests/unit/test_invoice_corpus.o: OBJ_DEFS := -DPGJOB_INVOICE_CORPUS='"$(abspath tests/invoice/corpus)"'
 $(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"' \
 	-DPGJOB_ENRICH_INTERNATIONAL='"$(abspath tests/enrich/international.tsv)"'
 
