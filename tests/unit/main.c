@@ -21,6 +21,7 @@ static const Test *const tables[] = {
     enrich_rules_tests,
     contact_tests,
     contact_intl_tests,
+    invoice_tests,
     invoice_corpus_tests,
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,

@@ -24,6 +24,7 @@ extern const Test enrich_table_tests[];
 extern const Test enrich_rules_tests[];
 extern const Test contact_tests[];
 extern const Test contact_intl_tests[];
+extern const Test invoice_tests[];
 extern const Test invoice_corpus_tests[];
 extern const Test cgi_mem_tests[];
 extern const Test cgi_utf8_tests[];
