@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #include "handler_invoice.h"
+#include "invoice_confidence.h"
+#include "invoice_extract.h"
 #include "invoice_flags.h"
 #include "invoice_text.h"
 
@@ -123,19 +125,33 @@ static int band_of(double c)
     return c < 0.5 ? 0 : c < 0.7 ? 1 : c < 0.9 ? 2 : 3;
 }
 
-/* score_one scores one labeled invoice; false when its file is missing. */
-static bool score_one(const char *dir, const json_t *label, bool verbose, InvoiceScore *s)
+/* raw_band is the band of a raw score. */
+static int raw_band(double r)
 {
-    char path[2048];
-    size_t len = 0;
-    const char *file = json_string_value(json_object_get(label, "file"));
+    return r < 0.4 ? 0 : r < 0.6 ? 1 : r < 0.75 ? 2 : r < 0.9 ? 3 : 4;
+}
 
-    snprintf(path, sizeof(path), "%s/%s", dir, file != NULL ? file : "");
-    char *text = read_file(path, &len);
-    if (text == NULL) {
-        fprintf(stderr, "cannot read %s\n", path);
-        return false;
+/* raw_score is the uncalibrated score of text. */
+static double raw_score(const char *text, size_t len)
+{
+    InvoiceText t;
+    Invoice inv;
+    double r = 0;
+
+    if (!invoice_text_from_plain(text, len, &t))
+        return 0;
+    if (invoice_extract(&t, &inv)) {
+        r = invoice_confidence_score(&inv, invoice_flags_check(&inv));
+        invoice_free(&inv);
     }
+    invoice_text_free(&t);
+    return r;
+}
+
+/* score_text scores one labeled invoice's text. */
+static void score_text(const char *file, const char *text, size_t len, const json_t *label,
+                       bool verbose, InvoiceScore *s)
+{
     json_t *item = json_pack("{s:s%}", "text", text, len);
     unsigned flags;
     double confidence;
@@ -207,9 +223,104 @@ static bool score_one(const char *dir, const json_t *label, bool verbose, Invoic
     int b = band_of(confidence);
     s->band_n[b]++;
     s->band_right[b] += ok[SCORE_KEY_FIELDS];
+    int rb = raw_band(raw_score(text, len));
+    s->raw_n[rb]++;
+    s->raw_right[rb] += ok[SCORE_KEY_FIELDS];
     json_decref(result);
     json_decref(item);
+}
+
+/* load_text reads the fixture of label; NULL when it is missing. */
+static char *load_text(const char *dir, const json_t *label, size_t *len)
+{
+    char path[2048];
+    const char *file = json_string_value(json_object_get(label, "file"));
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file != NULL ? file : "");
+    char *text = read_file(path, len);
+    if (text == NULL)
+        fprintf(stderr, "cannot read %s\n", path);
+    return text;
+}
+
+/* score_one scores one labeled invoice; false when its file is missing. */
+static bool score_one(const char *dir, const json_t *label, bool verbose, InvoiceScore *s)
+{
+    size_t len = 0;
+    char *text = load_text(dir, label, &len);
+
+    if (text == NULL)
+        return false;
+    score_text(json_string_value(json_object_get(label, "file")), text, len, label, verbose, s);
     free(text);
+    return true;
+}
+
+/* damage writes text with the lines i where (i + v) % 5 == 0 dropped
+ * (v < 5), or, for v >= 5, every run of spaces squeezed to one. */
+static size_t damage(const char *text, size_t len, int v, char *out)
+{
+    size_t n = 0, line = 0;
+    for (size_t i = 0; i < len;) {
+        size_t end = i;
+        while (end < len && text[end] != '\n')
+            end++;
+        bool keep = v >= 5 || (line + (size_t)v) % 5 != 0;
+        for (size_t k = i; keep && k <= end && k < len; k++) {
+            if (v >= 5 && text[k] == ' ' && n > 0 && out[n - 1] == ' ')
+                continue;
+            out[n++] = text[k];
+        }
+        i = end + 1;
+        line++;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static bool score_damaged_one(const char *dir, const json_t *label, int variants,
+                              InvoiceScore *s)
+{
+    size_t len = 0;
+    char *text = load_text(dir, label, &len);
+    char *copy = text != NULL ? malloc(len + 1) : NULL;
+
+    if (copy == NULL) {
+        free(text);
+        return false;
+    }
+    for (int v = 0; v < variants; v++) {
+        size_t n = damage(text, len, v, copy);
+        score_text(json_string_value(json_object_get(label, "file")), copy, n, label, false, s);
+    }
+    free(copy);
+    free(text);
+    return true;
+}
+
+bool invoice_score_damaged(const char *const *labels, size_t nlabels, int variants,
+                           InvoiceScore *s)
+{
+    for (size_t k = 0; k < nlabels; k++) {
+        char dir[1024], line[65536];
+        FILE *f = fopen(labels[k], "r");
+        if (f == NULL)
+            return false;
+        snprintf(dir, sizeof(dir), "%s", labels[k]);
+        char *slash = strrchr(dir, '/');
+        if (slash != NULL)
+            *slash = '\0';
+        while (fgets(line, sizeof(line), f) != NULL) {
+            json_t *label = json_loads(line, 0, NULL);
+            bool ok = label == NULL || score_damaged_one(dir, label, variants, s);
+            json_decref(label);
+            if (!ok) {
+                fclose(f);
+                return false;
+            }
+        }
+        fclose(f);
+    }
     return true;
 }
 
@@ -260,4 +371,10 @@ void invoice_score_print(const char *title, const InvoiceScore *s)
     for (int b = 0; b < 4; b++)
         printf("%-12s %9zu %.2f\n", bands[b], s->band_n[b],
                s->band_n[b] > 0 ? (double)s->band_right[b] / (double)s->band_n[b] : 0);
+    static const char *const raw[] = {"[0.0, 0.4)", "[0.4, 0.6)", "[0.6, 0.75)", "[0.75, 0.9)",
+                                      "[0.9, 1.0]"};
+    printf("%-12s %9s %s\n", "raw score", "invoices", "key fields right");
+    for (int b = 0; b < 5; b++)
+        printf("%-12s %9zu %.2f\n", raw[b], s->raw_n[b],
+               s->raw_n[b] > 0 ? (double)s->raw_right[b] / (double)s->raw_n[b] : 0);
 }

@@ -40,6 +40,9 @@ typedef struct InvoiceScore {
     size_t flag_tp[5], flag_fn[5], flag_fp[5];
     /* by confidence band [0, .5), [.5, .7), [.7, .9), [.9, 1]: invoices, key fields right */
     size_t band_n[4], band_right[4];
+    /* by raw score (invoice_confidence_score) band, for the calibration:
+     * [0, .4), [.4, .6), [.6, .75), [.75, .9), [.9, 1] */
+    size_t raw_n[5], raw_right[5];
 } InvoiceScore;
 
 /* invoice_score_name is the printed name of field f. */
@@ -50,6 +53,15 @@ const char *invoice_score_name(int f);
  * stderr.  False when a file cannot be read. */
 bool invoice_score_corpus(const char *const *labels, size_t nlabels, bool verbose,
                           InvoiceScore *s);
+
+/* invoice_score_damaged scores the same invoices damaged the way text
+ * extraction damages them: for each invoice, `variants` copies, each with
+ * a different fifth of its lines dropped, then with every line's spaces
+ * squeezed to one (columns lost).  The labels stay the same, so a field
+ * on a dropped line is a miss: this is what the confidence is calibrated
+ * on. */
+bool invoice_score_damaged(const char *const *labels, size_t nlabels, int variants,
+                           InvoiceScore *s);
 
 /* invoice_score_print prints the tables of s under a title. */
 void invoice_score_print(const char *title, const InvoiceScore *s);

@@ -45,7 +45,31 @@ static void invoice_corpus(void)
     }
 }
 
+/* The confidence's calibration (invoice_confidence.c's bands) is read
+ * from this table: the corpus as written and damaged six ways (invoice_score_damaged).
+ * The test holds what the calibration promises: a higher confidence band
+ * is right at least as often as a lower one. */
+static void invoice_calibration(void)
+{
+    const char *const files[] = {PGJOB_INVOICE_CORPUS "/labels.jsonl",
+                                 PGJOB_INVOICE_CORPUS "/labels_hand.jsonl"};
+    InvoiceScore s = {0};
+
+    REQUIRE(invoice_score_corpus(files, 2, false, &s));
+    REQUIRE(invoice_score_damaged(files, 2, 6, &s));
+    invoice_score_print("invoice corpus, as written and damaged", &s);
+    double prev = -1;
+    for (int b = 0; b < 4; b++) {
+        if (s.band_n[b] < 20)
+            continue;
+        double share = (double)s.band_right[b] / (double)s.band_n[b];
+        CHECK(share >= prev);
+        prev = share;
+    }
+}
+
 const Test invoice_corpus_tests[] = {
     {"invoice_corpus", invoice_corpus},
+    {"invoice_calibration", invoice_calibration},
     {NULL, NULL},
 };
