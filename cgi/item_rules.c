@@ -51,6 +51,26 @@ static const char *contact_item(const json_t *item)
     return NULL;
 }
 
+/* An invoice is its text or its already-extracted fields (checked in
+ * full by the handler, which reports a field it cannot read as a failed
+ * item). */
+static const char *invoice_item(const json_t *item)
+{
+    const json_t *text, *fields;
+
+    if (!json_is_object(item))
+        return "must be an object with \"text\" or \"fields\"";
+    text = json_object_get(item, "text");
+    fields = json_object_get(item, "fields");
+    if ((text != NULL) == (fields != NULL))
+        return "needs either \"text\" (a string) or \"fields\" (an object)";
+    if (text != NULL && (!json_is_string(text) || json_string_length(text) == 0))
+        return "\"text\" must be a non-empty string";
+    if (fields != NULL && !json_is_object(fields))
+        return "\"fields\" must be an object";
+    return NULL;
+}
+
 /* The types with a shape; any other takes any JSON value. */
 static const struct {
     const char *type;
@@ -58,6 +78,7 @@ static const struct {
 } rules[] = {
     {"enrich", enrich_item},
     {"contact", contact_item},
+    {"invoice", invoice_item},
 };
 
 bool item_rules_check(const char *type, const json_t *items, Error *err, char *field,
