@@ -294,7 +294,8 @@ bench:
 	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi $(BUILD)/bench_handlers
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
-	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl
+	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl \
+		tests/invoice/corpus/labels.jsonl
 
 # ---- trying it --------------------------------------------------------------
 # A throwaway PostgreSQL under ./var, pgjobd and lighttpd with pgjob.fcgi on

@@ -253,6 +253,8 @@ size_t invoice_labels_find(const InvoiceFolded *f, InvoiceLabelMatch *out, size_
         const InvoiceLabel *best = NULL;
         size_t best_len = 0;
         for (size_t k = 0; k < NLABELS; k++) {
+            if (labels[k].text[0] != f->s[i])
+                continue;
             size_t len = strlen(labels[k].text);
             if (len > best_len && i + len <= f->len &&
                 memcmp(f->s + i, labels[k].text, len) == 0 &&

@@ -7,7 +7,9 @@
  * own cost.  CPU time of this process, so a busy machine slows the
  * figures less than wall time would; median of several runs.
  *
- * usage: bench_handlers ENRICH_CORPUS.tsv CONTACT_CORPUS.jsonl
+ * usage: bench_handlers ENRICH_CORPUS.tsv CONTACT_CORPUS.jsonl [INVOICE_LABELS.jsonl]
+ * (the invoices: the text fixtures a labels file names, beside it, each
+ * an item {"text": ...}).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,7 @@
 #include "handler_contact.h"
 #include "handler_echo.h"
 #include "handler_enrich.h"
+#include "handler_invoice.h"
 
 enum { RUNS = 5, BATCH = 100 };
 
@@ -77,6 +80,44 @@ static json_t *load_contact(const char *path)
         json_t *input = json_object_get(row, "input");
         if (input != NULL)
             json_array_append(items, input);
+        json_decref(row);
+    }
+    fclose(f);
+    return items;
+}
+
+/* load_invoices reads the text fixtures named by a labels file (one JSON
+ * object with "file" per line) as items {"text": ...}. */
+static json_t *load_invoices(const char *labels)
+{
+    FILE *f = fopen(labels, "r");
+    json_t *items = json_array();
+    char line[65536], dir[1024], path[2048];
+
+    if (f == NULL || items == NULL) {
+        perror(labels);
+        exit(1);
+    }
+    snprintf(dir, sizeof(dir), "%s", labels);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    while (fgets(line, sizeof(line), f) != NULL) {
+        json_t *row = json_loads(line, 0, NULL);
+        const char *file = json_string_value(json_object_get(row, "file"));
+        if (file != NULL) {
+            snprintf(path, sizeof(path), "%s/%s", dir, file);
+            FILE *t = fopen(path, "rb");
+            char text[65536];
+            size_t n = t != NULL ? fread(text, 1, sizeof(text) - 1, t) : 0;
+            if (t == NULL) {
+                perror(path);
+                exit(1);
+            }
+            fclose(t);
+            text[n] = '\0';
+            json_array_append_new(items, json_pack("{s:s%}", "text", text, n));
+        }
         json_decref(row);
     }
     fclose(f);
@@ -142,8 +183,9 @@ static double median_rate(const Handler *handler, const json_t *items)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: bench_handlers ENRICH_CORPUS.tsv CONTACT_CORPUS.jsonl\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: bench_handlers ENRICH_CORPUS.tsv CONTACT_CORPUS.jsonl "
+                        "[INVOICE_LABELS.jsonl]\n");
         return 2;
     }
     json_t *descriptors = load_enrich(argv[1]), *records = load_contact(argv[2]);
@@ -161,6 +203,14 @@ int main(int argc, char **argv)
            enrich, enrich_base, enrich / enrich_base, enrich >= 100000 ? "met" : "MISSED");
     printf("%-34s %12.0f %12.0f %7.2f  -\n", "contact (tests/contact, records)", contact,
            contact_base, contact / contact_base);
+    if (argc == 4) {
+        json_t *invoices = load_invoices(argv[3]);
+        double invoice = median_rate(&handler_invoice, invoices);
+        double invoice_base = median_rate(&handler_echo, invoices);
+        printf("%-34s %12.0f %12.0f %7.2f  -\n", "invoice (tests/invoice, from text)", invoice,
+               invoice_base, invoice / invoice_base);
+        json_decref(invoices);
+    }
     printf("baseline: the echo handler over the same items, through the same interface\n");
     json_decref(descriptors);
     json_decref(records);
