@@ -10,7 +10,9 @@
 
 #include "handler_invoice.h"
 #include "invoice_confidence.h"
+#include "invoice_doc.h"
 #include "invoice_extract.h"
+#include "invoice_json.h"
 #include "invoice_flags.h"
 #include "invoice_text.h"
 
@@ -148,15 +150,10 @@ static double raw_score(const char *text, size_t len)
     return r;
 }
 
-/* score_text scores one labeled invoice's text. */
-static void score_text(const char *file, const char *text, size_t len, const json_t *label,
-                       bool verbose, InvoiceScore *s)
+/* score_output scores one extraction's output against its label. */
+static void score_output(const char *file, const json_t *out, double confidence, double raw,
+                         const json_t *label, bool verbose, InvoiceScore *s)
 {
-    json_t *item = json_pack("{s:s%}", "text", text, len);
-    unsigned flags;
-    double confidence;
-    json_t *result = handler_invoice_item(item, 0, &flags, &confidence);
-    const json_t *out = json_object_get(result, "output");
     const json_t *sup = json_object_get(out, "supplier"), *cus = json_object_get(out, "customer");
     bool ok[SCORE_FIELDS];
 
@@ -223,11 +220,82 @@ static void score_text(const char *file, const char *text, size_t len, const jso
     int b = band_of(confidence);
     s->band_n[b]++;
     s->band_right[b] += ok[SCORE_KEY_FIELDS];
-    int rb = raw_band(raw_score(text, len));
+    int rb = raw_band(raw);
     s->raw_n[rb]++;
     s->raw_right[rb] += ok[SCORE_KEY_FIELDS];
+}
+
+/* score_text scores one labeled invoice's text, read by the handler. */
+static void score_text(const char *file, const char *text, size_t len, const json_t *label,
+                       bool verbose, InvoiceScore *s)
+{
+    json_t *item = json_pack("{s:s%}", "text", text, len);
+    unsigned flags;
+    double confidence;
+    json_t *result = handler_invoice_item(item, 0, &flags, &confidence);
+
+    score_output(file, json_object_get(result, "output"), confidence, raw_score(text, len),
+                 label, verbose, s);
     json_decref(result);
     json_decref(item);
+}
+
+/* score_document scores one labeled invoice read from a document. */
+static bool score_document(const char *dir, const char *ext, const json_t *label, bool verbose,
+                           InvoiceScore *s)
+{
+    char path[2048], base[1024];
+    const char *file = json_string_value(json_object_get(label, "file"));
+    size_t len = 0;
+    Invoice inv;
+    Error err = {0};
+
+    snprintf(base, sizeof(base), "%s", file != NULL ? file : "");
+    char *dot = strrchr(base, '.');
+    if (dot != NULL)
+        *dot = '\0';
+    snprintf(path, sizeof(path), "%s/%s.%s", dir, base, ext);
+    char *bytes = read_file(path, &len);
+    if (bytes == NULL) {
+        fprintf(stderr, "cannot read %s\n", path);
+        return false;
+    }
+    if (!invoice_read_document((const unsigned char *)bytes, len, NULL, &inv, &err)) {
+        fprintf(stderr, "%s: %s: %s\n", path, err.code, err.message);
+        free(bytes);
+        return false;
+    }
+    unsigned flags = invoice_flags_check(&inv);
+    double confidence = invoice_confidence(&inv, flags);
+    json_t *out = invoice_to_json(&inv, flags, confidence, 0, "document");
+    score_output(file, out, confidence, invoice_confidence_score(&inv, flags), label, verbose, s);
+    json_decref(out);
+    invoice_free(&inv);
+    free(bytes);
+    return true;
+}
+
+bool invoice_score_documents(const char *labels, const char *dir, const char *ext, bool verbose,
+                             InvoiceScore *s)
+{
+    char line[65536];
+    FILE *f = fopen(labels, "r");
+
+    if (f == NULL) {
+        fprintf(stderr, "cannot read %s\n", labels);
+        return false;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        json_t *label = json_loads(line, 0, NULL);
+        bool ok = label == NULL || score_document(dir, ext, label, verbose, s);
+        json_decref(label);
+        if (!ok) {
+            fclose(f);
+            return false;
+        }
+    }
+    fclose(f);
+    return true;
 }
 
 /* load_text reads the fixture of label; NULL when it is missing. */

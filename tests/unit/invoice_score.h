@@ -63,6 +63,12 @@ bool invoice_score_corpus(const char *const *labels, size_t nlabels, bool verbos
 bool invoice_score_damaged(const char *const *labels, size_t nlabels, int variants,
                            InvoiceScore *s);
 
+/* invoice_score_documents scores the invoices of a labels file read
+ * from documents: for fixture NAME.txt, dir/NAME.ext (a PDF or HTML
+ * file), read by invoice_read_document. */
+bool invoice_score_documents(const char *labels, const char *dir, const char *ext, bool verbose,
+                             InvoiceScore *s);
+
 /* invoice_score_print prints the tables of s under a title. */
 void invoice_score_print(const char *title, const InvoiceScore *s);
 

@@ -16,6 +16,7 @@
 #include "handler_invoice.h"
 #include "invoice.h"
 #include "invoice_date.h"
+#include "invoice_doc.h"
 #include "invoice_extract.h"
 #include "invoice_flags.h"
 #include "invoice_json.h"
@@ -607,7 +608,50 @@ static void handler_job_figures(void)
     json_decref(none);
 }
 
+/* ---- documents ------------------------------------------------------------------- */
+
+static void document_html_and_text(void)
+{
+    static const char html[] =
+        "<!DOCTYPE html><html><body><h1>Rechnung</h1>"
+        "<p>Müller GmbH</p><p>USt-IdNr.: DE123456789</p>"
+        "<p>Rechnungsnummer: RE-7</p><p>Rechnungsdatum: 05.03.2026</p>"
+        "<table><tr><th>Bezeichnung</th><th>Menge</th><th>Einzelpreis</th><th>Gesamt</th></tr>"
+        "<tr><td>Wartung</td><td>2</td><td>150,00</td><td>300,00</td></tr></table>"
+        "<p>Nettobetrag 300,00 EUR</p><p>MwSt. 19 % 57,00 EUR</p>"
+        "<p>Gesamtbetrag 357,00 EUR</p></body></html>";
+    Invoice inv;
+    Error err = {0};
+
+    REQUIRE(invoice_read_document((const unsigned char *)html, strlen(html), NULL, &inv, &err));
+    CHECK_STR(inv.number, "RE-7");
+    CHECK_INT(inv.issue_date, 20260305);
+    CHECK_STR(inv.supplier_name, "Müller GmbH");
+    CHECK_STR(inv.supplier_vat, "DE123456789");
+    CHECK(inv.has_total && inv.total == 357 * S);
+    CHECK(inv.has_tax && inv.tax == 57 * S);
+    REQUIRE(inv.nitems == 1);
+    CHECK_STR(inv.items[0].description, "Wartung");
+    CHECK(inv.items[0].quantity == 2 * S && inv.items[0].amount == 300 * S);
+    invoice_free(&inv);
+
+    /* plain text keeps its columns: it does not go through the readers */
+    static const char text[] = "Description    Qty   Amount\nWidget           2    20.00\n";
+    REQUIRE(invoice_read_document((const unsigned char *)text, strlen(text), NULL, &inv, &err));
+    CHECK(inv.nitems == 1);
+    invoice_free(&inv);
+
+    /* what the readers refuse fails cleanly */
+    static const unsigned char png[] = "\x89PNG\r\n\x1a\nxxxx";
+    CHECK(!invoice_read_document(png, sizeof(png) - 1, NULL, &inv, &err));
+    CHECK_STR(err.code, DOC_ERR_UNSUPPORTED);
+    DocLimits small = {.max_bytes = 10};
+    CHECK(!invoice_read_document((const unsigned char *)text, strlen(text), &small, &inv, &err));
+    CHECK_STR(err.code, DOC_ERR_TOO_LARGE);
+}
+
 const Test invoice_tests[] = {
+    {"invoice_document_html_and_text", document_html_and_text},
     {"invoice_number_formats", number_formats},
     {"invoice_number_ambiguous", number_ambiguous},
     {"invoice_number_not_numbers", number_not_numbers},

@@ -68,7 +68,37 @@ static void invoice_calibration(void)
     }
 }
 
+/* The corpus as PDFs: tests/integration/test_invoice_pdf.py writes each
+ * fixture as a PDF with groff (monospaced, so the columns stay) into the
+ * folder PGJOB_INVOICE_PDF_DIR names, and runs this test.  The PDFs are
+ * read by MuPDF (doc_text.h) and laid out by invoice_doc.c; the floors
+ * are the text corpus's, less 0.05 for what a PDF reader may move. */
+static void invoice_pdf_corpus(void)
+{
+    const char *dir = getenv("PGJOB_INVOICE_PDF_DIR");
+    InvoiceScore s = {0};
+
+    if (dir == NULL || dir[0] == '\0') {
+        printf("PGJOB_INVOICE_PDF_DIR not set: nothing to read\n");
+        return;
+    }
+    const char *verbose = getenv("INVOICE_VERBOSE");
+    REQUIRE(invoice_score_documents(PGJOB_INVOICE_CORPUS "/labels.jsonl", dir, "pdf",
+                                    verbose != NULL && verbose[0] == '1', &s));
+    REQUIRE(invoice_score_documents(PGJOB_INVOICE_CORPUS "/labels_hand.jsonl", dir, "pdf",
+                                    verbose != NULL && verbose[0] == '1', &s));
+    invoice_score_print("invoice corpus as PDF", &s);
+    CHECK(s.invoices >= 60);
+    for (int f = 0; f < SCORE_FIELDS; f++) {
+        double acc = (double)s.right[f] / (double)s.invoices;
+        if (!CHECK(acc >= floors[f] - 0.05))
+            fprintf(stderr, "%s: %.3f under its floor %.2f\n", invoice_score_name(f), acc,
+                    floors[f] - 0.05);
+    }
+}
+
 const Test invoice_corpus_tests[] = {
+    {"invoice_pdf_corpus", invoice_pdf_corpus},
     {"invoice_corpus", invoice_corpus},
     {"invoice_calibration", invoice_calibration},
     {NULL, NULL},
