@@ -31,8 +31,7 @@
 /* The largest text read, bytes: a thousand pages of invoice. */
 enum { MAX_TEXT = 4 * 1024 * 1024 };
 
-json_t *handler_invoice_item(const json_t *item, size_t index, unsigned *flags,
-                             double *confidence)
+json_t *handler_invoice_item(const json_t *item, size_t index, unsigned *flags, double *confidence)
 {
     const json_t *text = json_is_object(item) ? json_object_get(item, "text") : NULL;
     const json_t *fields = json_is_object(item) ? json_object_get(item, "fields") : NULL;

@@ -14,7 +14,6 @@ extern const Handler handler_invoice;
  * result object, with the item's flags (for item index `index`) in the
  * output; *flags and *confidence get them for the job (*confidence < 0
  * for a failed item).  NULL when memory ran out. */
-json_t *handler_invoice_item(const json_t *item, size_t index, unsigned *flags,
-                             double *confidence);
+json_t *handler_invoice_item(const json_t *item, size_t index, unsigned *flags, double *confidence);
 
 #endif

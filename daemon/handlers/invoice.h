@@ -42,7 +42,7 @@ typedef struct Invoice {
     char customer_vat[INVOICE_VAT_SIZE];
     char currency[4]; /* ISO 4217 */
     bool has_subtotal, has_tax, has_total;
-    long long subtotal, tax, total; /* times INVOICE_SCALE */
+    long long subtotal, tax, total;     /* times INVOICE_SCALE */
     long long rates[INVOICE_MAX_RATES]; /* percent times INVOICE_SCALE, largest first */
     size_t nrates;
     InvoiceItem *items;

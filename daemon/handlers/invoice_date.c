@@ -14,23 +14,81 @@ static const struct {
     int month;
 } months[] = {
     /* Italian */
-    {"gennaio", 1}, {"febbraio", 2}, {"marzo", 3}, {"aprile", 4}, {"maggio", 5},
-    {"giugno", 6}, {"luglio", 7}, {"agosto", 8}, {"settembre", 9}, {"ottobre", 10},
-    {"novembre", 11}, {"dicembre", 12}, {"gen", 1}, {"mag", 5}, {"giu", 6}, {"lug", 7},
-    {"ago", 8}, {"set", 9}, {"ott", 10}, {"dic", 12},
+    {"gennaio", 1},
+    {"febbraio", 2},
+    {"marzo", 3},
+    {"aprile", 4},
+    {"maggio", 5},
+    {"giugno", 6},
+    {"luglio", 7},
+    {"agosto", 8},
+    {"settembre", 9},
+    {"ottobre", 10},
+    {"novembre", 11},
+    {"dicembre", 12},
+    {"gen", 1},
+    {"mag", 5},
+    {"giu", 6},
+    {"lug", 7},
+    {"ago", 8},
+    {"set", 9},
+    {"ott", 10},
+    {"dic", 12},
     /* English */
-    {"january", 1}, {"february", 2}, {"march", 3}, {"april", 4}, {"may", 5}, {"june", 6},
-    {"july", 7}, {"august", 8}, {"september", 9}, {"october", 10}, {"november", 11},
-    {"december", 12}, {"jan", 1}, {"feb", 2}, {"mar", 3}, {"apr", 4}, {"jun", 6},
-    {"jul", 7}, {"aug", 8}, {"sep", 9}, {"sept", 9}, {"oct", 10}, {"nov", 11}, {"dec", 12},
+    {"january", 1},
+    {"february", 2},
+    {"march", 3},
+    {"april", 4},
+    {"may", 5},
+    {"june", 6},
+    {"july", 7},
+    {"august", 8},
+    {"september", 9},
+    {"october", 10},
+    {"november", 11},
+    {"december", 12},
+    {"jan", 1},
+    {"feb", 2},
+    {"mar", 3},
+    {"apr", 4},
+    {"jun", 6},
+    {"jul", 7},
+    {"aug", 8},
+    {"sep", 9},
+    {"sept", 9},
+    {"oct", 10},
+    {"nov", 11},
+    {"dec", 12},
     /* German */
-    {"januar", 1}, {"janner", 1}, {"februar", 2}, {"marz", 3}, {"maerz", 3}, {"mai", 5},
-    {"juni", 6}, {"juli", 7}, {"oktober", 10}, {"dezember", 12}, {"mrz", 3}, {"okt", 10},
+    {"januar", 1},
+    {"janner", 1},
+    {"februar", 2},
+    {"marz", 3},
+    {"maerz", 3},
+    {"mai", 5},
+    {"juni", 6},
+    {"juli", 7},
+    {"oktober", 10},
+    {"dezember", 12},
+    {"mrz", 3},
+    {"okt", 10},
     {"dez", 12},
     /* French */
-    {"janvier", 1}, {"fevrier", 2}, {"mars", 3}, {"avril", 4}, {"juin", 6}, {"juillet", 7},
-    {"aout", 8}, {"septembre", 9}, {"octobre", 10}, {"decembre", 12}, {"janv", 1},
-    {"fevr", 2}, {"fev", 2}, {"avr", 4}, {"juil", 7},
+    {"janvier", 1},
+    {"fevrier", 2},
+    {"mars", 3},
+    {"avril", 4},
+    {"juin", 6},
+    {"juillet", 7},
+    {"aout", 8},
+    {"septembre", 9},
+    {"octobre", 10},
+    {"decembre", 12},
+    {"janv", 1},
+    {"fevr", 2},
+    {"fev", 2},
+    {"avr", 4},
+    {"juil", 7},
 };
 
 bool invoice_date_valid(int y, int m, int d)
@@ -92,9 +150,9 @@ static size_t numeric_at(const char *s, size_t len, size_t i, bool month_first, 
         return 0;
     j++;
     nc = read_int(s, len, &j, 4, &c);
-    if (j < len && (isalnum((unsigned char)s[j]) ||
-                    ((s[j] == sep || s[j] == ',' || s[j] == '.') && j + 1 < len &&
-                     isdigit((unsigned char)s[j + 1]))))
+    if (j < len &&
+        (isalnum((unsigned char)s[j]) || ((s[j] == sep || s[j] == ',' || s[j] == '.') &&
+                                          j + 1 < len && isdigit((unsigned char)s[j + 1]))))
         return 0;
     int y, m, d;
     if (na == 4) {
@@ -154,9 +212,9 @@ static int day_token(const char *w, size_t n)
     if (k < n) {
         size_t rest = n - k;
         const char *r = w + k;
-        if (!((rest == 2 && (memcmp(r, "er", 2) == 0 || memcmp(r, "st", 2) == 0 ||
-                             memcmp(r, "nd", 2) == 0 || memcmp(r, "rd", 2) == 0 ||
-                             memcmp(r, "th", 2) == 0))))
+        if (!((rest == 2 &&
+               (memcmp(r, "er", 2) == 0 || memcmp(r, "st", 2) == 0 || memcmp(r, "nd", 2) == 0 ||
+                memcmp(r, "rd", 2) == 0 || memcmp(r, "th", 2) == 0))))
             return 0;
     }
     return d;
@@ -200,8 +258,7 @@ static bool textual_next(const InvoiceFolded *f, size_t pos, InvoiceDate *out)
         tok[ntok++] = (Token){st, i};
         if (ntok < 3 || f->from[tok[0].start] < pos)
             continue;
-        const char *w0 = f->s + tok[0].start, *w1 = f->s + tok[1].start,
-                   *w2 = f->s + tok[2].start;
+        const char *w0 = f->s + tok[0].start, *w1 = f->s + tok[1].start, *w2 = f->s + tok[2].start;
         size_t n0 = tok[0].end - tok[0].start, n1 = tok[1].end - tok[1].start,
                n2 = tok[2].end - tok[2].start;
         int y = year_token(w2, n2), d, m;
@@ -224,8 +281,7 @@ static bool textual_next(const InvoiceFolded *f, size_t pos, InvoiceDate *out)
     return false;
 }
 
-bool invoice_date_next(const char *s, size_t len, size_t *pos, bool month_first,
-                       InvoiceDate *out)
+bool invoice_date_next(const char *s, size_t len, size_t *pos, bool month_first, InvoiceDate *out)
 {
     InvoiceDate num = {0}, text = {0};
     bool have_num = false, have_text = false;

@@ -26,8 +26,7 @@ typedef struct InvoiceDate {
 /* invoice_date_next finds the first date of s[len] that starts at or
  * after *pos, fills *out and moves *pos past it; false when there is
  * none (or memory ran out). */
-bool invoice_date_next(const char *s, size_t len, size_t *pos, bool month_first,
-                       InvoiceDate *out);
+bool invoice_date_next(const char *s, size_t len, size_t *pos, bool month_first, InvoiceDate *out);
 
 /* invoice_date_order_vote adds to votes[0] the dates of numbers in
  * s[len] that can only be read day first (31/01/2026) and to votes[1]

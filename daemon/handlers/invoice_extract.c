@@ -109,8 +109,7 @@ static void read_number(const InvoiceScan *s, Invoice *inv)
                 return;
             /* the label alone in its cell: the value in the cell below */
             size_t k = invoice_scan_span_at(l, lm->start);
-            if (i + 1 >= t->nlines || k == l->nspans ||
-                lm->end < l->spans[k].off + l->spans[k].len)
+            if (i + 1 >= t->nlines || k == l->nspans || lm->end < l->spans[k].off + l->spans[k].len)
                 continue;
             const InvoiceLine *below = &t->lines[i + 1];
             for (size_t b = 0; b < below->nspans; b++) {
@@ -210,8 +209,7 @@ typedef struct Segment {
     char currency[4];
 } Segment;
 
-static void read_segment(const InvoiceScan *s, const char *text, size_t from, size_t to,
-                         Segment *g)
+static void read_segment(const InvoiceScan *s, const char *text, size_t from, size_t to, Segment *g)
 {
     size_t pos = from;
     InvoiceNumber n;
@@ -261,41 +259,41 @@ static void add_amount(Amounts *a, InvoiceLabelKind kind, int priority, const Se
 {
     count_currency(&a->currencies, g->currency);
     switch (kind) {
-    case LABEL_SUBTOTAL:
-        if (!a->has_subtotal || llabs(g->value) > llabs(a->subtotal))
-            a->subtotal = g->value;
-        a->has_subtotal = true;
-        break;
-    case LABEL_TAX_TOTAL:
-        a->tax_total = g->value;
-        a->has_tax_total = true;
-        break;
-    case LABEL_TAX:
-        if (g->has_rate) {
-            for (size_t k = 0; k < a->nseen; k++) {
-                if (a->seen_rate[k] == g->rate && a->seen_value[k] == g->value)
-                    return;
+        case LABEL_SUBTOTAL:
+            if (!a->has_subtotal || llabs(g->value) > llabs(a->subtotal))
+                a->subtotal = g->value;
+            a->has_subtotal = true;
+            break;
+        case LABEL_TAX_TOTAL:
+            a->tax_total = g->value;
+            a->has_tax_total = true;
+            break;
+        case LABEL_TAX:
+            if (g->has_rate) {
+                for (size_t k = 0; k < a->nseen; k++) {
+                    if (a->seen_rate[k] == g->rate && a->seen_value[k] == g->value)
+                        return;
+                }
+                if (a->nseen < 16) {
+                    a->seen_rate[a->nseen] = g->rate;
+                    a->seen_value[a->nseen++] = g->value;
+                }
+                a->rated_sum += g->value;
+                a->has_rated = true;
+            } else {
+                a->unrated = g->value;
+                a->has_unrated = true;
             }
-            if (a->nseen < 16) {
-                a->seen_rate[a->nseen] = g->rate;
-                a->seen_value[a->nseen++] = g->value;
+            break;
+        case LABEL_TOTAL:
+            if (!a->has_total || priority >= a->total_priority) {
+                a->total = g->value;
+                a->total_priority = priority;
             }
-            a->rated_sum += g->value;
-            a->has_rated = true;
-        } else {
-            a->unrated = g->value;
-            a->has_unrated = true;
-        }
-        break;
-    case LABEL_TOTAL:
-        if (!a->has_total || priority >= a->total_priority) {
-            a->total = g->value;
-            a->total_priority = priority;
-        }
-        a->has_total = true;
-        break;
-    default:
-        break;
+            a->has_total = true;
+            break;
+        default:
+            break;
     }
 }
 
@@ -450,9 +448,8 @@ bool invoice_extract(const InvoiceText *t, Invoice *out)
     int order[2] = {0, 0};
     for (size_t i = 0; i < t->nlines; i++)
         invoice_date_order_vote(t->lines[i].text, strlen(t->lines[i].text), order);
-    bool month_first = order[1] > order[0] ||
-                       (order[1] == order[0] && out->language == LANG_EN &&
-                        strcmp(out->currency, "USD") == 0);
+    bool month_first = order[1] > order[0] || (order[1] == order[0] && out->language == LANG_EN &&
+                                               strcmp(out->currency, "USD") == 0);
     read_dates(&s, month_first, out);
     invoice_parties_read(&s, out);
     if (out->currency[0] == '\0' && out->supplier_vat[0] != '\0' && euro_country(out->supplier_vat))

@@ -136,7 +136,7 @@ typedef struct Row {
     char description[INVOICE_DESCRIPTION_SIZE];
     bool has[COLUMN_UNIT + 1];
     long long value[COLUMN_UNIT + 1];
-    bool stray;   /* a cell that fits no column, or text where a number belongs */
+    bool stray; /* a cell that fits no column, or text where a number belongs */
     double desc_x0;
 } Row;
 
@@ -158,32 +158,33 @@ static void read_row(const InvoiceScan *s, const InvoiceLine *l, const Table *t,
         InvoiceColumn col = c >= 0 ? t->cols[c].column : COLUMN_NONE;
         long long v;
         switch (col) {
-        case COLUMN_DESCRIPTION: {
-            size_t n = strlen(r->description);
-            if (n > 0 && n + 1 < sizeof(r->description))
-                r->description[n++] = ' ';
-            invoice_copy_text(r->description + n, sizeof(r->description) - n, cell, strlen(cell));
-            if (r->desc_x0 < 0)
-                r->desc_x0 = l->spans[k].x0;
-            break;
-        }
-        case COLUMN_QUANTITY:
-        case COLUMN_UNIT_PRICE:
-        case COLUMN_AMOUNT:
-        case COLUMN_VAT_RATE:
-            if (cell_number(cell, s->decimal, col == COLUMN_QUANTITY || col == COLUMN_VAT_RATE,
-                            &v)) {
-                r->has[col] = true;
-                r->value[col] = v;
-            } else {
-                r->stray = true;
+            case COLUMN_DESCRIPTION: {
+                size_t n = strlen(r->description);
+                if (n > 0 && n + 1 < sizeof(r->description))
+                    r->description[n++] = ' ';
+                invoice_copy_text(r->description + n, sizeof(r->description) - n, cell,
+                                  strlen(cell));
+                if (r->desc_x0 < 0)
+                    r->desc_x0 = l->spans[k].x0;
+                break;
             }
-            break;
-        case COLUMN_NONE:
-            r->stray = true;
-            break;
-        default:
-            break; /* codes, discounts, units: not reported */
+            case COLUMN_QUANTITY:
+            case COLUMN_UNIT_PRICE:
+            case COLUMN_AMOUNT:
+            case COLUMN_VAT_RATE:
+                if (cell_number(cell, s->decimal, col == COLUMN_QUANTITY || col == COLUMN_VAT_RATE,
+                                &v)) {
+                    r->has[col] = true;
+                    r->value[col] = v;
+                } else {
+                    r->stray = true;
+                }
+                break;
+            case COLUMN_NONE:
+                r->stray = true;
+                break;
+            default:
+                break; /* codes, discounts, units: not reported */
         }
     }
 }

@@ -86,17 +86,17 @@ json_t *invoice_to_json(const Invoice *inv, unsigned flags, double confidence, s
     }
     if (rates == NULL)
         return NULL;
-    return json_pack(
-        "{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:f}",
-        "invoice_number", str_or_null(inv->number), "issue_date", date_or_null(inv->issue_date),
-        "due_date", date_or_null(inv->due_date), "supplier",
-        party(inv->supplier_name, inv->supplier_vat), "customer",
-        party(inv->customer_name, inv->customer_vat), "currency", str_or_null(inv->currency),
-        "subtotal", fixed(inv->has_subtotal, inv->subtotal), "tax", fixed(inv->has_tax, inv->tax),
-        "vat_rates", rates, "total", fixed(inv->has_total, inv->total), "line_items",
-        items_json(inv), "language", lang != NULL ? json_string(lang) : json_null(),
-        "validation_flags", invoice_flags_json(flags, item), "source", source, "confidence",
-        confidence);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:f}",
+                     "invoice_number", str_or_null(inv->number), "issue_date",
+                     date_or_null(inv->issue_date), "due_date", date_or_null(inv->due_date),
+                     "supplier", party(inv->supplier_name, inv->supplier_vat), "customer",
+                     party(inv->customer_name, inv->customer_vat), "currency",
+                     str_or_null(inv->currency), "subtotal",
+                     fixed(inv->has_subtotal, inv->subtotal), "tax", fixed(inv->has_tax, inv->tax),
+                     "vat_rates", rates, "total", fixed(inv->has_total, inv->total), "line_items",
+                     items_json(inv), "language", lang != NULL ? json_string(lang) : json_null(),
+                     "validation_flags", invoice_flags_json(flags, item), "source", source,
+                     "confidence", confidence);
 }
 
 /* ---- from JSON -------------------------------------------------------------------- */
@@ -229,8 +229,8 @@ static bool read_items(const json_t *v, Invoice *out, char *why, size_t size)
         }
         if (!read_string(json_object_get(o, "description"), "line_items[].description",
                          it->description, sizeof(it->description), why, size) ||
-            !read_fixed(json_object_get(o, "quantity"), "line_items[].quantity",
-                        &it->has_quantity, &it->quantity, why, size) ||
+            !read_fixed(json_object_get(o, "quantity"), "line_items[].quantity", &it->has_quantity,
+                        &it->quantity, why, size) ||
             !read_fixed(json_object_get(o, "unit_price"), "line_items[].unit_price",
                         &it->has_unit_price, &it->unit_price, why, size) ||
             !read_fixed(json_object_get(o, "amount"), "line_items[].amount", &it->has_amount,
@@ -274,8 +274,7 @@ bool invoice_from_fields(const json_t *f, Invoice *out, char *why, size_t size)
         read_fixed(json_object_get(f, "subtotal"), "subtotal", &out->has_subtotal, &out->subtotal,
                    why, size) &&
         read_fixed(json_object_get(f, "tax"), "tax", &out->has_tax, &out->tax, why, size) &&
-        read_fixed(json_object_get(f, "total"), "total", &out->has_total, &out->total, why,
-                   size) &&
+        read_fixed(json_object_get(f, "total"), "total", &out->has_total, &out->total, why, size) &&
         read_rates(json_object_get(f, "vat_rates"), out, why, size) &&
         read_items(json_object_get(f, "line_items"), out, why, size) &&
         read_language(json_object_get(f, "language"), out, why, size);

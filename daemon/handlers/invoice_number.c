@@ -13,11 +13,9 @@ static const struct {
     const char *mark;
     const char *code;
 } symbols[] = {
-    {"\xe2\x82\xac", "EUR"}, /* € */
-    {"US$", "USD"},
-    {"$", "USD"},
-    {"\xc2\xa3", "GBP"}, /* £ */
-    {"\xc2\xa5", "JPY"}, /* ¥ */
+    {"\xe2\x82\xac", "EUR"},                                    /* € */
+    {"US$", "USD"},          {"$", "USD"}, {"\xc2\xa3", "GBP"}, /* £ */
+    {"\xc2\xa5", "JPY"},                                        /* ¥ */
 };
 
 static const char *const codes[] = {"EUR", "USD", "GBP", "CHF", "JPY", "SEK", "NOK", "DKK",
@@ -118,8 +116,7 @@ static void read_groups(const char *s, size_t len, size_t i, Groups *g)
             g->sep[g->ngroups - 1] = c;
             i += 1;
         } else if (sp > 0 && digits_at(s, len, i + sp) == 3 &&
-                   !(i + sp + 3 < len && isdigit((unsigned char)s[i + sp + 3])) &&
-                   n <= 3) {
+                   !(i + sp + 3 < len && isdigit((unsigned char)s[i + sp + 3])) && n <= 3) {
             g->sep[g->ngroups - 1] = ' ';
             i += sp;
         } else {
@@ -258,11 +255,11 @@ bool invoice_number_next(const char *s, size_t len, size_t *pos, char hint, Invo
         Groups g;
         read_groups(s, len, i, &g);
         size_t end = g.end;
-        bool glued = glued_before(s, start) ||
-                     (end < len && (isalpha((unsigned char)s[end]) || s[end] == '_')) ||
-                     (end + 1 < len && (s[end] == '/' || s[end] == '-' || s[end] == '.' ||
-                                        s[end] == ':') &&
-                      isalnum((unsigned char)s[end + 1]));
+        bool glued =
+            glued_before(s, start) ||
+            (end < len && (isalpha((unsigned char)s[end]) || s[end] == '_')) ||
+            (end + 1 < len && (s[end] == '/' || s[end] == '-' || s[end] == '.' || s[end] == ':') &&
+             isalnum((unsigned char)s[end + 1]));
         /* a currency code glued after ("12EUR") is still a number */
         char after_code[4] = "";
         if (glued && end < len && isalpha((unsigned char)s[end]) && !glued_before(s, start) &&

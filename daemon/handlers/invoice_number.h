@@ -25,13 +25,13 @@ enum { INVOICE_CENT = INVOICE_SCALE / 100 };
 
 /* InvoiceNumber is one number found in a text. */
 typedef struct InvoiceNumber {
-    long long value;  /* times INVOICE_SCALE, sign included */
-    int decimals;     /* digits written after the decimal separator */
-    char decimal_sep; /* ',' or '.' when one was read as such, else 0 */
-    bool grouped;     /* thousands were grouped */
-    bool percent;     /* a '%' follows */
+    long long value;   /* times INVOICE_SCALE, sign included */
+    int decimals;      /* digits written after the decimal separator */
+    char decimal_sep;  /* ',' or '.' when one was read as such, else 0 */
+    bool grouped;      /* thousands were grouped */
+    bool percent;      /* a '%' follows */
     size_t start, end; /* its bytes, sign included, marks and '%' not */
-    char currency[4]; /* ISO 4217 code of a mark just before or after, or "" */
+    char currency[4];  /* ISO 4217 code of a mark just before or after, or "" */
 } InvoiceNumber;
 
 /* invoice_number_next finds the next number of s[len] at or after *pos,

@@ -124,7 +124,8 @@ static void block_at(const InvoiceScan *s, size_t i, size_t k, const InvoiceLabe
         const InvoiceLine *lj = &t->lines[j];
         bool any = false;
         for (size_t m = 0; m < lj->nspans; m++) {
-            if (in_block(s, &(Block){.found = true, .first = j, .last = j, .x0 = b->x0, .x1 = b->x1},
+            if (in_block(s,
+                         &(Block){.found = true, .first = j, .last = j, .x0 = b->x0, .x1 = b->x1},
                          j, m)) {
                 any = true;
                 if (b->name[0] == '\0' && !span_is_labels(s, j, m))
@@ -188,8 +189,8 @@ static void letterhead(const InvoiceScan *s, const Block *customer, Block *b)
 static bool italian_label(const InvoiceScan *s, size_t i, const Invoice *inv)
 {
     return invoice_scan_has(s, i, LABEL_VAT_ID_IT) ||
-           (inv->language == LANG_IT && (invoice_scan_has(s, i, LABEL_VAT_ID) ||
-                                         invoice_scan_has(s, i, LABEL_TAX)));
+           (inv->language == LANG_IT &&
+            (invoice_scan_has(s, i, LABEL_VAT_ID) || invoice_scan_has(s, i, LABEL_TAX)));
 }
 
 void invoice_parties_read(const InvoiceScan *s, Invoice *inv)

@@ -46,10 +46,10 @@ size_t invoice_utf8_next(const char *s, size_t len, size_t i, unsigned *cp)
 /* Latin-1 letters U+00C0..U+00FF without their accents, lower case; ""
  * for the two signs in the range (multiplication, division). */
 static const char *const latin1[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "ss",
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "y",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y",
 };
 
 /* fold_char is the folded form of code point cp: letters and digits in
@@ -169,8 +169,7 @@ static InvoiceLine *push_line(InvoiceText *t)
 /* is_space says whether cp separates words: space, tab, no-break spaces. */
 static bool is_space(unsigned cp)
 {
-    return cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x202F || cp == 0x2007 ||
-           cp == 0x2009;
+    return cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x202F || cp == 0x2007 || cp == 0x2009;
 }
 
 /* cut_plain cuts line l's text into spans at runs of two or more spaces

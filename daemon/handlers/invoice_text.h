@@ -31,7 +31,7 @@ typedef struct InvoiceSpan {
 typedef struct InvoiceLine {
     char *text; /* UTF-8, NUL-terminated, no newline */
     InvoiceSpan *spans;
-    size_t nspans;   /* 0 for a blank line */
+    size_t nspans;    /* 0 for a blank line */
     double font_size; /* points; 0 when unknown */
 } InvoiceLine;
 

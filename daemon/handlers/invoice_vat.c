@@ -33,19 +33,16 @@ static const struct {
     const char *prefix;
     const char *shape;
 } shapes[] = {
-    {"IT", "ddddddddddd"},      {"DE", "ddddddddd"},       {"FR", "xxddddddddd"},
-    {"GB", "ddddddddd"},        {"GB", "dddddddddddd"},    {"XI", "ddddddddd"},
-    {"IE", "dddddddaa"},        {"IE", "ddddddda"},        {"IE", "dadddddda"},
-    {"NL", "dddddddddadd"},     {"AT", "adddddddd"},       {"BE", "dddddddddd"},
-    {"ES", "xdddddddx"},        {"PT", "ddddddddd"},       {"LU", "dddddddd"},
-    {"DK", "dddddddd"},         {"FI", "dddddddd"},        {"SE", "dddddddddddd"},
-    {"PL", "dddddddddd"},       {"CZ", "dddddddd"},        {"CZ", "ddddddddd"},
-    {"CZ", "dddddddddd"},       {"SK", "dddddddddd"},      {"HU", "dddddddd"},
-    {"SI", "dddddddd"},         {"HR", "ddddddddddd"},     {"RO", "dddddddddd"},
-    {"BG", "ddddddddd"},        {"BG", "dddddddddd"},      {"EL", "ddddddddd"},
-    {"CY", "dddddddda"},        {"MT", "dddddddd"},        {"LT", "ddddddddd"},
-    {"LT", "dddddddddddd"},     {"LV", "ddddddddddd"},     {"EE", "ddddddddd"},
-    {"CHE", "ddddddddd"},       {"NO", "ddddddddd"},
+    {"IT", "ddddddddddd"},  {"DE", "ddddddddd"},    {"FR", "xxddddddddd"}, {"GB", "ddddddddd"},
+    {"GB", "dddddddddddd"}, {"XI", "ddddddddd"},    {"IE", "dddddddaa"},   {"IE", "ddddddda"},
+    {"IE", "dadddddda"},    {"NL", "dddddddddadd"}, {"AT", "adddddddd"},   {"BE", "dddddddddd"},
+    {"ES", "xdddddddx"},    {"PT", "ddddddddd"},    {"LU", "dddddddd"},    {"DK", "dddddddd"},
+    {"FI", "dddddddd"},     {"SE", "dddddddddddd"}, {"PL", "dddddddddd"},  {"CZ", "dddddddd"},
+    {"CZ", "ddddddddd"},    {"CZ", "dddddddddd"},   {"SK", "dddddddddd"},  {"HU", "dddddddd"},
+    {"SI", "dddddddd"},     {"HR", "ddddddddddd"},  {"RO", "dddddddddd"},  {"BG", "ddddddddd"},
+    {"BG", "dddddddddd"},   {"EL", "ddddddddd"},    {"CY", "dddddddda"},   {"MT", "dddddddd"},
+    {"LT", "ddddddddd"},    {"LT", "dddddddddddd"}, {"LV", "ddddddddddd"}, {"EE", "ddddddddd"},
+    {"CHE", "ddddddddd"},   {"NO", "ddddddddd"},
 };
 
 static bool fits(const char *body, const char *shape)
@@ -129,7 +126,7 @@ static bool match_at(const char *s, size_t len, size_t i, bool italian_digits,
         memcpy(buf, g.buf, g.cut_len[k]);
         buf[g.cut_len[k]] = '\0';
         if (isalpha((unsigned char)buf[0]) ? match_shapes(buf, out)
-                                            : italian_digits && fits(buf, "ddddddddddd")) {
+                                           : italian_digits && fits(buf, "ddddddddddd")) {
             if (!isalpha((unsigned char)buf[0])) {
                 out[0] = 'I';
                 out[1] = 'T';

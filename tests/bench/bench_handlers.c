@@ -184,8 +184,9 @@ static double median_rate(const Handler *handler, const json_t *items)
 int main(int argc, char **argv)
 {
     if (argc != 3 && argc != 4) {
-        fprintf(stderr, "usage: bench_handlers ENRICH_CORPUS.tsv CONTACT_CORPUS.jsonl "
-                        "[INVOICE_LABELS.jsonl]\n");
+        fprintf(stderr,
+                "usage: bench_handlers ENRICH_CORPUS.tsv CONTACT_CORPUS.jsonl "
+                "[INVOICE_LABELS.jsonl]\n");
         return 2;
     }
     json_t *descriptors = load_enrich(argv[1]), *records = load_contact(argv[2]);

@@ -12,14 +12,14 @@
 #include "invoice_confidence.h"
 #include "invoice_doc.h"
 #include "invoice_extract.h"
-#include "invoice_json.h"
 #include "invoice_flags.h"
+#include "invoice_json.h"
 #include "invoice_text.h"
 
 static const char *const names[SCORE_FIELDS] = {
-    "invoice_number", "issue_date", "due_date", "supplier_name", "supplier_vat",
-    "customer_name",  "customer_vat", "currency", "subtotal", "tax",
-    "vat_rates",      "total",      "line_items", "flags", "key_fields",
+    "invoice_number", "issue_date",   "due_date",   "supplier_name", "supplier_vat",
+    "customer_name",  "customer_vat", "currency",   "subtotal",      "tax",
+    "vat_rates",      "total",        "line_items", "flags",         "key_fields",
 };
 
 const char *invoice_score_name(int f)
@@ -116,8 +116,8 @@ static unsigned flag_bits(const json_t *codes, bool objects)
     json_array_foreach(codes, i, c)
     {
         const json_t *code = objects ? json_object_get(c, "code") : c;
-        bits |= invoice_flag_by_code(json_string_value(code) != NULL ? json_string_value(code)
-                                                                     : "");
+        bits |=
+            invoice_flag_by_code(json_string_value(code) != NULL ? json_string_value(code) : "");
     }
     return bits;
 }
@@ -157,10 +157,10 @@ static void score_output(const char *file, const json_t *out, double confidence,
     const json_t *sup = json_object_get(out, "supplier"), *cus = json_object_get(out, "customer");
     bool ok[SCORE_FIELDS];
 
-    ok[SCORE_NUMBER] = same_text(json_object_get(label, "number"),
-                                 json_object_get(out, "invoice_number"), false);
-    ok[SCORE_ISSUE_DATE] = same_text(json_object_get(label, "issue_date"),
-                                     json_object_get(out, "issue_date"), false);
+    ok[SCORE_NUMBER] =
+        same_text(json_object_get(label, "number"), json_object_get(out, "invoice_number"), false);
+    ok[SCORE_ISSUE_DATE] =
+        same_text(json_object_get(label, "issue_date"), json_object_get(out, "issue_date"), false);
     ok[SCORE_DUE_DATE] =
         same_text(json_object_get(label, "due_date"), json_object_get(out, "due_date"), false);
     ok[SCORE_SUPPLIER_NAME] =
@@ -192,12 +192,12 @@ static void score_output(const char *file, const json_t *out, double confidence,
         s->right[f] += ok[f];
         if (!ok[f] && verbose && f != SCORE_KEY_FIELDS) {
             char *w = NULL, *g = NULL;
-            static const char *const keys[] = {"number", "issue_date", "due_date", "supplier_name",
-                                               "supplier_vat", "customer_name", "customer_vat",
-                                               "currency", "subtotal", "tax", "vat_rates", "total",
-                                               "line_items", "flags"};
+            static const char *const keys[] = {
+                "number",        "issue_date",   "due_date",   "supplier_name", "supplier_vat",
+                "customer_name", "customer_vat", "currency",   "subtotal",      "tax",
+                "vat_rates",     "total",        "line_items", "flags"};
             w = json_dumps(json_object_get(label, keys[f]), JSON_ENCODE_ANY | JSON_COMPACT);
-            const json_t *gv = f == SCORE_NUMBER         ? json_object_get(out, "invoice_number")
+            const json_t *gv = f == SCORE_NUMBER          ? json_object_get(out, "invoice_number")
                                : f == SCORE_SUPPLIER_NAME ? json_object_get(sup, "name")
                                : f == SCORE_SUPPLIER_VAT  ? json_object_get(sup, "vat_id")
                                : f == SCORE_CUSTOMER_NAME ? json_object_get(cus, "name")
@@ -234,8 +234,8 @@ static void score_text(const char *file, const char *text, size_t len, const jso
     double confidence;
     json_t *result = handler_invoice_item(item, 0, &flags, &confidence);
 
-    score_output(file, json_object_get(result, "output"), confidence, raw_score(text, len),
-                 label, verbose, s);
+    score_output(file, json_object_get(result, "output"), confidence, raw_score(text, len), label,
+                 verbose, s);
     json_decref(result);
     json_decref(item);
 }
@@ -346,8 +346,7 @@ static size_t damage(const char *text, size_t len, int v, char *out)
     return n;
 }
 
-static bool score_damaged_one(const char *dir, const json_t *label, int variants,
-                              InvoiceScore *s)
+static bool score_damaged_one(const char *dir, const json_t *label, int variants, InvoiceScore *s)
 {
     size_t len = 0;
     char *text = load_text(dir, label, &len);
@@ -366,8 +365,7 @@ static bool score_damaged_one(const char *dir, const json_t *label, int variants
     return true;
 }
 
-bool invoice_score_damaged(const char *const *labels, size_t nlabels, int variants,
-                           InvoiceScore *s)
+bool invoice_score_damaged(const char *const *labels, size_t nlabels, int variants, InvoiceScore *s)
 {
     for (size_t k = 0; k < nlabels; k++) {
         char dir[1024], line[65536];
@@ -392,8 +390,7 @@ bool invoice_score_damaged(const char *const *labels, size_t nlabels, int varian
     return true;
 }
 
-bool invoice_score_corpus(const char *const *labels, size_t nlabels, bool verbose,
-                          InvoiceScore *s)
+bool invoice_score_corpus(const char *const *labels, size_t nlabels, bool verbose, InvoiceScore *s)
 {
     for (size_t k = 0; k < nlabels; k++) {
         char dir[1024], line[65536];

@@ -27,7 +27,7 @@ enum {
     SCORE_VAT_RATES,
     SCORE_TOTAL,
     SCORE_LINE_ITEMS,
-    SCORE_FLAGS,     /* the exact set of flags */
+    SCORE_FLAGS,      /* the exact set of flags */
     SCORE_KEY_FIELDS, /* number, issue date, supplier name, subtotal, tax, total all right */
     SCORE_FIELDS,
 };
@@ -51,8 +51,7 @@ const char *invoice_score_name(int f);
 /* invoice_score_corpus scores every labels file of labels[nlabels] (the
  * fixtures beside each), adding to *s; verbose prints each miss to
  * stderr.  False when a file cannot be read. */
-bool invoice_score_corpus(const char *const *labels, size_t nlabels, bool verbose,
-                          InvoiceScore *s);
+bool invoice_score_corpus(const char *const *labels, size_t nlabels, bool verbose, InvoiceScore *s);
 
 /* invoice_score_damaged scores the same invoices damaged the way text
  * extraction damages them: for each invoice, `variants` copies, each with

@@ -88,8 +88,9 @@ static void invoice_shapes(void)
     Error err = {0};
     char field[64] = "";
 
-    CHECK(check("invoice", "[{\"text\": \"Fattura 1\", \"custom_id\": \"a\"}, "
-                           "{\"fields\": {\"total\": 5}}]",
+    CHECK(check("invoice",
+                "[{\"text\": \"Fattura 1\", \"custom_id\": \"a\"}, "
+                "{\"fields\": {\"total\": 5}}]",
                 &err, field));
     CHECK(!check("invoice", "[{\"text\": \"x\"}, \"Fattura 1\"]", &err, field));
     CHECK_STR(field, "items[1]");

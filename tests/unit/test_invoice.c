@@ -41,8 +41,12 @@ static void number_formats(void)
     CHECK(num("1.234,56", 0) == 123456 * S / 100);
     CHECK(num("1,234.56", 0) == 123456 * S / 100);
     CHECK(num("1 234,56", 0) == 123456 * S / 100);
-    CHECK(num("1\xc2\xa0" "234,56", 0) == 123456 * S / 100);     /* no-break space */
-    CHECK(num("1\xe2\x80\xaf" "234,56", 0) == 123456 * S / 100); /* narrow no-break space */
+    CHECK(num("1\xc2\xa0"
+              "234,56",
+              0) == 123456 * S / 100); /* no-break space */
+    CHECK(num("1\xe2\x80\xaf"
+              "234,56",
+              0) == 123456 * S / 100); /* narrow no-break space */
     CHECK(num("1'234.56", 0) == 123456 * S / 100);
     CHECK(num("1.234.567,89", 0) == 123456789LL * S / 100);
     CHECK(num("12,5", 0) == 125 * S / 10);
@@ -93,7 +97,10 @@ static void number_currency(void)
 
     CHECK(invoice_number_parse("€ 12,00", 0, &n) && strcmp(n.currency, "EUR") == 0);
     CHECK(invoice_number_parse("12.00 GBP", 0, &n) && strcmp(n.currency, "GBP") == 0);
-    CHECK(invoice_number_parse("\xc2\xa3" "12.00", 0, &n) && strcmp(n.currency, "GBP") == 0);
+    CHECK(invoice_number_parse("\xc2\xa3"
+                               "12.00",
+                               0, &n) &&
+          strcmp(n.currency, "GBP") == 0);
     CHECK(invoice_number_parse("12,00 CHF", 0, &n) && strcmp(n.currency, "CHF") == 0);
     CHECK(invoice_number_parse("12,00 Euro", 0, &n) && strcmp(n.currency, "EUR") == 0);
     CHECK(invoice_currency_at("EURO", 4, 0, c) == 4);
@@ -278,13 +285,14 @@ static void extract(const char *text, Invoice *inv)
 static void items_columns(void)
 {
     Invoice inv;
-    extract("Description          Qty    Unit Price     Amount\n"
-            "Widget                 2         10.00      20.00\n"
-            "  in blue, boxed\n"
-            "Gadget                        5.50       5.50\n"
-            "\n"
-            "Subtotal 25.50\n",
-            &inv);
+    extract(
+        "Description          Qty    Unit Price     Amount\n"
+        "Widget                 2         10.00      20.00\n"
+        "  in blue, boxed\n"
+        "Gadget                        5.50       5.50\n"
+        "\n"
+        "Subtotal 25.50\n",
+        &inv);
     REQUIRE(inv.nitems == 2);
     CHECK_STR(inv.items[0].description, "Widget in blue, boxed"); /* the line below goes on */
     CHECK(inv.items[0].has_quantity && inv.items[0].quantity == 2 * S);
@@ -300,12 +308,13 @@ static void items_drifting_numbers(void)
 {
     Invoice inv;
     /* amount and rate both drift left of their headings */
-    extract("Descrizione          Quantità   Prezzo    Importo  IVA\n"
-            "Revisione                1,00   850,00  850,00   22\n"
-            "Manuale                  2,00   250,00  500,00    4\n"
-            "\n"
-            "Imponibile 1.350,00\n",
-            &inv);
+    extract(
+        "Descrizione          Quantità   Prezzo    Importo  IVA\n"
+        "Revisione                1,00   850,00  850,00   22\n"
+        "Manuale                  2,00   250,00  500,00    4\n"
+        "\n"
+        "Imponibile 1.350,00\n",
+        &inv);
     REQUIRE(inv.nitems == 2);
     CHECK(inv.items[0].amount == 850 * S && inv.items[1].amount == 500 * S);
     CHECK(inv.nrates == 2 && inv.rates[0] == 22 * S && inv.rates[1] == 4 * S);
@@ -315,14 +324,15 @@ static void items_drifting_numbers(void)
 static void parties_side_by_side(void)
 {
     Invoice inv;
-    extract("Invoice                      Invoice # 77\n"
-            "\n"
-            "From:                        Bill To:\n"
-            "Acme Ltd                     Contoso plc\n"
-            "VAT No: GB123456789          VAT No: IE6998236W\n"
-            "\n"
-            "Total 10.00\n",
-            &inv);
+    extract(
+        "Invoice                      Invoice # 77\n"
+        "\n"
+        "From:                        Bill To:\n"
+        "Acme Ltd                     Contoso plc\n"
+        "VAT No: GB123456789          VAT No: IE6998236W\n"
+        "\n"
+        "Total 10.00\n",
+        &inv);
     CHECK_STR(inv.supplier_name, "Acme Ltd");
     CHECK_STR(inv.customer_name, "Contoso plc");
     CHECK_STR(inv.supplier_vat, "GB123456789");
@@ -334,12 +344,13 @@ static void parties_side_by_side(void)
 static void amounts_and_rates(void)
 {
     Invoice inv;
-    extract("Rechnung Nr. R1 vom 3. März 2026\n"
-            "Zahlbar bis: 17.03.2026\n"
-            "Zwischensumme      1.670,00 CHF\n"
-            "zzgl. 19% USt.      317,30 CHF\n"
-            "Rechnungsbetrag    1.987,30 CHF\n",
-            &inv);
+    extract(
+        "Rechnung Nr. R1 vom 3. März 2026\n"
+        "Zahlbar bis: 17.03.2026\n"
+        "Zwischensumme      1.670,00 CHF\n"
+        "zzgl. 19% USt.      317,30 CHF\n"
+        "Rechnungsbetrag    1.987,30 CHF\n",
+        &inv);
     CHECK_STR(inv.number, "R1");
     CHECK_INT(inv.issue_date, 20260303);
     CHECK_INT(inv.due_date, 20260317);
@@ -352,9 +363,10 @@ static void amounts_and_rates(void)
     invoice_free(&inv);
 
     /* per-rate taxes add up; the total wins over an amount to pay */
-    extract("Imponibile 1.500,00\nIVA 22% su 1.000,00   220,00\nIVA 4% su 500,00   20,00\n"
-            "Totale documento 1.740,00\nNetto a pagare 1.540,00\n",
-            &inv);
+    extract(
+        "Imponibile 1.500,00\nIVA 22% su 1.000,00   220,00\nIVA 4% su 500,00   20,00\n"
+        "Totale documento 1.740,00\nNetto a pagare 1.540,00\n",
+        &inv);
     CHECK(inv.tax == 240 * S && inv.total == 1740 * S);
     CHECK(inv.nrates == 2);
     invoice_free(&inv);
@@ -473,11 +485,10 @@ static void flags_together(void)
     inv.due_date = 20260101;
     strcpy(inv.customer_vat, "IT11111111111");
     invoice_add_rate(&inv, 20 * S);
-    CHECK(invoice_flags_check(&inv) == (INVOICE_FLAG_ARITHMETIC_MISMATCH |
-                                        INVOICE_FLAG_INVALID_TOTAL |
-                                        INVOICE_FLAG_INVALID_IT_VAT_RATE |
-                                        INVOICE_FLAG_INVALID_PIVA_CHECKSUM |
-                                        INVOICE_FLAG_DATE_INCOHERENCE));
+    CHECK(invoice_flags_check(&inv) ==
+          (INVOICE_FLAG_ARITHMETIC_MISMATCH | INVOICE_FLAG_INVALID_TOTAL |
+           INVOICE_FLAG_INVALID_IT_VAT_RATE | INVOICE_FLAG_INVALID_PIVA_CHECKSUM |
+           INVOICE_FLAG_DATE_INCOHERENCE));
     json_t *a = invoice_flags_json(invoice_flags_check(&inv), 3);
     REQUIRE(json_array_size(a) == 5);
     json_t *first = json_array_get(a, 0);
@@ -508,11 +519,12 @@ static void handler_fields(void)
 {
     unsigned flags;
     double c;
-    json_t *r = run_item("{\"custom_id\": \"a\", \"fields\": {\"subtotal\": \"1.000,00\", "
-                         "\"tax\": 220, \"total\": 1230, \"vat_rates\": [21],"
-                         "\"supplier\": {\"name\": \"X\", \"vat_id\": \"01234567890\"},"
-                         "\"issue_date\": \"12/03/2026\", \"due_date\": \"2026-03-12\"}}",
-                         &flags, &c);
+    json_t *r = run_item(
+        "{\"custom_id\": \"a\", \"fields\": {\"subtotal\": \"1.000,00\", "
+        "\"tax\": 220, \"total\": 1230, \"vat_rates\": [21],"
+        "\"supplier\": {\"name\": \"X\", \"vat_id\": \"01234567890\"},"
+        "\"issue_date\": \"12/03/2026\", \"due_date\": \"2026-03-12\"}}",
+        &flags, &c);
     const json_t *out = json_object_get(r, "output");
     CHECK_STR(json_string_value(json_object_get(r, "status")), "completed");
     CHECK_STR(json_string_value(json_object_get(r, "custom_id")), "a");
@@ -565,10 +577,17 @@ static void handler_job_figures(void)
         0, NULL);
     REQUIRE(items != NULL);
     json_t *none = json_array();
-    HandlerJob job = {.id = "j", .type = "invoice", .attempt = 1, .items = items,
-                      .metadata = none, .items_done = 0, .results = none};
-    HandlerOutput out = {.results = json_array(), .validation_flags = json_array(),
-                         .confidence = -1, .cache_hit = -1};
+    HandlerJob job = {.id = "j",
+                      .type = "invoice",
+                      .attempt = 1,
+                      .items = items,
+                      .metadata = none,
+                      .items_done = 0,
+                      .results = none};
+    HandlerOutput out = {.results = json_array(),
+                         .validation_flags = json_array(),
+                         .confidence = -1,
+                         .cache_hit = -1};
     HandlerContext ctx = {.progress = progress};
     Error err = {0};
 
@@ -592,8 +611,10 @@ static void handler_job_figures(void)
     json_array_append(done, json_array_get(out.results, 0));
     json_array_append(done, json_array_get(out.results, 1));
     resumed.results = done;
-    HandlerOutput again = {.results = json_copy(done), .validation_flags = json_array(),
-                           .confidence = -1, .cache_hit = -1};
+    HandlerOutput again = {.results = json_copy(done),
+                           .validation_flags = json_array(),
+                           .confidence = -1,
+                           .cache_hit = -1};
     REQUIRE(handler_invoice.run(&ctx, &resumed, &again, &err) == HANDLER_OK);
     CHECK(json_equal(again.validation_flags, out.validation_flags));
     CHECK(json_array_size(again.results) == 3);

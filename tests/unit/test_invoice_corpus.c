@@ -20,11 +20,11 @@
 
 /* Floors: see invoice_corpus below for why each is where it is. */
 static const double floors[SCORE_FIELDS] = {
-    [SCORE_NUMBER] = 0.95,        [SCORE_ISSUE_DATE] = 0.95,    [SCORE_DUE_DATE] = 0.95,
-    [SCORE_SUPPLIER_NAME] = 0.95, [SCORE_SUPPLIER_VAT] = 0.95,  [SCORE_CUSTOMER_NAME] = 0.95,
-    [SCORE_CUSTOMER_VAT] = 0.95,  [SCORE_CURRENCY] = 0.95,      [SCORE_SUBTOTAL] = 0.95,
-    [SCORE_TAX] = 0.95,           [SCORE_VAT_RATES] = 0.95,     [SCORE_TOTAL] = 0.95,
-    [SCORE_LINE_ITEMS] = 0.90,    [SCORE_FLAGS] = 0.95,         [SCORE_KEY_FIELDS] = 0.90,
+    [SCORE_NUMBER] = 0.95,        [SCORE_ISSUE_DATE] = 0.95,   [SCORE_DUE_DATE] = 0.95,
+    [SCORE_SUPPLIER_NAME] = 0.95, [SCORE_SUPPLIER_VAT] = 0.95, [SCORE_CUSTOMER_NAME] = 0.95,
+    [SCORE_CUSTOMER_VAT] = 0.95,  [SCORE_CURRENCY] = 0.95,     [SCORE_SUBTOTAL] = 0.95,
+    [SCORE_TAX] = 0.95,           [SCORE_VAT_RATES] = 0.95,    [SCORE_TOTAL] = 0.95,
+    [SCORE_LINE_ITEMS] = 0.90,    [SCORE_FLAGS] = 0.95,        [SCORE_KEY_FIELDS] = 0.90,
 };
 
 static void invoice_corpus(void)
