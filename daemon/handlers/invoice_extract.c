@@ -120,6 +120,17 @@ static void read_number(const InvoiceScan *s, Invoice *inv)
             }
         }
     }
+    /* no number label: the document's title followed by a number
+     * ("Fattura 123/2026", "RECHNUNG 2026-117", "Invoice INV-0042") */
+    for (size_t i = 0; i < t->nlines; i++) {
+        const InvoiceLine *l = &t->lines[i];
+        for (size_t m = 0; m < s->lines[i].nlabels; m++) {
+            const InvoiceLabelMatch *lm = &s->lines[i].labels[m];
+            if (lm->label->kind == LABEL_TITLE &&
+                number_token(l->text, strlen(l->text), lm->end, inv->number))
+                return;
+        }
+    }
     inv->number[0] = '\0';
 }
 

@@ -657,14 +657,32 @@ static const struct {
     {"me", COLUMN_UNIT, 0},
 };
 
-InvoiceColumn invoice_labels_column(const char *folded, int *strength)
+static InvoiceColumn column_exact(const char *folded, size_t len, int *strength)
 {
-    *strength = 0;
     for (size_t k = 0; k < sizeof(columns) / sizeof(columns[0]); k++) {
-        if (strcmp(columns[k].text, folded) == 0) {
+        if (strlen(columns[k].text) == len && memcmp(columns[k].text, folded, len) == 0) {
             *strength = columns[k].strength;
             return columns[k].column;
         }
+    }
+    return COLUMN_NONE;
+}
+
+InvoiceColumn invoice_labels_column(const char *folded, int *strength)
+{
+    size_t len = strlen(folded);
+
+    *strength = 0;
+    /* the whole heading, else its first words: "Unit price (EUR)",
+     * "Amount excl. VAT", "Importo €" are the headings they start with */
+    while (len > 0) {
+        InvoiceColumn c = column_exact(folded, len, strength);
+        if (c != COLUMN_NONE)
+            return c;
+        while (len > 0 && folded[len - 1] != ' ')
+            len--;
+        while (len > 0 && folded[len - 1] == ' ')
+            len--;
     }
     return COLUMN_NONE;
 }

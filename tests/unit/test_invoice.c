@@ -210,6 +210,10 @@ static void labels_columns(void)
     CHECK(invoice_labels_column("gesamt", &strength) == COLUMN_AMOUNT);
     CHECK(invoice_labels_column("iva %", &strength) == COLUMN_VAT_RATE);
     CHECK(invoice_labels_column("colour", &strength) == COLUMN_NONE);
+    /* a heading is known by its first words */
+    CHECK(invoice_labels_column("unit price eur", &strength) == COLUMN_UNIT_PRICE);
+    CHECK(invoice_labels_column("amount excl vat", &strength) == COLUMN_AMOUNT);
+    CHECK(invoice_labels_column("importo", &strength) == COLUMN_AMOUNT);
 }
 
 static void labels_fold(void)
@@ -318,6 +322,22 @@ static void items_drifting_numbers(void)
     REQUIRE(inv.nitems == 2);
     CHECK(inv.items[0].amount == 850 * S && inv.items[1].amount == 500 * S);
     CHECK(inv.nrates == 2 && inv.rates[0] == 22 * S && inv.rates[1] == 4 * S);
+    invoice_free(&inv);
+}
+
+static void number_after_title(void)
+{
+    Invoice inv;
+    extract("RECHNUNG 2026-117\nDatum: 01.02.2026\n", &inv);
+    CHECK_STR(inv.number, "2026-117");
+    invoice_free(&inv);
+    /* a date after the title is no number */
+    extract("Invoice 12/03/2026\nTotal 5.00\n", &inv);
+    CHECK_STR(inv.number, "");
+    invoice_free(&inv);
+    /* a number label wins over the title */
+    extract("Fattura 99\nNumero documento 45/A\n", &inv);
+    CHECK_STR(inv.number, "45/A");
     invoice_free(&inv);
 }
 
@@ -687,6 +707,7 @@ const Test invoice_tests[] = {
     {"invoice_vat_shapes", vat_shapes},
     {"invoice_items_columns", items_columns},
     {"invoice_items_drifting_numbers", items_drifting_numbers},
+    {"invoice_number_after_title", number_after_title},
     {"invoice_parties_side_by_side", parties_side_by_side},
     {"invoice_amounts_and_rates", amounts_and_rates},
     {"invoice_flags_arithmetic_edges", flags_arithmetic_edges},
