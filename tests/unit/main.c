@@ -23,6 +23,7 @@ static const Test *const tables[] = {
     contact_intl_tests,
     invoice_tests,
     invoice_corpus_tests,
+    invoice_heldout_tests,
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,
     cgi_utf8_tests,

@@ -26,6 +26,7 @@ extern const Test contact_tests[];
 extern const Test contact_intl_tests[];
 extern const Test invoice_tests[];
 extern const Test invoice_corpus_tests[];
+extern const Test invoice_heldout_tests[];
 extern const Test cgi_mem_tests[];
 extern const Test cgi_utf8_tests[];
 extern const Test cgi_uuid_tests[];
