@@ -314,8 +314,9 @@ bench:
 	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi $(BUILD)/bench_handlers
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
+	$(PYTHON) tests/invoice/make_pdf.py $(BUILD)/bench-pdf tests/invoice/corpus/*.txt
 	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl \
-		tests/invoice/corpus/labels.jsonl
+		tests/invoice/corpus/labels.jsonl $(BUILD)/bench-pdf
 
 # ---- trying it --------------------------------------------------------------
 # A throwaway PostgreSQL under ./var, pgjobd and lighttpd with pgjob.fcgi on
