@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "invoice_text.h"
+
 void invoice_init(Invoice *inv)
 {
     memset(inv, 0, sizeof(*inv));
@@ -64,18 +66,30 @@ static bool trim_byte(char c)
 
 void invoice_copy_text(char *dst, size_t size, const char *src, size_t len)
 {
+    size_t n = 0;
+
     while (len > 0 && trim_byte(src[0])) {
         src++;
         len--;
     }
     while (len > 0 && trim_byte(src[len - 1]))
         len--;
-    if (len >= size) {
-        len = size - 1;
-        /* not in the middle of a character */
-        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
-            len--;
+    /* whole characters only, and only well-formed ones: a byte that is
+     * not UTF-8 becomes '?', so that a result is always valid JSON text */
+    for (size_t i = 0; i < len && src[i] != '\0';) {
+        size_t k = invoice_utf8_valid(src, len, i);
+        if (k == 0) {
+            if (n + 1 >= size)
+                break;
+            dst[n++] = '?';
+            i++;
+            continue;
+        }
+        if (n + k >= size)
+            break;
+        memcpy(dst + n, src + i, k);
+        n += k;
+        i += k;
     }
-    memcpy(dst, src, len);
-    dst[len] = '\0';
+    dst[n] = '\0';
 }

@@ -70,7 +70,9 @@ InvoiceItem *invoice_add_item(Invoice *inv);
 bool invoice_is_italian(const Invoice *inv);
 
 /* invoice_copy_text copies src[len] into dst[size], trimmed of spaces
- * and of ':' and ',' at either end, cut on a UTF-8 character boundary. */
+ * and of ':', ',' and ';' at either end, cut on a character boundary,
+ * stopping at a NUL, with every byte that is not well-formed UTF-8 made
+ * '?' (what it writes is always valid UTF-8). */
 void invoice_copy_text(char *dst, size_t size, const char *src, size_t len);
 
 #endif

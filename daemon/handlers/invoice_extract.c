@@ -90,9 +90,8 @@ static bool number_token(const char *text, size_t len, size_t i, char out[INVOIC
     bool digit = false;
     for (size_t k = i; k < end; k++)
         digit |= isdigit((unsigned char)text[k]) != 0;
-    memcpy(out, text + i, end - i);
-    out[end - i] = '\0';
-    return digit && invoice_date_parse(out, false) == 0;
+    invoice_copy_text(out, INVOICE_NUMBER_SIZE, text + i, end - i);
+    return digit && out[0] != '\0' && invoice_date_parse(out, false) == 0;
 }
 
 static void read_number(const InvoiceScan *s, Invoice *inv)

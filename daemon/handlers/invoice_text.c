@@ -43,6 +43,32 @@ size_t invoice_utf8_next(const char *s, size_t len, size_t i, unsigned *cp)
     return n;
 }
 
+size_t invoice_utf8_valid(const char *s, size_t len, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)s + i;
+    size_t left = len - i;
+
+    if (u[0] < 0x80)
+        return 1;
+    if (u[0] >= 0xC2 && u[0] <= 0xDF)
+        return left >= 2 && (u[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+        if (left < 3 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80)
+            return 0;
+        if ((u[0] == 0xE0 && u[1] < 0xA0) || (u[0] == 0xED && u[1] > 0x9F))
+            return 0; /* overlong, surrogate */
+        return 3;
+    }
+    if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+        if (left < 4 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80 || (u[3] & 0xC0) != 0x80)
+            return 0;
+        if ((u[0] == 0xF0 && u[1] < 0x90) || (u[0] == 0xF4 && u[1] > 0x8F))
+            return 0; /* overlong, over U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
 /* Latin-1 letters U+00C0..U+00FF without their accents, lower case; ""
  * for the two signs in the range (multiplication, division). */
 static const char *const latin1[64] = {
@@ -243,6 +269,9 @@ bool invoice_text_from_plain(const char *text, size_t len, InvoiceText *out)
         while (end < len && text[end] != '\n' && text[end] != '\r' && text[end] != '\f')
             end++;
         size_t n = end - i < INVOICE_MAX_LINE ? end - i : INVOICE_MAX_LINE;
+        /* a long line is cut, never in the middle of a character */
+        while (n < end - i && n > 0 && ((unsigned char)text[i + n] & 0xC0) == 0x80)
+            n--;
         InvoiceLine *l = push_line(out);
         if (l == NULL || (l->text = malloc(n + 1)) == NULL)
             goto oom;

@@ -79,6 +79,12 @@ void invoice_folded_free(InvoiceFolded *f);
 /* invoice_fold_cstr folds a NUL-terminated src into dst[size] (no map). */
 void invoice_fold_cstr(const char *src, char *dst, size_t size);
 
+/* invoice_utf8_valid returns the length of the well-formed UTF-8
+ * character at s[i] (of len bytes; RFC 3629: no overlong forms, no
+ * surrogates, nothing over U+10FFFF), or 0 when the bytes there are not
+ * one. */
+size_t invoice_utf8_valid(const char *s, size_t len, size_t i);
+
 /* invoice_utf8_next decodes the character at s[i] (of len bytes), stores
  * its code point in *cp (U+FFFD for a bad byte) and returns its length. */
 size_t invoice_utf8_next(const char *s, size_t len, size_t i, unsigned *cp);

@@ -9,7 +9,16 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include <jansson.h>
+
+#include "handler_invoice.h"
+#include "invoice_extract.h"
+#include "invoice_flags.h"
+#include "invoice_json.h"
+#include "invoice_text.h"
 
 #include "invoice_score.h"
 #include "suites.h"
@@ -97,7 +106,105 @@ static void invoice_pdf_corpus(void)
     }
 }
 
+/* next_random is a fixed-seed generator: the same mutations every run. */
+static unsigned next_random(unsigned *state)
+{
+    *state = *state * 1103515245u + 12345u;
+    return *state >> 8;
+}
+
+/* One corpus fixture, read whole. */
+static char *fixture(const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", PGJOB_INVOICE_CORPUS, name);
+    FILE *f = fopen(path, "rb");
+    char *buf = malloc(1 << 16);
+    if (f == NULL || buf == NULL) {
+        if (f != NULL)
+            fclose(f);
+        free(buf);
+        return NULL;
+    }
+    *len = fread(buf, 1, (1 << 16) - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Damaged and hostile texts (bytes flipped, cut anywhere, invalid UTF-8,
+ * NULs, lines far over the line bound, numbers far over any amount) go
+ * through the handler without a crash (run under ASan by make asan) and
+ * give a result or a per-item error, never NULL. */
+static void invoice_garbage(void)
+{
+    static const char *const names[] = {"002_it_clean.txt", "019_en_clean.txt", "036_de_clean.txt",
+                                        "067_fr_all_but_rate.txt", "101_it_hand_riepilogo.txt"};
+    static const char hostile[] = "\xff\xfe\xc3\x28\xe2\x82\xf0\x9f\x98 \x00%#.,'-/:";
+    unsigned state = 12345;
+
+    for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+        size_t len = 0;
+        char *text = fixture(names[n], &len);
+        REQUIRE(text != NULL && len > 0);
+        for (int round = 0; round < 200; round++) {
+            char *copy = malloc(len + 1);
+            REQUIRE(copy != NULL);
+            memcpy(copy, text, len + 1);
+            size_t cut = round % 7 == 0 ? next_random(&state) % len : len;
+            for (int k = 0; k < 1 + round % 20; k++)
+                copy[next_random(&state) % len] =
+                    hostile[next_random(&state) % (sizeof(hostile) - 1)];
+            json_t *item = json_pack("{s:s%}", "text", copy, cut > 0 ? cut : 1);
+            unsigned flags;
+            double confidence;
+            json_t *result =
+                item != NULL ? handler_invoice_item(item, 0, &flags, &confidence) : NULL;
+            /* jansson refuses invalid UTF-8: then there is nothing to run */
+            CHECK(item == NULL || result != NULL);
+            /* the rules themselves take any bytes, NULs and bad UTF-8 too */
+            InvoiceText t;
+            Invoice inv;
+            REQUIRE(invoice_text_from_plain(copy, cut, &t));
+            REQUIRE(invoice_extract(&t, &inv));
+            json_t *out = invoice_to_json(&inv, invoice_flags_check(&inv), 0.5, 0, "text");
+            CHECK(out != NULL);
+            json_decref(out);
+            invoice_free(&inv);
+            invoice_text_free(&t);
+            json_decref(result);
+            json_decref(item);
+            free(copy);
+        }
+        free(text);
+    }
+
+    /* long lines, huge numbers, many labels in a row */
+    size_t big = 300000;
+    char *s = malloc(big + 1);
+    REQUIRE(s != NULL);
+    for (size_t i = 0; i < big; i++)
+        s[i] = "9999999999999999.99 Totale IVA 22% "[i % 35];
+    s[big] = '\0';
+    json_t *item = json_pack("{s:s}", "text", s);
+    unsigned flags;
+    double confidence;
+    json_t *result = handler_invoice_item(item, 0, &flags, &confidence);
+    CHECK(result != NULL);
+    json_decref(result);
+    json_decref(item);
+    for (size_t i = 0; i < big; i++)
+        s[i] = i % 50 == 49 ? '\n' : "1.234.567,89  "[i % 14];
+    item = json_pack("{s:s}", "text", s);
+    result = handler_invoice_item(item, 0, &flags, &confidence);
+    CHECK(result != NULL);
+    json_decref(result);
+    json_decref(item);
+    free(s);
+}
+
 const Test invoice_corpus_tests[] = {
+    {"invoice_garbage", invoice_garbage},
     {"invoice_pdf_corpus", invoice_pdf_corpus},
     {"invoice_corpus", invoice_corpus},
     {"invoice_calibration", invoice_calibration},
