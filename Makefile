@@ -53,6 +53,20 @@ FCGI_LIBS := -lfcgi
 override CPPFLAGS += $(PQ_CFLAGS) $(JANSSON_CFLAGS)
 LDLIBS := $(PQ_LIBS) $(JANSSON_LIBS)
 
+# The document readers of pgjobd (daemon/handlers/doc_*.c): MuPDF for PDF,
+# libxml2 for HTML.  Debian's libmupdf-dev is static and its mupdf.pc
+# lists neither harfbuzz nor freetype's own needs, so the libraries its
+# objects call are named here; each has a Debian -dev package in
+# DEB_PACKAGES.  Only pgjobd, the unit tests, the handlers' benchmark and
+# the document fuzz target link them.
+XML_CFLAGS := $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null)
+XML_LIBS := $(or $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null),-lxml2)
+MUPDF_CFLAGS := $(shell $(PKG_CONFIG) --cflags mupdf 2>/dev/null)
+MUPDF_LIBS := $(or $(shell $(PKG_CONFIG) --libs --static mupdf 2>/dev/null),-lmupdf -lmupdf-third) \
+	$(shell $(PKG_CONFIG) --libs harfbuzz freetype2 libopenjp2 libjpeg libpng 2>/dev/null) \
+	-lmujs -lgumbo -ljbig2dec -lm
+DOC_LIBS := $(MUPDF_LIBS) $(XML_LIBS)
+
 # The version: git describe in a git checkout with commits, else a fixed
 # development string.  Only the programs' main.o see it (see OBJ_DEFS).
 VERSION := $(or $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null),0.0.0-dev)
@@ -130,13 +144,18 @@ $(MAIN_OBJ): $(VERSION_STAMP)
 $(BUILD)/tests/unit/test_migrations.o: OBJ_DEFS := -DPGJOB_SQL_DIR='"$(abspath $(SQL_DIR))"'
 $(BUILD)/tests/unit/test_migrations.o: $(SQL_LIST_STAMP)
 $(UNIT_OBJ): OBJ_INC := $(UNIT_INC)
+$(BUILD)/daemon/handlers/doc_html.o: OBJ_INC := $(XML_CFLAGS)
+$(BUILD)/daemon/handlers/doc_pdf.o: OBJ_INC := $(MUPDF_CFLAGS)
 $(FUZZ_OBJ): OBJ_INC := -Icgi
 $(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"' \
 	-DPGJOB_ENRICH_INTERNATIONAL='"$(abspath tests/enrich/international.tsv)"'
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 python3-jsonschema \
-	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid curl
+	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid curl \
+	libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev \
+	libfreetype-dev libjpeg-dev libpng-dev zlib1g-dev libbrotli-dev libxml2-dev \
+	groff ghostscript qpdf imagemagick
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -178,13 +197,13 @@ $(BUILD)/pgjobctl: $(CTL_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(COMMON_OBJ) $(LDLIBS)
 
 $(BUILD)/pgjobd: $(DAEMON_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(COMMON_OBJ) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(COMMON_OBJ) $(LDLIBS) $(DOC_LIBS)
 
 $(BUILD)/pgjob.fcgi: $(CGI_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(CGI_OBJ) $(COMMON_OBJ) $(LDLIBS) $(FCGI_LIBS)
 
 $(BUILD)/unit_tests: $(UNIT_LINK) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_LINK) $(LDLIBS) $(FCGI_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_LINK) $(LDLIBS) $(FCGI_LIBS) $(DOC_LIBS)
 
 # Only "make fuzz" builds it, with clang's -fsanitize=fuzzer.
 $(BUILD)/fuzz_request: $(FUZZ_LINK) $(FLAGS_STAMP)
@@ -196,7 +215,7 @@ $(BUILD)/hello_fcgi: $(HELLO_OBJ) $(FLAGS_STAMP)
 
 $(BUILD)/tests/bench/bench_handlers.o: OBJ_INC := -Idaemon/handlers
 $(BUILD)/bench_handlers: $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(LDLIBS) $(DOC_LIBS)
 
 $(FLAGS_STAMP): FORCE
 	$(call write_stamp,$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS))

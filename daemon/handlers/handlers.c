@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc_text.h"
 #include "enrich_load.h"
 #include "handler_enrich.h"
 #include "handler_exec.h"
@@ -101,6 +102,7 @@ HandlerTable *handlers_new(const Config *cfg, Error *err)
     if (t == NULL)
         goto oom;
     t->cfg = cfg;
+    doc_init(); /* before the pool's threads read documents */
     t->enrich_ok = enrich_slot_init(&t->enrich);
     if (!t->enrich_ok)
         goto oom;

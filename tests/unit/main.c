@@ -40,6 +40,7 @@ static const Test *const tables[] = {
     /* cgi/: long-polls and metrics */
     cgi_waiters_tests,
     cgi_metrics_tests,
+    doc_text_tests,
     NULL,
 };
 

@@ -41,5 +41,6 @@ extern const Test cgi_upload_tests[];
 extern const Test cgi_item_rules_tests[];
 extern const Test cgi_waiters_tests[];
 extern const Test cgi_metrics_tests[];
+extern const Test doc_text_tests[];
 
 #endif
