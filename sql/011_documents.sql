@@ -19,9 +19,12 @@
 -- document holds a document job's bytes until the job is terminal (the
 -- trigger below deletes them then: a retry needs them, a finished job
 -- does not).  cache_key and cache_scope say where the results go when
--- the job completes; NULL: not cached.
+-- the job completes; NULL: not cached.  Like pgjob.ready and pgjob.lease
+-- it has no foreign key to pgjob.job (which stays truncatable alone):
+-- the functions keep it in step, and only a terminal job, which has no
+-- document row left, is ever deleted.
 CREATE TABLE pgjob.document (
-    job_id      uuid PRIMARY KEY REFERENCES pgjob.job (id) ON DELETE CASCADE,
+    job_id      uuid PRIMARY KEY,
     media_type  text NOT NULL,
     size_bytes  integer NOT NULL CHECK (size_bytes >= 0),
     sha256      bytea NOT NULL CHECK (length(sha256) = 32),
