@@ -313,3 +313,32 @@ BEGIN
     RETURN v_count;
 END
 $$;
+
+-- get_all_results returns all of a job's results at once, for the
+-- download of a large result (GET /v1/jobs/{id}/results/full), with the
+-- job's status, version and expiry.  p_account_id NULL reads any
+-- account's job: only for a request whose signed URL the front end has
+-- checked (the signature names the job).  Raises PJ404 for no such job,
+-- PJ410 when it expired.
+CREATE FUNCTION pgjob.get_all_results(p_account_id bigint, p_job_id uuid)
+RETURNS TABLE (results jsonb, total integer, status text, version bigint,
+               expires_at timestamptz)
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+DECLARE
+    v_job pgjob.job;
+BEGIN
+    SELECT j.* INTO v_job
+      FROM pgjob.job j
+     WHERE j.id = p_job_id AND (p_account_id IS NULL OR j.account_id = p_account_id);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job % not found', p_job_id USING ERRCODE = 'PJ404';
+    END IF;
+    IF v_job.status = 'expired' THEN
+        RAISE EXCEPTION 'job % has expired and its results were deleted', p_job_id
+            USING ERRCODE = 'PJ410';
+    END IF;
+    RETURN QUERY SELECT v_job.results, jsonb_array_length(v_job.results), v_job.status,
+                        v_job.version, v_job.expires_at;
+END
+$$;

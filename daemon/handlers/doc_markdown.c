@@ -98,7 +98,7 @@ static void put_cell(Buf *b, const char *s)
 
 /* ---- classifying lines ------------------------------------------------ */
 
-typedef enum Kind { K_TEXT, K_HEADING, K_LIST, K_ROW } Kind;
+typedef enum Kind { K_TEXT, K_HEADING, K_LIST, K_ROW, K_SKIP } Kind;
 
 typedef struct Class {
     Kind kind;
@@ -157,6 +157,24 @@ static bool alone(const DocPage *page, size_t i)
            (i + 1 == page->nlines || page->lines[i + 1].block != b);
 }
 
+/* page_number says whether text is a bare page number: "7", "- 7 -",
+ * "-7-", "Page 7", "7/12". */
+static bool page_number(const char *text)
+{
+    const char *p = text;
+    bool digits = false;
+
+    if (strncmp(p, "Page ", 5) == 0 || strncmp(p, "page ", 5) == 0)
+        p += 5;
+    for (; *p != '\0'; p++) {
+        if (isdigit((unsigned char)*p))
+            digits = true;
+        else if (*p != '-' && *p != ' ' && *p != '/')
+            return false;
+    }
+    return digits;
+}
+
 static void classify(const DocPage *page, size_t i, const DocStyle *st, Class *c)
 {
     const DocLine *l = &page->lines[i];
@@ -180,6 +198,12 @@ static void classify(const DocPage *page, size_t i, const DocStyle *st, Class *c
             return;
         case DOC_LINE_TEXT:
             break;
+    }
+    /* A page number heading or footing a laid-out page is no content. */
+    if (st->body_size > 0 && (i == 0 || i + 1 == page->nlines) && page->nlines > 1 &&
+        page_number(l->text)) {
+        c->kind = K_SKIP;
+        return;
     }
     if (l->nspans >= 2) {
         c->kind = K_ROW;
@@ -330,6 +354,8 @@ char *doc_markdown_page(const DocPage *page, const DocStyle *style, json_t *head
                 } else {
                     paragraph(&b, page, i, j);
                 }
+                break;
+            case K_SKIP:
                 break;
             case K_TEXT:
                 while (j < page->nlines && cls[j].kind == K_TEXT &&

@@ -17,6 +17,8 @@
  *              or more) of spans, the first row the header
  *   paragraph  the other lines of one block, joined; a word broken by a
  *              hyphen at a line's end is joined again
+ * A laid-out page's first or last line that is only a page number ("7",
+ * "- 7 -", "Page 7") is left out.
  * Plain text keeps its lines and blank-line blocks, with list items
  * recognized the same way.
  */
