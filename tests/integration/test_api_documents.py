@@ -278,3 +278,27 @@ def test_large_results_download_whole_by_key_and_signed_url(docs):
     assert other.status_code in (200, 202)
     problem(docs.anonymous.get(signed.replace(job["id"], other.json()["id"])), 403,
             "invalid_signature")
+
+
+def test_maintenance_bounds_the_result_cache(web_conn, worker):
+    """pgjobd's maintainer deletes cached results past result_cache_seconds
+    and beyond result_cache_entries."""
+    with web_conn.cursor() as cur:
+        cur.execute("TRUNCATE pgjob.result_cache")
+        cur.execute("""
+            INSERT INTO pgjob.result_cache (scope, cache_key, type, results, created_at)
+            SELECT 0, sha256(convert_to(g::text, 'UTF8')), 'extract', '[1]',
+                   now() - make_interval(mins => g)
+              FROM generate_series(1, 4) AS g""")
+        cur.execute("""
+            INSERT INTO pgjob.result_cache (scope, cache_key, type, results, created_at)
+            VALUES (0, sha256('old'), 'extract', '[1]', now() - interval '3 hours')""")
+    worker(result_cache_seconds=7200, result_cache_entries=2, expire_interval_seconds=1)
+
+    def left():
+        with web_conn.cursor() as cur:
+            cur.execute("SELECT round(extract(epoch FROM now() - created_at) / 60)"
+                        " FROM pgjob.result_cache ORDER BY created_at DESC")
+            ages = [int(r[0]) for r in cur.fetchall()]
+        return ages if len(ages) == 2 else None
+    assert poll("the cache pruned to 2 rows", left, timeout=30) == [1, 2]
