@@ -330,6 +330,9 @@ static bool read_text(const unsigned char *bytes, size_t len, const DocLimits *l
     if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
         s += 3;
     while (s <= end) {
+        /* A form feed that ends the text starts no page. */
+        if (page == NULL && s == end && doc->npages > 0)
+            break;
         if (page == NULL) {
             if (limits != NULL && limits->max_pages > 0 &&
                 doc->npages >= (size_t)limits->max_pages) {
