@@ -160,6 +160,10 @@ static HandlerDocument document(void *arg, unsigned char **bytes, size_t *len, E
         if (PQstatus(c) != CONNECTION_OK)
             run_conn_close(rs->rc);
     } else if (PQgetvalue(r, 0, 0)[0] == 0) {
+        /* As a heartbeat that found the job gone: nothing to hand back. */
+        log_info("[job %s] not starting attempt %d: the job is no longer this attempt's",
+                 rs->job->id, rs->job->attempt);
+        rs->stop = STOP_LEASE;
         result = HANDLER_DOC_LOST;
     } else if (PQgetisnull(r, 0, 1)) {
         result = HANDLER_DOC_NONE;

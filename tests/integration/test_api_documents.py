@@ -16,7 +16,7 @@ import time
 import pytest
 
 pytest.register_assert_rewrite("web")
-from web import describe, poll, problem  # noqa: E402
+from web import describe, poll, problem, reset_jobs  # noqa: E402
 
 import documents  # noqa: E402
 
@@ -31,7 +31,9 @@ MAX_PAGES = 10
 
 @pytest.fixture
 def docs(lighttpd, account, client, worker, web_conn):
-    """A front end with room for documents, a pgjobd, and a client."""
+    """A front end with room for documents, a pgjobd, and a client; no job
+    of an earlier test left."""
+    reset_jobs(web_conn)
     server = lighttpd(**SERVER_KEYS)
     worker(document_max_pages=MAX_PAGES)
     acct = account()
@@ -283,8 +285,8 @@ def test_large_results_download_whole_by_key_and_signed_url(docs):
 def test_maintenance_bounds_the_result_cache(web_conn, worker):
     """pgjobd's maintainer deletes cached results past result_cache_seconds
     and beyond result_cache_entries."""
+    reset_jobs(web_conn)  # no job left to complete and fill the cache
     with web_conn.cursor() as cur:
-        cur.execute("TRUNCATE pgjob.result_cache")
         cur.execute("""
             INSERT INTO pgjob.result_cache (scope, cache_key, type, results, created_at)
             SELECT 0, sha256(convert_to(g::text, 'UTF8')), 'extract', '[1]',

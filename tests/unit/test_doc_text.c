@@ -56,6 +56,10 @@ static void plain_text(void)
     CHECK_INT(d.nchars, strlen("Title line\nfirst para\nsecond\npage two\n"));
     doc_free(&d);
     CHECK(d.pages == NULL);
+    /* A form feed that ends the text starts no page. */
+    REQUIRE(read_str("a\fb\f", NULL, &d, &err));
+    CHECK_INT(d.npages, 2);
+    doc_free(&d);
 }
 
 static void errors(void)
