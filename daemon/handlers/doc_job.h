@@ -31,7 +31,9 @@ typedef struct DocSettings {
  *   HANDLER_FATAL    the document cannot be read (err has a DOC_ERR_*
  *                    code, or DOC_ERR_NO_DOCUMENT): fail the job, no retry
  *   HANDLER_RETRY    the database failed or memory ran out (err says which)
- *   HANDLER_STOPPED  the attempt no longer holds the job
+ *   HANDLER_STOPPED  the attempt no longer holds the job, or progress()
+ *                    answered false while a long PDF was read (it is
+ *                    called after each page, with the items done so far: 0)
  * Without HANDLER_OK *doc is empty. */
 HandlerStatus doc_job_read(const HandlerContext *ctx, const HandlerJob *job,
                            const DocSettings *settings, DocText *doc, Error *err);

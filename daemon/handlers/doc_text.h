@@ -37,6 +37,7 @@
 #define DOC_ERR_NO_TEXT        "no_text"            /* no text layer (a scan) */
 #define DOC_ERR_TOO_MANY_PAGES "too_many_pages"     /* over DocLimits.max_pages */
 #define DOC_ERR_TOO_LARGE      "document_too_large" /* over DocLimits.max_bytes */
+#define DOC_ERR_STOPPED        "stopped"            /* page_done answered false */
 /* The message of DOC_ERR_NO_TEXT, word for word what the clients expect. */
 #define DOC_NO_TEXT_MESSAGE "Unable to extract text from document"
 enum { DOC_ERROR_STATUS = 422 };
@@ -102,6 +103,12 @@ typedef struct DocText {
 typedef struct DocLimits {
     size_t max_bytes; /* the document's size */
     int max_pages;    /* pages of a PDF (or form-feed pages of text) */
+    /* Called after each page of a PDF, when not NULL, with arg: a long
+     * document takes seconds, and a handler must report progress (its
+     * lease) meanwhile.  Returning false stops the reading: doc_read
+     * fails with DOC_ERR_STOPPED. */
+    bool (*page_done)(void *arg);
+    void *arg;
 } DocLimits;
 
 /* doc_init prepares the readers' libraries (libxml2's parser); call it

@@ -161,6 +161,12 @@ static size_t make_pdf(char *out, size_t size, const char *content)
     return n;
 }
 
+static bool stop_now(void *arg)
+{
+    (*(int *)arg)++;
+    return false;
+}
+
 static void pdf(void)
 {
     char buf[4096];
@@ -189,6 +195,13 @@ static void pdf(void)
     CHECK(!total->bold);
     CHECK(total->spans[1].box.x0 > 299 && total->spans[1].box.x0 < 301);
     doc_free(&d);
+
+    /* A reader told to stop after a page stops. */
+    int calls = 0;
+    DocLimits stop = {.page_done = stop_now, .arg = &calls};
+    CHECK(!doc_read((const unsigned char *)buf, n, &stop, &d, &err));
+    CHECK_STR(err.code, DOC_ERR_STOPPED);
+    CHECK_INT(calls, 1);
 
     /* No text at all: the scan's error. */
     n = make_pdf(buf, sizeof buf, "0 0 m 100 100 l S");
