@@ -31,6 +31,12 @@ typedef enum StmtId {
     STMT_RESUME,      /* account, job id, inline max bytes */
     STMT_GET_RESULTS, /* account, job id, offset, limit */
     STMT_QUEUE_DEPTH, /* none */
+    /* A document job: STMT_SUBMIT's ten, then the stored item's added
+     * fields (document.h), the media type, the cache age in seconds (0:
+     * off) and whether the cache is shared; the bytes are read from the
+     * body's items[0] (file_base64, data_base64 or text). */
+    STMT_SUBMIT_DOCUMENT,
+    STMT_ALL_RESULTS, /* account (NULL: a signed URL), job id: every result at once */
     STMT_COUNT
 } StmtId;
 

@@ -37,9 +37,6 @@ bool doc_merge_rows(DocPage *page);
  * text and doc->nchars.  False when out of memory. */
 bool doc_finish(DocText *doc);
 
-/* doc_utf8_valid says whether s[len] is well-formed UTF-8 (RFC 3629). */
-bool doc_utf8_valid(const unsigned char *s, size_t len);
-
 /* The readers: each fills an empty doc or fails with a DOC_ERR_* code
  * (or out_of_memory), leaving doc for the caller to free.  doc_read has
  * checked the type and max_bytes. */

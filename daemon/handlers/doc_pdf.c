@@ -219,9 +219,14 @@ bool doc_read_pdf(const unsigned char *bytes, size_t len, const DocLimits *limit
                   "the document has %d pages; at most %d are accepted", pages, limits->max_pages);
         goto done;
     }
-    for (int i = 0; i < pages; i++)
+    for (int i = 0; i < pages; i++) {
         if (!read_page(ctx, d, i, doc, err))
             goto done;
+        if (limits != NULL && limits->page_done != NULL && !limits->page_done(limits->arg)) {
+            error_set(err, DOC_ERROR_STATUS, DOC_ERR_STOPPED, "stopped after page %d", i + 1);
+            goto done;
+        }
+    }
     char title[512] = "";
     fz_try(ctx)
     {

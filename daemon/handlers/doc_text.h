@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "doctype.h"
 #include "error.h"
 
 /* The error codes doc_read sets (Error.code), each with status 422
@@ -36,17 +37,10 @@
 #define DOC_ERR_NO_TEXT        "no_text"            /* no text layer (a scan) */
 #define DOC_ERR_TOO_MANY_PAGES "too_many_pages"     /* over DocLimits.max_pages */
 #define DOC_ERR_TOO_LARGE      "document_too_large" /* over DocLimits.max_bytes */
+#define DOC_ERR_STOPPED        "stopped"            /* page_done answered false */
 /* The message of DOC_ERR_NO_TEXT, word for word what the clients expect. */
 #define DOC_NO_TEXT_MESSAGE "Unable to extract text from document"
 enum { DOC_ERROR_STATUS = 422 };
-
-/* DocType is a document's format, from its bytes. */
-typedef enum DocType {
-    DOC_TYPE_UNKNOWN = 0, /* none of the below: refused */
-    DOC_TYPE_PDF,         /* starts with %PDF- (within its first 1024 bytes) */
-    DOC_TYPE_HTML,        /* <!DOCTYPE html, <html, <head, <body... after spaces */
-    DOC_TYPE_TEXT,        /* valid UTF-8 without NULs or other binary controls */
-} DocType;
 
 /* DocLineKind is what a line is, when the format says so (HTML); a PDF's
  * lines are all DOC_LINE_TEXT, their role left to font size and place. */
@@ -109,21 +103,17 @@ typedef struct DocText {
 typedef struct DocLimits {
     size_t max_bytes; /* the document's size */
     int max_pages;    /* pages of a PDF (or form-feed pages of text) */
+    /* Called after each page of a PDF, when not NULL, with arg: a long
+     * document takes seconds, and a handler must report progress (its
+     * lease) meanwhile.  Returning false stops the reading: doc_read
+     * fails with DOC_ERR_STOPPED. */
+    bool (*page_done)(void *arg);
+    void *arg;
 } DocLimits;
 
 /* doc_init prepares the readers' libraries (libxml2's parser); call it
  * once, before threads read documents.  Calling it again is harmless. */
 void doc_init(void);
-
-/* doc_detect says which format bytes[len] is, from its first bytes. */
-DocType doc_detect(const unsigned char *bytes, size_t len);
-
-/* doc_type_name is "pdf", "html", "text" or "unknown". */
-const char *doc_type_name(DocType type);
-
-/* doc_media_type is "application/pdf", "text/html", "text/plain" or
- * "application/octet-stream". */
-const char *doc_media_type(DocType type);
 
 /* doc_read reads bytes[len] (borrowed; any bytes) within limits (NULL:
  * none) into *out.  On success returns true and out holds at least one

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc_job.h"
 #include "doc_text.h"
 #include "enrich_load.h"
 #include "handler_enrich.h"
 #include "handler_exec.h"
+#include "handler_extract.h"
 #include "log.h"
 
 /* The built-in handlers, one per line of jobtypes.def: type "x" is run
@@ -28,6 +30,7 @@ struct HandlerTable {
     const Config *cfg;
     EnrichSlot enrich;  /* the enrich handler's settings: its merchant table */
     bool enrich_ok;     /* enrich was initialized */
+    DocSettings doc;    /* the document handlers' settings */
     ExecSettings *exec; /* one per cfg->exec entry */
     const char **types; /* claimed types; names borrowed or owned in names */
     size_t ntypes;
@@ -44,7 +47,12 @@ static const Handler *find(HandlerTable *t, const char *type, const void **setti
     }
     for (size_t i = 0; i < NBUILTINS; i++) {
         if (strcmp(builtins[i]->name, type) == 0) {
-            *settings = builtins[i] == &handler_enrich ? &t->enrich : NULL;
+            if (builtins[i] == &handler_enrich)
+                *settings = &t->enrich;
+            else if (builtins[i] == &handler_extract)
+                *settings = &t->doc;
+            else
+                *settings = NULL;
             return builtins[i];
         }
     }
@@ -103,6 +111,7 @@ HandlerTable *handlers_new(const Config *cfg, Error *err)
         goto oom;
     t->cfg = cfg;
     doc_init(); /* before the pool's threads read documents */
+    t->doc.limits.max_pages = cfg->document_max_pages;
     t->enrich_ok = enrich_slot_init(&t->enrich);
     if (!t->enrich_ok)
         goto oom;

@@ -44,6 +44,7 @@ static const Test *const tables[] = {
     cgi_waiters_tests,
     cgi_metrics_tests,
     doc_text_tests,
+    cgi_hmac_tests,
     NULL,
 };
 

@@ -45,5 +45,6 @@ extern const Test cgi_item_rules_tests[];
 extern const Test cgi_waiters_tests[];
 extern const Test cgi_metrics_tests[];
 extern const Test doc_text_tests[];
+extern const Test cgi_hmac_tests[];
 
 #endif
