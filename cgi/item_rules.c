@@ -51,21 +51,26 @@ static const char *contact_item(const json_t *item)
     return NULL;
 }
 
-/* An invoice is its text or its already-extracted fields (checked in
- * full by the handler, which reports a field it cannot read as a failed
- * item). */
+/* An invoice is a document (its text, a file in base64, or an upload:
+ * checked by document.c, which keeps its bytes apart) or its
+ * already-extracted fields (checked in full by the handler, which reports
+ * a field it cannot read as a failed item). */
 static const char *invoice_item(const json_t *item)
 {
-    const json_t *text, *fields;
+    /* an upload's item (upload.h) is described by its size and type */
+    static const char *const documents[] = {"text", "file_base64", "data_base64", "size_bytes"};
+    const json_t *fields;
+    int given = 0;
 
     if (!json_is_object(item))
-        return "must be an object with \"text\" or \"fields\"";
-    text = json_object_get(item, "text");
+        return "must be an object with \"fields\", \"text\" or \"file_base64\"";
+    for (size_t i = 0; i < sizeof(documents) / sizeof(documents[0]); i++)
+        given += json_object_get(item, documents[i]) != NULL;
     fields = json_object_get(item, "fields");
-    if ((text != NULL) == (fields != NULL))
-        return "needs either \"text\" (a string) or \"fields\" (an object)";
-    if (text != NULL && (!json_is_string(text) || json_string_length(text) == 0))
-        return "\"text\" must be a non-empty string";
+    if (fields != NULL && given > 0)
+        return "takes either \"fields\" or a document (\"text\", \"file_base64\"), not both";
+    if (fields == NULL && given == 0)
+        return "needs \"fields\" (an object), or a document: \"text\" or \"file_base64\"";
     if (fields != NULL && !json_is_object(fields))
         return "\"fields\" must be an object";
     return NULL;

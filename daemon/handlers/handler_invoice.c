@@ -9,6 +9,12 @@
  * fields cannot be read.  Text is read by the rules of invoice_extract.h;
  * fields are only checked and flagged.
  *
+ * A document job (an invoice uploaded, or sent as file_base64 or text:
+ * one item, the document's bytes stored apart from the claim, see
+ * doc_job.h) is read from its bytes (invoice_doc.h: PDF, HTML, plain
+ * text); a document that cannot be read fails the job with the reader's
+ * code (no_text, corrupt_document, too_many_pages...), never retried.
+ *
  * The job's validation_flags are every item's flags, each naming its item
  * by index; its confidence is the lowest of its items' (a job is as sure
  * as its least sure invoice); its model INVOICE_MODEL.  A job resumed from
@@ -19,10 +25,13 @@
 #include "handler_invoice.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "doc_job.h"
 #include "invoice.h"
 #include "invoice_confidence.h"
+#include "invoice_doc.h"
 #include "invoice_extract.h"
 #include "invoice_flags.h"
 #include "invoice_json.h"
@@ -144,6 +153,62 @@ static bool resume(const HandlerJob *job, HandlerOutput *out)
     return true;
 }
 
+/* document_item says whether a job's items describe a stored document:
+ * one item that is neither text nor fields (the front end keeps the
+ * item's filename, options and custom_id, and moves the bytes apart). */
+static bool document_item(const HandlerJob *job)
+{
+    const json_t *item = json_array_get(job->items, 0);
+    return json_array_size(job->items) == 1 && job->items_done == 0 && json_is_object(item) &&
+           json_object_get(item, "text") == NULL && json_object_get(item, "fields") == NULL;
+}
+
+/* page_done reports progress while a long document is read, so that the
+ * lease holds and a cancel stops the reading. */
+static bool page_done(void *arg)
+{
+    const HandlerContext *ctx = arg;
+    return ctx->progress(ctx->arg, 0);
+}
+
+/* run_document reads the job's document (bytes[len], taken) as its one
+ * item. */
+static HandlerStatus run_document(const HandlerContext *ctx, const HandlerJob *job,
+                                  HandlerOutput *out, unsigned char *bytes, size_t len, Error *err)
+{
+    const DocSettings *settings = ctx->settings;
+    const json_t *item = json_array_get(job->items, 0);
+    DocLimits limits = {0};
+    Invoice inv;
+    DocType type = doc_detect(bytes, len);
+
+    if (settings != NULL)
+        limits = settings->limits;
+    limits.page_done = page_done;
+    limits.arg = (void *)ctx;
+    bool ok = invoice_read_document(bytes, len, &limits, &inv, err);
+    free(bytes);
+    if (!ok) {
+        if (strcmp(err->code, DOC_ERR_STOPPED) == 0)
+            return HANDLER_STOPPED;
+        return strcmp(err->code, "out_of_memory") == 0 ? HANDLER_RETRY : HANDLER_FATAL;
+    }
+    unsigned flags = invoice_flags_check(&inv);
+    double confidence = invoice_confidence(&inv, flags);
+    json_t *output = invoice_to_json(&inv, flags, confidence, 0, doc_type_name(type));
+    json_t *result = output != NULL ? handler_item_result(item, output) : NULL;
+    invoice_free(&inv);
+    if (result == NULL ||
+        !append_flags(out,
+                      json_object_get(json_object_get(result, "output"), "validation_flags")) ||
+        json_array_append_new(out->results, result) != 0) {
+        error_set(err, 500, "out_of_memory", "out of memory");
+        return HANDLER_RETRY;
+    }
+    lower_confidence(out, confidence);
+    return ctx->progress(ctx->arg, 1) ? HANDLER_OK : HANDLER_STOPPED;
+}
+
 static HandlerStatus invoice_run(const HandlerContext *ctx, const HandlerJob *job,
                                  HandlerOutput *out, Error *err)
 {
@@ -154,6 +219,20 @@ static HandlerStatus invoice_run(const HandlerContext *ctx, const HandlerJob *jo
     if (!resume(job, out)) {
         error_set(err, 500, "out_of_memory", "out of memory");
         return HANDLER_RETRY;
+    }
+    if (document_item(job) && ctx->document != NULL) {
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        switch (ctx->document(ctx->arg, &bytes, &len, err)) {
+            case HANDLER_DOC_OK:
+                return run_document(ctx, job, out, bytes, len, err);
+            case HANDLER_DOC_NONE:
+                break; /* no document: the item is answered as any other */
+            case HANDLER_DOC_LOST:
+                return HANDLER_STOPPED;
+            default:
+                return HANDLER_RETRY;
+        }
     }
     /* An invoice takes tens of microseconds: progress every 20 items. */
     return handler_each_item(ctx, job, out, 20, invoice_one, &run, err);

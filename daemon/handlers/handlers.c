@@ -11,6 +11,7 @@
 #include "handler_enrich.h"
 #include "handler_exec.h"
 #include "handler_extract.h"
+#include "handler_invoice.h"
 #include "log.h"
 
 /* The built-in handlers, one per line of jobtypes.def: type "x" is run
@@ -49,7 +50,7 @@ static const Handler *find(HandlerTable *t, const char *type, const void **setti
         if (strcmp(builtins[i]->name, type) == 0) {
             if (builtins[i] == &handler_enrich)
                 *settings = &t->enrich;
-            else if (builtins[i] == &handler_extract)
+            else if (builtins[i] == &handler_extract || builtins[i] == &handler_invoice)
                 *settings = &t->doc;
             else
                 *settings = NULL;

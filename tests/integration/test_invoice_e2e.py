@@ -1,18 +1,27 @@
 # SPDX-License-Identifier: MIT
-"""The invoice handler end to end: invoices submitted as text and as
-fields over the native API under lighttpd, run by the real pgjobd, the
-job read back with its results, validation_flags, confidence and model."""
+"""The invoice handler end to end: invoices submitted as text, as PDFs
+(base64 in JSON and multipart uploads, written by groff at test time) and
+as already-extracted fields over the native API under lighttpd, run by
+the real pgjobd, the job read back with its results, validation_flags,
+confidence and model."""
 
+import base64
 import os
+import sys
+import tempfile
 
 import pytest
 
 pytest.register_assert_rewrite("web")
-from web import describe  # noqa: E402
+from web import describe, poll  # noqa: E402
+
+import documents  # noqa: E402
 
 pytest_plugins = ("web",)
 
 CORPUS = os.path.join(os.path.dirname(__file__), "..", "invoice", "corpus")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "invoice"))
+import make_pdf  # noqa: E402
 
 
 def fixture(name):
@@ -34,12 +43,36 @@ def finished(api, items):
     return job
 
 
-def test_invoice_text_job_has_fields_flags_confidence_model(api, worker):
+SERVER_KEYS = dict(max_body_bytes=4_000_000, document_max_pdf_bytes=2_000_000,
+                   document_max_html_bytes=100_000, document_max_text_bytes=100_000)
+
+
+@pytest.fixture
+def docs(lighttpd, account, client, worker):
+    """A front end with room for documents, a pgjobd, and a client."""
+    server = lighttpd(**SERVER_KEYS)
     worker()
-    clean = fixture("001_it_clean.txt")
-    flagged = fixture("013_it_mismatch_and_dates.txt")
-    job = finished(api, [{"text": clean, "custom_id": "ok"}, {"text": flagged}])
-    ok, bad = job["results"]
+    return client(server, account().key)
+
+
+def ended(c, r):
+    """Wait for the job of submit response r to end; its final state."""
+    assert r.status_code in (200, 202), describe(r)
+    job_id = r.json()["id"]
+
+    def done():
+        j = c.job(job_id).json()
+        return j if j["status"] in ("completed", "failed") else None
+    return poll(f"job {job_id} to end", done, timeout=60)
+
+
+def test_invoice_text_document_has_fields_flags_confidence_model(docs):
+    """An invoice sent as text is a document job: one item, its bytes kept
+    apart from the claim, read by the rules with its columns."""
+    job = ended(docs, docs.submit("invoice", [{"text": fixture("001_it_clean.txt"),
+                                               "custom_id": "ok"}]))
+    assert job["status"] == "completed", job
+    ok, = job["results"]
     assert ok["status"] == "completed" and ok["custom_id"] == "ok"
     out = ok["output"]
     assert out["invoice_number"] == "2026/0101"
@@ -52,20 +85,47 @@ def test_invoice_text_job_has_fields_flags_confidence_model(api, worker):
     assert out["line_items"] == [{"description": "Consulenza tecnica", "quantity": 5,
                                   "unit_price": 8.75, "amount": 43.75}]
     assert out["validation_flags"] == [] and out["source"] == "text"
-    assert 0 < out["confidence"] <= 1
+    assert job["validation_flags"] == []
+    assert job["model"] == "pgjob-invoice-rules/1"
+    assert job["confidence"] == out["confidence"] and 0 < out["confidence"] <= 1
 
-    # the job: the second invoice's two flags, named by item, exactly as
-    # the Parzo page defines them
+
+@pytest.mark.parametrize("how", ["file_base64", "upload"])
+def test_invoice_pdf_has_the_parzo_flags(docs, how):
+    """A PDF written by groff from a fixture, sent as base64 or uploaded:
+    the job's validation_flags exactly as the Parzo page defines them."""
+    pdf = make_pdf.make_pdf(os.path.join(CORPUS, "013_it_mismatch_and_dates.txt"),
+                            tempfile.mkdtemp(prefix="pgjob-invoice-"))
+    with open(pdf, "rb") as f:
+        data = f.read()
+    if how == "upload":
+        r = docs.post("/v1/jobs", files={"file": ("fattura.pdf", data, "application/pdf")},
+                      data={"type": "invoice"})
+    else:
+        r = docs.submit("invoice", [{"file_base64": base64.b64encode(data).decode(),
+                                     "filename": "fattura.pdf"}])
+    job = ended(docs, r)
+    assert job["status"] == "completed", job
+    out = job["results"][0]["output"]
+    assert out["source"] == "pdf"
+    assert out["invoice_number"] and out["total"] is not None
     assert job["validation_flags"] == [
         {"code": "ARITHMETIC_MISMATCH", "severity": "error",
-         "message": "subtotal + tax \u2260 total", "item": 1},
+         "message": "subtotal + tax \u2260 total", "item": 0},
         {"code": "DATE_INCOHERENCE", "severity": "warning",
-         "message": "Issue date is after due date", "item": 1},
+         "message": "Issue date is after due date", "item": 0},
     ]
-    assert bad["output"]["validation_flags"] == job["validation_flags"]
     assert job["model"] == "pgjob-invoice-rules/1"
-    assert job["confidence"] == min(ok["output"]["confidence"], bad["output"]["confidence"])
-    assert job["items_failed"] == 0
+
+
+def test_invoice_scanned_pdf_fails_the_job_once(docs):
+    job = ended(docs, docs.post("/v1/jobs",
+                                files={"file": ("scan.pdf", documents.scanned(),
+                                                "application/pdf")},
+                                data={"type": "invoice"}))
+    assert job["status"] == "failed", job
+    assert job["error"] == {"code": "no_text", "message": "Unable to extract text from document"}
+    assert job["attempt_count"] == 1, job
 
 
 def test_invoice_fields_are_only_validated(api, worker):
@@ -95,16 +155,18 @@ def test_invoice_field_it_cannot_read_fails_the_item_only(api, worker):
     assert job["items_failed"] == 1
 
 
-@pytest.mark.parametrize("items, index", [
-    (["Fattura 1"], 0),
-    ([{"text": "x"}, {"text": ""}], 1),
-    ([{"text": "x", "fields": {}}], 0),
-    ([{"fields": [1, 2]}], 0),
-    ([{}], 0),
+@pytest.mark.parametrize("items, code, field", [
+    (["Fattura 1"], "invalid_item", "items[0]"),
+    ([{"text": "x"}, {"text": "y"}], "too_many_items", "items"),
+    ([{"fields": {}}, {"fields": [1, 2]}], "invalid_item", "items[1]"),
+    ([{"text": "x", "fields": {}}], "invalid_item", "items[0]"),
+    ([{}], "invalid_item", "items[0]"),
 ])
-def test_invoice_items_of_the_wrong_shape_are_422(api, items, index):
+def test_invoice_items_of_the_wrong_shape_are_422(api, items, code, field):
+    """A document (text or file) is one job of one item; fields come as
+    objects, any number of them."""
     r = api.client.submit("invoice", items)
     assert r.status_code == 422, describe(r)
     body = r.json()
-    assert body["code"] == "invalid_item" and body["field"] == f"items[{index}]", body
+    assert body["code"] == code and body["field"] == field, body
     assert api.jobs() == 0

@@ -88,15 +88,16 @@ static void invoice_shapes(void)
     Error err = {0};
     char field[64] = "";
 
-    CHECK(check("invoice",
-                "[{\"text\": \"Fattura 1\", \"custom_id\": \"a\"}, "
-                "{\"fields\": {\"total\": 5}}]",
+    CHECK(check("invoice", "[{\"fields\": {\"total\": 5}, \"custom_id\": \"a\"}, {\"fields\": {}}]",
                 &err, field));
-    CHECK(!check("invoice", "[{\"text\": \"x\"}, \"Fattura 1\"]", &err, field));
+    CHECK(check("invoice", "[{\"text\": \"Fattura 1\"}]", &err, field));
+    CHECK(check("invoice", "[{\"file_base64\": \"JVBERg==\", \"filename\": \"a.pdf\"}]", &err,
+                field));
+    CHECK(check("invoice", "[{\"filename\": \"a.pdf\", \"data_base64\": \"JVBERg==\"}]", &err,
+                field));
+    CHECK(!check("invoice", "[{\"fields\": {}}, \"Fattura 1\"]", &err, field));
     CHECK_STR(field, "items[1]");
     CHECK_INT(err.status, 422);
-    CHECK(!check("invoice", "[{\"text\": \"\"}]", &err, field));
-    CHECK(!check("invoice", "[{\"text\": 5}]", &err, field));
     CHECK(!check("invoice", "[{\"fields\": [1]}]", &err, field));
     CHECK(!check("invoice", "[{\"text\": \"x\", \"fields\": {}}]", &err, field));
     CHECK(!check("invoice", "[{}]", &err, field));
