@@ -198,8 +198,15 @@ static bool is_space(unsigned cp)
     return cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x202F || cp == 0x2007 || cp == 0x2009;
 }
 
-/* cut_plain cuts line l's text into spans at runs of two or more spaces
- * or a tab; places are columns of characters (tabs to multiples of 8).
+/* is_bar says whether cp is a table's vertical rule ('|', '¦', box
+ * drawing's │ ┃ ║): it separates cells the way a gap does. */
+static bool is_bar(unsigned cp)
+{
+    return cp == '|' || cp == 0xA6 || cp == 0x2502 || cp == 0x2503 || cp == 0x2551;
+}
+
+/* cut_plain cuts line l's text into spans at runs of two or more spaces,
+ * a tab or a vertical rule; places are columns of characters (tabs to multiples of 8).
  * A single no-break space never cuts (it groups a number's digits). */
 static bool cut_plain(InvoiceLine *l)
 {
@@ -216,7 +223,7 @@ static bool cut_plain(InvoiceLine *l)
         bool tab = false;
         while (i < len) {
             step = invoice_utf8_next(s, len, i, &cp);
-            if (!is_space(cp))
+            if (!is_space(cp) && !is_bar(cp))
                 break;
             tab |= cp == '\t';
             col = cp == '\t' ? (double)(((int)col / 8 + 1) * 8) : col + 1;
@@ -231,7 +238,7 @@ static bool cut_plain(InvoiceLine *l)
         double x0 = col, x1 = col;
         while (i < len) {
             step = invoice_utf8_next(s, len, i, &cp);
-            if (cp == '\t')
+            if (cp == '\t' || is_bar(cp))
                 break;
             if (is_space(cp) && cp != 0xA0 && cp != 0x202F) {
                 unsigned next = 0;
