@@ -297,8 +297,9 @@ oom:
     return false;
 }
 
-bool invoice_text_add_line(InvoiceText *t, const char *const *texts, const double *x0,
-                           const double *x1, size_t n, double font_size)
+/* add_cells appends a line of the cells texts[n] at [x0, x1). */
+static bool add_cells(InvoiceText *t, const char *const *texts, const double *x0, const double *x1,
+                      size_t n, double font_size)
 {
     size_t total = 1;
     InvoiceLine *l;
@@ -330,6 +331,97 @@ bool invoice_text_add_line(InvoiceText *t, const char *const *texts, const doubl
     }
     l->text[at] = '\0';
     return true;
+}
+
+/* Cells is a line's spans cut at vertical rules. */
+typedef struct Cells {
+    char **texts;
+    double *x0, *x1;
+    size_t n;
+} Cells;
+
+/* cut_at_bars cuts text (placed [x0, x1)) at its vertical rules into c,
+ * the pieces placed in proportion to their characters (a reader's span
+ * is one font, so its characters are about as wide); false when memory
+ * ran out. */
+static bool cut_at_bars(const char *text, double x0, double x1, Cells *c)
+{
+    size_t len = strlen(text), chars = 0;
+    for (size_t i = 0; i < len; chars++) {
+        unsigned cp;
+        i += invoice_utf8_next(text, len, i, &cp);
+    }
+    double w = chars > 0 ? (x1 - x0) / (double)chars : 0;
+    size_t start = 0, at = 0, from_char = 0;
+    for (size_t i = 0;; at++) {
+        unsigned cp = 0;
+        size_t step = i < len ? invoice_utf8_next(text, len, i, &cp) : 0;
+        if (i >= len || is_bar(cp)) {
+            size_t a = start, b = i;
+            size_t ca = from_char;
+            while (a < b && text[a] == ' ') {
+                a++;
+                ca++;
+            }
+            while (b > a && text[b - 1] == ' ')
+                b--;
+            if (b > a) {
+                char *piece = malloc(b - a + 1);
+                if (piece == NULL)
+                    return false;
+                memcpy(piece, text + a, b - a);
+                piece[b - a] = '\0';
+                /* characters of the piece: its bytes less continuation bytes */
+                size_t cn = 0;
+                for (size_t k = a; k < b; k++)
+                    cn += ((unsigned char)text[k] & 0xC0) != 0x80;
+                c->texts[c->n] = piece;
+                c->x0[c->n] = x0 + w * (double)ca;
+                c->x1[c->n] = x0 + w * (double)(ca + cn);
+                c->n++;
+            }
+            if (i >= len)
+                return true;
+            start = i + step;
+            from_char = at + 1;
+        }
+        i += step;
+    }
+}
+
+bool invoice_text_add_line(InvoiceText *t, const char *const *texts, const double *x0,
+                           const double *x1, size_t n, double font_size)
+{
+    size_t max = 0;
+    bool bars = false, ok = true;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(texts[i]);
+        max += 1;
+        for (size_t k = 0; k < len;) {
+            unsigned cp;
+            k += invoice_utf8_next(texts[i], len, k, &cp);
+            if (is_bar(cp)) {
+                max++;
+                bars = true;
+            }
+        }
+    }
+    if (!bars)
+        return add_cells(t, texts, x0, x1, n, font_size);
+    /* a table drawn with bars: the bars separate cells, as gaps do */
+    Cells c = {calloc(max, sizeof(char *)), calloc(max, sizeof(double)),
+               calloc(max, sizeof(double)), 0};
+    ok = c.texts != NULL && c.x0 != NULL && c.x1 != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = cut_at_bars(texts[i], x0[i], x1[i], &c);
+    ok = ok && add_cells(t, (const char *const *)c.texts, c.x0, c.x1, c.n, font_size);
+    for (size_t i = 0; c.texts != NULL && i < max; i++)
+        free(c.texts[i]);
+    free(c.texts);
+    free(c.x0);
+    free(c.x1);
+    return ok;
 }
 
 void invoice_text_free(InvoiceText *t)

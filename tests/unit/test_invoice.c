@@ -445,6 +445,24 @@ static void labels_compound(void)
     CHECK(invoice_labels_column("remise", &strength) == COLUMN_DISCOUNT);
 }
 
+/* A reader's span holding bars ("| 8 |") is cut at them as plain text is. */
+static void text_bars_in_spans(void)
+{
+    InvoiceText t = {0};
+    const char *texts[] = {"| Alpha", "| 2 | 10.00 |"};
+    const double x0[] = {0, 100}, x1[] = {70, 230};
+    REQUIRE(invoice_text_add_line(&t, texts, x0, x1, 2, 9));
+    REQUIRE(t.nlines == 1 && t.lines[0].nspans == 3);
+    const InvoiceLine *l = &t.lines[0];
+    CHECK(strncmp(l->text + l->spans[0].off, "Alpha", l->spans[0].len) == 0);
+    CHECK(strncmp(l->text + l->spans[1].off, "2", l->spans[1].len) == 0);
+    CHECK(strncmp(l->text + l->spans[2].off, "10.00", l->spans[2].len) == 0);
+    /* "| 2 | 10.00 |" is 13 characters over 130 points: "2" at 2, "10.00" at 6..11 */
+    CHECK(l->spans[1].x0 > 119 && l->spans[1].x0 < 121);
+    CHECK(l->spans[2].x0 > 159 && l->spans[2].x1 < 211);
+    invoice_text_free(&t);
+}
+
 /* check_two_items: the table gave Alpha 2 x 10.00 = 20.00 and Beta 1 x 5.50. */
 static void check_two_items(const char *text, const char *first)
 {
@@ -990,6 +1008,7 @@ const Test invoice_tests[] = {
     {"invoice_number_swiss", number_swiss},
     {"invoice_labels_compound", labels_compound},
     {"invoice_items_ruled_tables", items_ruled_tables},
+    {"invoice_text_bars_in_spans", text_bars_in_spans},
     {"invoice_amounts_tax_total_words", amounts_tax_total_words},
     {"invoice_parties_address_window", parties_address_window},
     {"invoice_parties_letterhead_lines", parties_letterhead_lines},
