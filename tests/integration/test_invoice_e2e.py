@@ -63,7 +63,7 @@ def test_invoice_text_job_has_fields_flags_confidence_model(api, worker):
          "message": "Issue date is after due date", "item": 1},
     ]
     assert bad["output"]["validation_flags"] == job["validation_flags"]
-    assert job["model"] == "pgjob-invoice-rules/1"
+    assert job["model"] == "pgjob-invoice-rules/2"
     assert job["confidence"] == min(ok["output"]["confidence"], bad["output"]["confidence"])
     assert job["items_failed"] == 0
 
