@@ -158,7 +158,7 @@ $(BUILD)/daemon/handlers/doc_html.o: OBJ_INC := $(XML_CFLAGS)
 $(BUILD)/daemon/handlers/doc_pdf.o: OBJ_INC := $(MUPDF_CFLAGS)
 $(FUZZ_OBJ): OBJ_INC := -Icgi
 $(BUILD)/tests/unit/test_invoice_corpus.o: OBJ_DEFS := -DPGJOB_INVOICE_CORPUS='"$(abspath tests/invoice/corpus)"'
-$(BUILD)/tests/unit/test_invoice_heldout.o: OBJ_DEFS := -DPGJOB_INVOICE_HELDOUT='"$(abspath tests/invoice/heldout)"'
+$(BUILD)/tests/unit/test_invoice_heldout.o: OBJ_DEFS := -DPGJOB_INVOICE_HELDOUT='"$(abspath tests/invoice/heldout)"' -DPGJOB_INVOICE_HELDOUT2='"$(abspath tests/invoice/heldout2)"'
 $(FUZZ_DOC_OBJ): OBJ_INC := -Idaemon/handlers
 $(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"' \
 	-DPGJOB_ENRICH_INTERNATIONAL='"$(abspath tests/enrich/international.tsv)"'

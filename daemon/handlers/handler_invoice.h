@@ -6,7 +6,7 @@
 #include "handler.h"
 
 /* The extractor's name and version, the job's "model". */
-#define INVOICE_MODEL "pgjob-invoice-rules/1"
+#define INVOICE_MODEL "pgjob-invoice-rules/2"
 
 extern const Handler handler_invoice;
 
