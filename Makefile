@@ -14,6 +14,7 @@
 #   make headers    compile each header alone (headers must be self-contained)
 #   make fuzz       build the libFuzzer target of cgi/ in build-fuzz/ (clang) and run
 #                   it for FUZZ_SECONDS (default 60); crashes land in build-fuzz/
+#   make fuzz-doc   the same for pgjobd's document readers (tests/fuzz/fuzz_document.c)
 #   make clean
 #
 # Variables: BUILD (output folder, default build), SQL_DIR (migrations to
@@ -54,6 +55,20 @@ FCGI_LIBS := -lfcgi
 
 override CPPFLAGS += $(PQ_CFLAGS) $(JANSSON_CFLAGS)
 LDLIBS := $(PQ_LIBS) $(JANSSON_LIBS)
+
+# The document readers of pgjobd (daemon/handlers/doc_*.c): MuPDF for PDF,
+# libxml2 for HTML.  Debian's libmupdf-dev is static and its mupdf.pc
+# lists neither harfbuzz nor freetype's own needs, so the libraries its
+# objects call are named here; each has a Debian -dev package in
+# DEB_PACKAGES.  Only pgjobd, the unit tests, the handlers' benchmark and
+# the document fuzz target link them.
+XML_CFLAGS := $(shell $(PKG_CONFIG) --cflags libxml-2.0 2>/dev/null)
+XML_LIBS := $(or $(shell $(PKG_CONFIG) --libs libxml-2.0 2>/dev/null),-lxml2)
+MUPDF_CFLAGS := $(shell $(PKG_CONFIG) --cflags mupdf 2>/dev/null)
+MUPDF_LIBS := $(or $(shell $(PKG_CONFIG) --libs --static mupdf 2>/dev/null),-lmupdf -lmupdf-third) \
+	$(shell $(PKG_CONFIG) --libs harfbuzz freetype2 libopenjp2 libjpeg libpng 2>/dev/null) \
+	-lmujs -lgumbo -ljbig2dec -lm
+DOC_LIBS := $(MUPDF_LIBS) $(XML_LIBS)
 
 # The version: git describe in a git checkout with commits, else a fixed
 # development string.  Only the programs' main.o see it (see OBJ_DEFS).
@@ -104,6 +119,12 @@ FUZZ_BUILD := build-fuzz
 FUZZ_OBJ := $(BUILD)/tests/fuzz/fuzz_request.o
 FUZZ_LINK := $(FUZZ_OBJ) $(filter-out %/main.o,$(CGI_OBJ)) $(COMMON_OBJ)
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The document readers' target (make fuzz-doc): pgjobd's document code,
+# the extract handler's output, and the PDF and HTML libraries.
+FUZZ_DOC_OBJ := $(BUILD)/tests/fuzz/fuzz_document.o
+FUZZ_DOC_LINK := $(FUZZ_DOC_OBJ) $(filter $(BUILD)/daemon/handlers/doc_% \
+	$(BUILD)/daemon/handlers/handler_extract.o $(BUILD)/daemon/handlers/handler.o,$(HANDLERS_OBJ)) \
+	$(COMMON_OBJ)
 
 # The baseline FastCGI program of tests/bench/bench_http.py (make bench only).
 HELLO_OBJ := $(BUILD)/tests/bench/hello_fcgi.o
@@ -111,6 +132,7 @@ HELLO_OBJ := $(BUILD)/tests/bench/hello_fcgi.o
 BENCH_HANDLERS_OBJ := $(BUILD)/tests/bench/bench_handlers.o $(HANDLERS_OBJ)
 
 ALL_OBJ := $(COMMON_OBJ) $(CTL_OBJ) $(DAEMON_OBJ) $(CGI_OBJ) $(UNIT_OBJ) $(FUZZ_OBJ) $(HELLO_OBJ) \
+	$(FUZZ_DOC_OBJ) $(BUILD)/tests/bench/bench_documents.o \
 	$(BUILD)/tests/bench/bench_handlers.o
 HEADERS := $(wildcard common/*.h ctl/*.h daemon/*.h daemon/handlers/*.h cgi/*.h tests/unit/*.h)
 
@@ -132,18 +154,26 @@ $(MAIN_OBJ): $(VERSION_STAMP)
 $(BUILD)/tests/unit/test_migrations.o: OBJ_DEFS := -DPGJOB_SQL_DIR='"$(abspath $(SQL_DIR))"'
 $(BUILD)/tests/unit/test_migrations.o: $(SQL_LIST_STAMP)
 $(UNIT_OBJ): OBJ_INC := $(UNIT_INC)
+$(BUILD)/daemon/handlers/doc_html.o: OBJ_INC := $(XML_CFLAGS)
+$(BUILD)/daemon/handlers/doc_pdf.o: OBJ_INC := $(MUPDF_CFLAGS)
 $(FUZZ_OBJ): OBJ_INC := -Icgi
+$(BUILD)/tests/unit/test_invoice_corpus.o: OBJ_DEFS := -DPGJOB_INVOICE_CORPUS='"$(abspath tests/invoice/corpus)"'
+$(BUILD)/tests/unit/test_invoice_heldout.o: OBJ_DEFS := -DPGJOB_INVOICE_HELDOUT='"$(abspath tests/invoice/heldout)"' -DPGJOB_INVOICE_HELDOUT2='"$(abspath tests/invoice/heldout2)"'
+$(FUZZ_DOC_OBJ): OBJ_INC := -Idaemon/handlers
 $(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"' \
 	-DPGJOB_ENRICH_INTERNATIONAL='"$(abspath tests/enrich/international.tsv)"'
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 python3-jsonschema \
 	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid curl \
-	systemd procps groff-base
+	systemd procps groff-base \
+	libmupdf-dev libmujs-dev libgumbo-dev libopenjp2-7-dev libjbig2dec0-dev libharfbuzz-dev \
+	libfreetype-dev libjpeg-dev libpng-dev zlib1g-dev libbrotli-dev libxml2-dev \
+	groff ghostscript qpdf imagemagick
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all unit test asan fuzz deps install install-programs install-data uninstall man format format-check headers clean FORCE
+.PHONY: all unit test asan fuzz fuzz-doc deps install install-programs install-data uninstall man format format-check headers clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS) $(BUILD)/unit_tests
@@ -181,25 +211,47 @@ $(BUILD)/pgjobctl: $(CTL_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(COMMON_OBJ) $(LDLIBS)
 
 $(BUILD)/pgjobd: $(DAEMON_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(COMMON_OBJ) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(DAEMON_OBJ) $(COMMON_OBJ) $(LDLIBS) $(DOC_LIBS)
 
 $(BUILD)/pgjob.fcgi: $(CGI_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(CGI_OBJ) $(COMMON_OBJ) $(LDLIBS) $(FCGI_LIBS)
 
 $(BUILD)/unit_tests: $(UNIT_LINK) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(UNIT_LINK) $(LDLIBS) $(FCGI_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_LINK) $(LDLIBS) $(FCGI_LIBS) $(DOC_LIBS)
 
 # Only "make fuzz" builds it, with clang's -fsanitize=fuzzer.
 $(BUILD)/fuzz_request: $(FUZZ_LINK) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_LINK) $(LDLIBS) $(FCGI_LIBS)
+
+$(BUILD)/fuzz_document: $(FUZZ_DOC_LINK) $(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(FUZZ_DOC_LINK) $(LDLIBS) $(DOC_LIBS)
 
 # Only "make bench" builds it: libpq and libfcgi, nothing of pgjob.
 $(BUILD)/hello_fcgi: $(HELLO_OBJ) $(FLAGS_STAMP)
 	$(CC) $(LDFLAGS) -o $@ $(HELLO_OBJ) $(PQ_LIBS) $(FCGI_LIBS)
 
 $(BUILD)/tests/bench/bench_handlers.o: OBJ_INC := -Idaemon/handlers
+$(BUILD)/tests/bench/bench_documents.o: OBJ_INC := -Idaemon/handlers
+$(BUILD)/bench_documents: $(BUILD)/tests/bench/bench_documents.o $(HANDLERS_OBJ) $(COMMON_OBJ) \
+		$(FLAGS_STAMP)
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/tests/bench/bench_documents.o $(HANDLERS_OBJ) $(COMMON_OBJ) \
+		$(LDLIBS) $(DOC_LIBS)
+
+# The benchmark's documents, made from tests/documents/ like the tests':
+# forty pages of the -ms fixtures (one per page), and their text with a
+# form feed between pages.
+BENCH_MS := $(addprefix tests/documents/,headings.ms lists.ms table.ms multipage.ms \
+	report_it.ms report_de.ms report_fr.ms report_es.ms invoice_en.ms sizes.ms)
+$(BUILD)/bench/doc.pdf: $(BENCH_MS)
+	@mkdir -p $(@D)
+	for i in 1 2 3 4; do for f in $(BENCH_MS); do cat $$f; echo .bp; done; done | \
+		groff -k -t -ms -Tpdf > $@
+$(BUILD)/bench/doc.txt: tests/documents/notes.txt tests/documents/german.txt
+	@mkdir -p $(@D)
+	for i in $$(seq 1 20); do cat tests/documents/notes.txt; printf '\f'; \
+		cat tests/documents/german.txt; printf '\f'; done > $@
 $(BUILD)/bench_handlers: $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(FLAGS_STAMP)
-	$(CC) $(LDFLAGS) -o $@ $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_HANDLERS_OBJ) $(COMMON_OBJ) $(LDLIBS) $(DOC_LIBS)
 
 $(FLAGS_STAMP): FORCE
 	$(call write_stamp,$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LDLIBS))
@@ -244,6 +296,16 @@ fuzz:
 	@mkdir -p $(FUZZ_BUILD)/corpus
 	$(FUZZ_BUILD)/fuzz_request -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_BUILD)/ \
 		-dict=tests/fuzz/fuzz_request.dict $(FUZZ_BUILD)/corpus tests/fuzz/corpus
+
+# The same for the document readers, seeded from tests/fuzz/corpus_doc.
+fuzz-doc:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(ASAN_CC) \
+		CFLAGS='-O1 -fsanitize=fuzzer-no-link $(FUZZ_SANITIZE)' \
+		LDFLAGS='$(FUZZ_SANITIZE)' $(FUZZ_BUILD)/fuzz_document
+	@mkdir -p $(FUZZ_BUILD)/corpus_doc
+	$(FUZZ_BUILD)/fuzz_document -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_BUILD)/doc- \
+		-rss_limit_mb=4096 -dict=tests/fuzz/fuzz_document.dict $(FUZZ_BUILD)/corpus_doc \
+		tests/fuzz/corpus_doc
 
 # Installs each package of DEB_PACKAGES that dpkg does not list as
 # installed; runs apt-get update only then, so it is a no-op when all are.
@@ -428,11 +490,16 @@ clean:
 bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(DEB_PACKAGES) wrk'
 	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps DEB_PACKAGES=npm
-	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi $(BUILD)/bench_handlers
+	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi $(BUILD)/bench_handlers \
+		$(BUILD)/bench_documents $(BUILD)/bench/doc.pdf $(BUILD)/bench/doc.txt
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_queue.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
-	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl
+	$(PYTHON) tests/invoice/make_pdf.py $(BUILD)/bench-pdf tests/invoice/corpus/*.txt
+	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl \
+		tests/invoice/corpus/labels.jsonl $(BUILD)/bench-pdf
+	$(BUILD)/bench_documents $(BUILD)/bench/doc.pdf $(BUILD)/bench/doc.txt \
+		tests/documents/article.html
 
 # ---- trying it --------------------------------------------------------------
 # A throwaway PostgreSQL under ./var, pgjobd and lighttpd with pgjob.fcgi on

@@ -140,6 +140,9 @@ static void dispatch(ApiRequest *ar)
         case ROUTE_METRICS:
             api_metrics(ar);
             return;
+        case ROUTE_RESULTS_FULL:
+            api_results_full(ar);
+            return;
         case ROUTE_NONE:
         case ROUTE_COUNT:
             break;
@@ -147,6 +150,18 @@ static void dispatch(ApiRequest *ar)
     Error err;
     error_set(&err, 404, "not_found", "no such route");
     api_fail(ar, &err, NULL);
+}
+
+/* signed_full authorizes a full results download: by its signed URL
+ * (hmac.h) when it has one, else by API key.  false with the response
+ * rendered when neither holds. */
+static bool signed_full(ApiRequest *ar)
+{
+    bool is_signed;
+
+    if (!api_results_signed(ar, &is_signed))
+        return false;
+    return is_signed || authenticate(ar);
 }
 
 void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
@@ -162,6 +177,10 @@ void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
             log_debug("[req %s] cannot set Allow", req->id);
         api_fail(&ar, &err, NULL);
     } else if (ar.match.route == ROUTE_HEALTH || ar.match.route == ROUTE_METRICS) {
+        dispatch(&ar);
+    } else if (ar.match.route == ROUTE_RESULTS_FULL && !signed_full(&ar)) {
+        /* Answered: a bad or expired signature, or a key that failed. */
+    } else if (ar.match.route == ROUTE_RESULTS_FULL) {
         dispatch(&ar);
     } else if (ar.match.route == ROUTE_GET ? read_key(&ar) : authenticate(&ar)) {
         /* A status read authenticates in its job read (api_read_job). */

@@ -17,6 +17,7 @@
 #include "api_request.h"
 #include "clock.h"
 #include "cursor.h"
+#include "document.h"
 #include "item_rules.h"
 #include "jobstatus.h"
 #include "log.h"
@@ -159,7 +160,13 @@ void api_submit(ApiRequest *ar)
         api_fail(ar, &err, field);
         return;
     }
-    r = run_submit(ar, s, upload ? upload_text : ar->req->body, &err, field);
+    bool is_document = false;
+    r = NULL;
+    if (document_type(s->type))
+        r = api_submit_document(ar, s, upload ? upload_text : ar->req->body, upload, &is_document,
+                                &err, field);
+    if (!is_document)
+        r = run_submit(ar, s, upload ? upload_text : ar->req->body, &err, field);
     submit_request_free(s);
     free(upload_text);
     if (r == NULL) {

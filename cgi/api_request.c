@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "hmac.h"
 #include "jobstatus.h"
 #include "log.h"
 #include "render.h"
+#include "timestamp.h"
 
 void api_fail(ApiRequest *ar, const Error *err, const char *field)
 {
@@ -44,10 +47,42 @@ void api_invalid_key(ApiRequest *ar)
     api_fail(ar, &err, NULL);
 }
 
+/* LargeUrls holds the texts of a large-result pointer. */
+typedef struct LargeUrls {
+    char url[96];
+    char signed_url[256];
+    char signed_expires[40]; /* timestamptz text, PostgreSQL's form */
+} LargeUrls;
+
+/* sign_pointer adds the signed URL to v's pointer when a secret is set:
+ * valid results_url_seconds from now, and never past the job's expiry. */
+static void sign_pointer(ApiRequest *ar, JobView *v, LargeUrls *u)
+{
+    const Config *cfg = ar->shared->cfg;
+    char sig[SHA256_HEX_SIZE], mine[TIMESTAMP_RFC3339_SIZE], job[TIMESTAMP_RFC3339_SIZE];
+    long long expires = (long long)time(NULL) + cfg->results_url_seconds;
+    time_t t = (time_t)expires;
+    struct tm tm;
+
+    if (cfg->results_url_secret[0] == '\0' || gmtime_r(&t, &tm) == NULL)
+        return;
+    strftime(u->signed_expires, sizeof u->signed_expires, "%Y-%m-%d %H:%M:%S+00", &tm);
+    /* The job's own expiry, when sooner, is when the URL stops working
+     * (its results are gone then); both texts are UTC of one width. */
+    if (v->expires_at != NULL && timestamp_rfc3339(v->expires_at, job, sizeof job) &&
+        timestamp_rfc3339(u->signed_expires, mine, sizeof mine) && strcmp(job, mine) < 0)
+        snprintf(u->signed_expires, sizeof u->signed_expires, "%s", v->expires_at);
+    hmac_results_signature(cfg->results_url_secret, v->id, expires, sig);
+    snprintf(u->signed_url, sizeof u->signed_url,
+             "/v1/jobs/%s/results/full?expires=%lld&signature=%s", v->id, expires, sig);
+    v->large_results_signed_url = u->signed_url;
+    v->large_results_signed_expires_at = u->signed_expires;
+}
+
 /* large_pointer fills the large-result fields of v when the job's results
- * were left out for their size. */
-static void large_pointer(ApiRequest *ar, JobView *v, const PGresult *r, int row, char *url,
-                          size_t urlsize)
+ * were left out for their size: the URL that downloads them all at once
+ * with the API key, and the signed one that needs none. */
+static void large_pointer(ApiRequest *ar, JobView *v, const PGresult *r, int row, LargeUrls *u)
 {
     int col = PQfnumber(r, "results_bytes");
     long long bytes;
@@ -59,10 +94,11 @@ static void large_pointer(ApiRequest *ar, JobView *v, const PGresult *r, int row
     bytes = strtoll(PQgetvalue(r, row, col), NULL, 10);
     if (bytes < ar->shared->cfg->large_result_bytes)
         return;
-    snprintf(url, urlsize, "/v1/jobs/%s/results", v->id);
-    v->large_results_url = url;
+    snprintf(u->url, sizeof u->url, "/v1/jobs/%s/results/full", v->id);
+    v->large_results_url = u->url;
     v->large_results_size_bytes = PQgetvalue(r, row, col);
     v->large_results_expires_at = v->expires_at;
+    sign_pointer(ar, v, u);
 }
 
 /* set_retry_after adds Retry-After for a job that is not finished. */
@@ -108,12 +144,13 @@ void api_render_job(ApiRequest *ar, int status, const PGresult *r, int row)
 {
     JobView v;
     Error err = {0};
-    char results_url[96], large_url[96];
+    char results_url[96];
+    LargeUrls large;
 
     view_of(&v, r, row);
     snprintf(results_url, sizeof(results_url), "/v1/jobs/%s/results", v.id ? v.id : "");
     v.results_url = results_url;
-    large_pointer(ar, &v, r, row, large_url, sizeof(large_url));
+    large_pointer(ar, &v, r, row, &large);
     set_retry_after(ar, &v);
     if (!render_job(ar->res, status, &v, &err)) {
         log_error("[req %s] cannot render job %s: %s", ar->req->id, v.id ? v.id : "?", err.message);

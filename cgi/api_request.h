@@ -16,6 +16,7 @@
 #include "profile.h"
 #include "request.h"
 #include "router.h"
+#include "validate.h"
 #include "waiters.h"
 
 /* ApiShared is built once per process (api_new) and only read after. */
@@ -71,6 +72,24 @@ void api_get(ApiRequest *ar);
 void api_list(ApiRequest *ar);
 void api_action(ApiRequest *ar, StmtId stmt);
 void api_results(ApiRequest *ar);
+
+/* api_submit_document runs the submit of a job of a document type
+ * (document.h) whose request s was validated; text is the JSON body, or
+ * upload.h's body text when upload.  *is_document false (NULL returned):
+ * not a document item (an invoice's extracted fields), submit as usual.
+ * Otherwise returns the submit's row, or NULL with err and field set. */
+PGresult *api_submit_document(ApiRequest *ar, const SubmitRequest *s, const char *text, bool upload,
+                              bool *is_document, Error *err, char *field);
+
+/* api_results_signed looks for a signed URL's expires and signature in
+ * the query.  *is_signed false: there is none (authenticate by key).
+ * Returns false with the response rendered (403) when they are bad or
+ * expired. */
+bool api_results_signed(ApiRequest *ar, bool *is_signed);
+
+/* api_results_full answers GET /v1/jobs/{id}/results/full: every result
+ * of the job in one response, {job_id, status, total, results}. */
+void api_results_full(ApiRequest *ar);
 void api_health(ApiRequest *ar);
 void api_metrics(ApiRequest *ar);
 

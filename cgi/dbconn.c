@@ -123,6 +123,43 @@ static const Statement statements[STMT_COUNT] = {
          11},
     [STMT_OUTCOME_COUNTS] = {"outcome_counts",
                              "SELECT type, outcome, jobs FROM pgjob.outcome_counts()", 0},
+    /* The body is parsed once (the lateral subquery), and the document's
+     * bytes decoded from it by the database: the front end sends them
+     * once, inside the body. */
+    [STMT_SUBMIT_DOCUMENT] =
+        {"submit_document",
+         "SELECT s.created, (s.job).id, (s.job).type, (s.job).status,"
+         " (s.job).item_count, (s.job).items_done, (s.job).items_failed,"
+         " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results END AS results,"
+         " (s.job).results_bytes, (s.job).error,"
+         " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"
+         " (s.job).priority, (s.job).run_at, (s.job).created_at,"
+         " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
+         " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
+         " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
+         " (s.job).idempotency_key"
+         " FROM (SELECT $3::jsonb AS b) AS body,"
+         " LATERAL (SELECT body.b #> '{items,0}' AS i) AS item,"
+         " LATERAL pgjob.submit_document($1::bigint, $2,"
+         "  jsonb_build_array(item.i - 'file_base64' - 'data_base64' - 'text' - 'content_type'"
+         "   - 'size_bytes' || $11::jsonb),"
+         "  $4::integer, $5::timestamptz, $6::integer,"
+         "  CASE WHEN jsonb_typeof(body.b -> 'metadata') = 'object' THEN body.b -> 'metadata'"
+         "   ELSE '{}'::jsonb END,"
+         "  $7, $8::bigint, make_interval(days => $9::integer),"
+         "  CASE WHEN item.i ? 'text' THEN convert_to(item.i ->> 'text', 'UTF8')"
+         "   ELSE decode(coalesce(item.i ->> 'file_base64', item.i ->> 'data_base64'), 'base64')"
+         "  END,"
+         "  $12,"
+         "  CASE WHEN jsonb_typeof(item.i -> 'options') = 'object' THEN item.i -> 'options'"
+         "   ELSE '{}'::jsonb END,"
+         "  CASE WHEN $13::integer > 0 THEN make_interval(secs => $13::integer) END,"
+         "  $14::boolean) AS s",
+         14},
+    [STMT_ALL_RESULTS] = {"all_results",
+                          "SELECT results, total, status, version, expires_at"
+                          " FROM pgjob.get_all_results($1::bigint, $2::uuid)",
+                          2},
 };
 
 struct DbConn {

@@ -35,6 +35,12 @@ typedef enum StmtId {
                          read (profile_api.c): the key, the job's owner and the job at once */
     STMT_PROFILE_SUBMIT, /* STMT_SUBMIT's parameters and the body key holding the items */
     STMT_OUTCOME_COUNTS, /* none */
+    /* A document job: STMT_SUBMIT's ten, then the stored item's added
+     * fields (document.h), the media type, the cache age in seconds (0:
+     * off) and whether the cache is shared; the bytes are read from the
+     * body's items[0] (file_base64, data_base64 or text). */
+    STMT_SUBMIT_DOCUMENT,
+    STMT_ALL_RESULTS, /* account (NULL: a signed URL), job id: every result at once */
     STMT_COUNT
 } StmtId;
 

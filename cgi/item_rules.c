@@ -51,6 +51,31 @@ static const char *contact_item(const json_t *item)
     return NULL;
 }
 
+/* An invoice is a document (its text, a file in base64, or an upload:
+ * checked by document.c, which keeps its bytes apart) or its
+ * already-extracted fields (checked in full by the handler, which reports
+ * a field it cannot read as a failed item). */
+static const char *invoice_item(const json_t *item)
+{
+    /* an upload's item (upload.h) is described by its size and type */
+    static const char *const documents[] = {"text", "file_base64", "data_base64", "size_bytes"};
+    const json_t *fields;
+    int given = 0;
+
+    if (!json_is_object(item))
+        return "must be an object with \"fields\", \"text\" or \"file_base64\"";
+    for (size_t i = 0; i < sizeof(documents) / sizeof(documents[0]); i++)
+        given += json_object_get(item, documents[i]) != NULL;
+    fields = json_object_get(item, "fields");
+    if (fields != NULL && given > 0)
+        return "takes either \"fields\" or a document (\"text\", \"file_base64\"), not both";
+    if (fields == NULL && given == 0)
+        return "needs \"fields\" (an object), or a document: \"text\" or \"file_base64\"";
+    if (fields != NULL && !json_is_object(fields))
+        return "\"fields\" must be an object";
+    return NULL;
+}
+
 /* The types with a shape; any other takes any JSON value. */
 static const struct {
     const char *type;
@@ -58,6 +83,7 @@ static const struct {
 } rules[] = {
     {"enrich", enrich_item},
     {"contact", contact_item},
+    {"invoice", invoice_item},
 };
 
 bool item_rules_check(const char *type, const json_t *items, Error *err, char *field,

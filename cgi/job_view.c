@@ -79,6 +79,8 @@ static const Field fields[] = {
     FIELD(large_results_url, FIELD_HIDDEN, false),
     FIELD(large_results_size_bytes, FIELD_HIDDEN, false),
     FIELD(large_results_expires_at, FIELD_HIDDEN, false),
+    FIELD(large_results_signed_url, FIELD_HIDDEN, false),
+    FIELD(large_results_signed_expires_at, FIELD_HIDDEN, false),
 };
 
 enum { FIELD_COUNT = sizeof fields / sizeof fields[0] };
@@ -308,6 +310,17 @@ static bool write_results(Text *t, const JobView *v, const char **bad)
         text_puts(t, "null");
     else if (!write_timestamp(t, v->large_results_expires_at))
         return false;
+    if (v->large_results_signed_url != NULL) {
+        text_puts(t, ",\"signed_url\":");
+        *bad = "large_results_signed_url";
+        if (!text_string(t, v->large_results_signed_url))
+            return false;
+        text_puts(t, ",\"signed_url_expires_at\":");
+        *bad = "large_results_signed_expires_at";
+        if (v->large_results_signed_expires_at == NULL ||
+            !write_timestamp(t, v->large_results_signed_expires_at))
+            return false;
+    }
     text_puts(t, "}");
     return true;
 }

@@ -73,6 +73,8 @@ typedef struct JobView {
     const char *large_results_url;        /* results too large to inline: where they are */
     const char *large_results_size_bytes; /* their size, bytes */
     const char *large_results_expires_at; /* timestamptz text: when the URL stops working */
+    const char *large_results_signed_url; /* the same without a key (hmac.h), or NULL */
+    const char *large_results_signed_expires_at; /* timestamptz text: when that one stops */
 } JobView;
 
 /* Size of a job's ETag, NUL included. */

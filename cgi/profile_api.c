@@ -460,6 +460,34 @@ out:
     return text;
 }
 
+/* submit_document submits the profile's document job whose body text
+ * (document_text) holds the upload, through api_submit_document: the
+ * result, or NULL with err and field filled. */
+static PGresult *submit_document(ApiRequest *ar, const char *text, Error *err, char *field)
+{
+    SubmitRequest s = {.priority = 0, .max_attempts = VALIDATE_DEFAULT_MAX_ATTEMPTS};
+    json_error_t jerr;
+    json_t *body = json_loads(text, 0, &jerr);
+    bool is_document = false;
+    PGresult *r = NULL;
+
+    snprintf(s.type, sizeof s.type, "%s", ar->profile->job_type);
+    s.items = json_incref(json_object_get(body, "items"));
+    s.metadata = json_object();
+    if (body == NULL || !json_is_array(s.items) || s.metadata == NULL) {
+        error_set(err, 500, "out_of_memory", "out of memory reading the upload");
+        goto out;
+    }
+    r = api_submit_document(ar, &s, text, true, &is_document, err, field);
+    if (r == NULL && !is_document && err->status == 0)
+        error_set(err, 500, "internal_error", "the upload is not a document");
+out:
+    json_decref(s.items);
+    json_decref(s.metadata);
+    json_decref(body);
+    return r;
+}
+
 static void action_submit(ApiRequest *ar)
 {
     const Profile *p = ar->profile;
@@ -522,6 +550,19 @@ static void action_submit(ApiRequest *ar)
         fail(ar, PERR_INTERNAL, 500, "type_not_run", "the job type is not run here");
         return;
     }
+    if (document != NULL) {
+        /* A document type's upload goes the native upload's way: its
+         * bytes to pgjob.document, the result cache asked first. */
+        r = submit_document(ar, document, &err, field);
+        free(document);
+        if (r == NULL) {
+            api_fail_db(ar, &err, field);
+            return;
+        }
+        answer_job(ar, &p->submitted, p->submit_status, r);
+        PQclear(r);
+        return;
+    }
     snprintf(attempts, sizeof attempts, "%d", VALIDATE_DEFAULT_MAX_ATTEMPTS);
     snprintf(retention, sizeof retention, "%d", cfg->retention_days);
     snprintf(max, sizeof max, "%d", cfg->large_result_bytes);
@@ -529,7 +570,6 @@ static void action_submit(ApiRequest *ar)
         ar->account, p->job_type, body, priority, NULL, attempts, ar->req->idempotency_key,
         ar->key_id,  retention,   max,  items_key};
     r = dbconn_exec(ar->db, STMT_PROFILE_SUBMIT, params, &err, field);
-    free(document);
     if (r == NULL) {
         api_fail_db(ar, &err, field);
         return;

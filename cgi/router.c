@@ -14,6 +14,7 @@ static const Route routes[] = {
     {"POST", "/v1/jobs/{id}/pause", ROUTE_PAUSE, "pause_job"},
     {"POST", "/v1/jobs/{id}/resume", ROUTE_RESUME, "resume_job"},
     {"GET", "/v1/jobs/{id}/results", ROUTE_RESULTS, "get_results"},
+    {"GET", "/v1/jobs/{id}/results/full", ROUTE_RESULTS_FULL, "get_full_results"},
     {"GET", "/v1/health", ROUTE_HEALTH, "health"},
     {"GET", "/metrics", ROUTE_METRICS, "metrics"},
 };

@@ -35,16 +35,17 @@
 /* RouteId names each route; ROUTE_NONE is no route. */
 typedef enum RouteId {
     ROUTE_NONE = 0,
-    ROUTE_SUBMIT,  /* POST /v1/jobs */
-    ROUTE_LIST,    /* GET  /v1/jobs */
-    ROUTE_GET,     /* GET  /v1/jobs/{id} */
-    ROUTE_CANCEL,  /* POST /v1/jobs/{id}/cancel */
-    ROUTE_PAUSE,   /* POST /v1/jobs/{id}/pause */
-    ROUTE_RESUME,  /* POST /v1/jobs/{id}/resume */
-    ROUTE_RESULTS, /* GET  /v1/jobs/{id}/results */
-    ROUTE_HEALTH,  /* GET  /v1/health */
-    ROUTE_METRICS, /* GET  /metrics */
-    ROUTE_COUNT    /* the number of RouteIds, ROUTE_NONE included */
+    ROUTE_SUBMIT,       /* POST /v1/jobs */
+    ROUTE_LIST,         /* GET  /v1/jobs */
+    ROUTE_GET,          /* GET  /v1/jobs/{id} */
+    ROUTE_CANCEL,       /* POST /v1/jobs/{id}/cancel */
+    ROUTE_PAUSE,        /* POST /v1/jobs/{id}/pause */
+    ROUTE_RESUME,       /* POST /v1/jobs/{id}/resume */
+    ROUTE_RESULTS,      /* GET  /v1/jobs/{id}/results */
+    ROUTE_HEALTH,       /* GET  /v1/health */
+    ROUTE_METRICS,      /* GET  /metrics */
+    ROUTE_RESULTS_FULL, /* GET  /v1/jobs/{id}/results/full */
+    ROUTE_COUNT         /* the number of RouteIds, ROUTE_NONE included */
 } RouteId;
 
 /* Route is one row of the table; all strings are static. */

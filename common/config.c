@@ -81,6 +81,7 @@ enum { QUOTE_MAX = 72 };
 
 static const char *check_type_list(const char *text);
 static const char *check_host_port(const char *text);
+static const char *check_secret(const char *text);
 
 /* Log levels in LogLevel order, so that the index is the level. */
 static const char *const log_level_words[] = {"error", "warn", "info", "debug", NULL};
@@ -164,6 +165,12 @@ static const KeyRow key_rows[] = {
                        "host:port where pgjobd answers GET /metrics (Prometheus text), e.g. "
                        "127.0.0.1:9465 or [::1]:9465; empty: off. No authentication: keep it on "
                        "a loopback address or a private network"),
+    ROW_INT(document_max_pages, 2000, 1, 1000000, RESTART,
+            "most pages of a document the extract and invoice handlers read; a longer one fails "
+            "its job with too_many_pages"),
+    ROW_INT(result_cache_entries, 100000, 0, 100000000, RELOAD,
+            "results of document jobs kept in the database's result cache; maintenance deletes "
+            "the oldest beyond this, and those older than result_cache_seconds"),
     ROW_STRING(
         fcgi_listen, "", RESTART,
         "socket pgjob.fcgi listens on when not given one: a path (Unix socket), host:port or "
@@ -185,6 +192,23 @@ static const KeyRow key_rows[] = {
             "days a finished job submitted over HTTP keeps its items and results"),
     ROW_INT(retry_after_seconds, 1, 1, 3600, RESTART,
             "Retry-After sent with 202 and with a job that is not finished, in seconds"),
+    ROW_INT(document_max_pdf_bytes, 10485760, 1, 1073741824, RESTART,
+            "largest PDF document a job may carry, in bytes; larger ones get 413"),
+    ROW_INT(document_max_html_bytes, 5242880, 1, 1073741824, RESTART,
+            "largest HTML document a job may carry, in bytes; larger ones get 413"),
+    ROW_INT(document_max_text_bytes, 5242880, 1, 1073741824, RESTART,
+            "largest plain-text document a job may carry, in bytes; larger ones get 413"),
+    ROW_STRING_CHECKED(
+        results_url_secret, "", check_secret, RESTART | KEY_SECRET,
+        "secret key (at least 32 characters) that signs the results URL of a large result "
+        "so that it works without an API key until it expires; empty: no signed URLs"),
+    ROW_INT(results_url_seconds, 3600, 60, 604800, RESTART,
+            "seconds a signed results URL stays valid (never past the job's own expiry)"),
+    ROW_INT(result_cache_seconds, 86400, 0, 31536000, RESTART,
+            "a document job identical to one completed this many seconds ago or less (same type, "
+            "bytes and options) completes at submit with the cached results; 0: no result cache"),
+    ROW_BOOL(result_cache_shared, "false", RESTART,
+             "true: one result cache for all accounts; false: each account its own"),
 };
 
 enum { KEY_ROW_COUNT = sizeof key_rows / sizeof key_rows[0] };
@@ -270,6 +294,13 @@ static const char *check_host_port(const char *text)
             return "is not host:port: the host holds a space";
     }
     return NULL;
+}
+
+/* check_secret is the check of "results_url_secret": empty, or long
+ * enough that guessing it is hopeless. */
+static const char *check_secret(const char *text)
+{
+    return text[0] == '\0' || strlen(text) >= 32 ? NULL : "must be empty or at least 32 characters";
 }
 
 /* check_type_list is the check of "types": empty, or job types separated
@@ -1426,6 +1457,7 @@ static void write_allowed(FILE *out, const ValueSpec *spec)
         case VALUE_STRING:
             fputs(spec->check == check_type_list   ? "job types, comma-separated"
                   : spec->check == check_host_port ? "host:port, or empty"
+                  : spec->check == check_secret    ? "empty, or 32 characters or more"
                                                    : "any text",
                   out);
             return;

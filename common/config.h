@@ -87,17 +87,28 @@ typedef struct Config {
     int reconnect_max_seconds;   /* cap of the reconnect backoff, seconds */
     int enrich_cache_entries;    /* results the enrich handler caches; 0: none */
     char *metrics_listen;        /* host:port of pgjobd's GET /metrics; "": off */
+    int document_max_pages;      /* pages of a document a handler reads */
+    int result_cache_entries;    /* rows of the result cache maintenance keeps */
 
     /* pgjob.fcgi; a restart applies them. */
-    char *fcgi_listen;       /* listening socket; "": inherited */
-    int fcgi_threads;        /* request threads per process */
-    int max_body_bytes;      /* request body cap, bytes */
-    int max_items;           /* items per job cap */
-    int wait_max_seconds;    /* long-poll cap, seconds */
-    int max_waiters;         /* long-polling threads cap */
-    int large_result_bytes;  /* inline results cap, bytes */
-    int retention_days;      /* job retention, days */
-    int retry_after_seconds; /* polling hint, seconds */
+    char *fcgi_listen;           /* listening socket; "": inherited */
+    int fcgi_threads;            /* request threads per process */
+    int max_body_bytes;          /* request body cap, bytes */
+    int max_items;               /* items per job cap */
+    int wait_max_seconds;        /* long-poll cap, seconds */
+    int max_waiters;             /* long-polling threads cap */
+    int large_result_bytes;      /* inline results cap, bytes */
+    int retention_days;          /* job retention, days */
+    int retry_after_seconds;     /* polling hint, seconds */
+    int document_max_pdf_bytes;  /* a PDF document's size cap, bytes */
+    int document_max_html_bytes; /* an HTML document's size cap, bytes */
+    int document_max_text_bytes; /* a text document's size cap, bytes */
+    char *results_url_secret;    /* key of signed results URLs; "": none */
+    int results_url_seconds;     /* a signed results URL's life, seconds */
+
+    /* Both: the result cache of document jobs. */
+    int result_cache_seconds; /* age of a cached result that answers a submit; 0: off */
+    bool result_cache_shared; /* one cache for all accounts, not one per account */
 
     ExecType *exec;     /* exec types, exec_count of them, owned */
     size_t exec_count;  /* entries in exec */

@@ -336,6 +336,13 @@ static void maintain(Dispatcher *d, long long now)
     if (ok && d->maintainer && now >= d->next_expire) {
         d->next_expire = now + d->cfg->expire_interval_seconds * 1000LL;
         ok = maint_expire(d->conn, d->cfg->maintenance_batch, &d->stats.expired, &err);
+        long cached = 0;
+        if (ok)
+            ok = maint_cache_prune(d->conn, d->cfg->result_cache_seconds,
+                                   d->cfg->result_cache_entries, d->cfg->maintenance_batch, &cached,
+                                   &err);
+        if (ok && cached > 0)
+            log_debug("deleted %ld results from the result cache", cached);
     }
     if (ok && d->maintainer && now >= d->next_prune) {
         d->next_prune = now + d->cfg->prune_interval_seconds * 1000LL;

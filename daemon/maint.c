@@ -105,3 +105,20 @@ bool maint_prune(PGconn *c, int days, int batch, long *pruned, Error *err)
     return count_rounds(c, "SELECT pgjob.prune(make_interval(days => $1::integer), $2::integer)", 2,
                         params, batch, pruned, "prune", err);
 }
+
+bool maint_cache_prune(PGconn *c, int max_seconds, int max_rows, int batch, long *pruned,
+                       Error *err)
+{
+    char limit[16], age[16], rows[16];
+    const char *params[3] = {max_seconds > 0 ? age : NULL, rows, limit};
+
+    snprintf(limit, sizeof(limit), "%d", batch);
+    snprintf(age, sizeof(age), "%d", max_seconds);
+    snprintf(rows, sizeof(rows), "%d", max_rows);
+    /* result_cache_seconds 0 turns the cache off: what it holds is of no
+     * use, so the age bound is then "any". */
+    return count_rounds(c,
+                        "SELECT pgjob.result_cache_prune(coalesce(make_interval(secs =>"
+                        " $1::integer), interval '0'), $2::bigint, $3::integer)",
+                        3, params, batch, pruned, "result cache prune", err);
+}

@@ -36,4 +36,10 @@ bool maint_expire(PGconn *c, int batch, long *expired, Error *err)
 bool maint_prune(PGconn *c, int days, int batch, long *pruned, Error *err)
     __attribute__((warn_unused_result));
 
+/* maint_cache_prune calls pgjob.result_cache_prune (sql/010_documents.sql)
+ * for cached results older than max_seconds (0: the cache is off, all of
+ * them) or beyond the newest max_rows; adds to *pruned. */
+bool maint_cache_prune(PGconn *c, int max_seconds, int max_rows, int batch, long *pruned,
+                       Error *err) __attribute__((warn_unused_result));
+
 #endif

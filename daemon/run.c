@@ -14,6 +14,7 @@
 #include "run.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -131,6 +132,57 @@ static bool progress(void *arg, size_t items_done)
     return false;
 }
 
+/* The fenced read of a job's document; binary results, so the bytes
+ * arrive as they are, not hex-encoded. */
+static const char document_sql[] =
+    "SELECT held, bytes FROM pgjob.document_fetch($1::uuid, $2::integer)";
+
+/* document is the HandlerContext callback that fetches the job's
+ * document on the worker's connection. */
+static HandlerDocument document(void *arg, unsigned char **bytes, size_t *len, Error *err)
+{
+    RunState *rs = arg;
+    PGconn *c = run_conn_get(rs->env, rs->rc);
+    char attempt[16];
+    HandlerDocument result = HANDLER_DOC_ERROR;
+
+    *bytes = NULL;
+    *len = 0;
+    if (c == NULL) {
+        error_set(err, 503, "db_unavailable", "no database connection to fetch the document");
+        return HANDLER_DOC_ERROR;
+    }
+    snprintf(attempt, sizeof(attempt), "%d", rs->job->attempt);
+    const char *params[2] = {rs->job->id, attempt};
+    PGresult *r = PQexecParams(c, document_sql, 2, NULL, params, NULL, NULL, 1);
+    if (!db_tuples_ok(r) || PQntuples(r) != 1 || PQgetlength(r, 0, 0) != 1) {
+        db_error(c, r, "document fetch", err);
+        if (PQstatus(c) != CONNECTION_OK)
+            run_conn_close(rs->rc);
+    } else if (PQgetvalue(r, 0, 0)[0] == 0) {
+        /* As a heartbeat that found the job gone: nothing to hand back. */
+        log_info("[job %s] not starting attempt %d: the job is no longer this attempt's",
+                 rs->job->id, rs->job->attempt);
+        rs->stop = STOP_LEASE;
+        result = HANDLER_DOC_LOST;
+    } else if (PQgetisnull(r, 0, 1)) {
+        result = HANDLER_DOC_NONE;
+    } else {
+        *len = (size_t)PQgetlength(r, 0, 1);
+        *bytes = malloc(*len + 1);
+        if (*bytes == NULL) {
+            *len = 0;
+            error_set(err, 500, "out_of_memory", "out of memory fetching the document");
+        } else {
+            memcpy(*bytes, PQgetvalue(r, 0, 1), *len);
+            (*bytes)[*len] = 0;
+            result = HANDLER_DOC_OK;
+        }
+    }
+    PQclear(r);
+    return result;
+}
+
 /* lease_still_held renews the lease of a job that waited in the daemon's
  * queue (prefetch) for a heartbeat period or more since its last renewal
  * (the dispatcher renews waiting jobs too), so it does not start on a
@@ -215,7 +267,8 @@ Outcome *run_job(RunEnv *env, RunConn *rc, Job *job)
         .last_beat_ms = clock_ms(),
         .sent_done = job->items_done,
     };
-    HandlerContext ctx = {.progress = progress, .arg = &rs, .settings = job->settings};
+    HandlerContext ctx = {
+        .progress = progress, .arg = &rs, .settings = job->settings, .document = document};
     HandlerJob hj = {
         .id = job->id,
         .type = job->type,

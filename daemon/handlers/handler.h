@@ -57,6 +57,14 @@ typedef enum HandlerStatus {
     HANDLER_STOPPED, /* progress() answered false; stopped, nothing to record */
 } HandlerStatus;
 
+/* HandlerDocument is how a fetch of the job's document ended. */
+typedef enum HandlerDocument {
+    HANDLER_DOC_OK,    /* *bytes and *len hold the document */
+    HANDLER_DOC_NONE,  /* the job has no document (submitted as JSON items) */
+    HANDLER_DOC_LOST,  /* the attempt no longer holds the job: return HANDLER_STOPPED */
+    HANDLER_DOC_ERROR, /* the database failed; err says why: return HANDLER_RETRY */
+} HandlerDocument;
+
 /* HandlerContext is the daemon's side of a run. */
 typedef struct HandlerContext {
     /*
@@ -70,6 +78,14 @@ typedef struct HandlerContext {
     void *arg;
     /* Settings of this job type's handler, or NULL; see each handler. */
     const void *settings;
+    /*
+     * document fetches the bytes of the job's document (a document job's
+     * upload, kept apart from the claim: sql/010_documents.sql) in one
+     * round trip, fenced by the attempt.  On HANDLER_DOC_OK *bytes is new
+     * memory (free() it) of *len bytes.  NULL when the daemon offers no
+     * documents (unit tests, benchmarks): treat as HANDLER_DOC_NONE.
+     */
+    HandlerDocument (*document)(void *arg, unsigned char **bytes, size_t *len, Error *err);
 } HandlerContext;
 
 /* Handler is one entry of the table of built-in handlers. */

@@ -118,6 +118,8 @@ typedef struct ExecRun {
     long long until_ms;    /* RUN_TERMINATING: SIGKILL; RUN_DRAINING: stop draining */
     long long progress_ms; /* last progress() call */
     Error fail;            /* END_FAILED: why */
+    Error report;          /* a bad job report line: fails the job when set */
+    size_t reports;        /* job report lines taken */
 } ExecRun;
 
 /* Spawn holds what starting the program needs; -1 marks a closed fd. */
@@ -386,6 +388,85 @@ json_t *handler_exec_line_result(const json_t *item, const char *line, size_t le
         return result;
     }
     return handler_item_result(item, value);
+}
+
+/* flag_ok says whether v is a validation flag {code, severity, message,
+ * item?} as handler.h has them. */
+static bool flag_ok(const json_t *v)
+{
+    const char *severity = json_string_value(json_object_get(v, "severity"));
+    const json_t *item = json_object_get(v, "item");
+
+    return json_is_object(v) && json_is_string(json_object_get(v, "code")) &&
+           json_string_length(json_object_get(v, "code")) > 0 && severity != NULL &&
+           (strcmp(severity, "error") == 0 || strcmp(severity, "warning") == 0 ||
+            strcmp(severity, "info") == 0) &&
+           json_is_string(json_object_get(v, "message")) &&
+           (item == NULL || json_is_null(item) || json_is_integer(item) || json_is_string(item));
+}
+
+int handler_exec_job_report(const char *line, size_t len, HandlerOutput *out, Error *err)
+{
+    json_t *value = json_loadb(line, len, JSON_DECODE_ANY, NULL);
+    const json_t *job = json_object_get(value, "job"), *v;
+    const char *key;
+    int rc = 0;
+
+    if (!json_is_object(value) || json_object_size(value) != 1 || !json_is_object(job)) {
+        json_decref(value);
+        return 0;
+    }
+    /* Every field is checked before any is taken: a bad report changes
+     * nothing. */
+    json_object_foreach((json_t *)job, key, v)
+    {
+        bool ok = true;
+        if (strcmp(key, "validation_flags") == 0) {
+            size_t i;
+            const json_t *flag;
+            ok = json_is_array(v);
+            json_array_foreach(v, i, flag) ok = ok && flag_ok(flag);
+        } else if (strcmp(key, "confidence") == 0) {
+            ok = json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1;
+        } else if (strcmp(key, "model") == 0) {
+            ok = json_is_string(v) && json_string_length(v) < sizeof out->model &&
+                 strlen(json_string_value(v)) == json_string_length(v);
+        } else if (strcmp(key, "cache_hit") == 0) {
+            ok = json_is_boolean(v);
+        } else {
+            error_set(err, 500, "bad_job_report", "the job report has an unknown field \"%.40s\"",
+                      key);
+            rc = -1;
+            break;
+        }
+        if (!ok) {
+            error_set(err, 500, "bad_job_report",
+                      "the job report's %s is malformed (see docs/handlers/exec.md)", key);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0) {
+        json_object_foreach((json_t *)job, key, v)
+        {
+            if (strcmp(key, "validation_flags") == 0)
+                rc |= json_array_extend(out->validation_flags, (json_t *)v);
+            else if (strcmp(key, "confidence") == 0)
+                out->confidence = json_number_value(v);
+            else if (strcmp(key, "model") == 0)
+                snprintf(out->model, sizeof out->model, "%s", json_string_value(v));
+            else if (strcmp(key, "cache_hit") == 0)
+                out->cache_hit = json_is_true(v);
+        }
+        if (rc != 0) {
+            error_set(err, 500, "out_of_memory", "out of memory taking the job report");
+            rc = -1;
+        } else {
+            rc = 1;
+        }
+    }
+    json_decref(value);
+    return rc;
 }
 
 /* ---- starting the program ------------------------------------------------ */
@@ -715,7 +796,15 @@ static void run_line(ExecRun *r, const char *text, size_t len)
     json_t *result;
 
     if (index >= r->count) {
-        r->extra_lines++;
+        /* Past the last item: a job report, or a line to ignore. */
+        Error err = {0};
+        int taken = handler_exec_job_report(text, len, r->out, &err);
+        if (taken < 0 && !error_is_set(&r->report))
+            r->report = err;
+        if (taken != 0)
+            r->reports++;
+        else
+            r->extra_lines++;
         return;
     }
     result = handler_exec_line_result(json_array_get(r->job->items, index), text, len);
@@ -1055,6 +1144,11 @@ static HandlerStatus run_outcome(ExecRun *r, Error *err)
     status = handler_exec_exit_status(r->wait_status, r->err_tail, r->err_tail_len, err);
     if (status == HANDLER_OK && !run_fill_missing(r, err))
         status = HANDLER_RETRY;
+    /* A program that reports badly is wrong the same way every time. */
+    if (status == HANDLER_OK && error_is_set(&r->report)) {
+        *err = r->report;
+        status = strcmp(err->code, "out_of_memory") == 0 ? HANDLER_RETRY : HANDLER_FATAL;
+    }
     return status;
 }
 

@@ -11,9 +11,21 @@
  *   any other JSON value                         the item's output
  *
  * A line that is not JSON, an empty line included, fails its item with
- * code bad_output.  A last line without a newline still counts.  Lines
- * past the last item are ignored (one warning).  Items left without a
- * line when the program exits with status 0 fail with code no_output.
+ * code bad_output.  A last line without a newline still counts.  Items
+ * left without a line when the program exits with status 0 fail with
+ * code no_output.
+ *
+ * After the last item's line the program may report on the whole job
+ * with a line {"job": {...}} holding any of
+ *   "validation_flags": [{"code", "severity" (error|warning|info),
+ *                         "message", "item"?}, ...]   appended to the job's
+ *   "confidence": a number from 0 to 1
+ *   "model": a string of at most 63 bytes
+ *   "cache_hit": true or false
+ * (docs/handlers/exec.md has a whole program).  A report with another
+ * field or a malformed one fails the job, not retried, with code
+ * bad_job_report; nothing of it is taken.  Other lines past the last
+ * item are ignored (one warning).
  *
  * The program runs with no shell (argv[0] is its path), its stdin, stdout
  * and stderr on pipes and no other descriptor open, default signal
@@ -76,6 +88,13 @@ extern const Handler handler_exec;
  * completed result holding the parsed value.  Returns a new result object
  * (see handler.h), or NULL when memory runs out. */
 json_t *handler_exec_line_result(const json_t *item, const char *line, size_t len);
+
+/* handler_exec_job_report takes line[len] as a job report (above) into
+ * out: 1 when it was one and is taken, 0 when it is not a report (not an
+ * object whose one key is "job" holding an object), -1 with err filled
+ * (bad_job_report, out_of_memory) when it is a bad one, which changes
+ * nothing in out. */
+int handler_exec_job_report(const char *line, size_t len, HandlerOutput *out, Error *err);
 
 /* handler_exec_exit_status maps a waitpid status to how the run ends (see
  * the table above).  For anything but HANDLER_OK it fills err with the

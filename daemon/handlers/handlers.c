@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc_job.h"
+#include "doc_text.h"
 #include "enrich_load.h"
 #include "handler_enrich.h"
 #include "handler_exec.h"
+#include "handler_extract.h"
+#include "handler_invoice.h"
 #include "log.h"
 
 /* The built-in handlers, one per line of jobtypes.def: type "x" is run
@@ -27,6 +31,7 @@ struct HandlerTable {
     const Config *cfg;
     EnrichSlot enrich;  /* the enrich handler's settings: its merchant table */
     bool enrich_ok;     /* enrich was initialized */
+    DocSettings doc;    /* the document handlers' settings */
     ExecSettings *exec; /* one per cfg->exec entry */
     const char **types; /* claimed types; names borrowed or owned in names */
     size_t ntypes;
@@ -52,8 +57,12 @@ static const Handler *find(HandlerTable *t, const char *type, const void **setti
         }
     }
     const Handler *h = builtin_named(type);
-    if (h != NULL)
-        *settings = h == &handler_enrich ? &t->enrich : NULL;
+    if (h == &handler_enrich)
+        *settings = &t->enrich;
+    else if (h == &handler_extract || h == &handler_invoice)
+        *settings = &t->doc;
+    else if (h != NULL)
+        *settings = NULL;
     return h;
 }
 
@@ -119,6 +128,8 @@ HandlerTable *handlers_new(const Config *cfg, Error *err)
     if (t == NULL)
         goto oom;
     t->cfg = cfg;
+    doc_init(); /* before the pool's threads read documents */
+    t->doc.limits.max_pages = cfg->document_max_pages;
     t->enrich_ok = enrich_slot_init(&t->enrich);
     if (!t->enrich_ok)
         goto oom;

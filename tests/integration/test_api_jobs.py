@@ -558,12 +558,18 @@ def test_large_results_are_behind_a_pointer(api, worker):
     pointer = job["results"]
     assert isinstance(pointer, dict), job
     assert pointer["is_url"] is True
-    assert pointer["url"] == f"/v1/jobs/{job['id']}/results"
+    assert pointer["url"] == f"/v1/jobs/{job['id']}/results/full"
     assert pointer["size_bytes"] >= 1800
     assert pointer["expires_at"] == job["expires_at"]
-    # The same pointer on a read, and the results where it points.
+    # No results_url_secret here: no signed URL.
+    assert "signed_url" not in pointer
+    # The same pointer on a read, and every result where it points, at once.
     assert api.client.job(job["id"]).json()["results"] == pointer
-    page = results_page(api.client, pointer["url"].rsplit("/", 2)[1])
+    full = api.client.get(pointer["url"])
+    assert full.status_code == 200, describe(full)
+    assert full.json() == {"job_id": job["id"], "status": "completed", "total": 3,
+                           "results": echoed(items)}
+    page = results_page(api.client, job["id"])
     assert page["results"] == echoed(items) and page["total"] == 3
     # A small job's results stay inline.
     small = check_job(api.client.submit("echo", ["s"], headers={"Prefer": "wait=5"}),

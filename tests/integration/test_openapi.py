@@ -344,8 +344,10 @@ def test_document_structure():
     for method, path, op in operations():
         where = f"{method} {path}"
         open_route = path in ("/v1/health", "/metrics")
-        assert op.get("security", DOC["security"]) == ([] if open_route else DOC["security"]), \
-            where
+        # A signed results URL needs no key: {} is its requirement.
+        signed = [{}] if path == "/v1/jobs/{id}/results/full" else []
+        assert op.get("security", DOC["security"]) == \
+            ([] if open_route else DOC["security"] + signed), where
         for requirement in op.get("security", DOC["security"]):
             assert set(requirement) <= set(schemes), where
         params = [deref(p) for p in op.get("parameters", [])]
@@ -421,7 +423,10 @@ def test_schemas_hold_what_they_promise():
                               "run_at": "2030-01-02T04:04:05.250+01:00", "metadata": {}})
     pointer_schema = {"$ref": "#/components/schemas/LargeResultPointer"}
     assert not schema_errors(pointer_schema, {"is_url": True, "url": f"/v1/jobs/{UNKNOWN_JOB}"
-                                              "/results", "size_bytes": 9, "expires_at": None})
+                                              "/results/full", "size_bytes": 9, "expires_at": None})
+    assert schema_errors(pointer_schema, {"is_url": True, "url": f"/v1/jobs/{UNKNOWN_JOB}"
+                                          "/results/full", "size_bytes": 9, "expires_at": None,
+                                          "signed_url": f"/v1/jobs/{UNKNOWN_JOB}/results/full"})
 
 
 # ---- real answers ---------------------------------------------------------------
@@ -592,6 +597,7 @@ SUBMIT_ERRORS = [
 def test_errors(api, c):
     job = expect(c.submit(), 202)
     job_routes = [("GET", f"/v1/jobs/{job['id']}"), ("GET", f"/v1/jobs/{job['id']}/results"),
+                  ("GET", f"/v1/jobs/{job['id']}/results/full"),
                   ("POST", f"/v1/jobs/{job['id']}/pause"),
                   ("POST", f"/v1/jobs/{job['id']}/resume"),
                   ("POST", f"/v1/jobs/{job['id']}/cancel")]
@@ -619,7 +625,11 @@ def test_errors(api, c):
     sql_complete(api.conn, job["id"], sql_claim(api.conn, job["id"]), echoed(["a", "b"]))
     sql_expire(api.conn, job["id"])
     expect(c.get(f"/v1/jobs/{job['id']}/results"), 410, "expired")
+    expect(c.get(f"/v1/jobs/{job['id']}/results/full"), 410, "expired")
     expect(c.job(job["id"]), 200)
+    # A signed URL that is not valid (this server has no results_url_secret).
+    expect(anonymous.get(f"/v1/jobs/{job['id']}/results/full?expires=9999999999&signature="
+                         + "0" * 64), 403, "invalid_signature")
     # The router's answers: unknown paths, other methods (Allow).
     for path in ("/v1/nothing", "/v1/jobs/", "/v1/jobs/not-a-uuid",
                  f"/v1/jobs/{UNKNOWN_JOB}/explode", "/v1/health/x"):

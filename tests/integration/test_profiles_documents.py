@@ -6,9 +6,9 @@ Apache mod_proxy_fcgi and Apache mod_fcgid running the shipped snippets.
 Their jobs are made with SQL (pgjob.submit takes any type) and moved
 through their states as pgjobd would, so that every documented shape is
 checked field by field whether or not this build runs the invoice and
-extract handlers.  A submission through the profile is answered 202 when
-the build runs the type, else the profile's 500 (the server logs why):
-those tests check whichever applies.
+extract handlers.  A submission through the profile is a real document
+job (its bytes in pgjob.document), canceled again so that the other
+tests' claims do not see it.
 """
 
 import pytest
@@ -16,7 +16,7 @@ import pytest
 pytest.register_assert_rewrite("web", "profiles_helpers")
 from profiles_helpers import (MILLIS, UNKNOWN_JOB, UUID, body_of, claim, done,  # noqa: E402,F401
                               exactly, keys, served, servers, sql_action, sql_complete_with,
-                              sql_submit, type_runs)
+                              sql_submit)
 from web import describe, sql_expire, sql_fail  # noqa: E402
 
 pytest_plugins = ("web",)
@@ -105,13 +105,10 @@ def test_parzo_errors_and_submit(served):
     assert set(body_of(c.request("POST", "/v1/extract/invoice",
                                  files={"other": ("a.txt", b"a")}), 400)) == {"error"}
     r = c.request("POST", "/v1/extract/invoice", files={"file": PDF})
-    if type_runs(served, "invoice"):
-        got = keys(r, 202, PENDING)
-        assert got["status"] == "pending" and UUID.match(got["job_id"])
-    else:
-        # Until the invoice handler is merged: the profile's 500.
-        exactly(r, 500, {"error": "Internal server error"})
-        assert "does not run" in served.logs()
+    got = keys(r, 202, PENDING)
+    assert got["status"] == "pending" and UUID.match(got["job_id"])
+    # Canceled so that the other tests' claims do not see it.
+    assert sql_action(served.conn, served.account, "cancel", got["job_id"]) == "canceled"
 
 
 # ---- Pulse ------------------------------------------------------------------------------
@@ -197,9 +194,6 @@ def test_pulse_errors_and_submit(served):
     r = c.request("POST", "/extract", files={"file": PDF})
     assert set(body_of(r, 400)) == {"error"} and "async" in r.json()["error"]
     r = c.request("POST", "/extract", files={"file": PDF, "async": (None, "true")})
-    if type_runs(served, "extract"):
-        got = keys(r, 202, POLL)
-        assert got["status"] == "pending"
-    else:
-        # Until the extract handler is merged: the profile's 500.
-        exactly(r, 500, {"error": "Internal server error."})
+    got = keys(r, 202, POLL)
+    assert got["status"] == "pending"
+    assert sql_action(served.conn, served.account, "cancel", got["job_id"]) == "canceled"

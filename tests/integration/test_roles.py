@@ -29,9 +29,9 @@ SCRIPT = os.path.join(ROOT, "sql", "roles.sql.example")
 
 # The functions pgjobd and pgjob.fcgi call, but api_key_lookup and get_job.
 WORKER_FUNCTIONS = ["claim", "heartbeat", "renew", "complete", "fail", "release", "rescue",
-                    "expire", "prune"]
+                    "expire", "prune", "document_fetch", "result_cache_prune"]
 WEB_FUNCTIONS = ["submit", "list_jobs", "get_results", "cancel", "pause", "resume",
-                 "queue_depth", "outcome_counts"]
+                 "queue_depth", "outcome_counts", "submit_document", "get_all_results"]
 
 
 def as_role(dsn, role):

@@ -733,9 +733,11 @@ def jobs_of(conn, account_id):
 
 
 def reset_jobs(conn):
-    """Delete every job (the per-test reset of the shared database)."""
+    """Delete every job, its document and the result cache (the per-test
+    reset of the shared database)."""
     with conn.cursor() as cur:
-        cur.execute("TRUNCATE pgjob.ready, pgjob.lease, pgjob.job")
+        cur.execute("TRUNCATE pgjob.ready, pgjob.lease, pgjob.job, pgjob.document,"
+                    " pgjob.result_cache")
 
 
 def sql_claim(conn, job_id):

@@ -22,6 +22,9 @@ static const Test *const tables[] = {
     enrich_rules_tests,
     contact_tests,
     contact_intl_tests,
+    invoice_tests,
+    invoice_corpus_tests,
+    invoice_heldout_tests,
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,
     cgi_utf8_tests,
@@ -44,6 +47,8 @@ static const Test *const tables[] = {
     cgi_profile_tests,
     /* ctl/: pgjobctl's helpers */
     ctl_tests,
+    doc_text_tests,
+    cgi_hmac_tests,
     NULL,
 };
 

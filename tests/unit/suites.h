@@ -24,6 +24,9 @@ extern const Test enrich_table_tests[];
 extern const Test enrich_rules_tests[];
 extern const Test contact_tests[];
 extern const Test contact_intl_tests[];
+extern const Test invoice_tests[];
+extern const Test invoice_corpus_tests[];
+extern const Test invoice_heldout_tests[];
 extern const Test cgi_mem_tests[];
 extern const Test cgi_utf8_tests[];
 extern const Test cgi_uuid_tests[];
@@ -44,5 +47,7 @@ extern const Test cgi_metrics_tests[];
 extern const Test cgi_profile_tests[];
 extern const Test ctl_tests[];
 extern const Test exporter_tests[];
+extern const Test doc_text_tests[];
+extern const Test cgi_hmac_tests[];
 
 #endif

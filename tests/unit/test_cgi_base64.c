@@ -122,8 +122,37 @@ static void round_trips(void)
     }
 }
 
+/* base64_decode against the reference decoder, and what it refuses. */
+static void decoding(void)
+{
+    unsigned char data[300], back[300];
+    char text[401];
+    size_t n;
+
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 13 + 1);
+    for (size_t len = 0; len <= sizeof data; len++) {
+        REQUIRE(base64_encode(data, len, text, sizeof text));
+        CHECK(base64_decoded_max(strlen(text)) >= len);
+        if (!CHECK(base64_decode(text, strlen(text), back, &n)) || !CHECK_INT(n, len) ||
+            !CHECK(memcmp(back, data, len) == 0))
+            break;
+    }
+    static const char *const bad[] = {"Zg=",  "Zg",    "Z===", "Zh==", "Zm9=",   "Zm8=Zm8=",
+                                      "Zm 9", "Zm9\n", "Zm-_", "====", "Zm9v\0", NULL};
+    for (int i = 0; bad[i] != NULL; i++) {
+        size_t len = strlen(bad[i]) + (i == 10);
+        CHECK(!base64_decode(bad[i], len, back, &n));
+    }
+    CHECK(base64_decode("Zm9vYmFy", 8, back, &n) && n == 6 && memcmp(back, "foobar", 6) == 0);
+}
+
 const Test cgi_base64_tests[] = {
-    {"cgi_base64_rfc4648_vectors", rfc4648_vectors}, {"cgi_base64_whole_alphabet", whole_alphabet},
-    {"cgi_base64_encoded_len", encoded_len},         {"cgi_base64_buffer_size", buffer_size},
-    {"cgi_base64_round_trips", round_trips},         {NULL, NULL},
+    {"cgi_base64_rfc4648_vectors", rfc4648_vectors},
+    {"cgi_base64_whole_alphabet", whole_alphabet},
+    {"cgi_base64_encoded_len", encoded_len},
+    {"cgi_base64_buffer_size", buffer_size},
+    {"cgi_base64_round_trips", round_trips},
+    {"cgi_base64_decoding", decoding},
+    {NULL, NULL},
 };

@@ -83,6 +83,26 @@ static void contact_shapes(void)
     CHECK(!check("contact", "[{\"phone\": true}]", &err, field));
 }
 
+static void invoice_shapes(void)
+{
+    Error err = {0};
+    char field[64] = "";
+
+    CHECK(check("invoice", "[{\"fields\": {\"total\": 5}, \"custom_id\": \"a\"}, {\"fields\": {}}]",
+                &err, field));
+    CHECK(check("invoice", "[{\"text\": \"Fattura 1\"}]", &err, field));
+    CHECK(check("invoice", "[{\"file_base64\": \"JVBERg==\", \"filename\": \"a.pdf\"}]", &err,
+                field));
+    CHECK(check("invoice", "[{\"filename\": \"a.pdf\", \"data_base64\": \"JVBERg==\"}]", &err,
+                field));
+    CHECK(!check("invoice", "[{\"fields\": {}}, \"Fattura 1\"]", &err, field));
+    CHECK_STR(field, "items[1]");
+    CHECK_INT(err.status, 422);
+    CHECK(!check("invoice", "[{\"fields\": [1]}]", &err, field));
+    CHECK(!check("invoice", "[{\"text\": \"x\", \"fields\": {}}]", &err, field));
+    CHECK(!check("invoice", "[{}]", &err, field));
+}
+
 static void other_types_take_anything(void)
 {
     Error err = {0};
@@ -97,6 +117,7 @@ const Test cgi_item_rules_tests[] = {
     {"cgi_item_rules_enrich", enrich_shapes},
     {"cgi_item_rules_enrich_fields", enrich_fields},
     {"cgi_item_rules_contact", contact_shapes},
+    {"cgi_item_rules_invoice", invoice_shapes},
     {"cgi_item_rules_other_types", other_types_take_anything},
     {NULL, NULL},
 };

@@ -28,6 +28,8 @@ static void every_route(void)
     CHECK_INT(match("POST", "/v1/jobs/0b9f7c1e-5d2a-4c1b-9e0f-3a6d8b2c4e71/pause"), ROUTE_PAUSE);
     CHECK_INT(match("POST", "/v1/jobs/0b9f7c1e-5d2a-4c1b-9e0f-3a6d8b2c4e71/resume"), ROUTE_RESUME);
     CHECK_INT(match("GET", "/v1/jobs/0b9f7c1e-5d2a-4c1b-9e0f-3a6d8b2c4e71/results"), ROUTE_RESULTS);
+    CHECK_INT(match("GET", "/v1/jobs/0b9f7c1e-5d2a-4c1b-9e0f-3a6d8b2c4e71/results/full"),
+              ROUTE_RESULTS_FULL);
     CHECK_INT(match("GET", "/v1/health"), ROUTE_HEALTH);
     CHECK_INT(match("GET", "/metrics"), ROUTE_METRICS);
 }
