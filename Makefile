@@ -448,6 +448,7 @@ bench:
 	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi $(BUILD)/bench_handlers
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
+	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_counters.py
 	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl
 
 # ---- trying it --------------------------------------------------------------

@@ -162,8 +162,10 @@ static const KeyRow key_rows[] = {
             "0: no cache. A reload empties it"),
     ROW_STRING_CHECKED(metrics_listen, "", check_host_port, RESTART,
                        "host:port where pgjobd answers GET /metrics (Prometheus text), e.g. "
-                       "127.0.0.1:9465 or [::1]:9465; empty: off. No authentication: keep it on "
-                       "a loopback address or a private network"),
+                       "127.0.0.1:9465 or [::1]:9465; empty: off. One address: write a numeric one "
+                       "(a name listens on the first address it resolves to). A port in use "
+                       "exits 78. No authentication: keep it on a loopback address or a "
+                       "private network"),
     ROW_STRING(
         fcgi_listen, "", RESTART,
         "socket pgjob.fcgi listens on when not given one: a path (Unix socket), host:port or "

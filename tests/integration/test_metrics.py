@@ -154,7 +154,7 @@ def test_counters_need_no_right_on_the_counter_table(conn, connect, pg, db_name)
 def test_counters_stop_while_the_trigger_is_disabled(conn):
     """The counting is the trigger's alone: with it disabled the same
     claims and completes count nothing, enabled again they count.  (The
-    trigger's cost is measured by `make bench`, tests/bench/bench_counters.py.)"""
+    trigger's cost is measured by `make bench`: tests/bench/bench_counters.py.)"""
     account = new_account(conn)
     cur = conn.cursor()
 
@@ -293,7 +293,9 @@ def test_pgjobd_exits_when_the_metrics_port_is_taken(daemon):
         taken.listen(1)
         port = taken.getsockname()[1]
         d = daemon(metrics_listen=f"127.0.0.1:{port}", ready=False)
-        assert d.wait_exit() == 1
+        # 78 (EX_CONFIG): the unit's RestartPreventExitStatus=78 stops a
+        # restart loop that would only meet the same port again.
+        assert d.wait_exit() == 78
         assert d.log_lines(rf"cannot listen on 127\.0\.0\.1:{port}")
 
 
