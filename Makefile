@@ -339,7 +339,7 @@ MAN_CTL := $(wildcard ctl/pgjobctl.1)
 # config_docs is a build tool with objects of its own, compiled without
 # the build's sanitizer flags, so that `make install` works beside any
 # build (tests/integration/test_systemd.py installs beside build-asan).
-CONFIG_DOCS_SRC := man/config_docs.c common/config.c common/log.c common/strnum.c common/error.c
+CONFIG_DOCS_SRC := man/config_docs.c common/config.c common/log.c common/strnum.c common/error.c common/hostport.c
 CONFIG_DOCS_OBJ := $(patsubst %.c,$(BUILD)/man/obj/%.o,$(CONFIG_DOCS_SRC))
 HOST_CC ?= cc
 

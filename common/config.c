@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
+#include "hostport.h"
 #include "log.h"
 #include "strnum.h"
 
@@ -257,21 +258,16 @@ static bool job_type_ok(const char *name, size_t len, bool dots)
  * pgjobd binds it. */
 static const char *check_host_port(const char *text)
 {
-    const char *colon = strrchr(text, ':');
+    char host[HOSTPORT_HOST_SIZE];
     long port;
+    const char *wrong;
 
     if (*text == '\0')
         return NULL;
-    if (colon == NULL || colon == text || !strnum_long(colon + 1, 1, 65535, &port))
+    wrong = host_port_parse(text, host, sizeof host, &port);
+    if (wrong == NULL && port == 0)
         return "is not host:port (e.g. 127.0.0.1:9465) with a port from 1 to 65535";
-    if (text[0] == '[' ? colon[-1] != ']' || colon - text < 3
-                       : memchr(text, ':', (size_t)(colon - text)) != NULL)
-        return "is not host:port: write an IPv6 address in brackets ([::1]:9465)";
-    for (const char *p = text; p < colon; p++) {
-        if (is_space(*p))
-            return "is not host:port: the host holds a space";
-    }
-    return NULL;
+    return wrong;
 }
 
 /* check_type_list is the check of "types": empty, or job types separated

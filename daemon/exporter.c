@@ -21,7 +21,9 @@
 
 #include "clock.h"
 #include "config.h"
+#include "hostport.h"
 #include "log.h"
+#include "promtext.h"
 
 /* The upper bounds of the handler duration buckets, in seconds; +Inf
  * follows.  Handlers run from a millisecond (echo) to minutes (exec). */
@@ -106,24 +108,21 @@ void exporter_observe(Exporter *e, const char *type, bool ok, long long ms)
 
 /* ---- rendering ---- */
 
-/* family writes a family's HELP and TYPE lines. */
-static void family(FILE *f, const char *name, const char *type, const char *help)
+/* file_write is the PromWrite of a stdio stream (its errors stay in
+ * ferror). */
+static void file_write(void *sink, const char *data, size_t len)
 {
-    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    fwrite(data, 1, len, sink);
 }
 
-/* label writes value escaped as a label value (job types need no
- * escaping, but the format is kept whatever a type holds). */
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+    prom_family(file_write, f, name, type, help);
+}
+
 static void label(FILE *f, const char *value)
 {
-    for (const char *p = value; *p != '\0'; p++) {
-        if (*p == '\\' || *p == '"')
-            fputc('\\', f);
-        if (*p == '\n')
-            fputs("\\n", f);
-        else
-            fputc(*p, f);
-    }
+    prom_label(file_write, f, value);
 }
 
 static void render_counts(FILE *f, const ExporterCounts *c, double started)
@@ -557,41 +556,22 @@ static void *server_main(void *arg)
     return NULL;
 }
 
-/* split_host_port splits "host:port" / "[v6]:port" into host and port. */
-static bool split_host_port(const char *address, char *host, size_t hsize, char *port, size_t psize)
-{
-    const char *colon = strrchr(address, ':');
-    const char *h = address;
-    size_t hlen;
-
-    if (colon == NULL || colon == address)
-        return false;
-    hlen = (size_t)(colon - address);
-    if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
-        h++;
-        hlen -= 2;
-    }
-    if (hlen == 0 || hlen >= hsize || strlen(colon + 1) >= psize || colon[1] == '\0')
-        return false;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    strcpy(port, colon + 1);
-    return true;
-}
-
 /* bind_listen returns a listening socket bound to listen, or -1 with err. */
 static int bind_listen(const char *address, int *bound_port, Error *err)
 {
     struct addrinfo hints = {
         .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res = NULL;
-    char host[256], port[16];
+    char host[HOSTPORT_HOST_SIZE], port[16];
+    const char *wrong;
+    long port_number;
     int fd = -1, rc, saved = 0;
 
-    if (!split_host_port(address, host, sizeof(host), port, sizeof(port))) {
-        error_set(err, 500, "bad_config", "metrics_listen: \"%s\" is not host:port", address);
+    if ((wrong = host_port_parse(address, host, sizeof(host), &port_number)) != NULL) {
+        error_set(err, 500, CONFIG_ERROR_CODE, "metrics_listen: \"%s\" %s", address, wrong);
         return -1;
     }
+    snprintf(port, sizeof(port), "%ld", port_number);
     rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0) {
         error_set(err, 500, "bad_config", "metrics_listen: %s: %s", address, gai_strerror(rc));

@@ -44,5 +44,6 @@ extern const Test cgi_metrics_tests[];
 extern const Test cgi_profile_tests[];
 extern const Test ctl_tests[];
 extern const Test exporter_tests[];
+extern const Test promtext_tests[];
 
 #endif
