@@ -47,6 +47,11 @@ struct Exporter {
     pthread_t thread;
     double started; /* seconds since the epoch */
 
+    /* The server thread's alone: when it last warned that accept failed
+     * (monotonic ms, 0: never), and the failures since. */
+    long long accept_warned;
+    unsigned long accept_failures;
+
     pthread_mutex_t lock; /* guards what follows */
     ExporterCounts counts;
     Series *series;
@@ -447,33 +452,33 @@ static void conn_drain(Conn *c)
 }
 
 /* accept_one accepts a pending connection into a free slot of conns, or
- * the oldest one's.  Returns false when accepting must pause: the
- * process is out of descriptors or memory (warned at most once per
- * ACCEPT_LOG_MS, with how many failures since the last warning). */
+ * the oldest one's.  Returns false when accepting failed and must pause
+ * (typically EMFILE, ENFILE, ENOBUFS, ENOMEM: the process is out of
+ * descriptors or memory), warned at most once per ACCEPT_LOG_MS with how
+ * many failures since the last warning. */
 static bool accept_one(Exporter *e, Conn *conns)
 {
-    static long long last_warning = -ACCEPT_LOG_MS;
-    static unsigned long failures;
     int fd = accept4(e->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
     if (fd < 0) {
         int saved = errno;
-        bool pause = saved == EMFILE || saved == ENFILE || saved == ENOBUFS || saved == ENOMEM;
 
         if (saved == EINTR || saved == EAGAIN || saved == ECONNABORTED)
             return true;
-        failures++;
+        e->accept_failures++;
         long long now = clock_ms();
-        if (now - last_warning >= ACCEPT_LOG_MS) {
-            if (failures > 1)
+        if (e->accept_warned == 0 || now - e->accept_warned >= ACCEPT_LOG_MS) {
+            if (e->accept_failures > 1)
                 log_warn("metrics server: accept: %s (%lu failures since the last warning)",
-                         strerror(saved), failures);
+                         strerror(saved), e->accept_failures);
             else
                 log_warn("metrics server: accept: %s", strerror(saved));
-            last_warning = now;
-            failures = 0;
+            e->accept_warned = now;
+            e->accept_failures = 0;
         }
-        return !pause;
+        /* Any other failure pauses too: whatever it is, retrying at
+         * once would only spin. */
+        return false;
     }
     Conn *slot = &conns[0];
     for (int i = 0; i < CONNS; i++) {
