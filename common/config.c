@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
+#include "hostport.h"
 #include "log.h"
 #include "strnum.h"
 
@@ -163,8 +164,10 @@ static const KeyRow key_rows[] = {
             "0: no cache. A reload empties it"),
     ROW_STRING_CHECKED(metrics_listen, "", check_host_port, RESTART,
                        "host:port where pgjobd answers GET /metrics (Prometheus text), e.g. "
-                       "127.0.0.1:9465 or [::1]:9465; empty: off. No authentication: keep it on "
-                       "a loopback address or a private network"),
+                       "127.0.0.1:9465 or [::1]:9465; empty: off. One address: write a numeric one "
+                       "(a name listens on the first address it resolves to). A port in use "
+                       "exits 78. No authentication: keep it on a loopback address or a "
+                       "private network"),
     ROW_INT(document_max_pages, 2000, 1, 1000000, RESTART,
             "most pages of a document the extract and invoice handlers read; a longer one fails "
             "its job with too_many_pages"),
@@ -279,21 +282,16 @@ static bool job_type_ok(const char *name, size_t len, bool dots)
  * pgjobd binds it. */
 static const char *check_host_port(const char *text)
 {
-    const char *colon = strrchr(text, ':');
+    char host[HOSTPORT_HOST_SIZE];
     long port;
+    const char *wrong;
 
     if (*text == '\0')
         return NULL;
-    if (colon == NULL || colon == text || !strnum_long(colon + 1, 1, 65535, &port))
+    wrong = host_port_parse(text, host, sizeof host, &port);
+    if (wrong == NULL && port == 0)
         return "is not host:port (e.g. 127.0.0.1:9465) with a port from 1 to 65535";
-    if (text[0] == '[' ? colon[-1] != ']' || colon - text < 3
-                       : memchr(text, ':', (size_t)(colon - text)) != NULL)
-        return "is not host:port: write an IPv6 address in brackets ([::1]:9465)";
-    for (const char *p = text; p < colon; p++) {
-        if (is_space(*p))
-            return "is not host:port: the host holds a space";
-    }
-    return NULL;
+    return wrong;
 }
 
 /* check_secret is the check of "results_url_secret": empty, or long

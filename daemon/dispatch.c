@@ -563,7 +563,9 @@ int dispatch_run(Config *cfg, const char *config_path)
 
     if (!start(&d, &err)) {
         log_error("cannot start: %s", err.message);
-        status = 1;
+        /* 78 (EX_CONFIG) when the configuration must change first: the
+         * unit's RestartPreventExitStatus=78 stops a restart loop. */
+        status = strcmp(err.code, CONFIG_ERROR_CODE) == 0 ? CONFIG_EXIT_CODE : 1;
         goto out;
     }
     log_info("started with %d workers (%s)", cfg->workers, d.worker_name);

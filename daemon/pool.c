@@ -110,13 +110,8 @@ static void *worker_main(void *arg)
 {
     Worker *w = arg;
     Pool *p = w->pool;
-    sigset_t all;
 
-    /* Signals are for the dispatcher thread; handler children reset
-     * their mask before exec. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
-
+    /* The thread starts with every signal blocked (see pool_start). */
     Outcome *o = NULL;
     for (;;) {
         Job *job = finish_and_take(p, o);
@@ -154,7 +149,15 @@ Pool *pool_start(const char *conninfo, int workers, int wake_fd, Error *err)
         Worker *w = &p->workers[i];
         w->pool = p;
         w->conn.index = i + 1;
+        /* Signals are for the dispatcher thread: each worker starts with
+         * all blocked, inherited from this thread's mask, so that none
+         * can reach it before it runs (handler children reset their mask
+         * before exec). */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
         int rc = pthread_create(&w->thread, NULL, worker_main, w);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (rc != 0) {
             error_set(err, 500, "thread_failed", "cannot start worker thread: %s", strerror(rc));
             goto fail;

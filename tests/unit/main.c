@@ -16,6 +16,7 @@ static const Test *const tables[] = {
     handlers_tests,
     handler_exec_tests,
     exporter_tests,
+    promtext_tests,
     enrich_tests,
     enrich_fields_tests,
     enrich_table_tests,

@@ -49,5 +49,6 @@ extern const Test ctl_tests[];
 extern const Test exporter_tests[];
 extern const Test doc_text_tests[];
 extern const Test cgi_hmac_tests[];
+extern const Test promtext_tests[];
 
 #endif
