@@ -113,7 +113,12 @@ static void try_connect(Dispatcher *d)
     d->down_logged = false;
     d->reconnect_delay_ms = 0;
     claim_want_all(d);
-    d->next_rescue = now; /* at start-up and after an outage, rescue first */
+    /* At start-up and after an outage, rescue first, but only once the
+     * outcomes held through the outage are recorded (maintain): their
+     * leases may have run out meanwhile, and a rescue would throw that
+     * finished work away and run it again. */
+    d->next_rescue = now;
+    d->flush_first = true;
     /* The handlers' data is read before READY=1: a ready daemon enriches
      * with the database's merchant table. */
     if (d->handlers_due)
@@ -235,7 +240,10 @@ static long long next_wakeup(Dispatcher *d, long long now)
     /* Maintenance waits for the main lane; its answer wakes the loop. */
     if (!lane_idle(d, 0))
         return t;
-    t = earliest(t, d->next_rescue);
+    /* A rescue held back for outcomes waits for their answer, which wakes
+     * the loop. */
+    if (!d->flush_first)
+        t = earliest(t, d->next_rescue);
     if (d->cfg->prefetch > 0)
         t = earliest(t, d->next_renew);
     if (d->maintainer)
@@ -280,6 +288,17 @@ static void wait_for_events(Dispatcher *d)
 
 /* ---- timers ---- */
 
+/* unrecorded counts the outcomes not yet written: pending, or in a batch
+ * on a lane. */
+static size_t unrecorded(const Dispatcher *d)
+{
+    size_t n = d->npending;
+
+    for (int i = 0; i < LANES; i++)
+        n += d->lanes[i].nbatch;
+    return n;
+}
+
 /* maintain runs the due maintenance.  Every daemon rescues expired
  * leases (pgjob.rescue skips rows another daemon is handling), so a hung
  * daemon never stops the rescue of its own jobs; expiry and pruning are
@@ -290,14 +309,19 @@ static void maintain(Dispatcher *d, long long now)
     Error err = {0};
     bool ok = true;
 
-    if (now >= d->next_rescue) {
+    if (d->flush_first && unrecorded(d) == 0)
+        d->flush_first = false;
+    if (now >= d->next_rescue && !d->flush_first) {
         d->next_rescue = now + d->cfg->rescue_interval_seconds * 1000LL;
-        long before = d->stats.rescued + d->stats.rescue_failed;
-        ok = maint_rescue(d->conn, d->cfg->maintenance_batch, &d->stats.rescued,
-                          &d->stats.rescue_failed, &err);
-        if (ok && d->stats.rescued + d->stats.rescue_failed > before) {
-            log_info("rescued %ld jobs whose lease expired",
-                     d->stats.rescued + d->stats.rescue_failed - before);
+        Stats *s = &d->stats;
+        long before = s->rescued + s->rescue_requeued + s->rescue_failed;
+        long unstarted = s->rescue_requeued;
+        ok = maint_rescue(d->conn, d->cfg->maintenance_batch, &s->rescued, &s->rescue_requeued,
+                          &s->rescue_failed, &err);
+        if (ok && s->rescued + s->rescue_requeued + s->rescue_failed > before) {
+            log_info("rescued %ld jobs whose lease expired (%ld had not started)",
+                     s->rescued + s->rescue_requeued + s->rescue_failed - before,
+                     s->rescue_requeued - unstarted);
             claim_want_all(d);
         }
         if (ok && !d->maintainer) {
@@ -327,8 +351,8 @@ static void status_line(const Dispatcher *d, char *buf, size_t size)
              "running=%d/%d claimed=%ld completed=%ld retried=%ld failed=%ld released=%ld"
              " lost=%ld rescued=%ld expired=%ld pruned=%ld pending=%zu db=%s",
              d->running, d->cfg->workers, s->claimed, s->completed, s->retried, s->failed,
-             s->released, s->lost, s->rescued + s->rescue_failed, s->expired, s->pruned,
-             d->npending, d->conn != NULL ? "up" : "down");
+             s->released, s->lost, s->rescued + s->rescue_requeued + s->rescue_failed, s->expired,
+             s->pruned, d->npending, d->conn != NULL ? "up" : "down");
 }
 
 static void tick(Dispatcher *d, long long now)
@@ -419,22 +443,20 @@ static void check_signals(Dispatcher *d)
  * past the deadline. */
 static bool finished(Dispatcher *d)
 {
-    size_t unrecorded = d->npending;
+    size_t left = unrecorded(d);
     bool busy = false;
 
     if (d->mode == SHUTDOWN_NONE || d->running > 0)
         return false;
-    for (int i = 0; i < LANES; i++) {
+    for (int i = 0; i < LANES; i++)
         busy = busy || d->lanes[i].work != LANE_IDLE;
-        unrecorded += d->lanes[i].nbatch;
-    }
-    if (!busy && unrecorded == 0)
+    if (!busy && left == 0)
         return true;
     if (d->aborted && clock_ms() >= d->deadline + SHUTDOWN_GIVE_UP_MS) {
         log_warn(
             "%zu outcomes not recorded (the database is unavailable or does not"
             " answer); those jobs will be rescued when their lease expires",
-            unrecorded);
+            left);
         return true;
     }
     return false;

@@ -77,7 +77,7 @@ typedef struct Lane {
 /* Stats are the counters of the summary line and STATUS=. */
 typedef struct Stats {
     long claimed, completed, retried, failed, released, lost;
-    long rescued, rescue_failed, expired, pruned;
+    long rescued, rescue_requeued, rescue_failed, expired, pruned;
 } Stats;
 
 typedef struct Dispatcher {
@@ -94,6 +94,7 @@ typedef struct Dispatcher {
     bool ready_sent;        /* READY=1 was sent */
     bool handlers_due;      /* handlers_load is due: at start and on SIGHUP */
     bool down_logged;       /* the database is known to be down */
+    bool flush_first;       /* after a (re)connect: record held outcomes before rescuing */
     long long reconnect_at; /* monotonic ms */
     int reconnect_delay_ms;
 

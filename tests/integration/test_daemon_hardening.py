@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+"""pgjobd faults of issue 10: outcomes held through an outage are written
+before the rescue, a prefetched job whose daemon died is no failed
+attempt, and a job pgjobd cannot read fails at once."""
+
+import time
+
+# Fixtures, found by pytest under these names:
+from daemon import acct, daemon, ddir, probe  # noqa: F401
+from daemon import job, script, submit, wait_status, wait_until
+
+
+def test_outcome_held_through_an_outage_is_written_before_the_rescue(
+        pg, daemon, conn, connect, acct, ddir, probe):
+    """The job finishes while PostgreSQL is down and its lease runs out
+    meanwhile.  After the reconnect the daemon must record the held
+    completion before it rescues expired leases, or it throws its own
+    finished work away and runs the job again."""
+    gate = f"{ddir}/gate"
+    prog = script(ddir, "gated.sh", f"""
+echo "start $$ $PGJOB_ATTEMPT" > {probe.path}
+while [ ! -e {gate} ]; do sleep 0.05; done
+exec cat
+""")
+    d = daemon({"exec.gated.command": prog}, workers=1, prefetch=0, lease_seconds=2,
+               heartbeat_seconds=1, rescue_interval_seconds=1, reconnect_max_seconds=1)
+    jid = submit(conn, acct, "gated", ["a"], max_attempts=3)
+    probe.wait("start")
+    wait_status(conn, jid, "processing")
+    mark = d.log_mark()
+    pg.stop()
+    try:
+        d.wait_log(r"WARN pgjobd: database (connection lost|unavailable)", since=mark,
+                   timeout=20)
+        open(gate, "w").close()
+        # The program has answered; the outcome waits in the daemon, and
+        # the lease (2 s) runs out while the database is away.
+        time.sleep(3)
+    finally:
+        pg.start()
+    conn = connect()
+    j = wait_status(conn, jid, "completed", timeout=30)
+    assert (j["attempt_count"], j["failed_attempts"]) == (1, 0), j["error"]
+    assert len(probe.events("start")) == 1, "the job ran twice"
+    assert d.stop() == 0
+
+
+def test_prefetched_jobs_of_a_killed_daemon_are_no_failed_attempts(
+        daemon, conn, acct, ddir, probe):
+    """One worker runs a job that never ends; three more jobs wait in the
+    daemon (prefetch).  The daemon is SIGKILLed: the running job's attempt
+    counts as failed, the waiting ones do not, and with max_attempts 1
+    they still complete on the next daemon, ahead of later jobs."""
+    gate = f"{ddir}/gate"
+    prog = script(ddir, "hang.sh", f"""
+echo "start $$ $PGJOB_ATTEMPT" > {probe.path}
+while [ ! -e {gate} ]; do sleep 0.05; done
+exec cat
+""")
+    a = daemon({"exec.hang.command": prog}, name="A", workers=1, prefetch=3, claim_batch=1,
+               lease_seconds=2, heartbeat_seconds=1)
+    running = submit(conn, acct, "hang", ["r"], max_attempts=2)
+    probe.wait("start")
+    waiting = [submit(conn, acct, "hang", [f"w{i}"], max_attempts=1) for i in range(3)]
+    for w in waiting:
+        wait_status(conn, w, "processing")
+    a.kill9()
+    later = submit(conn, acct, "hang", ["later"], max_attempts=1)
+    open(gate, "w").close()
+    # B starts once the leases have run out: its first rescue comes before
+    # its first claim, so the jobs handed back must run before `later`.
+    wait_until(conn, "SELECT bool_and(lease_until < now()) FROM pgjob.lease", timeout=15,
+               what="A's leases to run out")
+    b = daemon({"exec.hang.command": prog}, name="B", workers=1, prefetch=0,
+               lease_seconds=2, heartbeat_seconds=1, rescue_interval_seconds=1)
+    for w in waiting:
+        j = wait_status(conn, w, ("completed", "failed"), timeout=30)
+        assert (j["status"], j["failed_attempts"]) == ("completed", 0), j["error"]
+    r = wait_status(conn, running, ("completed", "failed"), timeout=30)
+    assert (r["status"], r["failed_attempts"]) == ("completed", 1)
+    wait_status(conn, later, "completed", timeout=30)
+    done = {k: job(conn, k)["completed_at"] for k in waiting + [later]}
+    assert max(done[w] for w in waiting) <= done[later], \
+        "a job handed back was run after a job submitted later"
+    b.wait_log(r"rescued \d+ jobs whose lease expired \([1-9]\d* had not started\)")
+    assert b.stop() == 0
+
+
+def test_job_pgjobd_cannot_read_fails_at_once(daemon, conn, acct):
+    """Items written past the front end (here straight into SQL) that
+    pgjobd's JSON reader refuses fail the job at once, for good, with a
+    clear code, instead of leaving it processing until its lease expires."""
+    jid = submit(conn, acct, "echo", [9223372036854775808], max_attempts=100)
+    d = daemon(lease_seconds=30)
+    j = wait_status(conn, jid, ("failed", "completed"), timeout=10)
+    assert j["status"] == "failed"
+    assert (j["attempt_count"], j["failed_attempts"]) == (1, 1)
+    assert j["error"]["code"] == "unreadable_job", j["error"]
+    assert "items" in j["error"]["message"]
+    d.wait_log(rf"\[job {jid}\] pgjobd cannot read the job's items")
+    assert d.stop() == 0
+    wait_until(conn, "SELECT count(*) = 0 FROM pgjob.lease", what="no lease left")
