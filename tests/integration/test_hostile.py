@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: MIT
+"""The hostile probes of issue 10 as regression tests, through lighttpd and
+the real pgjob.fcgi: every bad input is a 4xx problem that names its field
+and writes nothing, so that nothing accepted can fail later."""
+
+import json
+
+import pytest
+
+pytest.register_assert_rewrite("web")
+from web import describe, problem  # noqa: E402
+
+pytest_plugins = ("web",)
+
+
+def post_raw(api, text, headers=None):
+    """POST /v1/jobs with the JSON text as sent (json.dumps cannot write
+    1e-20000 or a 309-digit number)."""
+    return api.client.post("/v1/jobs", data=text.encode(),
+                           headers={"Content-Type": "application/json", **(headers or {})})
+
+
+UNSTORABLE = [
+    # (name, body, field)
+    ("underflow_in_items", '{"type": "echo", "items": [1e-20000]}', "items"),
+    ("underflow_in_metadata", '{"type": "echo", "items": [1], "metadata": {"x": 1e-20000}}',
+     "metadata"),
+    ("too_many_decimals", '{"type": "echo", "items": [{"a": [0.1e-16383]}]}', "items"),
+    ("integer_past_64_bits", '{"type": "echo", "items": [9223372036854775808]}', "items"),
+    ("negative_past_64_bits", '{"type": "echo", "items": [-9223372036854775809]}', "items"),
+    ("1e308_is_an_integer_in_jsonb", '{"type": "echo", "items": [1e308]}', "items"),
+    ("1e19", '{"type": "echo", "items": [1], "metadata": {"n": 1e19}}', "metadata"),
+]
+
+
+@pytest.mark.parametrize("name,body,field", UNSTORABLE, ids=[u[0] for u in UNSTORABLE])
+def test_unstorable_number_is_422_and_writes_nothing(api, name, body, field):
+    r = post_raw(api, body)
+    problem(r, 422, "unstorable_number", field)
+    assert api.jobs() == 0
+
+
+def test_unstorable_number_in_multipart_metadata_is_422(api):
+    r = api.client.post("/v1/jobs", files={"file": ("a.txt", b"hello", "text/plain")},
+                        data={"type": "echo", "metadata": '{"x": 1e-20000}'})
+    problem(r, 422, "unstorable_number", "metadata")
+    assert api.jobs() == 0
+
+
+def test_storable_edge_numbers_round_trip(api):
+    """What the door lets through reads back exactly as jsonb keeps it."""
+    body = ('{"type": "echo", "items": [9223372036854775807, -9223372036854775808, '
+            '1e18, 1.5e-300, 0.000001], "metadata": {"n": 1.0e2}}')
+    r = post_raw(api, body)
+    assert r.status_code == 202, describe(r)
+    job = api.client.job(r.json()["id"]).json()
+    assert job["metadata"] == {"n": 100}
+    with api.conn.cursor() as cur:
+        cur.execute("SELECT items::text FROM pgjob.job WHERE id = %s", (job["id"],))
+        items = json.loads(cur.fetchone()[0])
+    assert items[:3] == [9223372036854775807, -9223372036854775808, 10**18]
+
+
+@pytest.mark.parametrize("run_at", [
+    "9999-12-31T23:59:59-01:00",
+    "0001-01-01T00:30:00+01:00",
+    "9999-12-31T23:59:59.9999999Z",
+])
+def test_run_at_outside_years_1_to_9999_in_utc_is_400(api, run_at):
+    r = api.client.submit(run_at=run_at)
+    problem(r, 400, "invalid_field", "run_at")
+    assert api.jobs() == 0
+    r = api.client.post("/v1/jobs", files={"file": ("a.txt", b"x", "text/plain")},
+                        data={"type": "echo", "run_at": run_at})
+    problem(r, 400, "invalid_field", "run_at")
+    assert api.jobs() == 0
+
+
+def test_run_at_at_the_edges_is_accepted_and_readable(api):
+    for run_at, utc in (("9999-12-31T23:59:59+01:00", "9999-12-31T22:59:59.000Z"),
+                        ("0001-01-01T00:30:00+00:30", "0001-01-01T00:00:00.000Z")):
+        r = api.client.submit(run_at=run_at)
+        assert r.status_code == 202, describe(r)
+        assert r.json()["run_at"] == utc
+        assert api.client.job(r.json()["id"]).status_code == 200
+    assert api.client.get("/v1/jobs").status_code == 200
+
+
+# (A control character never gets past lighttpd, which answers 400 itself.)
+@pytest.mark.parametrize("key", [b"\xff", b"abc\xc3", b"\xc0\xaf", b"x" * 256])
+def test_bad_idempotency_key_is_400(api, key):
+    r = api.client.submit(headers={"Idempotency-Key": key})
+    problem(r, 400, "invalid_field", "idempotency_key")
+    assert api.jobs() == 0
+
+
+def test_utf8_idempotency_key_is_accepted(api):
+    key = "clé-☃".encode()
+    first = api.client.submit(headers={"Idempotency-Key": key})
+    again = api.client.submit(headers={"Idempotency-Key": key})
+    assert first.status_code == 202 and again.status_code in (200, 202), describe(again)
+    assert first.json()["id"] == again.json()["id"]
+
+
+def test_metadata_too_large_for_an_exec_environment_is_422(api, lighttpd):
+    """An exec program gets the metadata in its environment, where Linux
+    caps one variable at 128 KiB: larger metadata is refused at the door
+    rather than failing every attempt with E2BIG."""
+    server = lighttpd(max_body_bytes=1 << 20)
+    client = api.new_client(server, api.account.key)
+    meta = {f"k{i}": "v" * 2000 for i in range(40)}  # about 80 KB
+    r = client.submit(metadata=meta)
+    problem(r, 422, "metadata_too_large", "metadata")
+    assert api.jobs() == 0
