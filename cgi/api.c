@@ -149,7 +149,20 @@ static void dispatch(ApiRequest *ar)
     api_fail(ar, &err, NULL);
 }
 
-void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
+/* read_body reads the request's body, once the caller is known; false
+ * with the response rendered (400, 408) when it does not come whole. */
+static bool read_body(ApiRequest *ar, Request *req)
+{
+    Error err = {0};
+
+    if (request_read_body(req, &err))
+        return true;
+    log_info("[req %s] %s", req->id, err.message);
+    api_fail(ar, &err, NULL);
+    return false;
+}
+
+void api_handle(Api *api, DbConn *db, Request *req, Response *res)
 {
     ApiRequest ar = {.shared = &api->shared, .db = db, .req = req, .res = res};
     double start = clock_seconds();
@@ -161,8 +174,11 @@ void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
         api_fail(&ar, &err, NULL);
     } else if (ar.match.route == ROUTE_HEALTH || ar.match.route == ROUTE_METRICS) {
         dispatch(&ar);
-    } else if (ar.match.route == ROUTE_GET ? read_key(&ar) : authenticate(&ar)) {
-        /* A status read authenticates in its job read (api_read_job). */
+    } else if ((ar.match.route == ROUTE_GET ? read_key(&ar) : authenticate(&ar)) &&
+               read_body(&ar, req)) {
+        /* The key is checked from the headers before a byte of the body
+         * is read.  A status read authenticates in its job read
+         * (api_read_job). */
         dispatch(&ar);
     }
     metrics_observe(api->shared.metrics, ar.match.route, res->status, clock_seconds() - start);

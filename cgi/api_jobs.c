@@ -256,24 +256,28 @@ void api_get(ApiRequest *ar)
 {
     int seconds = wait_seconds(ar, true);
     bool waiting = false;
+    char version[24];
     PGresult *r;
     Wait wait;
 
     if (seconds < 0)
         return;
-    if (seconds > 0)
-        waiting = waiters_enter(ar->shared->waiters, &wait, ar->match.id);
+    /* The first read authenticates (api_read_job): a waiter slot goes
+     * only to a caller whose key reads the job. */
     r = api_read_job(ar);
-    if (r != NULL && waiting) {
-        /* Wait for a change from the version the client has (its
-         * If-None-Match names the current one), or from the current one. */
-        char version[24];
+    if (r != NULL && seconds > 0 && !finished(r))
+        waiting = waiters_enter(ar->shared->waiters, &wait, ar->match.id);
+    if (waiting) {
+        /* Wait for a change from the version just read; reading again
+         * once registered catches a change made in between. */
         snprintf(version, sizeof(version), "%s", column(r, "version"));
-        if (!wait_for_job(ar, &wait, &r, version, false, clock_ms() + (long long)seconds * 1000))
+        PQclear(r);
+        r = api_read_job(ar);
+        if (r != NULL &&
+            !wait_for_job(ar, &wait, &r, version, false, clock_ms() + (long long)seconds * 1000))
             r = NULL;
-    }
-    if (waiting)
         waiters_leave(ar->shared->waiters, &wait);
+    }
     if (r == NULL)
         return;
     if (!api_not_modified(ar, r, 0))

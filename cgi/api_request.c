@@ -15,6 +15,12 @@
 
 void api_fail(ApiRequest *ar, const Error *err, const char *field)
 {
+    /* The cause of a 500 goes to the log where it happens: the client only
+     * learns "see the server log".  (A 503 is logged once per outage by
+     * dbconn.c.) */
+    if (err->status >= 500 && err->status != 503)
+        log_error("[req %s] %s %s: %d %s: %s", ar->req->id, ar->req->method, ar->req->path,
+                  err->status, err->code, err->message);
     if (!render_problem(ar->res, err, field != NULL && field[0] != '\0' ? field : NULL))
         log_error("[req %s] out of memory rendering an error", ar->req->id);
 }

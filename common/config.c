@@ -167,6 +167,9 @@ static const KeyRow key_rows[] = {
             "threads of one pgjob.fcgi process, each with its own database connection"),
     ROW_INT(max_body_bytes, 10485760, 1024, 1073741824, RESTART,
             "largest request body accepted, in bytes; larger ones get 413 before a byte is read"),
+    ROW_INT(body_timeout_seconds, 10, 1, 3600, RESTART,
+            "longest time a request body may take to arrive once its headers are authenticated, in "
+            "seconds; a slower one gets 408 and frees the thread"),
     ROW_INT(max_items, 10000, 1, 1000000, RESTART, "most items in one submitted job"),
     ROW_INT(wait_max_seconds, 30, 0, 600, RESTART,
             "longest long-poll (?wait=N, Prefer: wait=N), in seconds"),

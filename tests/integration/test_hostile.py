@@ -3,6 +3,7 @@
 the real pgjob.fcgi: every bad input is a 4xx problem that names its field
 and writes nothing, so that nothing accepted can fail later."""
 
+import http.client
 import json
 
 import pytest
@@ -112,3 +113,120 @@ def test_metadata_too_large_for_an_exec_environment_is_422(api, lighttpd):
     r = client.submit(metadata=meta)
     problem(r, 422, "metadata_too_large", "metadata")
     assert api.jobs() == 0
+
+
+# ---- POST with no body and no Content-Length (curl -X POST) --------------------
+
+def bare_post(server, path, key, content_length=None):
+    """POST path the way `curl -X POST` sends it: no body and no
+    Content-Length (or the given one).  Returns (status, body bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        conn.putrequest("POST", path)
+        conn.putheader("X-API-Key", key)
+        if content_length is not None:
+            conn.putheader("Content-Length", str(content_length))
+        conn.endheaders()
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("kind", ["proxy_fcgi", "fcgid"])
+def test_bodiless_post_action_works_under_the_shipped_apache_configs(api, apache, kind):
+    server = apache(kind)
+    r = api.client.submit(run_at="2099-01-01T00:00:00Z")
+    assert r.status_code == 202, describe(r)
+    jid = r.json()["id"]
+    for action, status in (("pause", "paused"), ("resume", "queued"), ("cancel", "canceled")):
+        code, body = bare_post(server, f"/v1/jobs/{jid}/{action}", api.account.key)
+        assert code == 200, body[:500]
+        assert json.loads(body)["status"] == status
+
+
+def test_bodiless_post_under_lighttpd(api):
+    """lighttpd 1.4 refuses a POST without Content-Length in its request
+    parser, before any module or setting applies (411, its own HTML), so
+    docs/hardening.md gives the call with Content-Length: 0 (curl -d '')
+    for it; that call works."""
+    r = api.client.submit(run_at="2099-01-01T00:00:00Z")
+    jid = r.json()["id"]
+    code, body = bare_post(api.server, f"/v1/jobs/{jid}/cancel", api.account.key,
+                           content_length=0)
+    assert code == 200, body[:500]
+    assert json.loads(body)["status"] == "canceled"
+
+
+# ---- slow bodies ------------------------------------------------------------------
+
+def slow_post(server, key=None, length=1000):
+    """Open a POST /v1/jobs whose body never comes (one byte of length is
+    sent); return the socket."""
+    import socket
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    head = (f"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\n")
+    if key is not None:
+        head += f"X-API-Key: {key}\r\n"
+    s.sendall((head + "\r\n{").encode())
+    return s
+
+
+def test_slow_unauthenticated_bodies_do_not_take_every_thread(api, apache):
+    """Under Apache with mod_proxy_fcgi (which streams bodies), more slow
+    unauthenticated bodies than pgjob.fcgi has threads: pgjob.fcgi refuses
+    each from its headers (401) without waiting for a byte of body, so a
+    real client is served at once.  (Apache itself relays the 401 only
+    once it has read the client's body, or its own RequestReadTimeout
+    cuts the client off.)"""
+    server = apache("proxy_fcgi", fcgi_threads=2)
+    socks = [slow_post(server) for _ in range(4)]
+    try:
+        client = api.new_client(server, api.account.key)
+        r = client.post("/v1/jobs", {"type": "echo", "items": [1]}, timeout=8)
+        assert r.status_code == 202, describe(r)
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_slow_authenticated_body_is_cut_off(api, apache):
+    """A body slower than body_timeout_seconds gets 408 and frees the
+    thread; with one thread, the next client is served."""
+    server = apache("proxy_fcgi", fcgi_threads=1, body_timeout_seconds=1)
+    sock = slow_post(server, api.account.key)
+    try:
+        client = api.new_client(server, api.account.key)
+        r = client.post("/v1/jobs", {"type": "echo", "items": [1]}, timeout=10)
+        assert r.status_code == 202, describe(r)
+        assert "did not arrive within 1000 ms" in server.log_block()
+    finally:
+        sock.close()
+    assert api.jobs() == 1
+
+
+def test_huge_body_is_refused_by_lighttpd_from_its_length(api):
+    """lighttpd reads a whole body (to /var/tmp when large) before it hands
+    it on: a 300 MB Content-Length is refused at once by its own limit in
+    the shipped snippet, before a byte is spooled."""
+    import socket
+    server = api.server
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall((f"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {api.account.key}\r\n"
+                   "Content-Type: application/json\r\nContent-Length: 314572800\r\n\r\n{").encode())
+        data = s.recv(4096)
+    assert data.split()[1] == b"413", data
+
+
+def test_body_over_128k_reaches_pgjob_under_fcgid(api, apache):
+    """mod_fcgid refuses bodies past FcgidMaxRequestLen (128 KiB unless set);
+    the shipped snippet raises it to max_body_bytes."""
+    server = apache("fcgid", max_body_bytes=1 << 20)
+    client = api.new_client(server, api.account.key)
+    r = client.post("/v1/jobs", {"type": "echo", "items": ["x" * 1000] * 5,
+                                 "metadata": {"pad": "y" * 60000}}, timeout=30)
+    assert r.status_code == 202, describe(r)
+    r = client.post("/v1/jobs", files={"file": ("big.bin", b"z" * 300000)},
+                    data={"type": "echo"}, timeout=30)
+    assert r.status_code == 202, describe(r)
