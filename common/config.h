@@ -88,16 +88,17 @@ typedef struct Config {
     int enrich_cache_entries;    /* results the enrich handler caches; 0: none */
 
     /* pgjob.fcgi; a restart applies them. */
-    char *fcgi_listen;        /* listening socket; "": inherited */
-    int fcgi_threads;         /* request threads per process */
-    int max_body_bytes;       /* request body cap, bytes */
-    int body_timeout_seconds; /* time a request body may take, seconds */
-    int max_items;            /* items per job cap */
-    int wait_max_seconds;     /* long-poll cap, seconds */
-    int max_waiters;          /* long-polling threads cap */
-    int large_result_bytes;   /* inline results cap, bytes */
-    int retention_days;       /* job retention, days */
-    int retry_after_seconds;  /* polling hint, seconds */
+    char *fcgi_listen;       /* listening socket; "": inherited */
+    int fcgi_threads;        /* request threads per process */
+    int max_body_bytes;      /* request body cap, bytes */
+    int max_items;           /* items per job cap */
+    int wait_max_seconds;    /* long-poll cap, seconds */
+    int max_waiters;         /* long-polling threads cap */
+    int large_result_bytes;  /* inline results cap, bytes */
+    int retention_days;      /* job retention, days */
+    int retry_after_seconds; /* polling hint, seconds */
+
+    int body_timeout_seconds; /* time a request body may take to arrive, seconds */
 
     ExecType *exec;     /* exec types, exec_count of them, owned */
     size_t exec_count;  /* entries in exec */
