@@ -51,6 +51,8 @@ typedef struct ExecType {
     char **argv;           /* program and arguments, NULL-terminated, owned; NULL: no command */
     int timeout_seconds;   /* wall-clock limit of one run, seconds */
     long max_output_bytes; /* most bytes of stdout read, bytes */
+    char **environment;    /* names passed on from pgjobd's environment, NULL-terminated, owned;
+                              NULL: none but the safe list of handler_exec.h */
 } ExecType;
 
 /* TypeLimit caps how many jobs of one type a daemon runs at once. */

@@ -100,3 +100,31 @@ def test_job_pgjobd_cannot_read_fails_at_once(daemon, conn, acct):
     d.wait_log(rf"\[job {jid}\] pgjobd cannot read the job's items")
     assert d.stop() == 0
     wait_until(conn, "SELECT count(*) = 0 FROM pgjob.lease", what="no lease left")
+
+
+def test_exec_program_gets_a_clean_environment(daemon, conn, acct, ddir):
+    """An exec program never sees pgjobd's credentials or other secrets:
+    only the safe list and the names its type's configuration gives."""
+    prog = script(ddir, "envdump.sh", """
+read -r item
+n=$(env | grep -c -e s3cret -e aws-key -e EXTRA_UNNAMED)
+printf '{"secrets": %s, "token": "%s", "path": "%s"}\\n' "$n" "${MY_TOKEN:-none}" "${PATH:+set}"
+""")
+    d = daemon({"exec.envdump.command": prog, "exec.envdump.environment": "MY_TOKEN"},
+               env={"PGPASSWORD": "s3cret", "AWS_SECRET_ACCESS_KEY": "aws-key",
+                    "DATABASE_URL": "postgresql://u:s3cret@nowhere/db",
+                    "EXTRA_UNNAMED": "x", "MY_TOKEN": "tok"})
+    jid = submit(conn, acct, "envdump", ["a"])
+    j = wait_status(conn, jid, ("completed", "failed"))
+    assert j["status"] == "completed", j["error"]
+    assert j["results"][0]["output"] == {"secrets": 0, "token": "tok", "path": "set"}
+    assert d.stop() == 0
+
+
+def test_exec_environment_refuses_libpq_variables(daemon, ddir):
+    prog = script(ddir, "noop.sh", "exec cat\n")
+    d = daemon({"exec.noop.command": prog, "exec.noop.environment": "HOME PGPASSWORD"},
+               ready=False)
+    d.expect_exit = True
+    assert d.wait_exit() == 78
+    d.wait_log(r"exec\.noop\.environment: \"PGPASSWORD\" is not a variable")

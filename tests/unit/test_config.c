@@ -808,6 +808,7 @@ static void write_docs(void)
         "exec.<type>.command",
         "exec.<type>.timeout_seconds",
         "exec.<type>.max_output_bytes",
+        "exec.<type>.environment",
         "concurrency.<type>",
     };
     FILE *out = fopen("docs.md", "w");
