@@ -18,7 +18,11 @@
 -- first heartbeat of an attempt marks it started.  rescue() counts a
 -- failure only for a started attempt; an expired lease that never started
 -- is queued again as it was, with outcome 'requeued'.  attempt_count still
--- goes up with every claim: fencing is unchanged.
+-- goes up with every claim: fencing is unchanged.  A guard: once a job
+-- has had more than 100 attempts that were not failures (never started,
+-- released, paused), an expired lease counts as a failure whatever it
+-- says, so that a job which kills its daemon before its first heartbeat
+-- cannot come back forever.
 
 ALTER TABLE pgjob.lease ADD COLUMN started boolean NOT NULL DEFAULT true;
 
@@ -263,7 +267,7 @@ BEGIN
         RAISE EXCEPTION 'limit must be between 1 and 100000' USING ERRCODE = 'PJ400', COLUMN = 'limit';
     END IF;
     WITH expired AS (
-        SELECT j.id, l.started
+        SELECT j.id, l.started OR j.attempt_count - j.failed_attempts > 100 AS started
           FROM pgjob.lease l
           JOIN pgjob.job j ON j.id = l.job_id
          WHERE l.lease_until < now()

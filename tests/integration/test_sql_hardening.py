@@ -121,3 +121,14 @@ def test_fencing_holds_for_an_unstarted_attempt(conn, acct):
     new = claim_one(conn, jid)["attempt"]
     assert new == attempt + 1
     assert heartbeat(conn, jid, attempt)["state"] == "lost"
+
+
+def test_unstarted_attempts_are_free_only_up_to_a_bound(conn, acct):
+    """A job that keeps dying before its first heartbeat (it may kill its
+    daemon) counts a failure once it has had 100 free attempts."""
+    jid = submit(conn, acct, max_attempts=2)
+    rows(conn, "UPDATE pgjob.job SET attempt_count = 100 WHERE id = %s", (jid,))
+    claim_start(conn, 1, 0)
+    expire_lease(conn, jid)
+    assert rescue(conn) == {jid: "retrying"}
+    assert job(conn, jid)["failed_attempts"] == 1
