@@ -54,6 +54,20 @@ static void statement_failed(Dispatcher *d, const Error *err)
         log_error("%s", err->message);
 }
 
+/* watchdog tells systemd the loop is alive when it is due: called once
+ * a pass and before each wait for the database that may last up to
+ * DISPATCH_WAIT_MS. */
+static void watchdog(Dispatcher *d)
+{
+    long long now = clock_ms();
+
+    if (d->watchdog_ms > 0 && now >= d->next_watchdog) {
+        d->next_watchdog = now + d->watchdog_ms;
+        if (!sdnotify_send("WATCHDOG=1"))
+            log_warn("cannot send WATCHDOG=1 to systemd");
+    }
+}
+
 /* set_up_connection checks the schema, LISTENs and takes the maintenance
  * lock on a new connection. */
 static bool set_up_connection(Dispatcher *d, Error *err)
@@ -93,7 +107,9 @@ static void try_connect(Dispatcher *d)
 
     if (now < d->reconnect_at)
         return;
+    watchdog(d);
     d->conn = db_connect(d->cfg->database, "pgjobd", &err);
+    watchdog(d);
     if (d->conn != NULL && !set_up_connection(d, &err)) {
         PQfinish(d->conn);
         d->conn = NULL;
@@ -169,6 +185,7 @@ static void renew_waiting(Dispatcher *d, long long now)
     }
     snprintf(lease, sizeof(lease), "%d", d->cfg->lease_seconds);
     const char *params[2] = {text, lease};
+    watchdog(d);
     PGresult *r = db_exec(d->conn, sql, 2, params);
     free(text);
     if (!db_tuples_ok(r)) {
@@ -309,6 +326,7 @@ static void maintain(Dispatcher *d, long long now)
     Error err = {0};
     bool ok = true;
 
+    watchdog(d);
     if (d->flush_first && unrecorded(d) == 0)
         d->flush_first = false;
     if (now >= d->next_rescue && !d->flush_first) {
@@ -366,11 +384,7 @@ static void tick(Dispatcher *d, long long now)
         if (!sdnotify_sendf("STATUS=%s", line))
             log_debug("cannot send STATUS to systemd");
     }
-    if (d->watchdog_ms > 0 && now >= d->next_watchdog) {
-        d->next_watchdog = now + d->watchdog_ms;
-        if (!sdnotify_send("WATCHDOG=1"))
-            log_warn("cannot send WATCHDOG=1 to systemd");
-    }
+    watchdog(d);
 }
 
 /* ---- signals ---- */
@@ -502,7 +516,10 @@ static bool start(Dispatcher *d, Error *err)
     if (d->pool == NULL)
         return false;
     pool_set_lease(d->pool, d->cfg->lease_seconds, d->cfg->heartbeat_seconds);
-    d->watchdog_ms = (long long)(wd / 2000);
+    /* A third of systemd's period: one wait for the database
+     * (DISPATCH_WAIT_MS) may come between two pings. */
+    d->watchdog_ms = (long long)(wd / 3000);
+    db_bound_waits(DISPATCH_WAIT_MS);
     long long now = clock_ms();
     d->next_stats = now + d->cfg->stats_period_seconds * 1000LL;
     d->next_expire = now;

@@ -5,8 +5,9 @@
 -- Place in line: rescue() and release() used to set run_at = now(), which
 -- sent a job whose daemon died to the back of a deep queue.  They now keep
 -- run_at as it was (least(run_at, now()): never later than now, so the job
--- is claimable at once), so the job is claimed before the jobs submitted
--- after it (claims order by priority, run_at, then submission).
+-- is claimable at once) and its submission order (pgjob.ready.seq, kept in
+-- its lease), so the job is claimed before the jobs submitted after it
+-- (claims order by priority, run_at, then seq).
 --
 -- Started attempts: a daemon claims more jobs than it has idle workers
 -- (prefetch); the extra ones wait in its memory.  If it dies, their leases
@@ -25,6 +26,18 @@
 -- cannot come back forever.
 
 ALTER TABLE pgjob.lease ADD COLUMN started boolean NOT NULL DEFAULT true;
+-- The job's pgjob.ready.seq when it was claimed: a job handed back gets it
+-- again, so that it keeps its place among jobs of the same priority and
+-- run_at (a batch submitted in one statement shares one now()).  NULL for
+-- a lease made before this migration.
+ALTER TABLE pgjob.lease ADD COLUMN seq bigint;
+
+-- requeue_seq is the seq a job handed back is queued with: its own, or a
+-- new one when its lease does not have it.
+CREATE FUNCTION pgjob.requeue_seq(p_seq bigint) RETURNS bigint
+LANGUAGE sql VOLATILE AS $$
+    SELECT coalesce(p_seq, nextval(pg_get_serial_sequence('pgjob.ready', 'seq')))
+$$;
 
 DROP FUNCTION pgjob.claim(text, integer, text[], interval);
 
@@ -77,7 +90,8 @@ BEGIN
              LIMIT p_limit
                FOR UPDATE SKIP LOCKED
         ), numbered AS (
-            SELECT p.job_id, row_number() OVER (ORDER BY p.priority DESC, p.run_at, p.seq) AS n
+            SELECT p.job_id, p.seq,
+                   row_number() OVER (ORDER BY p.priority DESC, p.run_at, p.seq) AS n
               FROM picked p
         ), taken AS (
             DELETE FROM pgjob.ready r
@@ -96,9 +110,9 @@ BEGIN
             RETURNING j.id, j.type, j.attempt_count, j.max_attempts, j.items, j.item_count,
                       j.items_done, j.items_failed, j.results, j.metadata
         ), leased AS (
-            INSERT INTO pgjob.lease (job_id, attempt, worker, lease_until, started)
+            INSERT INTO pgjob.lease (job_id, attempt, worker, lease_until, started, seq)
             SELECT s.id, s.attempt_count, p_worker, now() + p_lease,
-                   p_start IS NULL OR n.n <= p_start
+                   p_start IS NULL OR n.n <= p_start, n.seq
               FROM started s
               JOIN numbered n ON n.job_id = s.id
             RETURNING job_id, lease_until
@@ -232,9 +246,11 @@ BEGIN
         RETURNING j.id, j.type, j.priority, j.run_at
     ), freed AS (
         DELETE FROM pgjob.lease l USING changed c WHERE l.job_id = c.id
+        RETURNING l.job_id, l.seq
     ), requeued AS (
-        INSERT INTO pgjob.ready (job_id, type, priority, run_at)
-        SELECT c.id, c.type, c.priority, c.run_at FROM changed c
+        INSERT INTO pgjob.ready (job_id, type, priority, run_at, seq) OVERRIDING SYSTEM VALUE
+        SELECT c.id, c.type, c.priority, c.run_at, pgjob.requeue_seq(f.seq)
+          FROM changed c JOIN freed f ON f.job_id = c.id
     )
     SELECT array_agg(c.id), array_agg(c.type) INTO v_ids, v_types FROM changed c;
 
@@ -296,9 +312,12 @@ BEGIN
         RETURNING j.id, j.status, e.started, j.type, j.priority, j.run_at
     ), freed AS (
         DELETE FROM pgjob.lease l USING changed c WHERE l.job_id = c.id
+        RETURNING l.job_id, l.seq
     ), requeued AS (
-        INSERT INTO pgjob.ready (job_id, type, priority, run_at)
-        SELECT c.id, c.type, c.priority, c.run_at FROM changed c WHERE c.status = 'queued'
+        INSERT INTO pgjob.ready (job_id, type, priority, run_at, seq) OVERRIDING SYSTEM VALUE
+        SELECT c.id, c.type, c.priority, c.run_at, pgjob.requeue_seq(f.seq)
+          FROM changed c JOIN freed f ON f.job_id = c.id
+         WHERE c.status = 'queued'
     )
     SELECT array_agg(c.id),
            array_agg(CASE WHEN c.status = 'failed' THEN 'failed'

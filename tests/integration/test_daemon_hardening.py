@@ -128,3 +128,113 @@ def test_exec_environment_refuses_libpq_variables(daemon, ddir):
     d.expect_exit = True
     assert d.wait_exit() == 78
     d.wait_log(r"exec\.noop\.environment: \"PGPASSWORD\" is not a variable")
+
+
+class Blackhole:
+    """A TCP proxy on loopback to PostgreSQL that can stop forwarding in
+    both directions while keeping every connection open, and hold new
+    ones unanswered: a database host that silently drops packets, as far
+    as pgjobd can tell from userland."""
+
+    def __init__(self, port):
+        import socket
+        import threading
+        self.target = ("127.0.0.1", port)
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        self.open = threading.Event()
+        self.open.set()
+        self.closed = False
+        self.socks = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+        import threading
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            self.socks.append(client)
+            threading.Thread(target=self._serve, args=(client, socket), daemon=True).start()
+
+    def _serve(self, client, socket):
+        import threading
+        self.open.wait()
+        try:
+            upstream = socket.create_connection(self.target)
+        except OSError:
+            client.close()
+            return
+        self.socks.append(upstream)
+        for a, b in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src, dst):
+        while not self.closed:
+            self.open.wait()
+            try:
+                data = src.recv(65536)
+                if not data:
+                    break
+                self.open.wait()  # data read as the hole opened waits for it to close
+                dst.sendall(data)
+            except OSError:
+                break
+        for s in (src, dst):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def close(self):
+        self.closed = True
+        self.open.set()
+        for s in [self.listener] + self.socks:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def test_database_that_drops_packets_does_not_stop_the_watchdog(pg, daemon, conn, acct,
+                                                                 db_name):
+    """With WatchdogSec=30, PostgreSQL reached through a proxy that stops
+    forwarding (and never closes a connection) for 40 s: pgjobd keeps
+    sending WATCHDOG=1 at least every 30 s, gives up on the silent
+    connection, and once packets flow again reconnects and works."""
+    hole = Blackhole(pg.port)
+    try:
+        dsn = f"host=127.0.0.1 port={hole.port} dbname={db_name} user=postgres"
+        # No polling: between two notifications the dispatcher's only statements
+        # are its maintenance, which it waits for.
+        d = daemon(database=dsn, env={"WATCHDOG_USEC": "30000000"}, poll_interval_ms=60000,
+                   rescue_interval_seconds=1, reconnect_max_seconds=1)
+        first = submit(conn, acct, "echo", ["before"])
+        wait_status(conn, first, "completed")
+        pings = []
+        seen = 0
+        hole.open.clear()
+        t0 = time.monotonic()
+        submit(conn, acct, "echo", ["during"])  # its notification is stuck in the hole
+        while time.monotonic() - t0 < 40:
+            notes = d.drain_notifications()
+            pings += [time.monotonic() for n in notes[seen:] if n == "WATCHDOG=1"]
+            seen = len(notes)
+            assert d.running(), "pgjobd died while the database was silent"
+            time.sleep(0.2)  # samples the notifications; nothing waits on it
+        gaps = [b - a for a, b in zip([t0] + pings, pings + [time.monotonic()])]
+        print(f"WATCHDOG=1 gaps while the database was silent: {gaps}")
+        assert max(gaps) < 30, f"WATCHDOG=1 gaps while the database was silent: {gaps}"
+        d.wait_log(r"did not answer within \d+ ms|no answer within|database (connection lost|"
+                   r"unavailable)", timeout=1)
+        hole.open.set()
+        after = submit(conn, acct, "echo", ["after"])
+        wait_status(conn, after, "completed", timeout=60)
+        assert d.stop() == 0
+    finally:
+        hole.close()

@@ -132,3 +132,18 @@ def test_unstarted_attempts_are_free_only_up_to_a_bound(conn, acct):
     expire_lease(conn, jid)
     assert rescue(conn) == {jid: "retrying"}
     assert job(conn, jid)["failed_attempts"] == 1
+
+
+def test_handed_back_job_keeps_its_place_in_a_batch_of_one_statement(conn, acct):
+    """Jobs submitted in one statement share run_at: submission order
+    (ready.seq) decides, and a job handed back keeps its own."""
+    ids = submit_many(conn, acct, 5)
+    assert len({job(conn, i)["run_at"] for i in ids}) == 1
+    got = claim(conn, "w", 2)
+    assert [r["id"] for r in got] == ids[:2]
+    assert release_one(conn, ids[0], got[0]["attempt"]) == "released"
+    heartbeat(conn, ids[1], got[1]["attempt"])
+    expire_lease(conn, ids[1])
+    assert rescue(conn) == {ids[1]: "retrying"}
+    assert claim_order(conn, 5) == ids
+    check_invariants(conn)
