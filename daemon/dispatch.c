@@ -361,6 +361,16 @@ static void maintain(Dispatcher *d, long long now)
         statement_failed(d, &err);
 }
 
+/* main_due says whether maintenance or renewals wait for the main lane. */
+static bool main_due(const Dispatcher *d, long long now)
+{
+    if (d->conn == NULL)
+        return false;
+    return (now >= d->next_rescue && !d->flush_first) ||
+           (d->cfg->prefetch > 0 && now >= d->next_renew) ||
+           (d->maintainer && (now >= d->next_expire || now >= d->next_prune));
+}
+
 /* status_line writes the counters into buf. */
 static void status_line(const Dispatcher *d, char *buf, size_t size)
 {
@@ -580,6 +590,7 @@ int dispatch_run(Config *cfg, const char *config_path)
             if (d.conn != NULL && cfg->prefetch > 0)
                 renew_waiting(&d, now);
         }
+        d.main_due = main_due(&d, clock_ms());
         lane_start_work(&d);
         tick(&d, now);
         wait_for_events(&d);

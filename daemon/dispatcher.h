@@ -104,6 +104,7 @@ typedef struct Dispatcher {
     bool handlers_due;      /* handlers_load is due: at start and on SIGHUP */
     bool down_logged;       /* the database is known to be down */
     bool flush_first;       /* after a (re)connect: record held outcomes before rescuing */
+    bool main_due;          /* maintenance or renewals are due: lane 0 takes no new work */
     long long reconnect_at; /* monotonic ms */
     int reconnect_delay_ms;
 

@@ -297,13 +297,17 @@ void lane_settle(Dispatcher *d, int i)
  * by side; the third lane connects only when the other two are busy. */
 void lane_start_work(Dispatcher *d)
 {
+    /* While maintenance or renewals are due, the main lane takes no new
+     * statement, so that it is idle for them at the next pass: under a
+     * deep queue claims would otherwise keep it busy for good, and the
+     * leases of prefetched jobs would run out unrenewed. */
     for (int k = 1; k <= LANES; k++) {
         int i = k % LANES;
-        if (flush_due(d) && lane_free(d, i))
+        if (flush_due(d) && !(i == 0 && d->main_due) && lane_free(d, i))
             lane_record(d, i);
     }
     for (int i = 0; i < LANES; i++) {
-        if (claim_due(d) && lane_free(d, i))
+        if (claim_due(d) && !(i == 0 && d->main_due) && lane_free(d, i))
             lane_claim(d, i);
     }
 }
