@@ -177,7 +177,8 @@ const ExecType *config_exec_type(const Config *c, const char *type);
 int config_type_limit(const Config *c, const char *type);
 
 /* config_write_docs writes a Markdown table of every key (type, default,
- * allowed values, reloadable, description) to out, for the README. */
+ * allowed values, reloadable, description) to out, for
+ * docs/configuration.md. */
 void config_write_docs(FILE *out);
 
 #endif

@@ -263,7 +263,8 @@ END
 $$;
 
 -- rescue takes back up to p_limit jobs whose lease expired (their worker
--- died or hung).  A started attempt counts as failed: the job goes back
+-- died or hung); as in 007_history.sql, a job that fails for good gets its
+-- history row.  A started attempt counts as failed: the job goes back
 -- to queued ('retrying'), or to failed with error {code: "lease_expired"}
 -- when it has failed max_attempts times ('failed').  An attempt that
 -- never started is no failure: the job is queued again unchanged
@@ -309,7 +310,9 @@ BEGIN
                version = j.version + 1
           FROM expired e
          WHERE j.id = e.id
-        RETURNING j.id, j.status, e.started, j.type, j.priority, j.run_at
+        RETURNING j.id, j.status, e.started, j.type, j.priority, j.run_at, j.account_id,
+                  j.item_count, j.items_failed, j.attempt_count, j.failed_attempts,
+                  j.created_at, j.started_at, j.completed_at
     ), freed AS (
         DELETE FROM pgjob.lease l USING changed c WHERE l.job_id = c.id
         RETURNING l.job_id, l.seq
@@ -318,6 +321,16 @@ BEGIN
         SELECT c.id, c.type, c.priority, c.run_at, pgjob.requeue_seq(f.seq)
           FROM changed c JOIN freed f ON f.job_id = c.id
          WHERE c.status = 'queued'
+    ), recorded AS (
+        -- history (007_history.sql): one row per job that failed for good.
+        INSERT INTO pgjob.job_history (job_id, account_id, type, status, item_count,
+                                       items_failed, attempt_count, failed_attempts,
+                                       created_at, started_at, completed_at, error_code)
+        SELECT c.id, c.account_id, c.type, 'failed', c.item_count, c.items_failed,
+               c.attempt_count, c.failed_attempts, c.created_at, c.started_at, c.completed_at,
+               'lease_expired'
+          FROM changed c
+         WHERE c.status = 'failed'
     )
     SELECT array_agg(c.id),
            array_agg(CASE WHEN c.status = 'failed' THEN 'failed'

@@ -74,37 +74,9 @@
 #include <stddef.h>
 
 #include "enrich_fields.h"
-#include "enrich_taxonomy.h"
+#include "enrich_result.h"
 
 typedef struct EnrichTable EnrichTable; /* enrich_table.h */
-
-/* ENRICH_INPUT_MAX is the longest descriptor accepted, in bytes. */
-#define ENRICH_INPUT_MAX 512
-
-/* EnrichResult is everything known about one descriptor.  Strings are
- * either arrays in the struct or static (table entries, literals). */
-typedef struct EnrichResult {
-    bool rejected;                         /* nothing usable: reason says why */
-    const char *reason;                    /* static, when rejected */
-    char normalized[ENRICH_INPUT_MAX + 1]; /* the tokens, space-separated */
-    char merchant[96];                     /* canonical or cleaned name; "" when none */
-    int merchant_index;                    /* into enrich_merchants, or -1 (unknown) */
-    const char *domain;                    /* static, or NULL */
-    EnrichCategory category;
-    char mcc[5]; /* 4 digits, or "" */
-    EnrichChannel channel;
-    const char *processor; /* static "Square", ..., or NULL */
-    char city[48];         /* title case, or "" */
-    char region[4];        /* "CA", or "" */
-    char country[4];       /* ISO 3166 alpha-2, or "" */
-    EnrichCountrySource country_source;
-    double location_confidence; /* 0..1; 0 without a location */
-    bool is_subscription;
-    EnrichType type;
-    EnrichDirection direction;
-    char descriptor_date[11]; /* "YYYY-MM-DD" a date token in the text stands for, or "" */
-    double confidence;        /* 0..1 */
-} EnrichResult;
 
 /* EnrichInput is one transaction: the descriptor and what else is known of
  * it.  Fields a caller does not know stay zero (NULL, false). */

@@ -8,6 +8,7 @@
 #ifndef PGJOB_ENRICH_KEYWORDS_H
 #define PGJOB_ENRICH_KEYWORDS_H
 
+#include "enrich_result.h"
 #include "enrich_tokens.h"
 
 /* enrich_keyword_of tells whether token t is a keyword, and its category

@@ -7,6 +7,7 @@
 #ifndef PGJOB_ENRICH_PLACE_H
 #define PGJOB_ENRICH_PLACE_H
 
+#include "enrich_result.h"
 #include "enrich_tokens.h"
 
 /* Location is where the location words are: tokens [city, region_at) are

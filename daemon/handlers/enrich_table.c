@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enrich_taxonomy.h"
+#include "enrich_result.h"
 #include "hash.h"
 
 /* Slot is one key of the open-addressing index: where its text is in

@@ -18,7 +18,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "enrich.h"
+/* ENRICH_INPUT_MAX is the longest descriptor the pipeline reads, in
+ * bytes; the tokenizer's buffers are sized by it. */
+#define ENRICH_INPUT_MAX 512
 
 enum { MAX_TOKENS = 64, MAX_RUN = 6 };
 

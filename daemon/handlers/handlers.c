@@ -33,6 +33,16 @@ struct HandlerTable {
     char *names; /* copy of cfg->types, cut at the commas */
 };
 
+/* builtin_named returns the built-in handler called name, or NULL. */
+static const Handler *builtin_named(const char *name)
+{
+    for (size_t i = 0; i < NBUILTINS; i++) {
+        if (strcmp(builtins[i]->name, name) == 0)
+            return builtins[i];
+    }
+    return NULL;
+}
+
 static const Handler *find(HandlerTable *t, const char *type, const void **settings)
 {
     for (size_t i = 0; i < t->cfg->exec_count; i++) {
@@ -41,13 +51,10 @@ static const Handler *find(HandlerTable *t, const char *type, const void **setti
             return &handler_exec;
         }
     }
-    for (size_t i = 0; i < NBUILTINS; i++) {
-        if (strcmp(builtins[i]->name, type) == 0) {
-            *settings = builtins[i] == &handler_enrich ? &t->enrich : NULL;
-            return builtins[i];
-        }
-    }
-    return NULL;
+    const Handler *h = builtin_named(type);
+    if (h != NULL)
+        *settings = h == &handler_enrich ? &t->enrich : NULL;
+    return h;
 }
 
 /* all_types lists every type there is a handler for. */
@@ -96,8 +103,19 @@ static bool listed_types(HandlerTable *t, Error *err)
 
 HandlerTable *handlers_new(const Config *cfg, Error *err)
 {
-    HandlerTable *t = calloc(1, sizeof(*t));
+    HandlerTable *t;
 
+    /* An exec type may not take a built-in type's name: it would hide the
+     * built-in handler, and the type would be claimed twice. */
+    for (size_t i = 0; i < cfg->exec_count; i++) {
+        if (builtin_named(cfg->exec[i].type) != NULL) {
+            error_set(err, 500, CONFIG_ERROR_CODE,
+                      "exec.%.64s.command: \"%.64s\" is the name of a built-in job type",
+                      cfg->exec[i].type, cfg->exec[i].type);
+            return NULL;
+        }
+    }
+    t = calloc(1, sizeof(*t));
     if (t == NULL)
         goto oom;
     t->cfg = cfg;

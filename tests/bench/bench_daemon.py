@@ -126,7 +126,7 @@ class Bench:
 
     def daemon(self, workers, batch, extra=None):
         self.fill(JOBS)
-        # prefetch of two batches, as the README advises for many short
+        # prefetch of two batches, as docs/configuration.md advises for many short
         # jobs: one claim runs while the last batch is worked off.  The
         # SQL loop's clients hold up to clients x batch jobs at once.
         with Daemon(self.pg.dsn(self.dbname), {

@@ -241,13 +241,16 @@ def test_cache_can_be_turned_off(daemon, conn, acct):
 
 # ---- documentation ---------------------------------------------------------------------
 
-def test_help_unit_and_readme_say_sighup_reloads_merchants(bindir):
+def test_help_unit_and_docs_say_sighup_reloads_merchants(bindir):
     helptext = subprocess.run([os.path.join(bindir, "pgjobd"), "--help"], capture_output=True,
                               text=True, check=True).stdout
     assert "merchant table" in helptext
     with open(os.path.join(ROOT, "systemd", "pgjobd.service")) as f:
         assert "pgjob.merchant" in f.read()
-    with open(os.path.join(ROOT, "README.md")) as f:
-        readme = f.read()
-    assert "SIGHUP reloads the\nfile" in readme and "## The merchant table" in readme
-    assert "INSERT INTO pgjob.merchant" in readme
+    with open(os.path.join(ROOT, "docs", "operations.md")) as f:
+        operations = f.read()
+    assert "| SIGHUP | reload `pgjob.conf`" in operations and "`pgjob.merchant`" in operations
+    with open(os.path.join(ROOT, "docs", "handlers", "enrich.md")) as f:
+        enrich = f.read()
+    assert "## The merchant table" in enrich and "INSERT INTO pgjob.merchant" in enrich
+    assert "systemctl reload pgjobd" in enrich

@@ -546,7 +546,7 @@ def test_idempotent_replay_keeps_the_large_result_pointer(api, c, worker):
     assert isinstance(first["results"], dict), first
     again = expect(c.submit("echo", items, headers=headers), 200)
     assert again["results"] == first["results"], \
-        "README: results at or over large_result_bytes are not inlined in the job"
+        "docs/api.md: results at or over large_result_bytes are not inlined in the job"
 
 
 def test_list_pages_and_filters(api, c):

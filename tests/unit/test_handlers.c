@@ -5,8 +5,10 @@
  * handlers.c) are the same list: both come from common/jobtypes.def, and
  * these tests fail if either side stops following it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "handlers.h"
@@ -70,8 +72,29 @@ static void builtin_list_is_the_def_file(void)
         CHECK(strcmp(jobtypes_builtin[i], def[i]) == 0);
 }
 
+/* An exec type named like a built-in one is refused: it would hide the
+ * built-in handler and be claimed twice. */
+static void exec_type_may_not_shadow_a_builtin(void)
+{
+    char path[] = "/tmp/pgjob-test-handlers-XXXXXX";
+    static const char text[] = "exec.echo.command = /bin/cat\n";
+    int fd = mkstemp(path);
+    Error err = {0};
+
+    REQUIRE(fd >= 0);
+    REQUIRE(write(fd, text, sizeof text - 1) == (ssize_t)(sizeof text - 1));
+    close(fd);
+    Config *cfg = config_load(path, (char *[]){NULL}, &err);
+    unlink(path);
+    REQUIRE(cfg != NULL);
+    CHECK(handlers_new(cfg, &err) == NULL);
+    CHECK(strstr(err.message, "\"echo\" is the name of a built-in job type") != NULL);
+    config_free(cfg);
+}
+
 const Test handlers_tests[] = {
     {"handlers_accepted_types_have_handlers", accepted_types_have_handlers},
     {"handlers_builtin_list_is_the_def_file", builtin_list_is_the_def_file},
+    {"handlers_exec_type_may_not_shadow_a_builtin", exec_type_may_not_shadow_a_builtin},
     {NULL, NULL},
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* enrich_taxonomy.c - the names of the enrich vocabularies (see enrich_taxonomy.h). */
-#include "enrich_taxonomy.h"
+/* enrich_result.c - the names of the enrich vocabularies (see enrich_result.h). */
+#include "enrich_result.h"
 
 #include <string.h>
 

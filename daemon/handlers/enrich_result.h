@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * enrich_taxonomy.h - the fixed vocabularies of an enrich result: the
- * categories, channels, transaction types, directions and where a
- * country comes from, with the names the API spells them by.
+ * enrich_result.h - what the enrich pipeline (enrich.h) finds of one
+ * descriptor, and the fixed vocabularies it is told in: categories,
+ * channels, transaction types, directions and where a country comes
+ * from, with the names the API spells them by.
  */
-#ifndef PGJOB_ENRICH_TAXONOMY_H
-#define PGJOB_ENRICH_TAXONOMY_H
+#ifndef PGJOB_ENRICH_RESULT_H
+#define PGJOB_ENRICH_RESULT_H
 
 #include <stdbool.h>
+
+#include "enrich_tokens.h" /* ENRICH_INPUT_MAX */
 
 /* The category taxonomy, fixed and documented; names by enrich_category_name. */
 typedef enum EnrichCategory {
@@ -66,6 +69,31 @@ typedef enum EnrichCountrySource {
     ENRICH_COUNTRY_DESCRIPTOR, /* a country, state or province in the text */
     ENRICH_COUNTRY_CURRENCY    /* only the currency's issuing country */
 } EnrichCountrySource;
+
+/* EnrichResult is everything known about one descriptor.  Strings are
+ * either arrays in the struct or static (table entries, literals). */
+typedef struct EnrichResult {
+    bool rejected;                         /* nothing usable: reason says why */
+    const char *reason;                    /* static, when rejected */
+    char normalized[ENRICH_INPUT_MAX + 1]; /* the tokens, space-separated */
+    char merchant[96];                     /* canonical or cleaned name; "" when none */
+    int merchant_index;                    /* into enrich_merchants, or -1 (unknown) */
+    const char *domain;                    /* static, or NULL */
+    EnrichCategory category;
+    char mcc[5]; /* 4 digits, or "" */
+    EnrichChannel channel;
+    const char *processor; /* static "Square", ..., or NULL */
+    char city[48];         /* title case, or "" */
+    char region[4];        /* "CA", or "" */
+    char country[4];       /* ISO 3166 alpha-2, or "" */
+    EnrichCountrySource country_source;
+    double location_confidence; /* 0..1; 0 without a location */
+    bool is_subscription;
+    EnrichType type;
+    EnrichDirection direction;
+    char descriptor_date[11]; /* "YYYY-MM-DD" a date token in the text stands for, or "" */
+    double confidence;        /* 0..1 */
+} EnrichResult;
 
 /* The names of the enums, as the API spells them (static strings). */
 const char *enrich_category_name(EnrichCategory c);
