@@ -5,6 +5,7 @@ and writes nothing, so that nothing accepted can fail later."""
 
 import http.client
 import json
+import time
 
 import pytest
 
@@ -230,3 +231,37 @@ def test_body_over_128k_reaches_pgjob_under_fcgid(api, apache):
     r = client.post("/v1/jobs", files={"file": ("big.bin", b"z" * 300000)},
                     data={"type": "echo"}, timeout=30)
     assert r.status_code == 202, describe(r)
+
+
+def test_long_poll_takes_a_waiter_slot_only_once_authenticated(api, web):
+    """A long-poll whose key is still being looked up (here: the key table
+    is locked, so the lookup waits) holds no waiter slot; only a caller
+    whose key reads the job may take one of the max_waiters."""
+    import threading
+    from web import metric, prometheus
+    locker = web.connect()
+    locker.autocommit = False
+    answers = []
+    try:
+        with locker.cursor() as cur:
+            cur.execute("LOCK TABLE pgjob.api_key IN ACCESS EXCLUSIVE MODE")
+        bad = api.client_for(key="pgj_" + "1" * 64)
+        t = threading.Thread(target=lambda: answers.append(
+            bad.get("/v1/jobs/00000000-0000-4000-8000-000000000000?wait=20", timeout=60)))
+        t.start()
+        with api.conn.cursor() as cur:
+            end = time.monotonic() + 20
+            while True:
+                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                            " AND query LIKE '%%get_job%%'")
+                if cur.fetchone()[0] > 0:
+                    break
+                assert time.monotonic() < end, "the long-poll never reached the key lookup"
+                time.sleep(0.05)  # polls pg_stat_activity; bounded above
+        r = api.client.get("/metrics")
+        assert metric(prometheus(r.text), "pgjob_waiters") == 0
+    finally:
+        locker.rollback()
+        locker.close()
+    t.join(60)
+    assert answers and answers[0].status_code == 401, answers
