@@ -367,6 +367,15 @@ void claim_hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
             }
             continue;
         }
+        if (d->mode != SHUTDOWN_NONE) {
+            /* A claim that was in flight when the shutdown began: its jobs
+             * are handed back at once, never started. */
+            d->stats.claimed++;
+            Outcome *o = outcome_new(OUTCOME_RELEASE, job);
+            if (o != NULL)
+                pending_add(d, o);
+            continue;
+        }
         job->renewed_ms = clock_ms();
         d->stats.claimed++;
         d->running++;
