@@ -9,8 +9,9 @@
 #   make chaos      tests/integration/test_chaos.py at a larger size: CHAOS_JOBS
 #                   jobs (default 5000), CHAOS_DAEMONS daemons (default 4)
 #   make deps       install the Debian packages listed in DEB_PACKAGES, if missing
-#   make install    PREFIX=/usr/local DESTDIR=: programs to bin/, sql/ to share/pgjob/sql,
-#                   cgi/openapi.json to share/pgjob
+#   make install    PREFIX=/usr/local DESTDIR=: everything an operator needs (see the
+#                   install section below and docs/deployment.md); make uninstall
+#   make man        the man pages in $(BUILD)/man (pgjob.conf.5's keys from config.c's table)
 #   make format     clang-format-14 every .c/.h (.ci/format.sh); format-check only checks
 #   make headers    compile each header alone (headers must be self-contained)
 #   make fuzz       build the libFuzzer target of cgi/ in build-fuzz/ (clang) and run
@@ -18,7 +19,8 @@
 #   make clean
 #
 # Variables: BUILD (output folder, default build), SQL_DIR (migrations to
-# embed, default sql), CC, CFLAGS (default -O2), LDFLAGS, PREFIX, DESTDIR.
+# embed, default sql), CC, CFLAGS (default -O2), LDFLAGS, PREFIX, DESTDIR,
+# and the install folders below (sysconfdir, localstatedir, unitdir, ...).
 
 .DEFAULT_GOAL := all
 
@@ -138,11 +140,12 @@ $(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath
 
 DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 	postgresql-15 postgresql-client-15 python3-pytest python3-psycopg2 python3-jsonschema \
-	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid curl
+	python3-requests clang libclang-rt-14-dev lighttpd apache2 libapache2-mod-fcgid curl \
+	systemd procps groff-base
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all unit test asan chaos fuzz deps install format format-check headers clean FORCE
+.PHONY: all unit test asan chaos fuzz deps install install-programs install-data uninstall man format format-check headers clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS) $(BUILD)/unit_tests
@@ -211,7 +214,7 @@ $(SQL_LIST_STAMP): FORCE
 
 FORCE:
 
--include $(ALL_OBJ:.o=.d)
+-include $(ALL_OBJ:.o=.d) $(patsubst %.c,$(BUILD)/man/obj/%.d,man/config_docs.c common/config.c common/log.c common/strnum.c common/error.c)
 
 # ---- testing --------------------------------------------------------------
 
@@ -274,11 +277,140 @@ deps:
 
 # ---- the rest -------------------------------------------------------------
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pgjob/sql
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	$(if $(SQL_FILES),install -m 0644 $(SQL_FILES) $(DESTDIR)$(PREFIX)/share/pgjob/sql/)
-	install -m 0644 cgi/openapi.json $(DESTDIR)$(PREFIX)/share/pgjob/
+# ---- installing -------------------------------------------------------------
+# Every folder can be set on the command line; the files that name paths
+# (units, sysusers.d/tmpfiles.d files, web server snippets) are generated
+# with them, so `make install PREFIX=/usr` gives units that run /usr/bin/pgjobd.
+# sysconfdir is /etc whatever PREFIX is (systemd and the snippets read it there).
+
+sysconfdir ?= /etc
+localstatedir ?= /var
+bindir ?= $(PREFIX)/bin
+datadir ?= $(PREFIX)/share/pgjob
+docdir ?= $(PREFIX)/share/doc/pgjob
+mandir ?= $(PREFIX)/share/man
+unitdir ?= $(PREFIX)/lib/systemd/system
+sysusersdir ?= $(PREFIX)/lib/sysusers.d
+tmpfilesdir ?= $(PREFIX)/lib/tmpfiles.d
+# install -s strips; INSTALL_STRIP= keeps the symbols (e.g. for a -dbgsym package).
+INSTALL_STRIP ?= -s
+
+# The substitutions of the generated files, with the stamp that remakes
+# them when a folder changes.
+PATHS_STAMP := $(BUILD)/gen/paths
+SUBST_SED = sed -e 's|@bindir@|$(bindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
+	-e 's|@localstatedir@|$(localstatedir)|g' -e 's|@datadir@|$(datadir)|g' \
+	-e 's|@docdir@|$(docdir)|g' -e 's|@sysusersdir@|$(sysusersdir)|g' \
+	-e 's|@tmpfilesdir@|$(tmpfilesdir)|g'
+
+$(PATHS_STAMP): FORCE
+	$(call write_stamp,$(bindir) $(sysconfdir) $(localstatedir) $(datadir) $(docdir) $(sysusersdir) $(tmpfilesdir))
+
+UNITS := $(BUILD)/systemd/pgjobd.service $(BUILD)/systemd/pgjobd@.service \
+	$(BUILD)/systemd/pgjob-fcgi.socket $(BUILD)/systemd/pgjob-fcgi.service
+SYSTEMD_GEN := $(UNITS) $(BUILD)/systemd/pgjob.sysusers $(BUILD)/systemd/pgjob.tmpfiles
+
+# pgjobd.service and pgjobd@.service come from one template: the first
+# reads pgjob.conf, an instance NAME reads NAME.conf.
+$(BUILD)/systemd/pgjobd.service: systemd/pgjobd.service.in $(PATHS_STAMP)
+	@mkdir -p $(@D)
+	$(SUBST_SED) -e 's|@unit@|pgjobd.service|g' -e 's|@description@||g' \
+		-e 's|@conffile@|$(sysconfdir)/pgjob/pgjob.conf|g' $< > $@
+
+$(BUILD)/systemd/pgjobd@.service: systemd/pgjobd.service.in $(PATHS_STAMP)
+	@mkdir -p $(@D)
+	$(SUBST_SED) -e 's|@unit@|pgjobd@.service|g' -e 's|@description@| (%i)|g' \
+		-e 's|@conffile@|$(sysconfdir)/pgjob/%i.conf|g' $< > $@
+
+$(BUILD)/systemd/%: systemd/%.in $(PATHS_STAMP)
+	@mkdir -p $(@D)
+	$(SUBST_SED) $< > $@
+
+# The web server snippets say /usr/local and /etc in the tree (the tests
+# include them as they are); the installed copies say the install paths.
+SNIPPETS := cgi/lighttpd-pgjob.conf cgi/apache-pgjob.conf cgi/apache-pgjob-fcgid.conf
+SNIPPETS_GEN := $(patsubst cgi/%,$(BUILD)/snippets/%,$(SNIPPETS))
+
+$(BUILD)/snippets/%.conf: cgi/%.conf $(PATHS_STAMP)
+	@mkdir -p $(@D)
+	sed -e 's|/usr/local/share/doc/pgjob|$(docdir)|g' -e 's|/usr/local/share/pgjob|$(datadir)|g' \
+		-e 's|/usr/local/bin|$(bindir)|g' \
+		-e 's|/etc/pgjob|$(sysconfdir)/pgjob|g' $< > $@
+
+# Man pages: roff in man/; pgjob.conf(5)'s list of keys is written by
+# config_write_docs (the table config.c parses with) through man/keys.awk.
+# pgjobctl(1) is another's work: installed when the tree has it.
+MAN8 := $(BUILD)/man/pgjobd.8 $(BUILD)/man/pgjob.fcgi.8
+MAN5 := $(BUILD)/man/pgjob.conf.5
+MAN_CTL := $(wildcard ctl/pgjobctl.1)
+# config_docs is a build tool with objects of its own, compiled without
+# the build's sanitizer flags, so that `make install` works beside any
+# build (tests/integration/test_systemd.py installs beside build-asan).
+CONFIG_DOCS_SRC := man/config_docs.c common/config.c common/log.c common/strnum.c common/error.c
+CONFIG_DOCS_OBJ := $(patsubst %.c,$(BUILD)/man/obj/%.o,$(CONFIG_DOCS_SRC))
+HOST_CC ?= cc
+
+$(BUILD)/man/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(CPPFLAGS) -O1 -std=c11 -Wall -Wextra -Werror -MMD -MP -c -o $@ $<
+
+$(BUILD)/man/config_docs: $(CONFIG_DOCS_OBJ)
+	$(HOST_CC) -o $@ $(CONFIG_DOCS_OBJ)
+
+$(BUILD)/man/%.8: man/%.8.in $(PATHS_STAMP)
+	@mkdir -p $(@D)
+	$(SUBST_SED) $< > $@
+
+$(BUILD)/man/pgjob.conf.5: man/pgjob.conf.5.in man/keys.awk $(BUILD)/man/config_docs $(PATHS_STAMP)
+	$(BUILD)/man/config_docs | LC_ALL=C awk -f man/keys.awk > $@.keys
+	$(SUBST_SED) -e '/^@keys@$$/{r $@.keys' -e 'd}' $< > $@
+	rm -f $@.keys
+
+man: $(MAN8) $(MAN5)
+
+# README.md and pgjob.conf.example at the top of docdir, docs/ below it
+# as in the tree, so that the README's links work there too.
+DOCS := README.md pgjob.conf.example
+DOCS_TREE := $(shell find docs -name '*.md' 2>/dev/null | LC_ALL=C sort)
+
+install: install-programs install-data
+
+install-programs: $(PROGRAMS)
+	install -d $(DESTDIR)$(bindir)
+	install -m 0755 $(INSTALL_STRIP) $(PROGRAMS) $(DESTDIR)$(bindir)/
+
+install-data: $(SYSTEMD_GEN) $(SNIPPETS_GEN) $(MAN8) $(MAN5)
+	install -d $(DESTDIR)$(datadir)/sql $(DESTDIR)$(docdir) \
+		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
+		$(DESTDIR)$(sysusersdir) $(DESTDIR)$(tmpfilesdir) $(DESTDIR)$(sysconfdir)/pgjob
+	$(if $(SQL_FILES),install -m 0644 $(SQL_FILES) $(DESTDIR)$(datadir)/sql/)
+	$(if $(wildcard sql/*.sql.example),install -m 0644 $(wildcard sql/*.sql.example) $(DESTDIR)$(datadir)/sql/)
+	install -m 0644 cgi/openapi.json cgi/openapi-*.json $(SNIPPETS_GEN) $(DESTDIR)$(datadir)/
+	install -m 0644 $(UNITS) $(DESTDIR)$(unitdir)/
+	install -m 0644 $(BUILD)/systemd/pgjob.sysusers $(DESTDIR)$(sysusersdir)/pgjob.conf
+	install -m 0644 $(BUILD)/systemd/pgjob.tmpfiles $(DESTDIR)$(tmpfilesdir)/pgjob.conf
+	install -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
+	$(foreach f,$(DOCS_TREE),install -D -m 0644 $(f) $(DESTDIR)$(docdir)/$(f) &&) true
+	install -m 0644 $(MAN8) $(DESTDIR)$(mandir)/man8/
+	install -m 0644 $(MAN5) $(DESTDIR)$(mandir)/man5/
+	$(if $(MAN_CTL),install -d $(DESTDIR)$(mandir)/man1 && install -m 0644 $(MAN_CTL) $(DESTDIR)$(mandir)/man1/)
+	@# The configuration file is the operator's: written only when there is none.
+	@if [ -e $(DESTDIR)$(sysconfdir)/pgjob/pgjob.conf ]; then \
+		echo "install: keeping $(DESTDIR)$(sysconfdir)/pgjob/pgjob.conf"; \
+	else \
+		echo "install -m 0640 pgjob.conf.example $(DESTDIR)$(sysconfdir)/pgjob/pgjob.conf"; \
+		install -m 0640 pgjob.conf.example $(DESTDIR)$(sysconfdir)/pgjob/pgjob.conf; \
+	fi
+
+# Removes what install wrote but the configuration file (and the users,
+# the state folder and the database).
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(PROGRAMS)))
+	rm -rf $(DESTDIR)$(datadir) $(DESTDIR)$(docdir)
+	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(notdir $(UNITS)))
+	rm -f $(DESTDIR)$(sysusersdir)/pgjob.conf $(DESTDIR)$(tmpfilesdir)/pgjob.conf
+	rm -f $(addprefix $(DESTDIR)$(mandir)/man8/,$(notdir $(MAN8)))
+	rm -f $(DESTDIR)$(mandir)/man5/pgjob.conf.5 $(DESTDIR)$(mandir)/man1/pgjobctl.1
 
 format:
 	sh .ci/format.sh

@@ -149,33 +149,22 @@ static void dispatch(ApiRequest *ar)
     api_fail(ar, &err, NULL);
 }
 
-/* read_body reads the request's body, once the caller is known; false
- * with the response rendered (400, 408) when it does not come whole. */
-static bool read_body(ApiRequest *ar, Request *req)
-{
-    Error err = {0};
-
-    if (request_read_body(req, &err))
-        return true;
-    log_info("[req %s] %s", req->id, err.message);
-    api_fail(ar, &err, NULL);
-    return false;
-}
-
 void api_handle(Api *api, DbConn *db, Request *req, Response *res)
 {
     ApiRequest ar = {.shared = &api->shared, .db = db, .req = req, .res = res};
     double start = clock_seconds();
     Error err = {0};
 
-    if (!router_match(req->method, req->path_decoded, &ar.match, &err)) {
+    if (req->profile != NULL) {
+        profile_handle(&ar);
+    } else if (!router_match(req->method, req->path_decoded, &ar.match, &err)) {
         if (err.status == 405 && !response_header(res, "Allow", ar.match.allow))
             log_debug("[req %s] cannot set Allow", req->id);
         api_fail(&ar, &err, NULL);
     } else if (ar.match.route == ROUTE_HEALTH || ar.match.route == ROUTE_METRICS) {
         dispatch(&ar);
     } else if ((ar.match.route == ROUTE_GET ? read_key(&ar) : authenticate(&ar)) &&
-               read_body(&ar, req)) {
+               api_read_body(&ar)) {
         /* The key is checked from the headers before a byte of the body
          * is read.  A status read authenticates in its job read
          * (api_read_job). */

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "dbconn.h"
 #include "metrics.h"
+#include "profile.h"
 #include "request.h"
 #include "router.h"
 #include "waiters.h"
@@ -31,15 +32,23 @@ typedef struct ApiShared {
 typedef struct ApiRequest {
     const ApiShared *shared;
     DbConn *db;
-    const Request *req;
+    Request *req; /* its body is read once the caller is known (api_read_body) */
     Response *res;
     RouteMatch match;
-    char account[24];  /* the caller's account id, decimal; "" before auth */
-    char key_hash[80]; /* the caller's key as a bytea parameter; "" when not read */
-    char key_id[24];   /* the caller's API key id, decimal */
+    char account[24];       /* the caller's account id, decimal; "" before auth */
+    char key_hash[80];      /* the caller's key as a bytea parameter; "" when not read */
+    char key_id[24];        /* the caller's API key id, decimal */
+    const Profile *profile; /* the API profile answering (profile.h); NULL: the native API */
 } ApiRequest;
 
-/* api_fail renders err (and field, "" or NULL for none) as the response. */
+/* api_read_body reads the request's body (request_read_body): call it
+ * only once the caller is authenticated, so that an unauthenticated
+ * client never holds a thread with a slow body.  False with the response
+ * rendered (400 incomplete_body, 408 body_timeout). */
+bool api_read_body(ApiRequest *ar) __attribute__((warn_unused_result));
+
+/* api_fail renders err (and field, "" or NULL for none) as the response:
+ * a problem document, or the profile's error envelope under a profile. */
 void api_fail(ApiRequest *ar, const Error *err, const char *field);
 
 /* api_fail_db renders a dbconn_exec failure (err and its field). */
@@ -70,5 +79,10 @@ void api_action(ApiRequest *ar, StmtId stmt);
 void api_results(ApiRequest *ar);
 void api_health(ApiRequest *ar);
 void api_metrics(ApiRequest *ar);
+
+/* profile_handle answers ar under the profile its request names
+ * (PGJOB_PROFILE), and sets ar->match.route to the native route of the
+ * action, which the metrics count it under (profile_api.c). */
+void profile_handle(ApiRequest *ar);
 
 #endif

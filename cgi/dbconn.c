@@ -86,6 +86,43 @@ static const Statement statements[STMT_COUNT] = {
                           " $4::integer)",
                           4},
     [STMT_QUEUE_DEPTH] = {"queue_depth", "SELECT status, jobs FROM pgjob.queue_depth()", 0},
+    /* An API profile's read: no row means the key is not live; else the
+     * key's account and id, the job's owner (account and creating key;
+     * NULL: no such job) and the job when it is the key's account's,
+     * with its results as one output per item, the first item's output
+     * and the error's message, as the profiles show them. */
+    [STMT_PROFILE_JOB] =
+        {"profile_job",
+         "SELECT k.account_id AS auth_account, k.key_id AS auth_key,"
+         " o.account_id AS owner_account, o.api_key_id AS owner_key, j.*,"
+         " (SELECT coalesce(jsonb_agg(coalesce(nullif(e.value -> 'output', 'null'::jsonb),"
+         "  jsonb_build_object('error', e.value -> 'error')) ORDER BY e.n), '[]'::jsonb)"
+         "  FROM jsonb_array_elements(j.results) WITH ORDINALITY AS e(value, n)) AS outputs,"
+         " j.results -> 0 -> 'output' AS first_output, j.error ->> 'message' AS error_message"
+         " FROM pgjob.api_key_lookup($1::bytea) k"
+         " LEFT JOIN pgjob.job o ON o.id = $2::uuid"
+         " LEFT JOIN LATERAL pgjob.get_job(k.account_id, $2::uuid, $3::bigint) j ON true",
+         3},
+    /* STMT_SUBMIT with the items under the body's key $11 (a profile's
+     * "transactions"), and no metadata. */
+    [STMT_PROFILE_SUBMIT] =
+        {"profile_submit",
+         "SELECT s.created, (s.job).id, (s.job).type, (s.job).status,"
+         " (s.job).item_count, (s.job).items_done, (s.job).items_failed,"
+         " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results END AS results,"
+         " (s.job).results_bytes, (s.job).error,"
+         " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"
+         " (s.job).priority, (s.job).run_at, (s.job).created_at,"
+         " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
+         " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
+         " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
+         " (s.job).idempotency_key"
+         " FROM pgjob.submit($1::bigint, $2, ($3::jsonb) -> $11, $4::integer,"
+         " $5::timestamptz, $6::integer, '{}'::jsonb, $7, $8::bigint,"
+         " make_interval(days => $9::integer)) AS s",
+         11},
+    [STMT_OUTCOME_COUNTS] = {"outcome_counts",
+                             "SELECT type, outcome, jobs FROM pgjob.outcome_counts()", 0},
 };
 
 struct DbConn {
@@ -231,7 +268,8 @@ static void map_error(DbConn *c, const PGresult *r, StmtId id, Error *err, char 
 static bool is_read(StmtId id)
 {
     return id == STMT_KEY_LOOKUP || id == STMT_GET_JOB || id == STMT_GET_JOB_KEY ||
-           id == STMT_LIST_JOBS || id == STMT_GET_RESULTS || id == STMT_QUEUE_DEPTH;
+           id == STMT_LIST_JOBS || id == STMT_GET_RESULTS || id == STMT_QUEUE_DEPTH ||
+           id == STMT_PROFILE_JOB || id == STMT_OUTCOME_COUNTS;
 }
 
 /* exec_once runs the statement on the current connection. */

@@ -31,6 +31,10 @@ typedef enum StmtId {
     STMT_RESUME,      /* account, job id, inline max bytes */
     STMT_GET_RESULTS, /* account, job id, offset, limit */
     STMT_QUEUE_DEPTH, /* none */
+    STMT_PROFILE_JOB, /* key hash, job id, inline max bytes (NULL: always): an API profile's
+                         read (profile_api.c): the key, the job's owner and the job at once */
+    STMT_PROFILE_SUBMIT, /* STMT_SUBMIT's parameters and the body key holding the items */
+    STMT_OUTCOME_COUNTS, /* none */
     STMT_COUNT
 } StmtId;
 

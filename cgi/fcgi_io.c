@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "profile.h"
 #include "render.h"
 
 /* BodyIo is what read_body needs of the connection. */
@@ -101,12 +102,17 @@ static void write_response(FCGX_Request *fr, const Response *res, bool head, con
         log_debug("[req %s] the client went away before the response was written", id);
 }
 
-/* answer_error writes err as a problem document. */
+/* answer_error writes err as a problem document, or in the envelope of
+ * the API profile the web server named (profile.h). */
 static void answer_error(FCGX_Request *fr, const Error *err, bool head, const char *id)
 {
+    const Profile *profile = profile_find(FCGX_GetParam("PGJOB_PROFILE", fr->envp));
     Response *res = response_new();
+    bool ok = res != NULL &&
+              (profile != NULL ? profile_render_error(profile, res, profile_error_kind(err), err)
+                               : render_problem(res, err, NULL));
 
-    if (res == NULL || !render_problem(res, err, NULL)) {
+    if (!ok) {
         static const char fallback[] = "Status: 500 Internal Server Error\r\n\r\n";
         FCGX_PutStr(fallback, (int)sizeof(fallback) - 1, fr->out);
     } else {

@@ -34,6 +34,7 @@
 #include "fcgi_io.h"
 #include "log.h"
 #include "mem.h"
+#include "profile.h"
 #include "router.h"
 #include "strnum.h"
 
@@ -69,7 +70,7 @@ static void usage(FILE *out)
 {
     fputs(
         "Usage: pgjob.fcgi [--config FILE] [--listen SOCKET] [--threads N]\n"
-        "       pgjob.fcgi --check-config | --print-routes | --version | --help\n"
+        "       pgjob.fcgi --check-config | --print-routes [PROFILE] | --version | --help\n"
         "\n"
         "The pgjob HTTP API as a FastCGI program.\n"
         "\n"
@@ -79,8 +80,11 @@ static void usage(FILE *out)
         "                       the spawning web server passes)\n"
         "  -t, --threads N      request threads (default: fcgi_threads)\n"
         "      --check-config   check the configuration and exit\n"
-        "      --print-routes   print the route table, one \"METHOD PATTERN NAME\"\n"
-        "                       a line (GET routes answer HEAD too), and exit\n"
+        "      --print-routes [PROFILE]\n"
+        "                       print the route table of the native API, or of the\n"
+        "                       API profile PROFILE (parsetx, pulse, parzo,\n"
+        "                       enrichment), one \"METHOD PATTERN NAME\" a line\n"
+        "                       (GET routes answer HEAD too), and exit\n"
         "  -V, --version        print the version and exit\n"
         "  -h, --help           print this help and exit\n"
         "\n"
@@ -89,15 +93,25 @@ static void usage(FILE *out)
         out);
 }
 
-/* print_routes writes the route table: "METHOD PATTERN NAME" a line, NAME
- * being the metrics label and the OpenAPI operationId (router.h). */
-static void print_routes(void)
+/* print_routes writes the route table of the native API, or of the
+ * profile called profile (NULL: native): "METHOD PATTERN NAME" a line,
+ * NAME being the OpenAPI operationId (and the native API's metrics
+ * label, router.h).  Returns the exit status: 2 for an unknown profile. */
+static int print_routes(const char *profile)
 {
     size_t count;
     const Route *routes = router_routes(&count);
+    const Profile *p = profile_find(profile);
 
-    for (size_t i = 0; i < count; i++)
+    if (profile != NULL && p == NULL) {
+        fprintf(stderr, "pgjob.fcgi: no API profile \"%s\"\n", profile);
+        return 2;
+    }
+    for (size_t i = 0; p != NULL && i < p->route_count; i++)
+        printf("%s %s %s\n", p->routes[i].method, p->routes[i].pattern, p->routes[i].name);
+    for (size_t i = 0; p == NULL && i < count; i++)
         printf("%s %s %s\n", routes[i].method, routes[i].pattern, routes[i].name);
+    return 0;
 }
 
 /* is_listening_stream says whether fd is a listening stream socket. */
@@ -329,7 +343,7 @@ int main(int argc, char **argv)
         {"listen", required_argument, NULL, 'l'},
         {"threads", required_argument, NULL, 't'},
         {"check-config", no_argument, NULL, 'k'},
-        {"print-routes", no_argument, NULL, 'R'}, /* long only */
+        {"print-routes", optional_argument, NULL, 'R'}, /* long only */
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -358,8 +372,11 @@ int main(int argc, char **argv)
                 check = true;
                 break;
             case 'R':
-                print_routes();
-                return 0;
+                /* An optional argument of a long option must follow "=";
+                 * take the next word as well. */
+                if (optarg == NULL && optind < argc && argv[optind][0] != '-')
+                    optarg = argv[optind++];
+                return print_routes(optarg);
             case 'V':
                 printf("pgjob.fcgi %s\n", PGJOB_VERSION);
                 return 0;

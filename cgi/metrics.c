@@ -286,6 +286,16 @@ static void render_gauges(Buf *b, const MetricsGauges *g)
     buf_family(b, "pgjob_database_up", "gauge",
                "Whether the database answered this scrape (1) or not (0).");
     buf_printf(b, "pgjob_database_up %d\n", g->database_up ? 1 : 0);
+    buf_family(b, "pgjob_job_outcomes_total", "counter",
+               "Jobs that reached an outcome (completed, failed, retried, canceled, expired), "
+               "by job type, as the database counted them.");
+    for (size_t i = 0; g->database_up && i < g->noutcomes; i++) {
+        buf_puts(b, "pgjob_job_outcomes_total{type=\"");
+        buf_label(b, g->outcomes[i].type);
+        buf_puts(b, "\",outcome=\"");
+        buf_label(b, g->outcomes[i].outcome);
+        buf_printf(b, "\"} %lld\n", g->outcomes[i].jobs);
+    }
     buf_family(b, "pgjob_waiters", "gauge", "Long-polls held by this process now.");
     buf_printf(b, "pgjob_waiters %d\n", g->waiters);
     buf_family(b, "pgjob_process_start_time_seconds", "gauge",

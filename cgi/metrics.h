@@ -9,6 +9,9 @@
  *   pgjob_database_up                              gauge: 1 or 0
  *   pgjob_waiters                                  gauge: long-polls held now
  *   pgjob_process_start_time_seconds               gauge
+ *   pgjob_job_outcomes_total{type,outcome}         counter: jobs that reached an
+ *                                                  outcome, as the database counted
+ *                                                  them (sql/009_metrics.sql)
  *
  * Routes are router.h's names (route="get_job"; "none" for a request no
  * route matched).  Only routes and statuses seen so far have samples;
@@ -37,14 +40,25 @@ enum { METRICS_STATUSES = 24 };
 
 typedef struct Metrics Metrics;
 
+/* MetricsOutcome is one sample of pgjob_job_outcomes_total: the jobs of
+ * one type that reached one outcome (completed, failed, retried, canceled
+ * or expired). */
+typedef struct MetricsOutcome {
+    const char *type;    /* borrowed */
+    const char *outcome; /* borrowed */
+    long long jobs;
+} MetricsOutcome;
+
 /* MetricsGauges is what the caller measured for this scrape. */
 typedef struct MetricsGauges {
     bool database_up; /* false: the database did not answer; no pgjob_jobs samples */
     long long queued; /* jobs by status, when database_up */
     long long processing;
     long long paused;
-    int waiters;               /* long-polls held in this process now (waiters_count) */
-    double process_start_time; /* seconds since the Unix epoch */
+    int waiters;                    /* long-polls held in this process now (waiters_count) */
+    double process_start_time;      /* seconds since the Unix epoch */
+    const MetricsOutcome *outcomes; /* database counts, noutcomes of them, when database_up */
+    size_t noutcomes;
 } MetricsGauges;
 
 /* metrics_new returns new, zeroed metrics (free with metrics_free), or

@@ -227,7 +227,12 @@ static bool set_headers(Request *r, char *const *params, Error *err)
               copy_param(params, "HTTP_PREFER", NULL, &r->prefer) &&
               copy_param(params, "HTTP_IDEMPOTENCY_KEY", NULL, &r->idempotency_key) &&
               copy_param(params, "HTTP_ACCEPT", NULL, &r->accept) &&
-              copy_param(params, "REMOTE_ADDR", "", &r->remote_addr);
+              copy_param(params, "REMOTE_ADDR", "", &r->remote_addr) &&
+              copy_param(params, "PGJOB_PROFILE", NULL, &r->profile) &&
+              copy_param(params, "PGJOB_PREFIX", NULL, &r->prefix) &&
+              copy_param(params, "HTTP_HOST", NULL, &r->host);
+    const char *https = param(params, "HTTPS");
+    r->https = https != NULL && strcasecmp(https, "on") == 0;
     if (!ok)
         error_set(err, 500, "out_of_memory", "out of memory");
     return ok;
@@ -278,6 +283,9 @@ void request_free(Request *r)
     free(r->idempotency_key);
     free(r->accept);
     free(r->remote_addr);
+    free(r->profile);
+    free(r->prefix);
+    free(r->host);
     free(r->body);
     free(r);
 }

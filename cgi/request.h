@@ -48,6 +48,10 @@ typedef struct Request {
     char *idempotency_key;    /* Idempotency-Key */
     char *accept;             /* Accept */
     char *remote_addr;        /* REMOTE_ADDR; "" when not given */
+    char *profile;            /* PGJOB_PROFILE: the API profile (profile.h); NULL: native */
+    char *prefix;             /* PGJOB_PREFIX: the path the profile is mounted under */
+    char *host;               /* Host */
+    bool https;               /* HTTPS is "on" (the web server's TLS) */
     char *body;               /* NULL until request_set_body; then body[body_len] is '\0' */
     size_t body_len;          /* bytes of body */
     BodyReader body_reader;   /* reads the body on request_read_body; NULL: none to read */
@@ -65,6 +69,8 @@ typedef struct Request {
  * which the web server has already decoded, so path_decoded is then the
  * same text.  The query is QUERY_STRING, else what follows REQUEST_URI's
  * '?'.  Headers come from CONTENT_TYPE, CONTENT_LENGTH and HTTP_*.
+ * PGJOB_PROFILE and PGJOB_PREFIX are set by the web server's
+ * configuration, never by a client (whose headers are all HTTP_*).
  *
  * Returns a new Request (free with request_free), or NULL with err:
  *   400 bad_request             no REQUEST_METHOD, or not a method token

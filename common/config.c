@@ -82,6 +82,7 @@ enum { TYPE_NAME_MAX = 64, KEY_NAME_MAX = 128 };
 enum { QUOTE_MAX = 72 };
 
 static const char *check_type_list(const char *text);
+static const char *check_host_port(const char *text);
 
 /* Log levels in LogLevel order, so that the index is the level. */
 static const char *const log_level_words[] = {"error", "warn", "info", "debug", NULL};
@@ -161,6 +162,10 @@ static const KeyRow key_rows[] = {
     ROW_INT(enrich_cache_entries, 10000, 0, 10000000, RELOAD,
             "results of the enrich handler kept in memory, answered again for identical items; "
             "0: no cache. A reload empties it"),
+    ROW_STRING_CHECKED(metrics_listen, "", check_host_port, RESTART,
+                       "host:port where pgjobd answers GET /metrics (Prometheus text), e.g. "
+                       "127.0.0.1:9465 or [::1]:9465; empty: off. No authentication: keep it on "
+                       "a loopback address or a private network"),
     ROW_STRING(
         fcgi_listen, "", RESTART,
         "socket pgjob.fcgi listens on when not given one: a path (Unix socket), host:port or "
@@ -254,6 +259,29 @@ static bool job_type_ok(const char *name, size_t len, bool dots)
             return false;
     }
     return true;
+}
+
+/* check_host_port is the check of metrics_listen: empty, or a host (a
+ * name, an IPv4 address or an IPv6 address in brackets) and a port
+ * 1..65535 after the last colon.  Whether the host resolves is seen when
+ * pgjobd binds it. */
+static const char *check_host_port(const char *text)
+{
+    const char *colon = strrchr(text, ':');
+    long port;
+
+    if (*text == '\0')
+        return NULL;
+    if (colon == NULL || colon == text || !strnum_long(colon + 1, 1, 65535, &port))
+        return "is not host:port (e.g. 127.0.0.1:9465) with a port from 1 to 65535";
+    if (text[0] == '[' ? colon[-1] != ']' || colon - text < 3
+                       : memchr(text, ':', (size_t)(colon - text)) != NULL)
+        return "is not host:port: write an IPv6 address in brackets ([::1]:9465)";
+    for (const char *p = text; p < colon; p++) {
+        if (is_space(*p))
+            return "is not host:port: the host holds a space";
+    }
+    return NULL;
 }
 
 /* check_type_list is the check of "types": empty, or job types separated
@@ -1447,7 +1475,10 @@ static void write_allowed(FILE *out, const ValueSpec *spec)
             fputs(words_list(list, sizeof list, spec->words), out);
             return;
         case VALUE_STRING:
-            fputs(spec->check == check_type_list ? "job types, comma-separated" : "any text", out);
+            fputs(spec->check == check_type_list   ? "job types, comma-separated"
+                  : spec->check == check_host_port ? "host:port, or empty"
+                                                   : "any text",
+                  out);
             return;
         case VALUE_ARGV:
             fputs("program and arguments", out);

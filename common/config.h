@@ -88,6 +88,7 @@ typedef struct Config {
     int maintenance_batch;       /* most rows per rescue/expire/prune statement */
     int reconnect_max_seconds;   /* cap of the reconnect backoff, seconds */
     int enrich_cache_entries;    /* results the enrich handler caches; 0: none */
+    char *metrics_listen;        /* host:port of pgjobd's GET /metrics; "": off */
 
     /* pgjob.fcgi; a restart applies them. */
     char *fcgi_listen;       /* listening socket; "": inherited */

@@ -13,7 +13,7 @@
 #include "schema.h"
 
 static const char migrate_usage[] =
-    "usage: pgjobctl migrate [--database CONNINFO] [--status]\n"
+    "usage: pgjobctl migrate [--status] [--config FILE] [--database CONNINFO] [--json]\n"
     "\n"
     "Applies the schema migrations built into pgjobctl that the database\n"
     "lacks, each in its own transaction, and prints one line per migration\n"
@@ -23,24 +23,30 @@ static const char migrate_usage[] =
     "Running it again is a no-op.  A database that a newer pgjob migrated, or\n"
     "whose applied migrations differ from these, is refused.\n"
     "\n"
-    "  -d, --database CONNINFO  libpq connection string or postgresql:// URL\n"
-    "                           (default: $PGJOB_DATABASE, else PGHOST, PGDATABASE...)\n"
     "  -s, --status             list applied and pending migrations, change nothing\n"
-    "  -h, --help               show this help\n";
+    "\n"
+    "With --json: {\"applied\": [names], \"version\": N, \"merchants\": {...}}, or\n"
+    "with --status an array of {\"name\", \"state\", \"applied_at\"}.\n"
+    "\n" CTL_COMMON_HELP;
 
 /* MigrateStatus sums up schema_status's entries for the closing line. */
 typedef struct MigrateStatus {
     int version; /* highest version recorded in the database */
     int pending;
     int problems; /* changed or unknown entries */
+    int entries;  /* printed so far */
 } MigrateStatus;
 
 /* print_applied prints one line per migration applied, flushed at once so
  * that what is printed is what is committed even if pgjobctl dies next. */
 static void print_applied(const Migration *m, void *ctx)
 {
-    (void)ctx;
-    printf("applied %s\n", m->name);
+    int *count = ctx;
+
+    if (ctl_options.json)
+        printf("%s\"%s\"", (*count)++ > 0 ? ", " : "", m->name);
+    else
+        printf("applied %s\n", m->name);
     fflush(stdout);
 }
 
@@ -51,40 +57,54 @@ static void print_entry(const SchemaEntry *e, void *ctx)
     MigrateStatus *st = ctx;
     char name[128];
 
+    static const char *const words[] = {"applied", "pending", "changed", "unknown"};
+
     log_sanitize(name, sizeof name, e->name);
+    if (e->state != SCHEMA_PENDING && e->version > st->version)
+        st->version = e->version;
+    st->pending += e->state == SCHEMA_PENDING;
+    st->problems += e->state == SCHEMA_CHANGED || e->state == SCHEMA_UNKNOWN;
+    if (ctl_options.json) {
+        /* name is "NNN_word" and applied_at RFC 3339: nothing to escape. */
+        printf("%s{\"name\": \"%s\", \"state\": \"%s\", \"applied_at\": ",
+               st->entries++ ? ",\n " : "", name, words[e->state]);
+        printf(e->applied_at != NULL ? "\"%s\"}" : "null}", e->applied_at);
+        return;
+    }
     switch (e->state) {
         case SCHEMA_APPLIED:
             printf("applied %s %s\n", name, e->applied_at);
             break;
         case SCHEMA_PENDING:
             printf("pending %s\n", name);
-            st->pending++;
             break;
         case SCHEMA_CHANGED:
             printf("changed %s %s (differs from this pgjob's text)\n", name, e->applied_at);
-            st->problems++;
             break;
         case SCHEMA_UNKNOWN:
             printf("unknown %s %s (applied by a newer pgjob)\n", name, e->applied_at);
-            st->problems++;
             break;
     }
-    if (e->state != SCHEMA_PENDING && e->version > st->version)
-        st->version = e->version;
 }
 
 /* run_status is "migrate --status": list, change nothing. */
 static int run_status(PGconn *c)
 {
-    MigrateStatus st = {0, 0, 0};
+    MigrateStatus st = {0, 0, 0, 0};
     Error err;
 
     error_clear(&err);
+    if (ctl_options.json)
+        putchar('[');
     if (!schema_status(c, print_entry, &st, &err)) {
+        if (ctl_options.json)
+            putchar('\n');
         log_error("%s", err.message);
-        return CTL_EXIT_RUNTIME;
+        return err.status == 503 ? CTL_EXIT_TEMPFAIL : CTL_EXIT_RUNTIME;
     }
-    if (st.pending == 0 && st.problems == 0)
+    if (ctl_options.json)
+        puts("]");
+    else if (st.pending == 0 && st.problems == 0)
         printf("schema is up to date at version %d\n", st.version);
     else if (st.problems == 0)
         printf("schema is at version %d; this pgjob knows versions up to %d (%d pending)\n",
@@ -102,14 +122,25 @@ static int run_status(PGconn *c)
 static int run_migrate(PGconn *c)
 {
     Error err;
-    int applied = 0;
+    int applied = 0, printed = 0;
     MerchantSync counts = {0};
 
     error_clear(&err);
-    if (!schema_migrate(c, print_applied, NULL, &applied, &err) ||
+    if (ctl_options.json)
+        fputs("{\"applied\": [", stdout);
+    if (!schema_migrate(c, print_applied, &printed, &applied, &err) ||
         !merchants_sync(c, &counts, &err)) {
+        if (ctl_options.json)
+            putchar('\n');
         log_error("%s", err.message);
-        return CTL_EXIT_RUNTIME;
+        return err.status == 503 ? CTL_EXIT_TEMPFAIL : CTL_EXIT_RUNTIME;
+    }
+    if (ctl_options.json) {
+        printf(
+            "], \"version\": %d, \"merchants\": {\"shipped\": %ld, \"added\": %ld, "
+            "\"updated\": %ld, \"removed\": %ld}}\n",
+            schema_latest(), counts.shipped, counts.added, counts.updated, counts.removed);
+        return CTL_EXIT_OK;
     }
     printf("merchants: %ld shipped (%ld added, %ld updated, %ld removed)\n", counts.shipped,
            counts.added, counts.updated, counts.removed);
@@ -121,41 +152,27 @@ static int run_migrate(PGconn *c)
 int migrate_main(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"database", required_argument, NULL, 'd'},
         {"status", no_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CTL_COMMON_OPTIONS,
     };
-    const char *database = NULL;
     bool status = false;
     PGconn *c;
     int opt, rc;
 
     opterr = 0;
     optind = 0; /* glibc: start a fresh scan of this argv */
-    while ((opt = getopt_long(argc, argv, "+:d:sh", options, NULL)) != -1) {
-        switch (opt) {
-            case 'd':
-                database = optarg;
-                break;
-            case 's':
-                status = true;
-                break;
-            case 'h':
-                fputs(migrate_usage, stdout);
-                return CTL_EXIT_OK;
-            case ':':
-                return ctl_usage_error("migrate", "%s needs a value", argv[optind - 1]);
-            default:
-                return ctl_usage_error("migrate", "unknown option %s", argv[optind - 1]);
+    while ((opt = getopt_long(argc, argv, ":s" CTL_COMMON_SHORT, options, NULL)) != -1) {
+        if (opt == 's') {
+            status = true;
+        } else if ((rc = ctl_common_option(opt, "migrate", migrate_usage, argv)) >= 0) {
+            return rc;
         }
     }
     if (optind < argc)
         return ctl_usage_error("migrate", "unexpected argument %s", argv[optind]);
 
-    c = ctl_connect(database);
-    if (c == NULL)
-        return CTL_EXIT_RUNTIME;
+    if ((rc = ctl_connect(&c, true)) != CTL_EXIT_OK)
+        return rc;
     rc = status ? run_status(c) : run_migrate(c);
     PQfinish(c);
     return rc;

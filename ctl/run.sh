@@ -8,19 +8,28 @@
 #
 # run starts, under ./var (PGJOB_VAR): a throwaway PostgreSQL (unless
 # PGJOB_DATABASE names a database), applies the migrations, then pgjobd
-# and lighttpd with pgjob.fcgi on 127.0.0.1:PGJOB_PORT (default 8080).
+# and lighttpd with pgjob.fcgi on 127.0.0.1:PGJOB_PORT (default 8080),
+# the API profiles (docs/profiles.md) under their prefixes there and at the
+# root of the next four ports (parsetx, pulse, parzo, enrichment).
 # The data stays in ./var for the next run; `make clean` leaves it,
 # `rm -rf var` removes it.  Running it again while it runs changes nothing.
 #
 # Environment: PGJOB_PORT (HTTP port), PGJOB_PG_PORT (PostgreSQL port of
 # the throwaway server, default 54329), PGJOB_DATABASE (use this database
-# instead), PGJOB_VAR (the state folder), PGJOB_BUILD (build folder).
+# instead), PGJOB_VAR (the state folder), PGJOB_BUILD (build folder),
+# PGJOB_PARSETX_PORT, PGJOB_PULSE_PORT, PGJOB_PARZO_PORT and
+# PGJOB_ENRICHMENT_PORT (the profiles' ports, default the four after
+# PGJOB_PORT).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 var=${PGJOB_VAR:-$top/var}
 build=$top/${PGJOB_BUILD:-build}
 port=${PGJOB_PORT:-8080}
+parsetx_port=${PGJOB_PARSETX_PORT:-$((port + 1))}
+pulse_port=${PGJOB_PULSE_PORT:-$((port + 2))}
+parzo_port=${PGJOB_PARZO_PORT:-$((port + 3))}
+enrichment_port=${PGJOB_ENRICHMENT_PORT:-$((port + 4))}
 pg_port=${PGJOB_PG_PORT:-54329}
 pgdata=$var/pg/data
 pgrun=$var/pg/run
@@ -108,16 +117,24 @@ server.pid-file = "$var/run/lighttpd.pid"
 var.pgjob_bin = "$build/pgjob.fcgi"
 var.pgjob_conf = "$var/pgjob.conf"
 var.pgjob_socket = "$var/run/pgjob-fcgi.sock"
+var.pgjob_parsetx_listen = "127.0.0.1:$parsetx_port"
+var.pgjob_pulse_listen = "127.0.0.1:$pulse_port"
+var.pgjob_parzo_listen = "127.0.0.1:$parzo_port"
+var.pgjob_enrichment_listen = "127.0.0.1:$enrichment_port"
 include "$top/cgi/lighttpd-pgjob.conf"
 EOF
 }
 
-# demo_key prints the demo account's key, creating account and key once;
-# the key is kept in var/demo.key (it cannot be read back from the database).
+# demo_key prints the demo account's key, creating account and key once
+# with pgjobctl; the key is kept in var/demo.key (it cannot be read back
+# from the database).
 demo_key() {
     if [ ! -s "$var/demo.key" ]; then
-        local sql="SELECT key FROM pgjob.create_api_key(pgjob.create_account('demo'), 'make run')"
-        (umask 077 && psql "$(database)" -Atqc "$sql" >"$var/demo.key")
+        local ctl=("$build/pgjobctl" -q --config "$var/pgjob.conf")
+        "${ctl[@]}" account show demo >/dev/null 2>&1 || "${ctl[@]}" account create demo >/dev/null
+        (umask 077 && "${ctl[@]}" key create --account demo --name 'make run' |
+            sed -n 's/^key  *//p' >"$var/demo.key")
+        [ -s "$var/demo.key" ] || die "pgjobctl key create made no key"
     fi
     cat "$var/demo.key"
 }
@@ -193,7 +210,8 @@ EOF
 }
 
 run() {
-    [ -x "$build/pgjobd" ] && [ -x "$build/pgjob.fcgi" ] || die "build first: make"
+    [ -x "$build/pgjobd" ] && [ -x "$build/pgjob.fcgi" ] && [ -x "$build/pgjobctl" ] ||
+        die "build first: make"
     if alive "$var/run/pgjobd.pid" && alive "$var/run/lighttpd.pid"; then
         say "already running"
         print_usage "$(demo_key)"

@@ -458,6 +458,9 @@ void claim_take_outcomes(Dispatcher *d)
                 claim_want_type(d, slot);
             slot->saturated = false;
         }
+        if (o->kind == OUTCOME_COMPLETE || o->kind == OUTCOME_FAIL)
+            exporter_observe(d->exporter, o->job->type, o->kind == OUTCOME_COMPLETE,
+                             o->processing_ms);
         if (o->kind == OUTCOME_NONE) {
             d->stats.lost++;
             outcome_free(o);

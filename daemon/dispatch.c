@@ -42,6 +42,32 @@ extern char **environ;
  * for the database to record the last outcomes. */
 #define SHUTDOWN_GIVE_UP_MS 5000
 
+/* publish hands the counters to the metrics server (metrics_listen): once
+ * a loop pass, and before READY=1 so that a scrape after it sees them. */
+static void publish(const Dispatcher *d)
+{
+    const Stats *s = &d->stats;
+    ExporterCounts c = {
+        .claimed = s->claimed,
+        .completed = s->completed,
+        .retried = s->retried,
+        .failed = s->failed,
+        .released = s->released,
+        .lost = s->lost,
+        .rescued = s->rescued,
+        .rescue_failed = s->rescue_failed,
+        .expired = s->expired,
+        .pruned = s->pruned,
+        .running = d->running,
+        .workers = d->cfg->workers,
+        .pending = d->npending,
+        .database_up = d->conn != NULL,
+        .maintainer = d->conn != NULL && d->maintainer,
+    };
+
+    exporter_publish(d->exporter, &c);
+}
+
 /* ---- connection ---- */
 
 /* statement_failed handles a failed statement: a broken connection is
@@ -142,6 +168,7 @@ static void try_connect(Dispatcher *d)
     if (d->conn == NULL)
         return;
     if (!d->ready_sent) {
+        publish(d);
         if (!sdnotify_send("READY=1"))
             log_warn("cannot notify systemd: %s", strerror(errno));
         d->ready_sent = true;
@@ -526,6 +553,12 @@ static bool start(Dispatcher *d, Error *err)
     if (d->pool == NULL)
         return false;
     pool_set_lease(d->pool, d->cfg->lease_seconds, d->cfg->heartbeat_seconds);
+    if (d->cfg->metrics_listen[0] != '\0') {
+        d->exporter = exporter_start(d->cfg->metrics_listen, err);
+        if (d->exporter == NULL)
+            return false;
+        log_info("serving GET /metrics on %s", d->cfg->metrics_listen);
+    }
     /* A third of systemd's period: one wait for the database
      * (DISPATCH_WAIT_MS) may come between two pings. */
     d->watchdog_ms = (long long)(wd / 3000);
@@ -540,6 +573,7 @@ static bool start(Dispatcher *d, Error *err)
 
 static void stop(Dispatcher *d)
 {
+    exporter_stop(d->exporter);
     pool_stop(d->pool);
     for (size_t i = 0; i < d->npending; i++)
         outcome_free(d->pending[i]);
@@ -593,6 +627,7 @@ int dispatch_run(Config *cfg, const char *config_path)
         d.main_due = main_due(&d, clock_ms());
         lane_start_work(&d);
         tick(&d, now);
+        publish(&d);
         wait_for_events(&d);
     }
     status_line(&d, line, sizeof(line));

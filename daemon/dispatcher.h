@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "exporter.h"
 #include "handlers/handlers.h"
 #include "job.h"
 #include "pool.h"
@@ -134,6 +135,7 @@ typedef struct Dispatcher {
     long long deadline;    /* end of the grace period, monotonic ms */
     char worker_name[128]; /* host:pid, recorded with each lease */
     Stats stats;
+    Exporter *exporter; /* GET /metrics (metrics_listen); NULL: off */
 } Dispatcher;
 
 /* The three files below depend on each other in one direction only:

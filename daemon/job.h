@@ -78,7 +78,7 @@ typedef struct Outcome {
     double confidence;        /* < 0: none */
     char model[64];           /* empty: none */
     int cache_hit;            /* -1: none */
-    long long processing_ms;  /* COMPLETE: monotonic wall time of the attempt */
+    long long processing_ms;  /* COMPLETE, FAIL: wall time of the handler run (ms) */
     bool fatal;               /* FAIL: no retry */
     Error error;              /* FAIL: code and message */
     struct Outcome *next;     /* the pool's queue link */

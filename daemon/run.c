@@ -164,6 +164,7 @@ static Outcome *finish(RunState *rs, HandlerStatus status, const Error *err, lon
                 o = outcome_new(OUTCOME_FAIL, job);
                 if (o != NULL) {
                     o->fatal = true;
+                    o->processing_ms = ms;
                     error_set(&o->error, 500, "handler_error",
                               "handler %s returned %zu results for %zu items", job->type,
                               json_array_size(out->results), job->item_count);
@@ -187,6 +188,7 @@ static Outcome *finish(RunState *rs, HandlerStatus status, const Error *err, lon
             if (o == NULL)
                 return NULL;
             o->fatal = status == HANDLER_FATAL;
+            o->processing_ms = ms;
             o->error = *err;
             if (o->error.code[0] == '\0')
                 error_set(&o->error, 500, "handler_error", "the handler failed without a reason");

@@ -245,7 +245,7 @@ def test_help_unit_and_docs_say_sighup_reloads_merchants(bindir):
     helptext = subprocess.run([os.path.join(bindir, "pgjobd"), "--help"], capture_output=True,
                               text=True, check=True).stdout
     assert "merchant table" in helptext
-    with open(os.path.join(ROOT, "systemd", "pgjobd.service")) as f:
+    with open(os.path.join(ROOT, "systemd", "pgjobd.service.in")) as f:
         assert "pgjob.merchant" in f.read()
     with open(os.path.join(ROOT, "docs", "operations.md")) as f:
         operations = f.read()

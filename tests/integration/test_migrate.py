@@ -320,10 +320,11 @@ def test_failing_migration_leaves_no_trace(pg, empty_db, run_ctl):
     _assert_fully_migrated(pg, empty_db.name, proc)
 
 
-def test_unreachable_database_exits_1(pg, run_ctl):
+def test_unreachable_database_exits_69(pg, run_ctl):
+    """EX_UNAVAILABLE, as for every pgjobctl command (pgjobctl(1))."""
     proc = run_ctl("migrate", "--database", pg.dsn("no_such_database"),
                    check=False)
-    assert proc.returncode == 1, programs.describe(proc)
+    assert proc.returncode == 69, programs.describe(proc)
     assert "no_such_database" in proc.stderr, programs.describe(proc)
 
 

@@ -40,6 +40,10 @@ def run_env(bindir):
         "PGJOB_VAR": var,
         "PGJOB_PORT": str(free_port()),
         "PGJOB_PG_PORT": str(free_port()),
+        # The API profiles' ports (docs/profiles.md); by default the four
+        # after PGJOB_PORT, which another program may hold.
+        **{f"PGJOB_{name}_PORT": str(free_port())
+           for name in ("PARSETX", "PULSE", "PARZO", "ENRICHMENT")},
         "PGJOB_BUILD": os.path.relpath(programs.build_dir(), ROOT),
     })
     yield env

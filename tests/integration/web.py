@@ -82,6 +82,11 @@ FCGI_CONF = {
 # The shared database of the HTTP tests.
 API_DB = "api_web"
 
+# The API profiles (cgi/profiles.c): every server the tests start serves
+# each at the root of a loopback port of its own, as the shipped snippets
+# do (docs/profiles.md), besides the native API on the server's port.
+PROFILES = ("parsetx", "pulse", "parzo", "enrichment")
+
 # Readiness: GET /v1/health this many times at most, this far apart.
 READY_TRIES = 300
 READY_PAUSE = 0.05  # seconds
@@ -348,6 +353,8 @@ class WebServer:
         self.fcgi_conf = fcgi_conf
         self._portlock = PortLock()
         self.port = self._portlock.port
+        self._profile_locks = {name: PortLock() for name in PROFILES}
+        self.profile_ports = {name: lock.port for name, lock in self._profile_locks.items()}
         self.proc = None
         self.out_path = os.path.join(self.dir, f"{self.kind}.out")
         self.logs = LogFiles(self.out_path)
@@ -358,8 +365,11 @@ class WebServer:
     def name(self):
         return f"{self.kind} on port {self.port}"
 
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path, profile=None):
+        """The URL of path on the server's port, or at the root of a
+        profile's own port."""
+        port = self.profile_ports[profile] if profile else self.port
+        return f"http://127.0.0.1:{port}{path}"
 
     def argv(self):
         raise NotImplementedError
@@ -447,6 +457,8 @@ class WebServer:
         was a problem.  Returns a problem report or None."""
         problems = self.stop()
         self._portlock.release()
+        for lock in self._profile_locks.values():
+            lock.release()
         if problems:
             return "\n".join(problems) + "\n" + self.log_block()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -479,8 +491,10 @@ index-file.names = ( "index.html" )
 var.pgjob_bin = "{fcgi_binary()}"
 var.pgjob_conf = "{self.conf_path}"
 var.pgjob_socket = "{self.dir}/pgjob-fcgi.sock"
-include "{LIGHTTPD_SNIPPET}"
 """)
+            for name, port in self.profile_ports.items():
+                f.write(f'var.pgjob_{name}_listen = "127.0.0.1:{port}"\n')
+            f.write(f'include "{LIGHTTPD_SNIPPET}"\n')
 
     def argv(self):
         return [find_program("lighttpd"), "-D", "-f", self.main_conf]
@@ -520,8 +534,8 @@ class Apache(WebServer):
     kind = "apache"
 
     MODULES = {
-        "proxy_fcgi": ("mpm_event", "authz_core", "unixd", "proxy", "proxy_fcgi"),
-        "fcgid": ("mpm_event", "authz_core", "unixd", "alias", "fcgid"),
+        "proxy_fcgi": ("mpm_event", "authz_core", "unixd", "proxy", "proxy_fcgi", "setenvif"),
+        "fcgid": ("mpm_event", "authz_core", "unixd", "alias", "fcgid", "setenvif"),
     }
 
     def __init__(self, mode, fcgi_conf):
@@ -559,6 +573,8 @@ class Apache(WebServer):
         if as_root:
             # Apache refuses to serve as root; its children run as User.
             lines += [f"User {user}", f"Group {user}"]
+        lines += [f"Define PGJOB_{name.upper()}_LISTEN 127.0.0.1:{port}"
+                  for name, port in self.profile_ports.items()]
         if mode == "proxy_fcgi":
             run = os.path.join(self.dir, "run")
             os.mkdir(run)

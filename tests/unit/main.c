@@ -16,6 +16,7 @@ static const Test *const tables[] = {
     sdnotify_tests,
     handlers_tests,
     handler_exec_tests,
+    exporter_tests,
     enrich_tests,
     enrich_fields_tests,
     enrich_table_tests,
@@ -41,6 +42,9 @@ static const Test *const tables[] = {
     /* cgi/: long-polls and metrics */
     cgi_waiters_tests,
     cgi_metrics_tests,
+    cgi_profile_tests,
+    /* ctl/: pgjobctl's helpers */
+    ctl_tests,
     NULL,
 };
 

@@ -42,5 +42,8 @@ extern const Test cgi_upload_tests[];
 extern const Test cgi_item_rules_tests[];
 extern const Test cgi_waiters_tests[];
 extern const Test cgi_metrics_tests[];
+extern const Test cgi_profile_tests[];
+extern const Test ctl_tests[];
+extern const Test exporter_tests[];
 
 #endif

@@ -59,6 +59,11 @@ static const char sample_text[] =
     "# HELP pgjob_database_up Whether the database answered this scrape (1) or not (0).\n"
     "# TYPE pgjob_database_up gauge\n"
     "pgjob_database_up 1\n"
+    "# HELP pgjob_job_outcomes_total Jobs that reached an outcome (completed, failed, retried, "
+    "canceled, expired), by job type, as the database counted them.\n"
+    "# TYPE pgjob_job_outcomes_total counter\n"
+    "pgjob_job_outcomes_total{type=\"echo\",outcome=\"completed\"} 5\n"
+    "pgjob_job_outcomes_total{type=\"a\\\"b\",outcome=\"retried\"} 0\n"
     "# HELP pgjob_waiters Long-polls held by this process now.\n"
     "# TYPE pgjob_waiters gauge\n"
     "pgjob_waiters 2\n"
@@ -88,9 +93,12 @@ static void sample(void)
                        .paused = 0,
                        .waiters = 2,
                        .process_start_time = 1700000000.5};
+    const MetricsOutcome outcomes[] = {{"echo", "completed", 5}, {"a\"b", "retried", 0}};
     size_t len = 0;
     char *text;
 
+    g.outcomes = outcomes;
+    g.noutcomes = 2;
     REQUIRE(m != NULL);
     metrics_observe(m, ROUTE_GET, 200, 0.001); /* on a bound: in that bucket */
     metrics_observe(m, ROUTE_GET, 404, 0.5);

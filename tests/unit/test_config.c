@@ -795,6 +795,7 @@ static void write_docs(void)
         "maintenance_batch",
         "reconnect_max_seconds",
         "enrich_cache_entries",
+        "metrics_listen",
         "fcgi_listen",
         "fcgi_threads",
         "max_body_bytes",
