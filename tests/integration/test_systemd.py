@@ -97,6 +97,8 @@ def test_install_writes_every_file(installed):
     for folder, _, names in os.walk(os.path.join(ROOT, "docs")):
         expected |= {os.path.join("usr/share/doc/pgjob", os.path.relpath(folder, ROOT), n)
                      for n in names if n.endswith(".md")}
+    expected |= {f"usr/share/pgjob/{p}" for p in os.listdir(os.path.join(ROOT, "cgi"))
+                 if re.match(r"openapi-[a-z]+\.json$", p)}
     if os.path.exists(os.path.join(ROOT, "ctl", "pgjobctl.1")):
         expected.add("usr/share/man/man1/pgjobctl.1")
     assert files == expected, (sorted(files - expected), sorted(expected - files))
