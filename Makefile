@@ -6,6 +6,8 @@
 #   make unit       build and run the C unit tests alone
 #   make test       install missing Debian packages, build, run pytest on tests/
 #   make asan       the same tests on an ASan+UBSan build in build-asan/
+#   make chaos      tests/integration/test_chaos.py at a larger size: CHAOS_JOBS
+#                   jobs (default 5000), CHAOS_DAEMONS daemons (default 4)
 #   make deps       install the Debian packages listed in DEB_PACKAGES, if missing
 #   make install    PREFIX=/usr/local DESTDIR=: everything an operator needs (see the
 #                   install section below and docs/deployment.md); make uninstall
@@ -173,7 +175,7 @@ DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all unit test asan fuzz fuzz-doc deps install install-programs install-data uninstall man format format-check headers clean FORCE
+.PHONY: all unit test asan chaos fuzz fuzz-doc deps install install-programs install-data uninstall man format format-check headers clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS) $(BUILD)/unit_tests
@@ -285,6 +287,15 @@ asan:
 		CFLAGS='-O1 $(SANITIZE)' LDFLAGS='$(SANITIZE)' all
 	PGJOB_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(PYTHON) -m pytest -q tests/
+
+CHAOS_JOBS ?= 5000
+CHAOS_DAEMONS ?= 4
+chaos:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	PGJOB_BUILD=$(BUILD) PGJOB_CHAOS_JOBS=$(CHAOS_JOBS) PGJOB_CHAOS_DAEMONS=$(CHAOS_DAEMONS) \
+		PGJOB_CHAOS_TIMEOUT=$$(( $(CHAOS_JOBS) / 5 + 120 )) \
+		$(PYTHON) -m pytest -q -s tests/integration/test_chaos.py
 
 # Every object is built with coverage for libFuzzer (fuzzer-no-link) and
 # the sanitizers.  New inputs go to build-fuzz/corpus; tests/fuzz/corpus

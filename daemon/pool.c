@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "log.h"
 #include "run.h"
 
@@ -106,10 +107,17 @@ static Job *finish_and_take(Pool *p, Outcome *o)
     return job;
 }
 
+/* The longest a worker waits for the database's answer to a heartbeat. */
+enum { POOL_DB_WAIT_MS = 10000 };
+
 static void *worker_main(void *arg)
 {
     Worker *w = arg;
     Pool *p = w->pool;
+
+    /* A heartbeat to a database that stopped answering gives up (and is
+     * tried again later) rather than hold the job's run for good. */
+    db_bound_waits(POOL_DB_WAIT_MS);
 
     /* The thread starts with every signal blocked (see pool_start). */
     Outcome *o = NULL;

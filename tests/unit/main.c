@@ -7,6 +7,7 @@
 
 static const Test *const tables[] = {
     strnum_tests,
+    jsonnum_tests,
     log_tests,
     error_tests,
     db_tests,

@@ -10,6 +10,7 @@
 #include "harness.h"
 
 extern const Test strnum_tests[];
+extern const Test jsonnum_tests[];
 extern const Test log_tests[];
 extern const Test error_tests[];
 extern const Test db_tests[];
