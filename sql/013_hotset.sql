@@ -25,8 +25,9 @@
 --
 -- Everything else is as before: the invariants of 001_schema.sql, the
 -- fencing checks, one notification per channel per statement and the
--- history rows of 007_history.sql.  This file replaces claim (of
--- 002_jobs.sql), complete and fail (of 007_history.sql).
+-- history rows of 007_history.sql, and what 011_hardening.sql added to
+-- the claim (p_start, the lease's started and seq).  This file replaces
+-- claim (of 011_hardening.sql), complete and fail (of 007_history.sql).
 
 -- ---- the claim's floor ----------------------------------------------------
 --
@@ -106,12 +107,14 @@ CREATE TRIGGER ready_floor_lower
 
 -- ---- claim ------------------------------------------------------------------
 
--- claim: as in 002_jobs.sql.  The rows come back in claim order.
+-- claim: as in 011_hardening.sql (rows in claim order, the first
+-- p_start of them started attempts, each lease keeping the job's seq).
 CREATE OR REPLACE FUNCTION pgjob.claim(
     p_worker text,
     p_limit  integer,
     p_types  text[]   DEFAULT NULL,
-    p_lease  interval DEFAULT '30 seconds')
+    p_lease  interval DEFAULT '30 seconds',
+    p_start  integer  DEFAULT NULL)
 RETURNS TABLE (id uuid, type text, attempt integer, max_attempts integer,
                items jsonb, item_count integer, items_done integer, items_failed integer,
                results jsonb, metadata jsonb, lease_until timestamptz)
@@ -142,6 +145,9 @@ BEGIN
     IF p_lease IS NULL OR p_lease NOT BETWEEN interval '1 second' AND interval '1 hour' THEN
         RAISE EXCEPTION 'lease must be between 1 second and 1 hour'
             USING ERRCODE = 'PJ400', COLUMN = 'lease';
+    END IF;
+    IF p_start < 0 THEN
+        RAISE EXCEPTION 'start must not be negative' USING ERRCODE = 'PJ400', COLUMN = 'start';
     END IF;
 
     -- The floor of the claimed types: usable when every type has one, all
@@ -241,6 +247,9 @@ BEGIN
             DELETE FROM pgjob.ready r
              WHERE r.ctid = ANY (v_tids)
             RETURNING r.job_id, -r.priority AS rank, r.run_at, r.seq
+        ), numbered AS (
+            SELECT t.job_id, t.seq, row_number() OVER (ORDER BY t.rank, t.run_at, t.seq) AS n
+              FROM taken t
         ), started AS (
             UPDATE pgjob.job j
                SET status = 'processing',
@@ -252,9 +261,11 @@ BEGIN
             RETURNING j.id, j.type, j.attempt_count, j.max_attempts, j.items, j.item_count,
                       j.items_done, j.items_failed, j.results, j.metadata
         ), leased AS (
-            INSERT INTO pgjob.lease (job_id, attempt, worker, lease_until)
-            SELECT s.id, s.attempt_count, p_worker, now() + p_lease
+            INSERT INTO pgjob.lease (job_id, attempt, worker, lease_until, started, seq)
+            SELECT s.id, s.attempt_count, p_worker, now() + p_lease,
+                   p_start IS NULL OR n.n <= p_start, n.seq
               FROM started s
+              JOIN numbered n ON n.job_id = s.id
             RETURNING job_id, lease_until
         ), notified AS MATERIALIZED (
             -- One pgjob_job notification for the statement.
@@ -264,9 +275,9 @@ BEGIN
                s.items_done, s.items_failed, s.results, s.metadata, l.lease_until
           FROM started s
           JOIN leased l ON l.job_id = s.id
-          JOIN taken t ON t.job_id = s.id
+          JOIN numbered n ON n.job_id = s.id
          CROSS JOIN notified
-         ORDER BY t.rank, t.run_at, t.seq;
+         ORDER BY n.n;
 END
 $$;
 
