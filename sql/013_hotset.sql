@@ -50,8 +50,9 @@
 -- a row of another priority, and within its rank a due row can never be
 -- behind a row that was due before it.  What a floor may skip is only
 -- what a claim walked past: rows deleted, and rows other claims held
--- locked.  Rows put back in front of a floor (a job queued again with
--- its old run_at, as resume does, or a submit with an earlier run_at)
+-- locked.  Rows put back in front of a floor (a job that keeps its place
+-- in line, as release, rescue and resume do, or a submit with an
+-- earlier run_at)
 -- lower it at once, whichever function inserts them (trigger
 -- ready_floor_lower).  Two
 -- rare cases are left to a full scan, which every claim makes when its
