@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The claim's floor (sql/013_hotset.sql): bounded work under a held
+"""The claim's floor (sql/012_hotset.sql): bounded work under a held
 snapshot, and no job ever hidden behind a floor.
 
 The held-xmin test counts work, not time: with another session holding a

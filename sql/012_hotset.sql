@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: MIT
--- 013_hotset: the claim and the completion, measured and made cheaper.
+-- 012_hotset: the claim and the completion, measured and made cheaper.
 --
 -- What the measurements of docs/benchmarks.md found (pg_stat_statements
 -- and EXPLAIN (ANALYZE, BUFFERS) during a drain of no-op jobs):
@@ -77,7 +77,7 @@ CREATE TABLE pgjob.ready_floor (
 ALTER TABLE pgjob.ready_floor SET (fillfactor = 20);
 
 COMMENT ON TABLE pgjob.ready_floor IS
-    'Per job type, where the live rows of pgjob.ready start in claim order (see 013_hotset.sql)';
+    'Per job type, where the live rows of pgjob.ready start in claim order (see 012_hotset.sql)';
 
 -- Claim order as one ascending key, so that a row comparison can start
 -- an index scan at the floor.
