@@ -86,27 +86,7 @@ static bool read_key(ApiRequest *ar)
  * the response rendered (401, 503) when it cannot. */
 static bool authenticate(ApiRequest *ar)
 {
-    char field[DB_FIELD_SIZE];
-    Error err = {0};
-    PGresult *r;
-
-    if (!read_key(ar))
-        return false;
-    const char *params[1] = {ar->key_hash};
-    r = dbconn_exec(ar->db, STMT_KEY_LOOKUP, params, &err, field);
-    if (r == NULL) {
-        api_fail_db(ar, &err, field);
-        return false;
-    }
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        api_invalid_key(ar);
-        return false;
-    }
-    snprintf(ar->account, sizeof(ar->account), "%s", PQgetvalue(r, 0, 0));
-    snprintf(ar->key_id, sizeof(ar->key_id), "%s", PQgetvalue(r, 0, 1));
-    PQclear(r);
-    return true;
+    return read_key(ar) && api_lookup_key(ar);
 }
 
 /* dispatch runs the route's handler. */

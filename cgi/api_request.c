@@ -211,3 +211,26 @@ PGresult *api_read_job(ApiRequest *ar)
     }
     return r;
 }
+
+bool api_lookup_key(ApiRequest *ar)
+{
+    char field[DB_FIELD_SIZE];
+    Error err = {0};
+    PGresult *r;
+    const char *params[1] = {ar->key_hash};
+
+    r = dbconn_exec(ar->db, STMT_KEY_LOOKUP, params, &err, field);
+    if (r == NULL) {
+        api_fail_db(ar, &err, field);
+        return false;
+    }
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        api_invalid_key(ar);
+        return false;
+    }
+    snprintf(ar->account, sizeof(ar->account), "%s", PQgetvalue(r, 0, 0));
+    snprintf(ar->key_id, sizeof(ar->key_id), "%s", PQgetvalue(r, 0, 1));
+    PQclear(r);
+    return true;
+}

@@ -55,6 +55,11 @@ void api_fail(ApiRequest *ar, const Error *err, const char *field);
 /* api_fail_db renders a dbconn_exec failure (err and its field). */
 void api_fail_db(ApiRequest *ar, const Error *err, const char *field);
 
+/* api_lookup_key finds the account and key id of ar->key_hash (the
+ * caller's key, read by the route's way of reading keys); false with the
+ * response rendered (401, 503) when it cannot. */
+bool api_lookup_key(ApiRequest *ar);
+
 /* api_invalid_key renders the 401 of a key that is unknown or not live. */
 void api_invalid_key(ApiRequest *ar);
 
