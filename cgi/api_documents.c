@@ -43,7 +43,7 @@ PGresult *api_submit_document(ApiRequest *ar, const SubmitRequest *s, const char
     snprintf(retention, sizeof(retention), "%d", cfg->retention_days);
     snprintf(inline_max, sizeof(inline_max), "%d", cfg->large_result_bytes);
     snprintf(cache, sizeof(cache), "%d", cfg->result_cache_seconds);
-    const char *params[14] = {
+    const char *params[15] = {
         ar->account,
         s->type,
         text,
@@ -58,13 +58,14 @@ PGresult *api_submit_document(ApiRequest *ar, const SubmitRequest *s, const char
         doc_media_type(type),
         cache,
         cfg->result_cache_shared ? "true" : "false",
+        doc_job_model(s->type),
     };
     r = dbconn_exec(ar->db, STMT_SUBMIT_DOCUMENT, params, err, field);
     free(fields);
     return r;
 }
 
-/* signed_account checks the signed URL of the request: true when it is
+/* signed_ok checks the signed URL of the request: true when it is
  * valid (then the read needs no account); false with the response
  * rendered (403) when it is bad or expired. */
 static bool signed_ok(ApiRequest *ar, const char *expires, const char *signature)

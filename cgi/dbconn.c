@@ -154,8 +154,8 @@ static const Statement statements[STMT_COUNT] = {
          "  CASE WHEN jsonb_typeof(item.i -> 'options') = 'object' THEN item.i -> 'options'"
          "   ELSE '{}'::jsonb END,"
          "  CASE WHEN $13::integer > 0 THEN make_interval(secs => $13::integer) END,"
-         "  $14::boolean) AS s",
-         14},
+         "  $14::boolean, $15) AS s",
+         15},
     [STMT_ALL_RESULTS] = {"all_results",
                           "SELECT results, total, status, version, expires_at"
                           " FROM pgjob.get_all_results($1::bigint, $2::uuid)",

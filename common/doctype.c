@@ -134,6 +134,15 @@ const char *doc_type_name(DocType type)
     }
 }
 
+const char *doc_job_model(const char *type)
+{
+    if (strcmp(type, "extract") == 0)
+        return DOC_MODEL_EXTRACT;
+    if (strcmp(type, "invoice") == 0)
+        return DOC_MODEL_INVOICE;
+    return NULL;
+}
+
 const char *doc_media_type(DocType type)
 {
     switch (type) {
