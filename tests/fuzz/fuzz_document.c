@@ -33,8 +33,9 @@ static void check(bool ok)
 static bool known_code(const char *code)
 {
     static const char *const codes[] = {
-        DOC_ERR_UNSUPPORTED,    DOC_ERR_CORRUPT,   DOC_ERR_ENCRYPTED, DOC_ERR_NO_TEXT,
-        DOC_ERR_TOO_MANY_PAGES, DOC_ERR_TOO_LARGE, "out_of_memory",   NULL};
+        DOC_ERR_UNSUPPORTED, DOC_ERR_CORRUPT,        DOC_ERR_ENCRYPTED,
+        DOC_ERR_NO_TEXT,     DOC_ERR_TOO_MANY_PAGES, DOC_ERR_TOO_LARGE,
+        DOC_ERR_TOO_COMPLEX, "out_of_memory",        NULL};
     for (int i = 0; codes[i] != NULL; i++)
         if (strcmp(code, codes[i]) == 0)
             return true;
@@ -51,7 +52,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    DocLimits limits = {.max_bytes = 1 << 20, .max_pages = 20};
+    DocLimits limits = {.max_bytes = 1 << 20,
+                        .max_pages = 20,
+                        .page_seconds = 10,
+                        .max_memory = 256 << 20,
+                        .max_page_chars = 100000};
     DocText doc;
     Error err = {0};
 

@@ -175,6 +175,9 @@ def test_html_and_text_documents(docs):
     (lambda: documents.pages(MAX_PAGES + 2), "too_many_pages", None),
     (documents.png, "unsupported_type", None),
     (documents.zip_bytes, "unsupported_type", None),
+    # 2.5 KB of Flate, 2 million characters on one page: over
+    # document_max_page_chars (200000 by default), failed at once.
+    (documents.too_complex, "document_too_complex", None),
 ])
 def test_bad_documents_fail_their_job(docs, make, code, message):
     r = docs.upload(make(), "document.pdf")
