@@ -271,21 +271,28 @@ static void pdf_too_complex(void)
  * Latin-1, a UTF-8 page without a charset as UTF-8. */
 static void html_charset(void)
 {
-    static const char latin1[] = "<html><head><meta charset=\"iso-8859-1\"></head>"
-                                 "<body><p>Caf\xe9 cr\xe8me \xe0 la fran\xe7" "aise</p></body></html>";
+    static const char latin1[] =
+        "<html><head><meta charset=\"iso-8859-1\"></head>"
+        "<body><p>Caf\xe9 cr\xe8me \xe0 la fran\xe7"
+        "aise</p></body></html>";
     static const char latin1_http[] =
         "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\">"
-        "</head><body><p>Gr\xfc\xdf" "e</p></body></html>";
+        "</head><body><p>Gr\xfc\xdf"
+        "e</p></body></html>";
     static const char utf8[] = "<html><body><p>Caf\xc3\xa9 \xe2\x82\xac 5</p></body></html>";
     DocText d;
     Error err;
 
     error_clear(&err);
     REQUIRE(doc_read((const unsigned char *)latin1, strlen(latin1), NULL, &d, &err));
-    CHECK(strstr(d.pages[0].text, "Caf\xc3\xa9 cr\xc3\xa8me \xc3\xa0 la fran\xc3\xa7" "aise") != NULL);
+    CHECK(strstr(d.pages[0].text,
+                 "Caf\xc3\xa9 cr\xc3\xa8me \xc3\xa0 la fran\xc3\xa7"
+                 "aise") != NULL);
     doc_free(&d);
     REQUIRE(doc_read((const unsigned char *)latin1_http, strlen(latin1_http), NULL, &d, &err));
-    CHECK(strstr(d.pages[0].text, "Gr\xc3\xbc\xc3\x9f" "e") != NULL);
+    CHECK(strstr(d.pages[0].text,
+                 "Gr\xc3\xbc\xc3\x9f"
+                 "e") != NULL);
     doc_free(&d);
     REQUIRE(doc_read((const unsigned char *)utf8, strlen(utf8), NULL, &d, &err));
     CHECK(strstr(d.pages[0].text, "Caf\xc3\xa9 \xe2\x82\xac 5") != NULL);
