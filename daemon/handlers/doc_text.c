@@ -312,6 +312,7 @@ void doc_free(DocText *doc)
     }
     free(doc->pages);
     free(doc->title);
+    free(doc->plain);
     memset(doc, 0, sizeof *doc);
 }
 
@@ -329,6 +330,11 @@ static bool read_text(const unsigned char *bytes, size_t len, const DocLimits *l
 
     if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
         s += 3;
+    doc->plain_len = (size_t)(end - s);
+    if ((doc->plain = malloc(doc->plain_len + 1)) == NULL)
+        goto oom;
+    memcpy(doc->plain, s, doc->plain_len);
+    doc->plain[doc->plain_len] = '\0';
     while (s <= end) {
         /* A form feed that ends the text starts no page. */
         if (page == NULL && s == end && doc->npages > 0)

@@ -98,6 +98,11 @@ typedef struct DocText {
     DocPage *pages;
     size_t npages;
     size_t nchars; /* UTF-8 characters of all pages' texts */
+    /* A text document's own text (a BOM cut), plain_len bytes: its runs
+     * of spaces, which the lines squeeze, are columns to the invoice
+     * rules.  NULL for PDF and HTML. */
+    char *plain;
+    size_t plain_len;
 } DocText;
 
 /* DocLimits bounds what doc_read accepts; 0 means no bound. */

@@ -69,11 +69,8 @@ Floors: the measured figure less 0.05 (two invoices of 40); the PDF run
 import glob
 import os
 import re
-import shutil
 import subprocess
 import sys
-
-import pytest
 
 from programs import build_dir
 
@@ -98,7 +95,6 @@ def test_heldout_text():
     assert float(table["total"]) >= 0.9 and float(table["flags"]) >= 0.875, table
 
 
-@pytest.mark.skipif(shutil.which("groff") is None, reason="groff is in DEB_PACKAGES")
 def test_heldout_pdf(tmp_path):
     for fx in sorted(glob.glob(os.path.join(HELDOUT, "*.txt"))):
         make_pdf.make_pdf(fx, str(tmp_path))

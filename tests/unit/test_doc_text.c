@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc_job.h"
 #include "doc_lang.h"
 #include "doc_markdown.h"
 #include "doc_text.h"
 #include "handler_extract.h"
+#include "handler_invoice.h"
 #include "suites.h"
 
 static bool read_str(const char *s, const DocLimits *limits, DocText *d, Error *err)
@@ -509,12 +511,51 @@ static void extract_handler(void)
     json_decref(results);
 }
 
+/* The invoice handler reads its document through doc_job_read: the
+ * configured limits apply to text too, and text keeps its columns. */
+static void invoice_handler_document(void)
+{
+    FakeDoc f = {.answer = HANDLER_DOC_OK,
+                 .bytes = "Description    Qty   Amount\nWidget           2    20.00\n"};
+    DocSettings settings = {.limits = {.max_pages = 2}};
+    json_t *items = json_loads("[{\"filename\": \"a.txt\"}]", 0, NULL);
+    HandlerContext ctx = {
+        .progress = fake_progress, .arg = &f, .document = fake_document, .settings = &settings};
+    HandlerJob job = {.id = "j", .type = "invoice", .attempt = 1, .items = items};
+    HandlerOutput out = {.results = json_array(),
+                         .validation_flags = json_array(),
+                         .confidence = -1,
+                         .cache_hit = -1};
+    Error err = {0};
+
+    REQUIRE(handler_invoice.run(&ctx, &job, &out, &err) == HANDLER_OK);
+    const json_t *output = json_object_get(json_array_get(out.results, 0), "output");
+    CHECK_INT(json_array_size(json_object_get(output, "line_items")), 1);
+    json_array_clear(out.results);
+
+    /* Three form-feed pages, two allowed: the page cap applies to text. */
+    f.bytes = "Invoice 1\fpage two\fpage three\n";
+    CHECK_INT(handler_invoice.run(&ctx, &job, &out, &err), HANDLER_FATAL);
+    CHECK_STR(err.code, DOC_ERR_TOO_MANY_PAGES);
+    CHECK_INT(json_array_size(out.results), 0);
+
+    /* So does the size cap. */
+    settings.limits.max_bytes = 10;
+    f.bytes = "Invoice 1 total 20.00\n";
+    CHECK_INT(handler_invoice.run(&ctx, &job, &out, &err), HANDLER_FATAL);
+    CHECK_STR(err.code, DOC_ERR_TOO_LARGE);
+    json_decref(out.results);
+    json_decref(out.validation_flags);
+    json_decref(items);
+}
+
 const Test doc_text_tests[] = {
     {"doc_text_detect", detect},
     {"doc_text_plain", plain_text},
     {"doc_text_errors", errors},
     {"doc_text_html", html},
     {"doc_text_html_charset", html_charset},
+    {"doc_text_invoice_handler_document", invoice_handler_document},
     {"doc_text_pdf", pdf},
     {"doc_text_pdf_too_complex", pdf_too_complex},
     {"doc_text_lang", lang},
