@@ -104,6 +104,11 @@ bool api_results_signed(ApiRequest *ar, bool *is_signed)
     return signed_ok(ar, qe == QUERY_FOUND ? expires : NULL, qs == QUERY_FOUND ? signature : NULL);
 }
 
+static void clear_result(void *r)
+{
+    PQclear(r);
+}
+
 void api_results_full(ApiRequest *ar)
 {
     char field[DB_FIELD_SIZE];
@@ -118,24 +123,11 @@ void api_results_full(ApiRequest *ar)
         api_fail_db(ar, &err, field);
         return;
     }
-    const char *results = PQgetisnull(r, 0, 0) ? "[]" : PQgetvalue(r, 0, 0);
-    size_t size = strlen(results) + 160, len;
-    char *body = malloc(size);
-    int n = body == NULL ? -1
-                         : snprintf(body, size,
-                                    "{\"job_id\":\"%s\",\"status\":\"%s\",\"total\":%s,"
-                                    "\"results\":%s}\n",
-                                    ar->match.id, PQgetvalue(r, 0, 2),
-                                    PQgetisnull(r, 0, 1) ? "0" : PQgetvalue(r, 0, 1), results);
-    PQclear(r);
-    if (n < 0 || (size_t)n >= size) {
-        free(body);
-        error_set(&err, 500, "out_of_memory", "out of memory");
-        api_fail(ar, &err, NULL);
-        return;
-    }
-    len = (size_t)n;
-    if (!response_set_body(ar->res, "application/json", body, len)) {
+    /* The body is the result's one value, built by the statement: sent
+     * from the PGresult, which the response frees when it is done, so
+     * that a large result is held once, not twice. */
+    if (!response_set_body_owned(ar->res, "application/json", PQgetvalue(r, 0, 0),
+                                 (size_t)PQgetlength(r, 0, 0), clear_result, r)) {
         error_set(&err, 500, "out_of_memory", "out of memory");
         api_fail(ar, &err, NULL);
     }

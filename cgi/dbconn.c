@@ -156,8 +156,12 @@ static const Statement statements[STMT_COUNT] = {
          "  CASE WHEN $13::integer > 0 THEN make_interval(secs => $13::integer) END,"
          "  $14::boolean, $15) AS s",
          15},
+    /* The response body itself, so that the front end sends it from the
+     * result without a copy. */
     [STMT_ALL_RESULTS] = {"all_results",
-                          "SELECT results, total, status, version, expires_at"
+                          "SELECT json_build_object('job_id', $2::uuid, 'status', status,"
+                          " 'total', coalesce(total, 0),"
+                          " 'results', coalesce(results, '[]'::jsonb))::text || E'\\n'"
                           " FROM pgjob.get_all_results($1::bigint, $2::uuid)",
                           2},
 };
