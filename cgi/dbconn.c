@@ -137,7 +137,10 @@ static const Statement statements[STMT_COUNT] = {
          " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
          " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
          " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
-         " (s.job).idempotency_key"
+         " (s.job).idempotency_key,"
+         /* The profiles' "result" of a job answered from the cache. */
+         " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results -> 0 -> 'output'"
+         " END AS first_output"
          " FROM (SELECT $3::jsonb AS b) AS body,"
          " LATERAL (SELECT body.b #> '{items,0}' AS i) AS item,"
          " LATERAL pgjob.submit_document($1::bigint, $2,"

@@ -204,6 +204,7 @@ static HandlerStatus invoice_run(const HandlerContext *ctx, const HandlerJob *jo
     InvoiceRun run = {.job = job, .out = out, .next = job->items_done};
 
     out->confidence = -1;
+    out->cache_hit = 0; /* the result cache answers at submit: a run is never a hit */
     snprintf(out->model, sizeof(out->model), "%s", INVOICE_MODEL);
     if (!resume(job, out)) {
         error_set(err, 500, "out_of_memory", "out of memory");
