@@ -41,7 +41,4 @@ const char *doc_media_type(DocType type);
  * for a type that is not a built-in document type. */
 const char *doc_job_model(const char *type);
 
-/* doc_utf8_valid says whether s[len] is well-formed UTF-8 (RFC 3629). */
-bool doc_utf8_valid(const unsigned char *s, size_t len);
-
 #endif

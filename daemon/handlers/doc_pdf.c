@@ -38,6 +38,7 @@
 #include <mupdf/pdf.h>
 
 #include "log.h"
+#include "utf8.h"
 
 /* A gap wider than this many ems between two characters of a line
  * starts a new span. */
@@ -541,8 +542,7 @@ bool doc_read_pdf(const unsigned char *bytes, size_t len, const DocLimits *limit
     {
         title[0] = '\0'; /* a broken Info dictionary: no title, the text stands */
     }
-    if (title[0] != '\0' && doc_utf8_valid((const unsigned char *)title, strlen(title)) &&
-        (doc->title = strdup(title)) == NULL) {
+    if (title[0] != '\0' && utf8_valid(title) && (doc->title = strdup(title)) == NULL) {
         error_set(err, 500, "out_of_memory", "out of memory");
         goto done;
     }

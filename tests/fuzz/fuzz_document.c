@@ -23,6 +23,7 @@
 
 #include "doc_text.h"
 #include "handler_extract.h"
+#include "utf8.h"
 
 static void check(bool ok)
 {
@@ -69,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < doc.npages; i++) {
         const DocPage *p = &doc.pages[i];
         check(p->number == (int)i + 1);
-        check(doc_utf8_valid((const unsigned char *)p->text, strlen(p->text)));
+        check(utf8_valid(p->text));
         for (size_t k = 0; k < p->nlines; k++)
             check(p->lines[k].nspans >= 1 && strchr(p->lines[k].text, '\n') == NULL);
     }
