@@ -242,29 +242,34 @@ static char *complex_pdf(size_t chars, size_t *len)
 static void pdf_too_complex(void)
 {
     size_t n;
-    char *buf = complex_pdf(300000, &n);
+    char *buf = complex_pdf(30000, &n);
     DocText d;
     Error err;
 
     REQUIRE(buf != NULL);
     error_clear(&err);
-    DocLimits chars = {.page_seconds = 30, .max_page_chars = 200000};
+    DocLimits chars = {.page_seconds = 30, .max_page_chars = 20000};
     CHECK(!doc_read((const unsigned char *)buf, n, &chars, &d, &err));
     CHECK_STR(err.code, DOC_ERR_TOO_COMPLEX);
-    CHECK(strstr(err.message, "200000 characters") != NULL);
+    CHECK(strstr(err.message, "20000 characters") != NULL);
     CHECK(d.npages == 0);
 
     error_clear(&err);
-    DocLimits memory = {.page_seconds = 30, .max_memory = 16 << 20};
+    DocLimits memory = {.page_seconds = 30, .max_memory = 2 << 20};
     CHECK(!doc_read((const unsigned char *)buf, n, &memory, &d, &err));
     CHECK_STR(err.code, DOC_ERR_TOO_COMPLEX);
     CHECK(strstr(err.message, "memory") != NULL);
 
-    /* Within the bounds the same page reads. */
+    /* Within the bounds the same page reads; and a small page reads
+     * within the small memory bound. */
     error_clear(&err);
-    DocLimits room = {.page_seconds = 30, .max_page_chars = 400000, .max_memory = 256 << 20};
+    DocLimits room = {.page_seconds = 30, .max_page_chars = 40000, .max_memory = 64 << 20};
     REQUIRE(doc_read((const unsigned char *)buf, n, &room, &d, &err));
-    CHECK(d.nchars >= 300000);
+    CHECK(d.nchars >= 30000);
+    doc_free(&d);
+    char small[4096];
+    size_t m = make_pdf(small, sizeof small, "BT /F1 10 Tf 72 700 Td (Total 12.50) Tj ET");
+    REQUIRE(doc_read((const unsigned char *)small, m, &memory, &d, &err));
     doc_free(&d);
     free(buf);
 }
