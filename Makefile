@@ -6,6 +6,8 @@
 #   make unit       build and run the C unit tests alone
 #   make test       install missing Debian packages, build, run pytest on tests/
 #   make asan       the same tests on an ASan+UBSan build in build-asan/
+#   make chaos      tests/integration/test_chaos.py at a larger size: CHAOS_JOBS
+#                   jobs (default 5000), CHAOS_DAEMONS daemons (default 4)
 #   make deps       install the Debian packages listed in DEB_PACKAGES, if missing
 #   make install    PREFIX=/usr/local DESTDIR=: everything an operator needs (see the
 #                   install section below and docs/deployment.md); make uninstall
@@ -158,7 +160,7 @@ $(BUILD)/daemon/handlers/doc_html.o: OBJ_INC := $(XML_CFLAGS)
 $(BUILD)/daemon/handlers/doc_pdf.o: OBJ_INC := $(MUPDF_CFLAGS)
 $(FUZZ_OBJ): OBJ_INC := -Icgi
 $(BUILD)/tests/unit/test_invoice_corpus.o: OBJ_DEFS := -DPGJOB_INVOICE_CORPUS='"$(abspath tests/invoice/corpus)"'
-$(BUILD)/tests/unit/test_invoice_heldout.o: OBJ_DEFS := -DPGJOB_INVOICE_HELDOUT='"$(abspath tests/invoice/heldout)"'
+$(BUILD)/tests/unit/test_invoice_heldout.o: OBJ_DEFS := -DPGJOB_INVOICE_HELDOUT='"$(abspath tests/invoice/heldout)"' -DPGJOB_INVOICE_HELDOUT2='"$(abspath tests/invoice/heldout2)"'
 $(FUZZ_DOC_OBJ): OBJ_INC := -Idaemon/handlers
 $(BUILD)/tests/unit/test_enrich.o: OBJ_DEFS := -DPGJOB_ENRICH_CORPUS='"$(abspath tests/enrich/corpus.tsv)"' \
 	-DPGJOB_ENRICH_INTERNATIONAL='"$(abspath tests/enrich/international.tsv)"'
@@ -173,7 +175,7 @@ DEB_PACKAGES := gcc make pkg-config libpq-dev libjansson-dev libfcgi-dev \
 
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all unit test asan fuzz fuzz-doc deps install install-programs install-data uninstall man format format-check headers clean FORCE
+.PHONY: all unit test asan chaos fuzz fuzz-doc deps install install-programs install-data uninstall man format format-check headers clean FORCE
 .DELETE_ON_ERROR:
 
 all: $(PROGRAMS) $(BUILD)/unit_tests
@@ -286,6 +288,15 @@ asan:
 	PGJOB_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(PYTHON) -m pytest -q tests/
 
+CHAOS_JOBS ?= 5000
+CHAOS_DAEMONS ?= 4
+chaos:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	PGJOB_BUILD=$(BUILD) PGJOB_CHAOS_JOBS=$(CHAOS_JOBS) PGJOB_CHAOS_DAEMONS=$(CHAOS_DAEMONS) \
+		PGJOB_CHAOS_TIMEOUT=$$(( $(CHAOS_JOBS) / 5 + 120 )) \
+		$(PYTHON) -m pytest -q -s tests/integration/test_chaos.py
+
 # Every object is built with coverage for libFuzzer (fuzzer-no-link) and
 # the sanitizers.  New inputs go to build-fuzz/corpus; tests/fuzz/corpus
 # holds the seeds, and is only read.
@@ -338,10 +349,14 @@ deps:
 
 sysconfdir ?= /etc
 localstatedir ?= /var
+# datadir is the shared folder of every package (GNU's meaning); pgjob
+# installs into and uninstall removes only pkgdatadir and pkgdocdir, its
+# own folders below it, and only the files it installed there.
 bindir ?= $(PREFIX)/bin
-datadir ?= $(PREFIX)/share/pgjob
-docdir ?= $(PREFIX)/share/doc/pgjob
-mandir ?= $(PREFIX)/share/man
+datadir ?= $(PREFIX)/share
+pkgdatadir ?= $(datadir)/pgjob
+pkgdocdir ?= $(datadir)/doc/pgjob
+mandir ?= $(datadir)/man
 unitdir ?= $(PREFIX)/lib/systemd/system
 sysusersdir ?= $(PREFIX)/lib/sysusers.d
 tmpfilesdir ?= $(PREFIX)/lib/tmpfiles.d
@@ -352,12 +367,12 @@ INSTALL_STRIP ?= -s
 # them when a folder changes.
 PATHS_STAMP := $(BUILD)/gen/paths
 SUBST_SED = sed -e 's|@bindir@|$(bindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
-	-e 's|@localstatedir@|$(localstatedir)|g' -e 's|@datadir@|$(datadir)|g' \
-	-e 's|@docdir@|$(docdir)|g' -e 's|@sysusersdir@|$(sysusersdir)|g' \
+	-e 's|@localstatedir@|$(localstatedir)|g' -e 's|@datadir@|$(pkgdatadir)|g' \
+	-e 's|@docdir@|$(pkgdocdir)|g' -e 's|@sysusersdir@|$(sysusersdir)|g' \
 	-e 's|@tmpfilesdir@|$(tmpfilesdir)|g'
 
 $(PATHS_STAMP): FORCE
-	$(call write_stamp,$(bindir) $(sysconfdir) $(localstatedir) $(datadir) $(docdir) $(sysusersdir) $(tmpfilesdir))
+	$(call write_stamp,$(bindir) $(sysconfdir) $(localstatedir) $(pkgdatadir) $(pkgdocdir) $(sysusersdir) $(tmpfilesdir))
 
 UNITS := $(BUILD)/systemd/pgjobd.service $(BUILD)/systemd/pgjobd@.service \
 	$(BUILD)/systemd/pgjob-fcgi.socket $(BUILD)/systemd/pgjob-fcgi.service
@@ -386,7 +401,7 @@ SNIPPETS_GEN := $(patsubst cgi/%,$(BUILD)/snippets/%,$(SNIPPETS))
 
 $(BUILD)/snippets/%.conf: cgi/%.conf $(PATHS_STAMP)
 	@mkdir -p $(@D)
-	sed -e 's|/usr/local/share/doc/pgjob|$(docdir)|g' -e 's|/usr/local/share/pgjob|$(datadir)|g' \
+	sed -e 's|/usr/local/share/doc/pgjob|$(pkgdocdir)|g' -e 's|/usr/local/share/pgjob|$(pkgdatadir)|g' \
 		-e 's|/usr/local/bin|$(bindir)|g' \
 		-e 's|/etc/pgjob|$(sysconfdir)/pgjob|g' $< > $@
 
@@ -399,7 +414,7 @@ MAN_CTL := $(wildcard ctl/pgjobctl.1)
 # config_docs is a build tool with objects of its own, compiled without
 # the build's sanitizer flags, so that `make install` works beside any
 # build (tests/integration/test_systemd.py installs beside build-asan).
-CONFIG_DOCS_SRC := man/config_docs.c common/config.c common/log.c common/strnum.c common/error.c
+CONFIG_DOCS_SRC := man/config_docs.c common/config.c common/log.c common/strnum.c common/error.c common/hostport.c
 CONFIG_DOCS_OBJ := $(patsubst %.c,$(BUILD)/man/obj/%.o,$(CONFIG_DOCS_SRC))
 HOST_CC ?= cc
 
@@ -421,9 +436,11 @@ $(BUILD)/man/pgjob.conf.5: man/pgjob.conf.5.in man/keys.awk $(BUILD)/man/config_
 
 man: $(MAN8) $(MAN5)
 
-# README.md and pgjob.conf.example at the top of docdir, docs/ below it
+# README.md and pgjob.conf.example at the top of pkgdocdir, docs/ below it
 # as in the tree, so that the README's links work there too.
 DOCS := README.md pgjob.conf.example
+SQL_EXAMPLES := $(wildcard sql/*.sql.example)
+DATA_FILES := cgi/openapi.json $(wildcard cgi/openapi-*.json)
 DOCS_TREE := $(shell find docs -name '*.md' 2>/dev/null | LC_ALL=C sort)
 
 install: install-programs install-data
@@ -433,17 +450,23 @@ install-programs: $(PROGRAMS)
 	install -m 0755 $(INSTALL_STRIP) $(PROGRAMS) $(DESTDIR)$(bindir)/
 
 install-data: $(SYSTEMD_GEN) $(SNIPPETS_GEN) $(MAN8) $(MAN5)
-	install -d $(DESTDIR)$(datadir)/sql $(DESTDIR)$(docdir) \
+	install -d $(DESTDIR)$(pkgdatadir)/sql $(DESTDIR)$(pkgdocdir) \
 		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(unitdir) \
-		$(DESTDIR)$(sysusersdir) $(DESTDIR)$(tmpfilesdir) $(DESTDIR)$(sysconfdir)/pgjob
-	$(if $(SQL_FILES),install -m 0644 $(SQL_FILES) $(DESTDIR)$(datadir)/sql/)
-	$(if $(wildcard sql/*.sql.example),install -m 0644 $(wildcard sql/*.sql.example) $(DESTDIR)$(datadir)/sql/)
-	install -m 0644 cgi/openapi.json cgi/openapi-*.json $(SNIPPETS_GEN) $(DESTDIR)$(datadir)/
+		$(DESTDIR)$(sysusersdir) $(DESTDIR)$(tmpfilesdir)
+	@# The configuration folder is the operator's: made 0750 when missing,
+	@# its owner and mode never changed after (install -d would reset them).
+	@if [ ! -d $(DESTDIR)$(sysconfdir)/pgjob ]; then \
+		echo "install -d -m 0750 $(DESTDIR)$(sysconfdir)/pgjob"; \
+		install -d -m 0750 $(DESTDIR)$(sysconfdir)/pgjob; \
+	fi
+	$(if $(SQL_FILES),install -m 0644 $(SQL_FILES) $(DESTDIR)$(pkgdatadir)/sql/)
+	$(if $(SQL_EXAMPLES),install -m 0644 $(SQL_EXAMPLES) $(DESTDIR)$(pkgdatadir)/sql/)
+	install -m 0644 $(DATA_FILES) $(SNIPPETS_GEN) $(DESTDIR)$(pkgdatadir)/
 	install -m 0644 $(UNITS) $(DESTDIR)$(unitdir)/
 	install -m 0644 $(BUILD)/systemd/pgjob.sysusers $(DESTDIR)$(sysusersdir)/pgjob.conf
 	install -m 0644 $(BUILD)/systemd/pgjob.tmpfiles $(DESTDIR)$(tmpfilesdir)/pgjob.conf
-	install -m 0644 $(DOCS) $(DESTDIR)$(docdir)/
-	$(foreach f,$(DOCS_TREE),install -D -m 0644 $(f) $(DESTDIR)$(docdir)/$(f) &&) true
+	install -m 0644 $(DOCS) $(DESTDIR)$(pkgdocdir)/
+	$(foreach f,$(DOCS_TREE),install -D -m 0644 $(f) $(DESTDIR)$(pkgdocdir)/$(f) &&) true
 	install -m 0644 $(MAN8) $(DESTDIR)$(mandir)/man8/
 	install -m 0644 $(MAN5) $(DESTDIR)$(mandir)/man5/
 	$(if $(MAN_CTL),install -d $(DESTDIR)$(mandir)/man1 && install -m 0644 $(MAN_CTL) $(DESTDIR)$(mandir)/man1/)
@@ -456,14 +479,25 @@ install-data: $(SYSTEMD_GEN) $(SNIPPETS_GEN) $(MAN8) $(MAN5)
 	fi
 
 # Removes what install wrote but the configuration file (and the users,
-# the state folder and the database).
+# the state folder and the database): the files by name, then pgjob's
+# own folders if that left them empty.  Nothing is removed by folder, so
+# a wrong folder on the command line cannot take other packages' files.
+UNINSTALL_FILES := $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(PROGRAMS))) \
+	$(addprefix $(DESTDIR)$(pkgdatadir)/sql/,$(notdir $(SQL_FILES) $(SQL_EXAMPLES))) \
+	$(addprefix $(DESTDIR)$(pkgdatadir)/,$(notdir $(DATA_FILES) $(SNIPPETS_GEN))) \
+	$(addprefix $(DESTDIR)$(pkgdocdir)/,$(DOCS) $(DOCS_TREE)) \
+	$(addprefix $(DESTDIR)$(unitdir)/,$(notdir $(UNITS))) \
+	$(DESTDIR)$(sysusersdir)/pgjob.conf $(DESTDIR)$(tmpfilesdir)/pgjob.conf \
+	$(addprefix $(DESTDIR)$(mandir)/man8/,$(notdir $(MAN8))) \
+	$(DESTDIR)$(mandir)/man5/pgjob.conf.5 $(DESTDIR)$(mandir)/man1/pgjobctl.1
+UNINSTALL_DIRS := $(DESTDIR)$(pkgdatadir)/sql $(DESTDIR)$(pkgdatadir) \
+	$(addprefix $(DESTDIR)$(pkgdocdir)/,$(sort $(dir $(DOCS_TREE)))) $(DESTDIR)$(pkgdocdir)
+
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(PROGRAMS)))
-	rm -rf $(DESTDIR)$(datadir) $(DESTDIR)$(docdir)
-	rm -f $(addprefix $(DESTDIR)$(unitdir)/,$(notdir $(UNITS)))
-	rm -f $(DESTDIR)$(sysusersdir)/pgjob.conf $(DESTDIR)$(tmpfilesdir)/pgjob.conf
-	rm -f $(addprefix $(DESTDIR)$(mandir)/man8/,$(notdir $(MAN8)))
-	rm -f $(DESTDIR)$(mandir)/man5/pgjob.conf.5 $(DESTDIR)$(mandir)/man1/pgjobctl.1
+	rm -f $(UNINSTALL_FILES)
+	@for d in $$(printf '%s\n' $(UNINSTALL_DIRS) | LC_ALL=C sort -r); do \
+		if [ -d "$$d" ]; then echo "rmdir $$d"; rmdir --ignore-fail-on-non-empty "$$d"; fi; \
+	done
 
 format:
 	sh .ci/format.sh
@@ -490,6 +524,7 @@ bench:
 		$(BUILD)/bench_documents $(BUILD)/bench/doc.pdf $(BUILD)/bench/doc.txt
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
+	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_counters.py
 	$(PYTHON) tests/invoice/make_pdf.py $(BUILD)/bench-pdf tests/invoice/corpus/*.txt
 	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl \
 		tests/invoice/corpus/labels.jsonl $(BUILD)/bench-pdf

@@ -164,7 +164,7 @@ static bool signed_full(ApiRequest *ar)
     return is_signed || authenticate(ar);
 }
 
-void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
+void api_handle(Api *api, DbConn *db, Request *req, Response *res)
 {
     ApiRequest ar = {.shared = &api->shared, .db = db, .req = req, .res = res};
     double start = clock_seconds();
@@ -182,8 +182,11 @@ void api_handle(Api *api, DbConn *db, const Request *req, Response *res)
         /* Answered: a bad or expired signature, or a key that failed. */
     } else if (ar.match.route == ROUTE_RESULTS_FULL) {
         dispatch(&ar);
-    } else if (ar.match.route == ROUTE_GET ? read_key(&ar) : authenticate(&ar)) {
-        /* A status read authenticates in its job read (api_read_job). */
+    } else if ((ar.match.route == ROUTE_GET ? read_key(&ar) : authenticate(&ar)) &&
+               api_read_body(&ar)) {
+        /* The key is checked from the headers before a byte of the body
+         * is read.  A status read authenticates in its job read
+         * (api_read_job). */
         dispatch(&ar);
     }
     metrics_observe(api->shared.metrics, ar.match.route, res->status, clock_seconds() - start);

@@ -32,6 +32,6 @@ void api_observe_rejected(Api *api, int status);
 
 /* api_handle answers req into res (both borrowed) using db, the calling
  * thread's connection.  Every error becomes a problem document. */
-void api_handle(Api *api, DbConn *db, const Request *req, Response *res);
+void api_handle(Api *api, DbConn *db, Request *req, Response *res);
 
 #endif

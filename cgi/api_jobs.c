@@ -20,11 +20,13 @@
 #include "document.h"
 #include "item_rules.h"
 #include "jobstatus.h"
+#include "jsonnum.h"
 #include "log.h"
 #include "render.h"
 #include "strnum.h"
 #include "timestamp.h"
 #include "upload.h"
+#include "utf8.h"
 #include "validate.h"
 
 /* The default and largest page of GET /v1/jobs and of the results. */
@@ -97,6 +99,61 @@ static bool wait_for_job(ApiRequest *ar, Wait *wait, PGresult **r, const char *v
 
 /* ---- submit ---- */
 
+/* The most bytes of metadata as compact JSON: an exec program gets it in
+ * one environment variable, and Linux caps one at 128 KiB (MAX_ARG_STRLEN). */
+enum { SUBMIT_METADATA_MAX_BYTES = 65536 };
+
+/* idempotency_key_ok checks the Idempotency-Key header, if any: 1 to 255
+ * characters of UTF-8 without control characters, as pgjob.submit stores
+ * it. */
+static bool idempotency_key_ok(const char *key, Error *err)
+{
+    size_t chars = 0;
+
+    if (key == NULL)
+        return true;
+    for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            chars = 256; /* a control character: refused below */
+        chars += (*p & 0xC0) != 0x80;
+    }
+    if (!utf8_valid(key) || chars < 1 || chars > 255) {
+        error_set(err, 400, "invalid_field",
+                  "Idempotency-Key must be 1 to 255 characters of UTF-8 without control "
+                  "characters");
+        return false;
+    }
+    return true;
+}
+
+/* values_storable checks what validate.h does not: that every number in
+ * the submission's JSON text survives the database and pgjobd's reader
+ * (jsonnum.h), and that the metadata fits an exec program's environment.
+ * false with err and field filled. */
+static bool values_storable(const SubmitRequest *s, const char *text, Error *err, char *field)
+{
+    char key[DB_FIELD_SIZE];
+    size_t len = 0;
+    const char *bad = jsonnum_find_unstorable(text, strlen(text), &len, key, sizeof(key));
+
+    if (bad != NULL) {
+        snprintf(field, DB_FIELD_SIZE, "%s", key);
+        error_set(err, 422, "unstorable_number",
+                  "%s holds the number %.*s%s, which pgjob cannot store and read back: an "
+                  "integer must fit in 64 bits, a number must fit a double and have at most "
+                  "16383 decimals",
+                  key[0] ? key : "the body", len > 40 ? 40 : (int)len, bad, len > 40 ? "..." : "");
+        return false;
+    }
+    if (json_dumpb(s->metadata, NULL, 0, JSON_COMPACT) > SUBMIT_METADATA_MAX_BYTES) {
+        snprintf(field, DB_FIELD_SIZE, "metadata");
+        error_set(err, 422, "metadata_too_large",
+                  "metadata must take at most %d bytes as compact JSON", SUBMIT_METADATA_MAX_BYTES);
+        return false;
+    }
+    return true;
+}
+
 /* run_submit runs pgjob.submit for the validated request s, reading
  * items and metadata from body_text (the JSON body, or upload.h's text). */
 static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, const char *body_text,
@@ -144,6 +201,10 @@ void api_submit(ApiRequest *ar)
         api_fail(ar, &err, NULL);
         return;
     }
+    if (!idempotency_key_ok(ar->req->idempotency_key, &err)) {
+        api_fail(ar, &err, "idempotency_key");
+        return;
+    }
     seconds = wait_seconds(ar, false);
     if (upload)
         s = upload_submit(ar->req->content_type, ar->req->body, ar->req->body_len, &rules,
@@ -151,7 +212,8 @@ void api_submit(ApiRequest *ar)
     else
         s = validate_submit(ar->req->body ? ar->req->body : "", ar->req->body_len, &rules, &err,
                             field);
-    if (s != NULL && !item_rules_check(s->type, s->items, &err, field, sizeof(field))) {
+    if (s != NULL && (!item_rules_check(s->type, s->items, &err, field, sizeof(field)) ||
+                      !values_storable(s, upload ? upload_text : ar->req->body, &err, field))) {
         submit_request_free(s);
         free(upload_text);
         s = NULL;
@@ -201,24 +263,28 @@ void api_get(ApiRequest *ar)
 {
     int seconds = wait_seconds(ar, true);
     bool waiting = false;
+    char version[24];
     PGresult *r;
     Wait wait;
 
     if (seconds < 0)
         return;
-    if (seconds > 0)
-        waiting = waiters_enter(ar->shared->waiters, &wait, ar->match.id);
+    /* The first read authenticates (api_read_job): a waiter slot goes
+     * only to a caller whose key reads the job. */
     r = api_read_job(ar);
-    if (r != NULL && waiting) {
-        /* Wait for a change from the version the client has (its
-         * If-None-Match names the current one), or from the current one. */
-        char version[24];
+    if (r != NULL && seconds > 0 && !finished(r))
+        waiting = waiters_enter(ar->shared->waiters, &wait, ar->match.id);
+    if (waiting) {
+        /* Wait for a change from the version just read; reading again
+         * once registered catches a change made in between. */
         snprintf(version, sizeof(version), "%s", column(r, "version"));
-        if (!wait_for_job(ar, &wait, &r, version, false, clock_ms() + (long long)seconds * 1000))
+        PQclear(r);
+        r = api_read_job(ar);
+        if (r != NULL &&
+            !wait_for_job(ar, &wait, &r, version, false, clock_ms() + (long long)seconds * 1000))
             r = NULL;
-    }
-    if (waiting)
         waiters_leave(ar->shared->waiters, &wait);
+    }
     if (r == NULL)
         return;
     if (!api_not_modified(ar, r, 0))

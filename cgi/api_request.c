@@ -18,6 +18,12 @@
 
 void api_fail(ApiRequest *ar, const Error *err, const char *field)
 {
+    /* The cause of a 500 goes to the log where it happens: the client only
+     * learns "see the server log".  (A 503 is logged once per outage by
+     * dbconn.c.) */
+    if (err->status >= 500 && err->status != 503)
+        log_error("[req %s] %s %s: %d %s: %s", ar->req->id, ar->req->method, ar->req->path,
+                  err->status, err->code, err->message);
     if (ar->profile != NULL) {
         if (!profile_render_error(ar->profile, ar->res, profile_error_kind(err), err))
             log_error("[req %s] out of memory rendering an error", ar->req->id);
@@ -25,6 +31,17 @@ void api_fail(ApiRequest *ar, const Error *err, const char *field)
     }
     if (!render_problem(ar->res, err, field != NULL && field[0] != '\0' ? field : NULL))
         log_error("[req %s] out of memory rendering an error", ar->req->id);
+}
+
+bool api_read_body(ApiRequest *ar)
+{
+    Error err = {0};
+
+    if (request_read_body(ar->req, &err))
+        return true;
+    log_info("[req %s] %s", ar->req->id, err.message);
+    api_fail(ar, &err, NULL);
+    return false;
 }
 
 void api_fail_db(ApiRequest *ar, const Error *err, const char *field)

@@ -33,7 +33,7 @@ typedef struct ApiShared {
 typedef struct ApiRequest {
     const ApiShared *shared;
     DbConn *db;
-    const Request *req;
+    Request *req; /* its body is read once the caller is known (api_read_body) */
     Response *res;
     RouteMatch match;
     char account[24];       /* the caller's account id, decimal; "" before auth */
@@ -41,6 +41,12 @@ typedef struct ApiRequest {
     char key_id[24];        /* the caller's API key id, decimal */
     const Profile *profile; /* the API profile answering (profile.h); NULL: the native API */
 } ApiRequest;
+
+/* api_read_body reads the request's body (request_read_body): call it
+ * only once the caller is authenticated, so that an unauthenticated
+ * client never holds a thread with a slow body.  False with the response
+ * rendered (400 incomplete_body, 408 body_timeout). */
+bool api_read_body(ApiRequest *ar) __attribute__((warn_unused_result));
 
 /* api_fail renders err (and field, "" or NULL for none) as the response:
  * a problem document, or the profile's error envelope under a profile. */

@@ -4,18 +4,40 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <fcgiapp.h>
 
+#include "clock.h"
 #include "log.h"
 #include "profile.h"
 #include "render.h"
 
-/* read_body reads exactly req->content_length bytes of stdin into req.
- * A body that ends early is a 400; max_body was checked before. */
-static bool read_body(FCGX_Request *fr, Request *req, Error *err)
+/* BodyIo is what read_body needs of the connection. */
+typedef struct BodyIo {
+    FCGX_Request *fr;
+    long timeout_ms; /* for the whole body */
+} BodyIo;
+
+/* set_read_timeout bounds each read(2) on the connection to ms (0: no
+ * bound), so that a stalled body cannot hold the thread in libfcgi. */
+static void set_read_timeout(int fd, long long ms)
 {
+    struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+        log_debug("cannot set a read timeout on the FastCGI connection");
+}
+
+/* read_body reads exactly req->content_length bytes of stdin into req
+ * within the deadline (a BodyReader).  A body that ends early is a 400, one
+ * that does not come in time a 408; max_body was checked before. */
+static bool read_body(void *arg, Request *req, Error *err)
+{
+    BodyIo *io = arg;
     size_t want = (size_t)req->content_length, got = 0;
+    long long deadline = clock_ms() + io->timeout_ms;
     char *buf;
     bool ok;
 
@@ -27,11 +49,23 @@ static bool read_body(FCGX_Request *fr, Request *req, Error *err)
         return false;
     }
     while (got < want) {
+        long long left = deadline - clock_ms();
+        if (left <= 0)
+            break;
+        set_read_timeout(io->fr->ipcFd, left);
         size_t chunk = want - got > 65536 ? 65536 : want - got;
-        int n = FCGX_GetStr(buf + got, (int)chunk, fr->in);
+        int n = FCGX_GetStr(buf + got, (int)chunk, io->fr->in);
         if (n <= 0)
             break;
         got += (size_t)n;
+    }
+    set_read_timeout(io->fr->ipcFd, 0);
+    if (got < want && clock_ms() >= deadline) {
+        error_set(err, 408, "body_timeout",
+                  "the body did not arrive within %ld ms (%zu of %zu bytes came)", io->timeout_ms,
+                  got, want);
+        free(buf);
+        return false;
     }
     if (got < want) {
         error_set(err, 400, "incomplete_body", "the body ended after %zu of %zu bytes", got, want);
@@ -87,12 +121,13 @@ static void answer_error(FCGX_Request *fr, const Error *err, bool head, const ch
     response_free(res);
 }
 
-void fcgi_io_serve(FCGX_Request *fr, long max_body, const char *id, RequestHandler handle,
-                   RejectObserver rejected, void *arg)
+void fcgi_io_serve(FCGX_Request *fr, long max_body, long body_timeout_ms, const char *id,
+                   RequestHandler handle, RejectObserver rejected, void *arg)
 {
     Error err = {0};
     Request *req = request_from_params(fr->envp, id, &err);
     Response *res = NULL;
+    BodyIo io = {.fr = fr, .timeout_ms = body_timeout_ms};
     bool head = false;
 
     if (req == NULL) {
@@ -101,7 +136,7 @@ void fcgi_io_serve(FCGX_Request *fr, long max_body, const char *id, RequestHandl
         return;
     }
     head = strcmp(req->method, "HEAD") == 0;
-    if (!request_check_length(req, max_body, &err) || !read_body(fr, req, &err)) {
+    if (!request_check_length(req, max_body, &err)) {
         answer_error(fr, &err, head, id);
         rejected(arg, err.status);
         goto out;
@@ -112,6 +147,8 @@ void fcgi_io_serve(FCGX_Request *fr, long max_body, const char *id, RequestHandl
         answer_error(fr, &err, head, id);
         goto out;
     }
+    req->body_reader = read_body;
+    req->body_io = &io;
     handle(arg, req, res);
     write_response(fr, res, head, id);
 out:

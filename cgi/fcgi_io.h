@@ -11,8 +11,9 @@
 
 struct FCGX_Request;
 
-/* RequestHandler fills res for req; both borrowed for the call. */
-typedef void (*RequestHandler)(void *arg, const Request *req, Response *res);
+/* RequestHandler fills res for req; both borrowed for the call.  It reads
+ * the body, when it wants it, with request_read_body. */
+typedef void (*RequestHandler)(void *arg, Request *req, Response *res);
 
 /* RejectObserver learns of a request answered before it reached the
  * handler (malformed, or a body over the cap), with its status, so that
@@ -22,13 +23,16 @@ typedef void (*RejectObserver)(void *arg, int status);
 /* fcgi_io_serve serves the request fr has accepted: it builds a Request
  * from the FastCGI parameters (copied: they die at FCGX_Finish_r), checks
  * the declared Content-Length against max_body before reading a byte
- * (413 otherwise), reads the body, calls handle(arg, req, res) and writes
- * the response (no body for HEAD).  Malformed input is answered with a
- * problem document and never reaches the handler.  id names the request
- * in logs; rejected(arg, status) is told of every request answered before
- * the handler.  Never fails visibly: a client that went away is only
- * logged at debug level. */
-void fcgi_io_serve(struct FCGX_Request *fr, long max_body, const char *id, RequestHandler handle,
-                   RejectObserver rejected, void *arg);
+ * (413 otherwise), calls handle(arg, req, res) and writes the response
+ * (no body for HEAD).  The handler reads the body with request_read_body,
+ * which fails with 408 body_timeout when the whole body has not come
+ * within body_timeout_ms of that call (a slow client cannot hold the
+ * thread longer).  Malformed input is answered with a problem document
+ * and never reaches the handler.  id names the request in logs;
+ * rejected(arg, status) is told of every request answered before the
+ * handler.  Never fails visibly: a client that went away is only logged
+ * at debug level. */
+void fcgi_io_serve(struct FCGX_Request *fr, long max_body, long body_timeout_ms, const char *id,
+                   RequestHandler handle, RejectObserver rejected, void *arg);
 
 #endif

@@ -178,7 +178,7 @@ static void on_wakeup(int signo)
     (void)signo; /* only there to interrupt accept() */
 }
 
-static void handle(void *arg, const Request *req, Response *res)
+static void handle(void *arg, Request *req, Response *res)
 {
     Worker *w = arg;
     api_handle(w->server->api, w->db, req, res);
@@ -209,7 +209,8 @@ static void *worker_main(void *arg)
             continue;
         }
         snprintf(id, sizeof(id), "%ld-%ld", (long)getpid(), atomic_fetch_add(&s->served, 1) + 1);
-        fcgi_io_serve(&fr, s->cfg->max_body_bytes, id, handle, rejected, w);
+        fcgi_io_serve(&fr, s->cfg->max_body_bytes, s->cfg->body_timeout_seconds * 1000L, id, handle,
+                      rejected, w);
         FCGX_Finish_r(&fr);
     }
     FCGX_Free(&fr, 0);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "promtext.h"
+
 /* The upper bounds of the duration buckets, in seconds; +Inf follows. */
 static const double bucket_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                    0.25,  0.5,    1,     2.5,  5,     10,   30};
@@ -171,19 +173,16 @@ static void buf_printf(Buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* buf_write is the PromWrite of a Buf. */
+static void buf_write(void *sink, const char *data, size_t len)
+{
+    buf_add(sink, data, len);
+}
+
 /* buf_label appends value escaped as a label value (without quotes). */
 static void buf_label(Buf *b, const char *value)
 {
-    for (const char *p = value; *p != '\0'; p++) {
-        if (*p == '\\')
-            buf_add(b, "\\\\", 2);
-        else if (*p == '"')
-            buf_add(b, "\\\"", 2);
-        else if (*p == '\n')
-            buf_add(b, "\\n", 2);
-        else
-            buf_add(b, p, 1);
-    }
+    prom_label(buf_write, b, value);
 }
 
 /* buf_double appends v in the shortest %g form that reads back as v
@@ -204,7 +203,7 @@ static void buf_double(Buf *b, double v)
 /* buf_family appends a family's HELP and TYPE lines. */
 static void buf_family(Buf *b, const char *name, const char *type, const char *help)
 {
-    buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    prom_family(buf_write, b, name, type, help);
 }
 
 /* sort_statuses sorts rc's used status slots by status, keeping each

@@ -500,7 +500,7 @@ static void action_submit(ApiRequest *ar)
     Error err = {0};
     PGresult *r;
 
-    if (!authenticate(ar))
+    if (!authenticate(ar) || !api_read_body(ar))
         return;
     if (p->max_items > 0 && (size_t)p->max_items < max_items)
         max_items = (size_t)p->max_items;
@@ -837,7 +837,7 @@ void profile_handle(ApiRequest *ar)
             transition(ar, STMT_RESUME);
             return;
         case PROFILE_CONTROL:
-            if (read_key(ar))
+            if (read_key(ar) && api_read_body(ar))
                 action_control(ar);
             return;
         case PROFILE_RESULTS:

@@ -299,6 +299,14 @@ bool request_check_length(const Request *r, long max_body, Error *err)
     return false;
 }
 
+bool request_read_body(Request *r, Error *err)
+{
+    if (r->body_read || r->body_reader == NULL)
+        return true;
+    r->body_read = true;
+    return r->body_reader(r->body_io, r, err);
+}
+
 bool request_set_body(Request *r, const char *data, size_t len, Error *err)
 {
     char *copy = mem_malloc(len + 1);

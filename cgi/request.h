@@ -25,8 +25,15 @@
 /* Size of Request.id, NUL included; a longer id is cut. */
 enum { REQUEST_ID_SIZE = 64 };
 
+struct Request;
+
+/* BodyReader reads the declared body of r into it (request_set_body),
+ * within whatever time its reader allows; false with err filled. */
+typedef bool (*BodyReader)(void *io, struct Request *r, Error *err);
+
 /* Request is one HTTP request.  Every pointer is owned by the Request and
- * freed by request_free; a header that was not sent is NULL. */
+ * freed by request_free, but for body_io; a header that was not sent is
+ * NULL. */
 typedef struct Request {
     char *method;             /* REQUEST_METHOD, e.g. "GET"; case kept */
     char *path;               /* the raw path, escapes kept: REQUEST_URI up to '?' */
@@ -47,6 +54,9 @@ typedef struct Request {
     bool https;               /* HTTPS is "on" (the web server's TLS) */
     char *body;               /* NULL until request_set_body; then body[body_len] is '\0' */
     size_t body_len;          /* bytes of body */
+    BodyReader body_reader;   /* reads the body on request_read_body; NULL: none to read */
+    void *body_io;            /* body_reader's argument, borrowed */
+    bool body_read;           /* request_read_body was called */
     char id[REQUEST_ID_SIZE]; /* the request id for logs, e.g. "4711-42" */
 } Request;
 
@@ -80,6 +90,12 @@ void request_free(Request *r);
  * (STYLE 15), and answer 413 without reading. */
 bool request_check_length(const Request *r, long max_body, Error *err)
     __attribute__((warn_unused_result));
+
+/* request_read_body reads the body through r->body_reader, once: the
+ * front end calls it only once the request is authenticated, so that an
+ * unauthenticated client never holds a thread with a slow body.  True
+ * when there is nothing (more) to read. */
+bool request_read_body(Request *r, Error *err) __attribute__((warn_unused_result));
 
 /* request_set_body copies the len bytes at data (borrowed; may hold NULs)
  * into r->body, adds a terminating NUL and sets r->body_len, replacing a

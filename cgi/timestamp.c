@@ -9,6 +9,7 @@ typedef struct Moment {
     int year, month, day;
     int hour, minute, second;
     long usec;          /* microseconds, 0-999999 */
+    bool round_up;      /* a seventh fraction digit of 5 or more: PostgreSQL rounds up */
     long offset_second; /* local time minus UTC, seconds */
 } Moment;
 
@@ -76,12 +77,15 @@ static bool parse_fraction(const char **p, Moment *m, int max_digits)
     long scale = 100000;
 
     m->usec = 0;
+    m->round_up = false;
     if (**p != '.')
         return true;
     (*p)++;
     while (**p >= '0' && **p <= '9') {
         if (++n > max_digits)
             return false;
+        if (n == 7)
+            m->round_up = **p >= '5';
         m->usec += (**p - '0') * scale;
         scale /= 10;
         (*p)++;
@@ -228,5 +232,17 @@ bool timestamp_valid_pg(const char *s)
 bool timestamp_valid_rfc3339(const char *s)
 {
     Moment m;
-    return parse_rfc3339(s, &m);
+    long long seconds;
+
+    if (!parse_rfc3339(s, &m))
+        return false;
+    /* In UTC, as PostgreSQL stores it (to the microsecond, rounded), the
+     * time must fall within years 0001 to 9999, which timestamp_rfc3339
+     * writes back: 9999-12-31T23:59:59-01:00 is in year 10000. */
+    seconds = days_from_civil(m.year, m.month, m.day) * SECONDS_PER_DAY + m.hour * 3600L +
+              m.minute * 60L + m.second - m.offset_second;
+    if (m.round_up && m.usec == 999999)
+        seconds++;
+    return seconds >= days_from_civil(1, 1, 1) * SECONDS_PER_DAY &&
+           seconds < days_from_civil(10000, 1, 1) * SECONDS_PER_DAY;
 }

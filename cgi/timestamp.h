@@ -47,8 +47,11 @@ bool timestamp_unix(const char *pg, long long *seconds) __attribute__((warn_unus
 bool timestamp_valid_pg(const char *s);
 
 /* timestamp_valid_rfc3339 says whether s is an RFC 3339 date-time with an
- * offset, as described above, naming a day that exists.  The text itself
- * is what goes to PostgreSQL, which parses every form accepted here. */
+ * offset, as described above, naming a day that exists and falling within
+ * years 0001-9999 once in UTC (and rounded to microseconds, as PostgreSQL
+ * stores it), so that timestamp_rfc3339 can write it back.  The text
+ * itself is what goes to PostgreSQL, which parses every form accepted
+ * here. */
 bool timestamp_valid_rfc3339(const char *s);
 
 #endif

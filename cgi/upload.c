@@ -147,8 +147,8 @@ static bool check_run_at(const MultipartPart *part, SubmitRequest *s, Error *err
     if (!part_text(part, s->run_at, sizeof s->run_at) || !timestamp_valid_rfc3339(s->run_at)) {
         s->run_at[0] = '\0';
         return fail(err, field, "run_at", 400, "invalid_field",
-                    "run_at must be an RFC 3339 date-time with an offset, "
-                    "such as 2026-11-26T10:00:00Z");
+                    "run_at must be an RFC 3339 date-time with an offset, within years "
+                    "0001-9999 in UTC, such as 2026-11-26T10:00:00Z");
     }
     return true;
 }

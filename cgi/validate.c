@@ -155,8 +155,8 @@ static bool check_run_at(const json_t *root, SubmitRequest *s, Error *err, char 
         return true;
     if (text == NULL || strlen(text) >= sizeof s->run_at || !timestamp_valid_rfc3339(text)) {
         fail(err, field, "run_at", 400, "invalid_field",
-             "run_at must be an RFC 3339 date-time with an offset, "
-             "such as 2026-11-26T10:00:00Z");
+             "run_at must be an RFC 3339 date-time with an offset, within years "
+             "0001-9999 in UTC, such as 2026-11-26T10:00:00Z");
         return false;
     }
     strcpy(s->run_at, text);

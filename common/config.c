@@ -6,6 +6,7 @@
 
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
+#include "hostport.h"
 #include "log.h"
 #include "strnum.h"
 
@@ -31,6 +33,7 @@ typedef enum ValueType {
     VALUE_BOOL,   /* bool: true/false, yes/no, on/off, 1/0 */
     VALUE_ENUM,   /* int: index into words */
     VALUE_ARGV,   /* char **, split on whitespace, NULL-terminated, owned */
+    VALUE_NAMES,  /* char **: names split on whitespace, NULL-terminated, owned */
 } ValueType;
 
 /* ValueSpec is what a value must look like. */
@@ -163,8 +166,10 @@ static const KeyRow key_rows[] = {
             "0: no cache. A reload empties it"),
     ROW_STRING_CHECKED(metrics_listen, "", check_host_port, RESTART,
                        "host:port where pgjobd answers GET /metrics (Prometheus text), e.g. "
-                       "127.0.0.1:9465 or [::1]:9465; empty: off. No authentication: keep it on "
-                       "a loopback address or a private network"),
+                       "127.0.0.1:9465 or [::1]:9465; empty: off. One address: write a numeric one "
+                       "(a name listens on the first address it resolves to). A port in use "
+                       "exits 78. No authentication: keep it on a loopback address or a "
+                       "private network"),
     ROW_INT(document_max_pages, 2000, 1, 1000000, RESTART,
             "most pages of a document the extract and invoice handlers read; a longer one fails "
             "its job with too_many_pages"),
@@ -188,6 +193,9 @@ static const KeyRow key_rows[] = {
             "threads of one pgjob.fcgi process, each with its own database connection"),
     ROW_INT(max_body_bytes, 10485760, 1024, 1073741824, RESTART,
             "largest request body accepted, in bytes; larger ones get 413 before a byte is read"),
+    ROW_INT(body_timeout_seconds, 10, 1, 3600, RESTART,
+            "longest time a request body may take to arrive once its headers are authenticated, in "
+            "seconds; a slower one gets 408 and frees the thread"),
     ROW_INT(max_items, 10000, 1, 1000000, RESTART, "most items in one submitted job"),
     ROW_INT(wait_max_seconds, 30, 0, 600, RESTART,
             "longest long-poll (?wait=N, Prefer: wait=N), in seconds"),
@@ -243,6 +251,13 @@ static const PatternRow pattern_rows[] = {
      offsetof(ExecType, max_output_bytes),
      "16777216",
      "most bytes read from the program's stdout"},
+    {"exec.<type>.environment",
+     PATTERN_EXEC,
+     {VALUE_NAMES, 0, 0, NULL, NULL},
+     offsetof(ExecType, environment),
+     NULL,
+     "names of variables of pgjobd's environment the program also gets, split on whitespace "
+     "(besides PATH, HOME, LANG, LC_*, TZ and TMPDIR); never a PG* variable"},
     {"concurrency.<type>",
      PATTERN_LIMIT,
      {VALUE_INT, 0, 1024, NULL, NULL},
@@ -288,21 +303,16 @@ static bool job_type_ok(const char *name, size_t len, bool dots)
  * pgjobd binds it. */
 static const char *check_host_port(const char *text)
 {
-    const char *colon = strrchr(text, ':');
+    char host[HOSTPORT_HOST_SIZE];
     long port;
+    const char *wrong;
 
     if (*text == '\0')
         return NULL;
-    if (colon == NULL || colon == text || !strnum_long(colon + 1, 1, 65535, &port))
+    wrong = host_port_parse(text, host, sizeof host, &port);
+    if (wrong == NULL && port == 0)
         return "is not host:port (e.g. 127.0.0.1:9465) with a port from 1 to 65535";
-    if (text[0] == '[' ? colon[-1] != ']' || colon - text < 3
-                       : memchr(text, ':', (size_t)(colon - text)) != NULL)
-        return "is not host:port: write an IPv6 address in brackets ([::1]:9465)";
-    for (const char *p = text; p < colon; p++) {
-        if (is_space(*p))
-            return "is not host:port: the host holds a space";
-    }
-    return NULL;
+    return wrong;
 }
 
 /* check_secret is the check of "results_url_secret": empty, or long
@@ -493,7 +503,8 @@ static bool value_set(const ValueSpec *spec, void *field, const char *text, char
                          words_list(list, sizeof list, spec->words));
             }
             return false;
-        case VALUE_ARGV: {
+        case VALUE_ARGV:
+        case VALUE_NAMES: {
             char **argv;
 
             if (has_control(text)) {
@@ -507,7 +518,8 @@ static bool value_set(const ValueSpec *spec, void *field, const char *text, char
             }
             if (argv[0] == NULL) {
                 argv_free(argv);
-                snprintf(why, whylen, "\"%s\" names no program", quote(q, text));
+                snprintf(why, whylen, "\"%s\" names no %s", quote(q, text),
+                         spec->type == VALUE_ARGV ? "program" : "variable");
                 return false;
             }
             argv_free(*(char ***)field);
@@ -525,7 +537,7 @@ static void value_free(const ValueSpec *spec, void *field)
     if (spec->type == VALUE_STRING) {
         free(*(char **)field);
         *(char **)field = NULL;
-    } else if (spec->type == VALUE_ARGV) {
+    } else if (spec->type == VALUE_ARGV || spec->type == VALUE_NAMES) {
         argv_free(*(char ***)field);
         *(char ***)field = NULL;
     }
@@ -555,6 +567,7 @@ static bool value_equal(const ValueSpec *spec, const void *a, const void *b)
         case VALUE_BOOL:
             return *(const bool *)a == *(const bool *)b;
         case VALUE_ARGV:
+        case VALUE_NAMES:
             return argv_equal(*(char **const *)a, *(char **const *)b);
     }
     return false;
@@ -599,7 +612,8 @@ static void value_write(FILE *out, const ValueSpec *spec, const void *field)
                 fprintf(out, "%d", i);
             return;
         }
-        case VALUE_ARGV: {
+        case VALUE_ARGV:
+        case VALUE_NAMES: {
             char *const *argv = *(char **const *)field;
 
             fputc('"', out);
@@ -1149,9 +1163,35 @@ bool config_apply_env(Config *c, char *const *envp, Error *err)
     return true;
 }
 
+/* env_name_ok says whether name may be passed to an exec program: a
+ * variable name ([A-Za-z_][A-Za-z0-9_]*) that is not libpq's (PG*: the
+ * database credentials, PGJOB_DATABASE among them). */
+static bool env_name_ok(const char *name)
+{
+    if (strncmp(name, "PG", 2) == 0 || !(isalpha((unsigned char)name[0]) || name[0] == '_'))
+        return false;
+    for (const char *p = name; *p != '\0'; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '_')
+            return false;
+    }
+    return true;
+}
+
 bool config_check(const Config *c, Error *err)
 {
     const char *where = c->path != NULL ? c->path : "configuration";
+
+    for (size_t i = 0; i < c->exec_count; i++) {
+        for (char **n = c->exec[i].environment; n != NULL && *n != NULL; n++) {
+            if (!env_name_ok(*n)) {
+                error_set(err, 500, CONFIG_ERROR_CODE,
+                          "%s: exec.%s.environment: \"%s\" is not a variable an exec program "
+                          "may get (a name, not one of libpq's PG* variables)",
+                          where, c->exec[i].type, *n);
+                return false;
+            }
+        }
+    }
 
     if (c->heartbeat_seconds >= c->lease_seconds) {
         error_set(err, 500, CONFIG_ERROR_CODE,
@@ -1274,8 +1314,9 @@ static void print_visit(const PatternRow *row, const char *type, const void *old
     FILE *out = arg;
 
     (void)new_field;
-    if (row->spec.type == VALUE_ARGV && *(char **const *)old_field == NULL)
-        return; /* no command: config_check refuses such a Config anyway */
+    if ((row->spec.type == VALUE_ARGV || row->spec.type == VALUE_NAMES) &&
+        *(char **const *)old_field == NULL)
+        return; /* no command (config_check refuses such a Config), or no names */
     fprintf(out, "%s = ", pattern_key(key, row, type));
     value_write(out, &row->spec, old_field);
     fputc('\n', out);
@@ -1360,6 +1401,11 @@ static void log_visit(const PatternRow *row, const char *type, const void *old_f
     char key[KEY_NAME_MAX];
 
     (void)arg;
+    /* An unset list (exec.<type>.environment) of a type added or removed
+     * is no change worth a line. */
+    if (row->spec.type == VALUE_NAMES && (old_field == NULL || new_field == NULL) &&
+        *(char **const *)(old_field != NULL ? old_field : new_field) == NULL)
+        return;
     if (pattern_differs(row, old_field, new_field))
         log_change(pattern_key(key, row, type), &row->spec, old_field, new_field, false, false);
 }
@@ -1389,6 +1435,7 @@ static size_t value_size(ValueType type)
             return sizeof(bool);
         case VALUE_STRING:
         case VALUE_ARGV:
+        case VALUE_NAMES:
             break;
     }
     return 0;
@@ -1443,6 +1490,8 @@ static const char *type_word(ValueType type)
             return "enum";
         case VALUE_ARGV:
             return "command";
+        case VALUE_NAMES:
+            return "names";
     }
     return "?";
 }
@@ -1473,13 +1522,18 @@ static void write_allowed(FILE *out, const ValueSpec *spec)
         case VALUE_ARGV:
             fputs("program and arguments", out);
             return;
+        case VALUE_NAMES:
+            fputs("variable names, none PG*", out);
+            return;
     }
 }
 
 /* write_default writes default_text as a Markdown code span. */
 static void write_default(FILE *out, const ValueSpec *spec, const char *default_text)
 {
-    if (default_text == NULL)
+    if (default_text == NULL && spec->type == VALUE_NAMES)
+        fputs("none", out);
+    else if (default_text == NULL)
         fputs("(required)", out);
     else if (spec->type == VALUE_STRING)
         fprintf(out, "`\"%s\"`", default_text);

@@ -51,6 +51,8 @@ typedef struct ExecType {
     char **argv;           /* program and arguments, NULL-terminated, owned; NULL: no command */
     int timeout_seconds;   /* wall-clock limit of one run, seconds */
     long max_output_bytes; /* most bytes of stdout read, bytes */
+    char **environment;    /* names passed on from pgjobd's environment, NULL-terminated, owned;
+                              NULL: none but the safe list of handler_exec.h */
 } ExecType;
 
 /* TypeLimit caps how many jobs of one type a daemon runs at once. */
@@ -112,6 +114,8 @@ typedef struct Config {
     /* Both: the result cache of document jobs. */
     int result_cache_seconds; /* age of a cached result that answers a submit; 0: off */
     bool result_cache_shared; /* one cache for all accounts, not one per account */
+
+    int body_timeout_seconds; /* time a request body may take to arrive, seconds */
 
     ExecType *exec;     /* exec types, exec_count of them, owned */
     size_t exec_count;  /* entries in exec */

@@ -2,8 +2,12 @@
 /* db.c connects to PostgreSQL and turns libpq results into Errors. */
 #include "db.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -77,13 +81,26 @@ static bool conninfo_valid(const char *conninfo, Error *err)
     return false;
 }
 
+/* The connection settings db_connect gives unless conninfo sets them
+ * (later keywords override earlier ones, and conninfo comes after). */
+static const char *const bounded_keys[] = {
+    "connect_timeout",     "keepalives",       "keepalives_idle",
+    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+};
+static const char *const bounded_values[] = {"5", "1", "5", "2", "3", "10000"};
+enum { BOUNDED_COUNT = sizeof(bounded_keys) / sizeof(bounded_keys[0]) };
+
 PGconn *db_connect(const char *conninfo, const char *application_name, Error *err)
 {
-    const char *keys[4];
-    const char *values[4];
+    const char *keys[BOUNDED_COUNT + 4];
+    const char *values[BOUNDED_COUNT + 4];
     int n = 0;
     PGconn *c;
 
+    for (; n < BOUNDED_COUNT; n++) {
+        keys[n] = bounded_keys[n];
+        values[n] = bounded_values[n];
+    }
     if (conninfo != NULL && conninfo[0] != '\0') {
         if (is_expanded(conninfo) && !conninfo_valid(conninfo, err))
             return NULL;
@@ -112,9 +129,66 @@ PGconn *db_connect(const char *conninfo, const char *application_name, Error *er
     return c;
 }
 
+/* The bound of db_bound_waits, per thread; 0: none. */
+static _Thread_local long wait_bound_ms;
+
+void db_bound_waits(long ms)
+{
+    wait_bound_ms = ms > 0 ? ms : 0;
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* await_answer waits until c's answer is in, or breaks the connection
+ * (shutdown of its socket: libpq then fails at once) when it does not
+ * come within wait_bound_ms. */
+static void await_answer(PGconn *c)
+{
+    long long deadline = monotonic_ms() + wait_bound_ms;
+
+    while (PQisBusy(c)) {
+        struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+        long long left = deadline - monotonic_ms();
+        int ready = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready == 0) {
+            log_warn("the database did not answer within %ld ms: dropping the connection",
+                     wait_bound_ms);
+            shutdown(PQsocket(c), SHUT_RDWR);
+            return;
+        }
+        if (ready < 0 || !PQconsumeInput(c))
+            return;
+    }
+}
+
 PGresult *db_exec(PGconn *c, const char *sql, int nparams, const char *const *params)
 {
-    return PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+    PGresult *res = NULL, *r;
+
+    if (wait_bound_ms == 0 || PQsocket(c) < 0)
+        return PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+    /* PQexecParams's way, with a bounded wait: the first error result
+     * wins, else the last result. */
+    if (!PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL, 0))
+        return PQmakeEmptyPGresult(c, PGRES_FATAL_ERROR);
+    await_answer(c);
+    while ((r = PQgetResult(c)) != NULL) {
+        if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR) {
+            PQclear(r);
+            continue;
+        }
+        PQclear(res);
+        res = r;
+    }
+    return res;
 }
 
 bool db_run(PGconn *c, const char *sql, int nparams, const char *const *params, const char *context,

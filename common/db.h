@@ -26,15 +26,29 @@
  * connection (the caller closes it with PQfinish) or NULL with err filled:
  * 503 db_unavailable with libpq's reason, or 500 bad_conninfo for a
  * malformed conninfo, whose quoted parts are hidden (they may hold a
- * password). */
+ * password).  Unless conninfo says otherwise, the connection gives up
+ * connecting after connect_timeout (5 s) and sends TCP keepalives (after
+ * 5 s idle, every 2 s, dead after 3 unanswered; unacknowledged data:
+ * tcp_user_timeout 10 s), so a dead host is noticed. */
 PGconn *db_connect(const char *conninfo, const char *application_name, Error *err);
 
 /* db_exec runs one statement with nparams text parameters ($1...; a NULL
  * entry is SQL NULL), letting the server infer their types (cast in the
  * SQL where it matters).  Returns a new result the caller must PQclear, or
  * NULL when libpq could not even build one (out of memory, or the
- * connection is gone): pass it to db_error all the same. */
+ * connection is gone): pass it to db_error all the same.  When the calling
+ * thread set a bound (db_bound_waits), an answer that does not come within
+ * it breaks the connection (logged): the result is then an error and
+ * PQstatus(c) is CONNECTION_BAD, as after any lost connection. */
 PGresult *db_exec(PGconn *c, const char *sql, int nparams, const char *const *params);
+
+/* db_bound_waits bounds how long db_exec and db_run wait for an answer in
+ * the calling thread, in ms (0: no bound, the default).  TCP keepalives
+ * (db_connect) find a dead peer only while the line is idle; a database
+ * host that silently drops packets while a statement is in flight would
+ * otherwise hold the thread for good.  pgjobd's dispatcher and workers set
+ * it; pgjobctl (migrations may take long) does not. */
+void db_bound_waits(long ms);
 
 /* db_run is db_exec for a statement whose rows are not needed: it clears
  * the result and returns true if it succeeded (a command or a query),

@@ -35,7 +35,7 @@ const char *doc_media_type(DocType type);
  * version never serves the results of the old one.  Change the version
  * whenever the output of the same document can change. */
 #define DOC_MODEL_EXTRACT "pgjob-extract/1"
-#define DOC_MODEL_INVOICE "pgjob-invoice-rules/1"
+#define DOC_MODEL_INVOICE "pgjob-invoice-rules/2"
 
 /* doc_job_model is the model of job type `type` (DOC_MODEL_*), or NULL
  * for a type that is not a built-in document type. */

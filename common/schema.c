@@ -41,6 +41,72 @@ static const char record_sql[] =
     "INSERT INTO pgjob.schema_migration (version, name, checksum)"
     " VALUES ($1::int, $2::text, md5($3::text))";
 
+/* A migration that replaces a function (CREATE OR REPLACE, or DROP and
+ * CREATE) resets what an operator set on it: CREATE OR REPLACE makes it
+ * SECURITY INVOKER without its SET options, and a new function gets
+ * EXECUTE for PUBLIC.  The services' roles (sql/roles.sql.example) rely
+ * on exactly those, so every migration runs between keep_rights_sql,
+ * which notes per function name of schema pgjob whether it was SECURITY
+ * DEFINER and with which settings, whether PUBLIC may execute it and who
+ * else may, and restore_rights_sql, which gives each function of that
+ * name (overloads and new signatures too) the same again, in the same
+ * transaction.  A function whose rights nobody changed is left as the
+ * migration made it. */
+static const char keep_rights_sql[] =
+    "CREATE TEMP TABLE pgjob_kept_rights ON COMMIT DROP AS"
+    " SELECT p.proname AS name,"
+    "        bool_or(p.prosecdef) AS definer,"
+    "        (array_agg(p.proconfig::text) FILTER (WHERE p.prosecdef))[1]::text[] AS config,"
+    "        bool_and(a.public) AS public_execute,"
+    "        array_remove(array_agg(DISTINCT g.grantee), NULL) AS grantees"
+    "   FROM pg_proc p"
+    "  CROSS JOIN LATERAL (SELECT EXISTS (SELECT FROM aclexplode(coalesce(p.proacl,"
+    "                             acldefault('f', p.proowner))) x"
+    "                      WHERE x.grantee = 0 AND x.privilege_type = 'EXECUTE') AS public) a"
+    "   LEFT JOIN LATERAL (SELECT x.grantee FROM aclexplode(p.proacl) x"
+    "                      WHERE x.grantee NOT IN (0, p.proowner)"
+    "                        AND x.privilege_type = 'EXECUTE') g ON true"
+    "  WHERE p.pronamespace = to_regnamespace('pgjob')"
+    "  GROUP BY p.proname"
+    " HAVING bool_or(p.prosecdef) OR NOT bool_and(a.public) OR count(g.grantee) > 0";
+
+/* The settings are put back with SET ... FROM CURRENT after set_config,
+ * so that no value is ever written into a statement. */
+static const char restore_rights_sql[] =
+    "DO $$\n"
+    "DECLARE\n"
+    "    k record;\n"
+    "    f regprocedure;\n"
+    "    setting text;\n"
+    "    role name;\n"
+    "    old text;\n"
+    "BEGIN\n"
+    "    FOR k IN SELECT * FROM pg_temp.pgjob_kept_rights LOOP\n"
+    "        FOR f IN SELECT p.oid::regprocedure FROM pg_proc p\n"
+    "                  WHERE p.pronamespace = 'pgjob'::regnamespace AND p.proname = k.name\n"
+    "        LOOP\n"
+    "            IF k.definer THEN\n"
+    "                EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', f);\n"
+    "                FOREACH setting IN ARRAY coalesce(k.config, '{}') LOOP\n"
+    "                    old := current_setting(split_part(setting, '=', 1));\n"
+    "                    PERFORM set_config(split_part(setting, '=', 1),\n"
+    "                                       substr(setting, strpos(setting, '=') + 1), true);\n"
+    "                    EXECUTE format('ALTER FUNCTION %s SET %I FROM CURRENT', f,\n"
+    "                                   split_part(setting, '=', 1));\n"
+    "                    PERFORM set_config(split_part(setting, '=', 1), old, true);\n"
+    "                END LOOP;\n"
+    "            END IF;\n"
+    "            IF NOT k.public_execute THEN\n"
+    "                EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);\n"
+    "            END IF;\n"
+    "            FOR role IN SELECT r.rolname FROM pg_roles r WHERE r.oid = ANY (k.grantees) LOOP\n"
+    "                EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, role);\n"
+    "            END LOOP;\n"
+    "        END LOOP;\n"
+    "    END LOOP;\n"
+    "END\n"
+    "$$";
+
 int schema_latest(void)
 {
     return migrations_count > 0 ? migrations[migrations_count - 1].version : 0;
@@ -216,7 +282,8 @@ static bool apply_one(PGconn *c, const Migration *m, Error *err)
 
     snprintf(version, sizeof version, "%d", m->version);
     snprintf(context, sizeof context, "cannot record migration %s", m->name);
-    if (!db_run(c, "BEGIN", 0, NULL, "cannot begin a transaction", err))
+    if (!db_run(c, "BEGIN", 0, NULL, "cannot begin a transaction", err) ||
+        !db_run(c, keep_rights_sql, 0, NULL, "cannot note the rights of pgjob's functions", err))
         goto out;
     /* A migration is code with many statements: the simple protocol runs
      * them all (PQexecParams takes one), and nothing in it is a value. */
@@ -233,7 +300,9 @@ static bool apply_one(PGconn *c, const Migration *m, Error *err)
                   m->name);
         goto out;
     }
-    if (!db_run(c, record_sql, 3, params, context, err) ||
+    if (!db_run(c, restore_rights_sql, 0, NULL, "cannot restore the rights of pgjob's functions",
+                err) ||
+        !db_run(c, record_sql, 3, params, context, err) ||
         !db_run(c, "COMMIT", 0, NULL, context, err))
         goto out;
     ok = true;

@@ -20,6 +20,8 @@ static const char migrate_usage[] =
     "applied.  Then it makes the shipped rows of the merchant table\n"
     "pgjob.merchant (origin 'shipped') equal to the ones built into pgjobctl,\n"
     "in one statement; operators' rows (origin 'operator') are never touched.\n"
+    "The rights set on pgjob's functions (SECURITY DEFINER, its settings,\n"
+    "EXECUTE grants; see roles.sql.example) are kept across each migration.\n"
     "Running it again is a no-op.  A database that a newer pgjob migrated, or\n"
     "whose applied migrations differ from these, is refused.\n"
     "\n"

@@ -110,6 +110,9 @@ server.document-root = "$var/run"
 server.bind = "127.0.0.1"
 server.port = $port
 server.errorlog = "$var/log/lighttpd.log"
+# pgjob.fcgi logs to stderr, which a daemonized lighttpd sends nowhere
+# unless told: its log, with the cause of every 500, goes here.
+server.breakagelog = "$var/log/pgjob-fcgi.log"
 server.pid-file = "$var/run/lighttpd.pid"
 var.pgjob_bin = "$build/pgjob.fcgi"
 var.pgjob_conf = "$var/pgjob.conf"
@@ -148,7 +151,7 @@ start_daemons() {
         say "lighttpd already running"
     else
         lighttpd -f "$var/lighttpd.conf"
-        say "lighttpd with pgjob.fcgi on http://127.0.0.1:$port (log: $var/log/lighttpd.log)"
+        say "lighttpd with pgjob.fcgi on http://127.0.0.1:$port (logs: $var/log/lighttpd.log, $var/log/pgjob-fcgi.log)"
     fi
     local i
     for i in $(seq 100); do

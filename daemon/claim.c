@@ -182,16 +182,22 @@ void claim_free(Dispatcher *d)
  * so a claim round is one round trip on one lane. */
 typedef struct ClaimCall {
     char sql[MAX_CLAIM_GROUPS * 256];
-    const char *params[2 + 2 * MAX_CLAIM_GROUPS];
+    const char *params[2 + 3 * MAX_CLAIM_GROUPS];
     char wants[MAX_CLAIM_GROUPS][16];
+    char starts[MAX_CLAIM_GROUPS][16];
     char lease[16];
     int groups;
     int nparams;
+    int idle; /* workers no job is held or claimed for: the jobs they get start at once */
 } ClaimCall;
 
 /* add_group appends one pgjob.claim() call for want jobs of the types
  * the text[] literal names and reserves the jobs; false, with nothing
- * added, when the round is full. */
+ * added, when the round is full.  The first of them, as many as there
+ * are idle workers left, are claimed as started attempts: the pool hands
+ * jobs out in claim order, so those run at once; the others are
+ * prefetched, and an attempt that dies before it starts is not counted
+ * as a failure (sql/011_hardening.sql). */
 static bool add_group(Dispatcher *d, ClaimCall *call, const char *types, int want)
 {
     size_t len = strlen(call->sql);
@@ -202,12 +208,17 @@ static bool add_group(Dispatcher *d, ClaimCall *call, const char *types, int wan
     snprintf(call->sql + len, sizeof(call->sql) - len,
              "%sSELECT " JOB_CLAIM_COLUMNS
              " FROM pgjob.claim($1, $%d::integer, $%d::text[],"
-             " make_interval(secs => $2::integer))",
-             call->groups > 0 ? " UNION ALL " : "", call->nparams + 1, call->nparams + 2);
+             " make_interval(secs => $2::integer), $%d::integer)",
+             call->groups > 0 ? " UNION ALL " : "", call->nparams + 1, call->nparams + 2,
+             call->nparams + 3);
+    int start = want < call->idle ? want : call->idle;
+    call->idle -= start;
     snprintf(call->wants[call->groups], sizeof(call->wants[0]), "%d", want);
+    snprintf(call->starts[call->groups], sizeof(call->starts[0]), "%d", start);
     call->params[call->nparams] = call->wants[call->groups];
     call->params[call->nparams + 1] = types;
-    call->nparams += 2;
+    call->params[call->nparams + 2] = call->starts[call->groups];
+    call->nparams += 3;
     call->groups++;
     d->claiming += want;
     return true;
@@ -265,6 +276,9 @@ static bool plan_claim(Dispatcher *d, Lane *lane, ClaimCall *call)
     call->params[0] = d->worker_name;
     call->params[1] = call->lease;
     call->nparams = 2;
+    call->idle = d->cfg->workers - d->running - d->claiming;
+    if (call->idle < 0)
+        call->idle = 0;
     lane->want = 0;
     for (size_t i = 0; i < d->nslots; i++)
         lane->slot_want[i] = 0;
@@ -303,6 +317,29 @@ void claim_end(Dispatcher *d, Lane *lane)
     }
 }
 
+/* fail_unreadable fails at once, for good, a claimed job whose row
+ * job_from_row could not read (err says why): its items would not read
+ * better on a later attempt, and waiting for its lease to expire only
+ * delays the answer.  The front end refuses such items (common/jsonnum.h),
+ * so this is for rows written some other way. */
+static void fail_unreadable(Dispatcher *d, const PGresult *r, int row, const Error *err)
+{
+    Job *stub = job_stub_from_row(r, row);
+    Outcome *o;
+
+    if (stub == NULL) {
+        log_error("%s; the claimed row has no readable id: its lease will expire", err->message);
+        return;
+    }
+    log_error("[job %s] %s; failing it", stub->id, err->message);
+    o = outcome_new(OUTCOME_FAIL, stub);
+    if (o == NULL)
+        return;
+    o->fatal = true;
+    o->error = *err;
+    pending_add(d, o);
+}
+
 /* claim_hand_out gives the claimed rows to the pool and notes which claim
  * groups came back full (more may be waiting). */
 void claim_hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
@@ -316,7 +353,7 @@ void claim_hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
         Error err = {0};
         Job *job = job_from_row(r, i, &err);
         if (job == NULL) {
-            log_error("%s; its lease will expire", err.message);
+            fail_unreadable(d, r, i, &err);
             continue;
         }
         job->handler = handlers_find(d->handlers, job->type, &job->settings);
@@ -328,6 +365,15 @@ void claim_hand_out(Dispatcher *d, const Lane *lane, const PGresult *r)
                 error_set(&o->error, 500, "no_handler", "no handler for job type %s", o->job->type);
                 pending_add(d, o);
             }
+            continue;
+        }
+        if (d->mode != SHUTDOWN_NONE) {
+            /* A claim that was in flight when the shutdown began: its jobs
+             * are handed back at once, never started. */
+            d->stats.claimed++;
+            Outcome *o = outcome_new(OUTCOME_RELEASE, job);
+            if (o != NULL)
+                pending_add(d, o);
             continue;
         }
         job->renewed_ms = clock_ms();

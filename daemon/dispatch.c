@@ -80,6 +80,20 @@ static void statement_failed(Dispatcher *d, const Error *err)
         log_error("%s", err->message);
 }
 
+/* watchdog tells systemd the loop is alive when it is due: called once
+ * a pass and before each wait for the database that may last up to
+ * DISPATCH_WAIT_MS. */
+static void watchdog(Dispatcher *d)
+{
+    long long now = clock_ms();
+
+    if (d->watchdog_ms > 0 && now >= d->next_watchdog) {
+        d->next_watchdog = now + d->watchdog_ms;
+        if (!sdnotify_send("WATCHDOG=1"))
+            log_warn("cannot send WATCHDOG=1 to systemd");
+    }
+}
+
 /* set_up_connection checks the schema, LISTENs and takes the maintenance
  * lock on a new connection. */
 static bool set_up_connection(Dispatcher *d, Error *err)
@@ -119,7 +133,9 @@ static void try_connect(Dispatcher *d)
 
     if (now < d->reconnect_at)
         return;
+    watchdog(d);
     d->conn = db_connect(d->cfg->database, "pgjobd", &err);
+    watchdog(d);
     if (d->conn != NULL && !set_up_connection(d, &err)) {
         PQfinish(d->conn);
         d->conn = NULL;
@@ -139,7 +155,12 @@ static void try_connect(Dispatcher *d)
     d->down_logged = false;
     d->reconnect_delay_ms = 0;
     claim_want_all(d);
-    d->next_rescue = now; /* at start-up and after an outage, rescue first */
+    /* At start-up and after an outage, rescue first, but only once the
+     * outcomes held through the outage are recorded (maintain): their
+     * leases may have run out meanwhile, and a rescue would throw that
+     * finished work away and run it again. */
+    d->next_rescue = now;
+    d->flush_first = true;
     /* The handlers' data is read before READY=1: a ready daemon enriches
      * with the database's merchant table. */
     if (d->handlers_due)
@@ -191,6 +212,7 @@ static void renew_waiting(Dispatcher *d, long long now)
     }
     snprintf(lease, sizeof(lease), "%d", d->cfg->lease_seconds);
     const char *params[2] = {text, lease};
+    watchdog(d);
     PGresult *r = db_exec(d->conn, sql, 2, params);
     free(text);
     if (!db_tuples_ok(r)) {
@@ -262,7 +284,10 @@ static long long next_wakeup(Dispatcher *d, long long now)
     /* Maintenance waits for the main lane; its answer wakes the loop. */
     if (!lane_idle(d, 0))
         return t;
-    t = earliest(t, d->next_rescue);
+    /* A rescue held back for outcomes waits for their answer, which wakes
+     * the loop. */
+    if (!d->flush_first)
+        t = earliest(t, d->next_rescue);
     if (d->cfg->prefetch > 0)
         t = earliest(t, d->next_renew);
     if (d->maintainer)
@@ -307,6 +332,17 @@ static void wait_for_events(Dispatcher *d)
 
 /* ---- timers ---- */
 
+/* unrecorded counts the outcomes not yet written: pending, or in a batch
+ * on a lane. */
+static size_t unrecorded(const Dispatcher *d)
+{
+    size_t n = d->npending;
+
+    for (int i = 0; i < LANES; i++)
+        n += d->lanes[i].nbatch;
+    return n;
+}
+
 /* maintain runs the due maintenance.  Every daemon rescues expired
  * leases (pgjob.rescue skips rows another daemon is handling), so a hung
  * daemon never stops the rescue of its own jobs; expiry and pruning are
@@ -317,14 +353,20 @@ static void maintain(Dispatcher *d, long long now)
     Error err = {0};
     bool ok = true;
 
-    if (now >= d->next_rescue) {
+    watchdog(d);
+    if (d->flush_first && unrecorded(d) == 0)
+        d->flush_first = false;
+    if (now >= d->next_rescue && !d->flush_first) {
         d->next_rescue = now + d->cfg->rescue_interval_seconds * 1000LL;
-        long before = d->stats.rescued + d->stats.rescue_failed;
-        ok = maint_rescue(d->conn, d->cfg->maintenance_batch, &d->stats.rescued,
-                          &d->stats.rescue_failed, &err);
-        if (ok && d->stats.rescued + d->stats.rescue_failed > before) {
-            log_info("rescued %ld jobs whose lease expired",
-                     d->stats.rescued + d->stats.rescue_failed - before);
+        Stats *s = &d->stats;
+        long before = s->rescued + s->rescue_requeued + s->rescue_failed;
+        long unstarted = s->rescue_requeued;
+        ok = maint_rescue(d->conn, d->cfg->maintenance_batch, &s->rescued, &s->rescue_requeued,
+                          &s->rescue_failed, &err);
+        if (ok && s->rescued + s->rescue_requeued + s->rescue_failed > before) {
+            log_info("rescued %ld jobs whose lease expired (%ld had not started)",
+                     s->rescued + s->rescue_requeued + s->rescue_failed - before,
+                     s->rescue_requeued - unstarted);
             claim_want_all(d);
         }
         if (ok && !d->maintainer) {
@@ -353,6 +395,16 @@ static void maintain(Dispatcher *d, long long now)
         statement_failed(d, &err);
 }
 
+/* main_due says whether maintenance or renewals wait for the main lane. */
+static bool main_due(const Dispatcher *d, long long now)
+{
+    if (d->conn == NULL)
+        return false;
+    return (now >= d->next_rescue && !d->flush_first) ||
+           (d->cfg->prefetch > 0 && now >= d->next_renew) ||
+           (d->maintainer && (now >= d->next_expire || now >= d->next_prune));
+}
+
 /* status_line writes the counters into buf. */
 static void status_line(const Dispatcher *d, char *buf, size_t size)
 {
@@ -361,8 +413,8 @@ static void status_line(const Dispatcher *d, char *buf, size_t size)
              "running=%d/%d claimed=%ld completed=%ld retried=%ld failed=%ld released=%ld"
              " lost=%ld rescued=%ld expired=%ld pruned=%ld pending=%zu db=%s",
              d->running, d->cfg->workers, s->claimed, s->completed, s->retried, s->failed,
-             s->released, s->lost, s->rescued + s->rescue_failed, s->expired, s->pruned,
-             d->npending, d->conn != NULL ? "up" : "down");
+             s->released, s->lost, s->rescued + s->rescue_requeued + s->rescue_failed, s->expired,
+             s->pruned, d->npending, d->conn != NULL ? "up" : "down");
 }
 
 static void tick(Dispatcher *d, long long now)
@@ -376,11 +428,7 @@ static void tick(Dispatcher *d, long long now)
         if (!sdnotify_sendf("STATUS=%s", line))
             log_debug("cannot send STATUS to systemd");
     }
-    if (d->watchdog_ms > 0 && now >= d->next_watchdog) {
-        d->next_watchdog = now + d->watchdog_ms;
-        if (!sdnotify_send("WATCHDOG=1"))
-            log_warn("cannot send WATCHDOG=1 to systemd");
-    }
+    watchdog(d);
 }
 
 /* ---- signals ---- */
@@ -453,22 +501,20 @@ static void check_signals(Dispatcher *d)
  * past the deadline. */
 static bool finished(Dispatcher *d)
 {
-    size_t unrecorded = d->npending;
+    size_t left = unrecorded(d);
     bool busy = false;
 
     if (d->mode == SHUTDOWN_NONE || d->running > 0)
         return false;
-    for (int i = 0; i < LANES; i++) {
+    for (int i = 0; i < LANES; i++)
         busy = busy || d->lanes[i].work != LANE_IDLE;
-        unrecorded += d->lanes[i].nbatch;
-    }
-    if (!busy && unrecorded == 0)
+    if (!busy && left == 0)
         return true;
     if (d->aborted && clock_ms() >= d->deadline + SHUTDOWN_GIVE_UP_MS) {
         log_warn(
             "%zu outcomes not recorded (the database is unavailable or does not"
             " answer); those jobs will be rescued when their lease expires",
-            unrecorded);
+            left);
         return true;
     }
     return false;
@@ -520,7 +566,10 @@ static bool start(Dispatcher *d, Error *err)
             return false;
         log_info("serving GET /metrics on %s", d->cfg->metrics_listen);
     }
-    d->watchdog_ms = (long long)(wd / 2000);
+    /* A third of systemd's period: one wait for the database
+     * (DISPATCH_WAIT_MS) may come between two pings. */
+    d->watchdog_ms = (long long)(wd / 3000);
+    db_bound_waits(DISPATCH_WAIT_MS);
     long long now = clock_ms();
     d->next_stats = now + d->cfg->stats_period_seconds * 1000LL;
     d->next_expire = now;
@@ -563,7 +612,9 @@ int dispatch_run(Config *cfg, const char *config_path)
 
     if (!start(&d, &err)) {
         log_error("cannot start: %s", err.message);
-        status = 1;
+        /* 78 (EX_CONFIG) when the configuration must change first: the
+         * unit's RestartPreventExitStatus=78 stops a restart loop. */
+        status = strcmp(err.code, CONFIG_ERROR_CODE) == 0 ? CONFIG_EXIT_CODE : 1;
         goto out;
     }
     log_info("started with %d workers (%s)", cfg->workers, d.worker_name);
@@ -582,6 +633,7 @@ int dispatch_run(Config *cfg, const char *config_path)
             if (d.conn != NULL && cfg->prefetch > 0)
                 renew_waiting(&d, now);
         }
+        d.main_due = main_due(&d, clock_ms());
         lane_start_work(&d);
         tick(&d, now);
         publish(&d);

@@ -62,6 +62,14 @@ typedef enum LaneWork {
     LANE_RECORD, /* a batch of outcomes, owned in batch */
 } LaneWork;
 
+/* DISPATCH_WAIT_MS bounds every wait of the dispatcher for the database:
+ * a statement it waits for (connection set-up, maintenance, renewals) and
+ * the answer of a lane's statement.  A database that does not answer in
+ * time is taken as lost (reconnect, with backoff), so the dispatcher keeps
+ * its loop, and systemd's watchdog (WatchdogSec=30), alive through any
+ * outage.  Connecting is bounded by connect_timeout (common/db.c). */
+#define DISPATCH_WAIT_MS 10000
+
 /* RECORD_BATCH_MAX is the upper bound of complete_batch (common/config.c). */
 #define RECORD_BATCH_MAX 1000
 
@@ -69,6 +77,7 @@ typedef struct Lane {
     PGconn *conn;       /* lanes 1 and up: NULL until first used, or after a loss */
     long long retry_at; /* lanes 1 and up: when to try connecting again, monotonic ms */
     LaneWork work;
+    long long sent_ms;                /* when the lane's statement was sent, monotonic ms */
     Outcome *batch[RECORD_BATCH_MAX]; /* LANE_RECORD: the outcomes being recorded */
     size_t nbatch;
     int want;       /* LANE_CLAIM: jobs asked for of the types without a limit */
@@ -78,7 +87,7 @@ typedef struct Lane {
 /* Stats are the counters of the summary line and STATUS=. */
 typedef struct Stats {
     long claimed, completed, retried, failed, released, lost;
-    long rescued, rescue_failed, expired, pruned;
+    long rescued, rescue_requeued, rescue_failed, expired, pruned;
 } Stats;
 
 typedef struct Dispatcher {
@@ -95,6 +104,8 @@ typedef struct Dispatcher {
     bool ready_sent;        /* READY=1 was sent */
     bool handlers_due;      /* handlers_load is due: at start and on SIGHUP */
     bool down_logged;       /* the database is known to be down */
+    bool flush_first;       /* after a (re)connect: record held outcomes before rescuing */
+    bool main_due;          /* maintenance or renewals are due: lane 0 takes no new work */
     long long reconnect_at; /* monotonic ms */
     int reconnect_delay_ms;
 
@@ -117,7 +128,7 @@ typedef struct Dispatcher {
     unsigned limited_turn; /* the limited type a round starts with */
     long long next_poll, next_rescue, next_expire, next_prune, next_stats, next_watchdog;
     long long next_renew;
-    long long watchdog_ms; /* half of WATCHDOG_USEC; 0: off */
+    long long watchdog_ms; /* a third of WATCHDOG_USEC; 0: off */
 
     ShutdownMode mode;
     bool aborted;          /* pool_abort was called */

@@ -20,7 +20,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "config.h"
+#include "hostport.h"
 #include "log.h"
+#include "promtext.h"
 
 /* The upper bounds of the handler duration buckets, in seconds; +Inf
  * follows.  Handlers run from a millisecond (echo) to minutes (exec). */
@@ -43,6 +46,11 @@ struct Exporter {
     int port;
     pthread_t thread;
     double started; /* seconds since the epoch */
+
+    /* The server thread's alone: when it last warned that accept failed
+     * (monotonic ms, 0: never), and the failures since. */
+    long long accept_warned;
+    unsigned long accept_failures;
 
     pthread_mutex_t lock; /* guards what follows */
     ExporterCounts counts;
@@ -105,24 +113,21 @@ void exporter_observe(Exporter *e, const char *type, bool ok, long long ms)
 
 /* ---- rendering ---- */
 
-/* family writes a family's HELP and TYPE lines. */
-static void family(FILE *f, const char *name, const char *type, const char *help)
+/* file_write is the PromWrite of a stdio stream (its errors stay in
+ * ferror). */
+static void file_write(void *sink, const char *data, size_t len)
 {
-    fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    fwrite(data, 1, len, sink);
 }
 
-/* label writes value escaped as a label value (job types need no
- * escaping, but the format is kept whatever a type holds). */
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+    prom_family(file_write, f, name, type, help);
+}
+
 static void label(FILE *f, const char *value)
 {
-    for (const char *p = value; *p != '\0'; p++) {
-        if (*p == '\\' || *p == '"')
-            fputc('\\', f);
-        if (*p == '\n')
-            fputs("\\n", f);
-        else
-            fputc(*p, f);
-    }
+    prom_label(file_write, f, value);
 }
 
 static void render_counts(FILE *f, const ExporterCounts *c, double started)
@@ -237,169 +242,323 @@ char *exporter_render(Exporter *e, size_t *len)
 
 /* ---- serving ---- */
 
-/* send_all writes n bytes of data to fd within the deadline (monotonic ms). */
-static bool send_all(int fd, const char *data, size_t n, long long deadline)
-{
-    while (n > 0) {
-        struct pollfd p = {.fd = fd, .events = POLLOUT};
-        long long left = deadline - clock_ms();
+/* The connections served at once.  When all are taken, a new one takes
+ * the place of the oldest, so idle clients never keep a scrape waiting. */
+enum { CONNS = 16 };
 
-        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-            return false;
-        ssize_t w = send(fd, data, n, MSG_NOSIGNAL);
-        if (w < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (w <= 0)
-            return false;
-        data += w;
-        n -= (size_t)w;
-    }
-    return true;
+/* How long accepting waits after the process ran out of descriptors or
+ * memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): the pending connection stays
+ * in the backlog, and retrying at once would spin. */
+enum { ACCEPT_BACKOFF_MS = 100 };
+
+/* At most one warning about failing accepts per this many ms. */
+enum { ACCEPT_LOG_MS = 10000 };
+
+/* How long a closed connection's unread request bytes are drained after
+ * the answer was sent, so that closing does not reset it (a reset can
+ * discard the answer before the client read it). */
+enum { DRAIN_MS = 200 };
+
+typedef enum ConnState { CONN_FREE, CONN_READING, CONN_WRITING, CONN_DRAINING } ConnState;
+
+/* Conn is one client connection and where its exchange stands. */
+typedef struct Conn {
+    ConnState state;
+    int fd;
+    long long deadline; /* monotonic ms: dropped then, whatever its state */
+    char in[EXPORTER_REQUEST_MAX + 1];
+    size_t in_len;
+    char *out; /* the whole answer, header and body */
+    size_t out_len, out_sent;
+} Conn;
+
+static void conn_close(Conn *c)
+{
+    if (c->state == CONN_FREE)
+        return;
+    close(c->fd);
+    free(c->out);
+    c->out = NULL;
+    c->state = CONN_FREE;
 }
 
-/* respond sends one HTTP/1.0 answer. */
-static void respond(int fd, int status, const char *reason, const char *type, const char *body,
-                    size_t len, bool head, long long deadline)
+/* conn_answer makes c's answer (HTTP/1.0, then the connection is closed)
+ * and turns c to writing; on out of memory c is closed. */
+static void conn_answer(Conn *c, int status, const char *reason, const char *type, const char *body,
+                        size_t len, bool head)
 {
     char header[256];
     int n = snprintf(header, sizeof(header),
                      "HTTP/1.0 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                      "Connection: close\r\n\r\n",
                      status, reason, type, len);
+    size_t body_len = head ? 0 : len;
 
-    if (n > 0 && (size_t)n < sizeof(header) && send_all(fd, header, (size_t)n, deadline) && !head)
-        send_all(fd, body, len, deadline);
-}
-
-static void respond_text(int fd, int status, const char *reason, const char *text,
-                         long long deadline)
-{
-    respond(fd, status, reason, "text/plain; charset=utf-8", text, strlen(text), false, deadline);
-}
-
-/* read_request reads the request line and headers into buf (NUL-ended)
- * until the blank line; false when the client is too slow, closes early
- * or sends more than the buffer holds (*too_big). */
-static bool read_request(int fd, char *buf, size_t size, long long deadline, bool *too_big)
-{
-    size_t len = 0;
-
-    *too_big = false;
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        long long left = deadline - clock_ms();
-
-        if (len + 1 >= size) {
-            *too_big = true;
-            return false;
-        }
-        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-            return false;
-        ssize_t r = recv(fd, buf + len, size - 1 - len, 0);
-        if (r < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (r <= 0)
-            return false;
-        len += (size_t)r;
-        buf[len] = '\0';
-        if (strstr(buf, "\r\n\r\n") != NULL || strstr(buf, "\n\n") != NULL)
-            return true;
-    }
-}
-
-/* serve answers one connection. */
-static void serve(Exporter *e, int fd)
-{
-    char buf[EXPORTER_REQUEST_MAX + 1];
-    char method[16], target[256], version[16];
-    long long deadline = clock_ms() + EXPORTER_TIMEOUT_MS;
-    bool too_big;
-
-    if (!read_request(fd, buf, sizeof(buf), deadline, &too_big)) {
-        if (too_big)
-            respond_text(fd, 431, "Request Header Fields Too Large", "request too large\n",
-                         deadline);
+    if (n <= 0 || (size_t)n >= sizeof(header) || (c->out = malloc((size_t)n + body_len)) == NULL) {
+        conn_close(c);
         return;
     }
-    if (sscanf(buf, "%15s %255s %15s", method, target, version) != 3 ||
-        strncmp(version, "HTTP/1.", 7) != 0) {
-        respond_text(fd, 400, "Bad Request", "bad request\n", deadline);
+    memcpy(c->out, header, (size_t)n);
+    if (body_len > 0)
+        memcpy(c->out + n, body, body_len);
+    c->out_len = (size_t)n + body_len;
+    c->out_sent = 0;
+    c->state = CONN_WRITING;
+}
+
+static void conn_answer_text(Conn *c, int status, const char *reason, const char *text)
+{
+    conn_answer(c, status, reason, "text/plain; charset=utf-8", text, strlen(text), false);
+}
+
+/* request_line splits the first line of a request (line, len bytes, no
+ * line break) into its three parts, each of which must fit its buffer.
+ * Returns 0, or the status to answer: 414 when the target is too long,
+ * 400 when the line is not three parts separated by single spaces or the
+ * method or version is too long. */
+static int request_line(const char *line, size_t len, char *method, size_t msize, char *target,
+                        size_t tsize, char *version, size_t vsize)
+{
+    const char *sp1 = memchr(line, ' ', len);
+    const char *sp2 = sp1 != NULL ? memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line)) : NULL;
+
+    if (sp2 == NULL || sp1 == line || sp2 == sp1 + 1 || sp2 + 1 == line + len ||
+        memchr(sp2 + 1, ' ', len - (size_t)(sp2 + 1 - line)) != NULL)
+        return 400;
+    size_t mlen = (size_t)(sp1 - line), tlen = (size_t)(sp2 - sp1 - 1);
+    size_t vlen = len - (size_t)(sp2 + 1 - line);
+    if (tlen >= tsize)
+        return 414;
+    if (mlen >= msize || vlen >= vsize)
+        return 400;
+    memcpy(method, line, mlen);
+    method[mlen] = '\0';
+    memcpy(target, sp1 + 1, tlen);
+    target[tlen] = '\0';
+    memcpy(version, sp2 + 1, vlen);
+    version[vlen] = '\0';
+    return 0;
+}
+
+/* conn_request answers c's request, read whole (request line and
+ * headers, NUL-ended in c->in). */
+static void conn_request(Exporter *e, Conn *c)
+{
+    char method[16], target[256], version[16];
+    size_t len = strcspn(c->in, "\n");
+
+    if (len > 0 && c->in[len - 1] == '\r')
+        len--;
+    switch (request_line(c->in, len, method, sizeof(method), target, sizeof(target), version,
+                         sizeof(version))) {
+        case 0:
+            break;
+        case 414:
+            conn_answer_text(c, 414, "URI Too Long", "request target too long\n");
+            return;
+        default:
+            conn_answer_text(c, 400, "Bad Request", "bad request\n");
+            return;
+    }
+    if (strncmp(version, "HTTP/1.", 7) != 0) {
+        conn_answer_text(c, 400, "Bad Request", "bad request\n");
         return;
     }
     bool head = strcmp(method, "HEAD") == 0;
     if (strcmp(method, "GET") != 0 && !head) {
-        respond_text(fd, 405, "Method Not Allowed", "only GET /metrics\n", deadline);
+        conn_answer_text(c, 405, "Method Not Allowed", "only GET /metrics\n");
         return;
     }
     /* A query string (Prometheus sends none, others may) changes nothing. */
     target[strcspn(target, "?")] = '\0';
     if (strcmp(target, "/metrics") != 0) {
-        respond_text(fd, 404, "Not Found", "only GET /metrics\n", deadline);
+        conn_answer_text(c, 404, "Not Found", "only GET /metrics\n");
         return;
     }
-    size_t len = 0;
-    char *text = exporter_render(e, &len);
+    size_t text_len = 0;
+    char *text = exporter_render(e, &text_len);
     if (text == NULL) {
-        respond_text(fd, 500, "Internal Server Error", "out of memory\n", deadline);
+        conn_answer_text(c, 500, "Internal Server Error", "out of memory\n");
         return;
     }
-    respond(fd, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", text, len, head, deadline);
+    conn_answer(c, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", text, text_len, head);
     free(text);
+}
+
+/* conn_read reads what c's client sent; answers once the request is
+ * whole.  Closes c when the client closed or failed. */
+static void conn_read(Exporter *e, Conn *c)
+{
+    if (c->in_len + 1 >= sizeof(c->in)) {
+        /* Full without the end of the headers: too large.  Without even
+         * the end of the request line, the target is what is too long. */
+        if (memchr(c->in, '\n', c->in_len) == NULL)
+            conn_answer_text(c, 414, "URI Too Long", "request line too long\n");
+        else
+            conn_answer_text(c, 431, "Request Header Fields Too Large", "request too large\n");
+        return;
+    }
+    ssize_t r = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, 0);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r <= 0) {
+        conn_close(c);
+        return;
+    }
+    c->in_len += (size_t)r;
+    c->in[c->in_len] = '\0';
+    if (strstr(c->in, "\r\n\r\n") != NULL || strstr(c->in, "\n\n") != NULL)
+        conn_request(e, c);
+    else if (c->in_len + 1 >= sizeof(c->in))
+        conn_read(e, c); /* answers 414 or 431 */
+}
+
+/* conn_write sends what the socket takes of c's answer; when all is
+ * sent, ends the writing side and drains briefly. */
+static void conn_write(Conn *c)
+{
+    ssize_t w = send(c->fd, c->out + c->out_sent, c->out_len - c->out_sent, MSG_NOSIGNAL);
+
+    if (w < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (w <= 0) {
+        conn_close(c);
+        return;
+    }
+    c->out_sent += (size_t)w;
+    if (c->out_sent < c->out_len)
+        return;
+    free(c->out);
+    c->out = NULL;
+    if (shutdown(c->fd, SHUT_WR) != 0) {
+        conn_close(c);
+        return;
+    }
+    c->state = CONN_DRAINING;
+    long long drain_end = clock_ms() + DRAIN_MS;
+    if (drain_end < c->deadline)
+        c->deadline = drain_end;
+}
+
+/* conn_drain reads and drops what the client still sends, until it
+ * closes (or the deadline). */
+static void conn_drain(Conn *c)
+{
+    char sink[1024];
+    ssize_t r = recv(c->fd, sink, sizeof(sink), 0);
+
+    if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+        conn_close(c);
+}
+
+/* accept_one accepts a pending connection into a free slot of conns, or
+ * the oldest one's.  Returns false when accepting failed and must pause
+ * (typically EMFILE, ENFILE, ENOBUFS, ENOMEM: the process is out of
+ * descriptors or memory), warned at most once per ACCEPT_LOG_MS with how
+ * many failures since the last warning. */
+static bool accept_one(Exporter *e, Conn *conns)
+{
+    int fd = accept4(e->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+    if (fd < 0) {
+        int saved = errno;
+
+        if (saved == EINTR || saved == EAGAIN || saved == ECONNABORTED)
+            return true;
+        e->accept_failures++;
+        long long now = clock_ms();
+        if (e->accept_warned == 0 || now - e->accept_warned >= ACCEPT_LOG_MS) {
+            if (e->accept_failures > 1)
+                log_warn("metrics server: accept: %s (%lu failures since the last warning)",
+                         strerror(saved), e->accept_failures);
+            else
+                log_warn("metrics server: accept: %s", strerror(saved));
+            e->accept_warned = now;
+            e->accept_failures = 0;
+        }
+        /* Any other failure pauses too: whatever it is, retrying at
+         * once would only spin. */
+        return false;
+    }
+    Conn *slot = &conns[0];
+    for (int i = 0; i < CONNS; i++) {
+        if (conns[i].state == CONN_FREE) {
+            slot = &conns[i];
+            break;
+        }
+        if (conns[i].deadline < slot->deadline)
+            slot = &conns[i];
+    }
+    conn_close(slot);
+    slot->fd = fd;
+    slot->state = CONN_READING;
+    slot->in_len = 0;
+    slot->in[0] = '\0';
+    slot->deadline = clock_ms() + EXPORTER_TIMEOUT_MS;
+    return true;
 }
 
 static void *server_main(void *arg)
 {
     Exporter *e = arg;
-    sigset_t all;
+    Conn conns[CONNS];
+    long long accept_paused_until = 0;
 
-    /* Signals are for the dispatcher thread. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    for (int i = 0; i < CONNS; i++)
+        conns[i].state = CONN_FREE;
     for (;;) {
-        struct pollfd fds[2] = {{.fd = e->fd, .events = POLLIN},
-                                {.fd = e->stop[0], .events = POLLIN}};
+        struct pollfd fds[2 + CONNS];
+        Conn *polled[CONNS];
+        nfds_t n = 2;
+        long long now = clock_ms(), wake = -1;
+        bool accepting = now >= accept_paused_until;
 
-        if (poll(fds, 2, -1) < 0) {
+        fds[0] = (struct pollfd){.fd = e->stop[0], .events = POLLIN};
+        fds[1] = (struct pollfd){.fd = accepting ? e->fd : -1, .events = POLLIN};
+        if (!accepting)
+            wake = accept_paused_until;
+        for (int i = 0; i < CONNS; i++) {
+            Conn *c = &conns[i];
+
+            if (c->state == CONN_FREE)
+                continue;
+            if (now >= c->deadline) {
+                conn_close(c);
+                continue;
+            }
+            if (wake < 0 || c->deadline < wake)
+                wake = c->deadline;
+            polled[n - 2] = c;
+            fds[n++] =
+                (struct pollfd){.fd = c->fd, .events = c->state == CONN_WRITING ? POLLOUT : POLLIN};
+        }
+        int timeout = wake < 0 ? -1 : (int)(wake - now);
+        if (poll(fds, n, timeout) < 0) {
             if (errno == EINTR)
                 continue;
             log_error("metrics server: poll: %s", strerror(errno));
-            return NULL;
+            break;
         }
-        if (fds[1].revents != 0)
-            return NULL;
-        if ((fds[0].revents & POLLIN) == 0)
-            continue;
-        int fd = accept4(e->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0) {
-            if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED)
-                log_warn("metrics server: accept: %s", strerror(errno));
-            continue;
+        if (fds[0].revents != 0)
+            break;
+        for (nfds_t i = 2; i < n; i++) {
+            Conn *c = polled[i - 2];
+
+            if (fds[i].revents == 0)
+                continue;
+            if (c->state == CONN_READING)
+                conn_read(e, c);
+            else if (c->state == CONN_WRITING)
+                conn_write(c);
+            else
+                conn_drain(c);
         }
-        serve(e, fd);
-        close(fd);
+        if ((fds[1].revents & POLLIN) != 0 && !accept_one(e, conns))
+            accept_paused_until = clock_ms() + ACCEPT_BACKOFF_MS;
     }
-}
-
-/* split_host_port splits "host:port" / "[v6]:port" into host and port. */
-static bool split_host_port(const char *address, char *host, size_t hsize, char *port, size_t psize)
-{
-    const char *colon = strrchr(address, ':');
-    const char *h = address;
-    size_t hlen;
-
-    if (colon == NULL || colon == address)
-        return false;
-    hlen = (size_t)(colon - address);
-    if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
-        h++;
-        hlen -= 2;
-    }
-    if (hlen == 0 || hlen >= hsize || strlen(colon + 1) >= psize || colon[1] == '\0')
-        return false;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    strcpy(port, colon + 1);
-    return true;
+    for (int i = 0; i < CONNS; i++)
+        conn_close(&conns[i]);
+    return NULL;
 }
 
 /* bind_listen returns a listening socket bound to listen, or -1 with err. */
@@ -408,13 +567,16 @@ static int bind_listen(const char *address, int *bound_port, Error *err)
     struct addrinfo hints = {
         .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *res = NULL;
-    char host[256], port[16];
+    char host[HOSTPORT_HOST_SIZE], port[16];
+    const char *wrong;
+    long port_number;
     int fd = -1, rc, saved = 0;
 
-    if (!split_host_port(address, host, sizeof(host), port, sizeof(port))) {
-        error_set(err, 500, "bad_config", "metrics_listen: \"%s\" is not host:port", address);
+    if ((wrong = host_port_parse(address, host, sizeof(host), &port_number)) != NULL) {
+        error_set(err, 500, CONFIG_ERROR_CODE, "metrics_listen: \"%s\" %s", address, wrong);
         return -1;
     }
+    snprintf(port, sizeof(port), "%ld", port_number);
     rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0) {
         error_set(err, 500, "bad_config", "metrics_listen: %s: %s", address, gai_strerror(rc));
@@ -437,8 +599,11 @@ static int bind_listen(const char *address, int *bound_port, Error *err)
     }
     freeaddrinfo(res);
     if (fd < 0) {
-        error_set(err, 500, "metrics_listen", "metrics_listen: cannot listen on %s: %s", address,
-                  strerror(saved));
+        /* A port in use (another pgjobd@ instance with the same
+         * metrics_listen, or another program) is the configuration's to
+         * fix: restarting would only meet it again. */
+        error_set(err, 500, saved == EADDRINUSE ? CONFIG_ERROR_CODE : "metrics_listen",
+                  "metrics_listen: cannot listen on %s: %s", address, strerror(saved));
         return -1;
     }
     struct sockaddr_storage ss;
@@ -476,7 +641,15 @@ Exporter *exporter_start(const char *address, Error *err)
         error_set(err, 500, "pipe_failed", "pipe: %s", strerror(errno));
         goto fail;
     }
-    if (pthread_create(&e->thread, NULL, server_main, e) != 0) {
+    /* Signals are for the dispatcher thread: the server thread starts
+     * with all blocked (blocking them in the thread itself would leave a
+     * window in which a signal could be delivered to it). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&e->thread, NULL, server_main, e);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
         error_set(err, 500, "thread_failed", "cannot start the metrics thread");
         goto fail;
     }

@@ -19,10 +19,15 @@
  * The dispatcher thread publishes its counters once a loop pass
  * (exporter_publish) and each handler run as it takes its outcome
  * (exporter_observe); the server thread renders a snapshot taken under
- * the lock.  The server is deliberately small: one connection at a time,
- * a request line and headers of at most EXPORTER_REQUEST_MAX bytes read
- * within EXPORTER_TIMEOUT_MS, HTTP/1.0 answers, then the connection is
- * closed.  It has no authentication.
+ * the lock.  The server is deliberately small: one thread polls the
+ * listening socket, the stop pipe and up to 16 connections, each with its
+ * own deadline (EXPORTER_TIMEOUT_MS for the whole exchange; when all 16
+ * are taken, a new one replaces the oldest), so idle clients cannot hold
+ * up a scrape nor a shutdown.  A request line and headers of at most
+ * EXPORTER_REQUEST_MAX bytes, HTTP/1.0 answers, then the server ends its
+ * side and drains what the client still sends before closing.  When
+ * accepting fails for want of descriptors or memory it pauses 100 ms and
+ * warns at most every 10 s.  It has no authentication.
  */
 #ifndef PGJOB_EXPORTER_H
 #define PGJOB_EXPORTER_H
@@ -52,7 +57,8 @@ typedef struct ExporterCounts {
 /* exporter_start binds address ("host:port"; a host in brackets for IPv6)
  * and starts the server thread.  Returns the exporter (stop it with
  * exporter_stop) or NULL with err when the address cannot be resolved or
- * bound, or the thread cannot start. */
+ * bound, or the thread cannot start; err->code is CONFIG_ERROR_CODE when
+ * the address is in use (the configuration must change). */
 Exporter *exporter_start(const char *address, Error *err);
 
 /* exporter_stop stops the thread, closes the socket and frees e; NULL is

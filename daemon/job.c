@@ -3,6 +3,7 @@
  * the JSON entries of batch completions. */
 #include "job.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,16 +24,21 @@ static bool copy_text(const PGresult *res, int row, int col, char *dst, size_t s
 }
 
 /* load_json parses column col as JSON of the given type (JSON_ARRAY or
- * JSON_OBJECT); returns a new value or NULL. */
-static json_t *load_json(const PGresult *res, int row, int col, json_type type)
+ * JSON_OBJECT); returns a new value, or NULL with why filled. */
+static json_t *load_json(const PGresult *res, int row, int col, json_type type, char *why,
+                         size_t size)
 {
     if (PQgetisnull(res, row, col))
         return type == JSON_ARRAY ? json_array() : json_object();
     json_error_t jerr;
     json_t *v = json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, &jerr);
-    if (v != NULL && json_typeof(v) != type) {
+    if (v == NULL) {
+        snprintf(why, size, "%s: %s", PQfname(res, col), jerr.text);
+    } else if (json_typeof(v) != type) {
+        snprintf(why, size, "%s: not an %s", PQfname(res, col),
+                 type == JSON_ARRAY ? "array" : "object");
         json_decref(v);
-        return NULL;
+        v = NULL;
     }
     return v;
 }
@@ -59,12 +65,13 @@ Job *job_from_row(const PGresult *res, int row, Error *err)
     job->max_attempts = (int)max_attempts;
     job->item_count = (size_t)count;
     job->items_done = (size_t)done;
-    job->items = load_json(res, row, 6, JSON_ARRAY);
-    job->metadata = load_json(res, row, 7, JSON_OBJECT);
-    job->results = load_json(res, row, 8, JSON_ARRAY);
+    char why[200] = "items: not one per item_count";
+    job->items = load_json(res, row, 6, JSON_ARRAY, why, sizeof(why));
+    job->metadata = job->items ? load_json(res, row, 7, JSON_OBJECT, why, sizeof(why)) : NULL;
+    job->results = job->metadata ? load_json(res, row, 8, JSON_ARRAY, why, sizeof(why)) : NULL;
     if (job->items == NULL || job->metadata == NULL || job->results == NULL ||
         json_array_size(job->items) != job->item_count) {
-        error_set(err, 500, "bad_claim_row", "job %s has malformed items or results", job->id);
+        error_set(err, 422, "unreadable_job", "pgjobd cannot read the job's %s", why);
         goto fail;
     }
     /* A checkpoint is only usable when it holds a result per item done. */
@@ -76,6 +83,23 @@ Job *job_from_row(const PGresult *res, int row, Error *err)
 fail:
     job_free(job);
     return NULL;
+}
+
+Job *job_stub_from_row(const PGresult *res, int row)
+{
+    Job *job = calloc(1, sizeof(*job));
+    long attempt;
+
+    if (job == NULL)
+        return NULL;
+    if (PQnfields(res) < 3 || !copy_text(res, row, 0, job->id, sizeof(job->id)) ||
+        !copy_text(res, row, 1, job->type, sizeof(job->type)) ||
+        !strnum_long(PQgetvalue(res, row, 2), 1, 1000000000, &attempt)) {
+        free(job);
+        return NULL;
+    }
+    job->attempt = (int)attempt;
+    return job;
 }
 
 void job_free(Job *job)

@@ -46,6 +46,12 @@ typedef struct Job {
  * parsed. */
 Job *job_from_row(const PGresult *res, int row, Error *err);
 
+/* job_stub_from_row builds a Job holding only the id, type and attempt of
+ * row `row` (no items), to fail a job whose other columns job_from_row
+ * cannot read.  Returns a new Job (job_free) or NULL when even those
+ * cannot be read, or no memory. */
+Job *job_stub_from_row(const PGresult *res, int row);
+
 /* job_free releases a Job; NULL is fine. */
 void job_free(Job *job);
 

@@ -174,6 +174,7 @@ static void lane_record(Dispatcher *d, int i)
         max_n = RECORD_BATCH_MAX;
     lane->nbatch = take_batch(d, lane->batch, max_n);
     lane->work = LANE_RECORD;
+    lane->sent_ms = clock_ms();
     OutcomeKind kind = lane->batch[0]->kind;
     size_t n = lane->nbatch;
     char *text = encode_batch(lane->batch, n);
@@ -202,6 +203,7 @@ static void lane_claim(Dispatcher *d, int i)
     if (sent == CLAIM_NONE)
         return;
     d->lanes[i].work = LANE_CLAIM;
+    d->lanes[i].sent_ms = clock_ms();
     if (sent == CLAIM_SEND_FAILED)
         lane_lost(d, i, PQerrorMessage(lane_conn(d, i)));
 }
@@ -272,7 +274,13 @@ static void lane_read(Dispatcher *d, int i, bool wait)
 
 void lane_poll(Dispatcher *d, int i)
 {
+    char why[64];
+
     lane_read(d, i, false);
+    if (d->lanes[i].work != LANE_IDLE && clock_ms() - d->lanes[i].sent_ms > DISPATCH_WAIT_MS) {
+        snprintf(why, sizeof(why), "no answer within %d ms", DISPATCH_WAIT_MS);
+        lane_lost(d, i, why);
+    }
 }
 
 /* A reload's merchant table, before READY=1, cannot wait for the main
@@ -289,13 +297,17 @@ void lane_settle(Dispatcher *d, int i)
  * by side; the third lane connects only when the other two are busy. */
 void lane_start_work(Dispatcher *d)
 {
+    /* While maintenance or renewals are due, the main lane takes no new
+     * statement, so that it is idle for them at the next pass: under a
+     * deep queue claims would otherwise keep it busy for good, and the
+     * leases of prefetched jobs would run out unrenewed. */
     for (int k = 1; k <= LANES; k++) {
         int i = k % LANES;
-        if (flush_due(d) && lane_free(d, i))
+        if (flush_due(d) && !(i == 0 && d->main_due) && lane_free(d, i))
             lane_record(d, i);
     }
     for (int i = 0; i < LANES; i++) {
-        if (claim_due(d) && lane_free(d, i))
+        if (claim_due(d) && !(i == 0 && d->main_due) && lane_free(d, i))
             lane_claim(d, i);
     }
 }

@@ -56,11 +56,12 @@ static bool count_rounds(PGconn *c, const char *sql, int nparams, const char *co
     return true;
 }
 
-bool maint_rescue(PGconn *c, int batch, long *retried, long *failed, Error *err)
+bool maint_rescue(PGconn *c, int batch, long *retried, long *requeued, long *failed, Error *err)
 {
     static const char sql[] =
         "SELECT count(*) FILTER (WHERE outcome = 'retrying'),"
-        "       count(*) FILTER (WHERE outcome = 'failed')"
+        "       count(*) FILTER (WHERE outcome = 'failed'),"
+        "       count(*) FILTER (WHERE outcome = 'requeued')"
         "  FROM pgjob.rescue($1::integer)";
     char limit[16];
     const char *params[1] = {limit};
@@ -68,10 +69,11 @@ bool maint_rescue(PGconn *c, int batch, long *retried, long *failed, Error *err)
     snprintf(limit, sizeof(limit), "%d", batch);
     for (int round = 0; round < MAINT_ROUNDS; round++) {
         PGresult *r = db_exec(c, sql, 1, params);
-        long a = 0, b = 0;
+        long a = 0, b = 0, q = 0;
         if (!db_tuples_ok(r) || PQntuples(r) != 1 ||
             !strnum_long(PQgetvalue(r, 0, 0), 0, 1000000000, &a) ||
-            !strnum_long(PQgetvalue(r, 0, 1), 0, 1000000000, &b)) {
+            !strnum_long(PQgetvalue(r, 0, 1), 0, 1000000000, &b) ||
+            !strnum_long(PQgetvalue(r, 0, 2), 0, 1000000000, &q)) {
             db_error(c, r, "rescue", err);
             PQclear(r);
             return false;
@@ -79,7 +81,8 @@ bool maint_rescue(PGconn *c, int batch, long *retried, long *failed, Error *err)
         PQclear(r);
         *retried += a;
         *failed += b;
-        if (a + b < batch)
+        *requeued += q;
+        if (a + b + q < batch)
             break;
     }
     return true;

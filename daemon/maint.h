@@ -23,9 +23,9 @@
 bool maint_try_lock(PGconn *c, bool *held, Error *err) __attribute__((warn_unused_result));
 
 /* maint_rescue calls pgjob.rescue until a batch comes back short (at most
- * a few rounds) and adds to *retried and *failed.  false with err on a
- * statement error. */
-bool maint_rescue(PGconn *c, int batch, long *retried, long *failed, Error *err)
+ * a few rounds) and adds its outcomes to *retried, *requeued (attempts
+ * that never started) and *failed.  false with err on a statement error. */
+bool maint_rescue(PGconn *c, int batch, long *retried, long *requeued, long *failed, Error *err)
     __attribute__((warn_unused_result));
 
 /* maint_expire calls pgjob.expire the same way; adds to *expired. */

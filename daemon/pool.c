@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "log.h"
 #include "run.h"
 
@@ -106,17 +107,19 @@ static Job *finish_and_take(Pool *p, Outcome *o)
     return job;
 }
 
+/* The longest a worker waits for the database's answer to a heartbeat. */
+enum { POOL_DB_WAIT_MS = 10000 };
+
 static void *worker_main(void *arg)
 {
     Worker *w = arg;
     Pool *p = w->pool;
-    sigset_t all;
 
-    /* Signals are for the dispatcher thread; handler children reset
-     * their mask before exec. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    /* A heartbeat to a database that stopped answering gives up (and is
+     * tried again later) rather than hold the job's run for good. */
+    db_bound_waits(POOL_DB_WAIT_MS);
 
+    /* The thread starts with every signal blocked (see pool_start). */
     Outcome *o = NULL;
     for (;;) {
         Job *job = finish_and_take(p, o);
@@ -154,7 +157,15 @@ Pool *pool_start(const char *conninfo, int workers, int wake_fd, Error *err)
         Worker *w = &p->workers[i];
         w->pool = p;
         w->conn.index = i + 1;
+        /* Signals are for the dispatcher thread: each worker starts with
+         * all blocked, inherited from this thread's mask, so that none
+         * can reach it before it runs (handler children reset their mask
+         * before exec). */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
         int rc = pthread_create(&w->thread, NULL, worker_main, w);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (rc != 0) {
             error_set(err, 500, "thread_failed", "cannot start worker thread: %s", strerror(rc));
             goto fail;

@@ -21,6 +21,12 @@
 -- Rows are added in (type, outcome) order, so two statements never wait
 -- on each other's rows in opposite orders.
 --
+-- The trigger function is SECURITY DEFINER (with a fixed search_path):
+-- it writes pgjob.outcome_count with its owner's rights, so a role that
+-- may change a job but has no right on the counters (the services'
+-- roles of roles.sql.example, or anyone's) does not make the transition
+-- fail with "permission denied".
+--
 -- The counts start at 0 when this migration runs, count every job since,
 -- and survive expiry and pruning (they are counters, not history).
 
@@ -36,7 +42,7 @@ CREATE TABLE pgjob.outcome_count (
 ALTER TABLE pgjob.outcome_count SET (fillfactor = 50);
 
 CREATE FUNCTION pgjob.count_outcomes() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgjob, pg_temp AS $$
 BEGIN
     INSERT INTO pgjob.outcome_count AS c (type, outcome, shard, jobs)
     SELECT n.type, k.outcome, pg_backend_pid() % 16, count(*)

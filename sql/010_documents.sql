@@ -240,9 +240,11 @@ $$;
 
 -- document_done runs when a job becomes terminal: a completed job with a
 -- cache key leaves its outcome in the cache (the newest wins), and the
--- document's bytes are deleted either way.
+-- document's bytes are deleted either way.  It runs with its owner's
+-- rights: whoever may change a job's status need not have rights on the
+-- document and cache tables.
 CREATE FUNCTION pgjob.document_done() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgjob, pg_temp AS $$
 DECLARE
     v_doc pgjob.document;
 BEGIN

@@ -126,7 +126,7 @@ typedef struct ExecRun {
 typedef struct Spawn {
     int in[2], out[2], err[2];
     int report[2]; /* the child writes execve's errno here; EOF means it ran */
-    char **envp;   /* entries [0, NENV) owned, the rest borrowed from environ */
+    char **envp;   /* entries [0, NENV) owned, the rest borrowed from environ (env_passed) */
     pid_t parent;  /* pgjobd's pid, for the child's parent-death check */
 } Spawn;
 
@@ -494,11 +494,33 @@ static char *env_pair(const char *name, const char *value)
     return s;
 }
 
-static bool env_is_ours(const char *entry)
+/* The daemon's variables every program gets (when set): what a program
+ * needs to find programs, its home and temporary folder, and to speak the
+ * operator's locale and time zone.  LC_* is matched as a prefix. */
+static const char *const env_safe[] = {"PATH", "HOME", "LANG", "TZ", "TMPDIR"};
+
+/* env_named says whether entry ("NAME=value") is the variable name. */
+static bool env_named(const char *entry, const char *name)
 {
-    for (size_t i = 0; i < NENV; i++) {
-        size_t n = strlen(env_names[i]);
-        if (strncmp(entry, env_names[i], n) == 0 && entry[n] == '=')
+    size_t n = strlen(name);
+    return strncmp(entry, name, n) == 0 && entry[n] == '=';
+}
+
+/* env_passed says whether the daemon's variable entry goes to the program:
+ * on the safe list or named by the type's configuration, never one of
+ * the PGJOB_* the handler sets itself, never one of libpq's. */
+static bool env_passed(const char *entry, const ExecSettings *settings)
+{
+    if (strncmp(entry, "PG", 2) == 0)
+        return false;
+    if (strncmp(entry, "LC_", 3) == 0)
+        return true;
+    for (size_t i = 0; i < sizeof(env_safe) / sizeof(env_safe[0]); i++) {
+        if (env_named(entry, env_safe[i]))
+            return true;
+    }
+    for (char *const *n = settings->environment; n != NULL && *n != NULL; n++) {
+        if (env_named(entry, *n))
             return true;
     }
     return false;
@@ -514,9 +536,10 @@ static void env_free(char **envp)
 }
 
 /* env_build returns the program's new environment: the PGJOB_* variables
- * of job (owned), then the daemon's environment without them (borrowed
- * from environ); free it with env_free.  NULL when out of memory. */
-static char **env_build(const HandlerJob *job)
+ * of job (owned), then the daemon's variables env_passed lets through
+ * (borrowed from environ); free it with env_free.  NULL when out of
+ * memory. */
+static char **env_build(const HandlerJob *job, const ExecSettings *settings)
 {
     char attempt[24], offset[24];
     char *metadata = NULL;
@@ -544,7 +567,7 @@ static char **env_build(const HandlerJob *job)
             goto fail;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!env_is_ours(environ[i]))
+        if (env_passed(environ[i], settings))
             envp[k++] = environ[i];
     }
     free(metadata);
@@ -715,7 +738,7 @@ static HandlerStatus run_start(ExecRun *r, Error *err)
     HandlerStatus status = HANDLER_RETRY;
     int child_errno;
 
-    sp.envp = env_build(r->job);
+    sp.envp = env_build(r->job, r->settings);
     if (sp.envp == NULL) {
         error_set(err, 500, "out_of_memory", "out of memory preparing the program's environment");
         goto out;

@@ -31,10 +31,18 @@
  * The program runs with no shell (argv[0] is its path), its stdin, stdout
  * and stderr on pipes and no other descriptor open, default signal
  * dispositions and an empty signal mask, in a process group of its own,
- * and the daemon's environment plus:
+ * and a clean environment: never the daemon's whole one, which holds the
+ * database's credentials (PGPASSWORD, the URL in PGJOB_DATABASE) and
+ * whatever else the service was given.  It gets:
+ *   PATH, HOME, LANG, LC_* (each locale variable), TZ and TMPDIR, when
+ *   the daemon has them;
+ *   the variables ExecSettings.environment names (exec.<type>.environment;
+ *   the configuration refuses PG* names), when the daemon has them;
  *   PGJOB_JOB_ID, PGJOB_JOB_TYPE, PGJOB_ATTEMPT (from 1),
  *   PGJOB_ITEM_OFFSET (index of the first item fed = items_done),
- *   PGJOB_METADATA (the job's metadata, compact JSON).
+ *   PGJOB_METADATA (the job's metadata, compact JSON; the front end
+ *   refuses metadata over 64 KiB, well within Linux's 128 KiB for one
+ *   variable).
  * When the program exits, whatever is left of its process group is
  * killed: a job's helpers never outlive it.
  *
@@ -69,9 +77,11 @@
 /* ExecSettings is what HandlerContext.settings points to for an exec
  * type; the daemon fills one per configured type (config.h's ExecType). */
 typedef struct ExecSettings {
-    char *const *argv;     /* program and arguments, NULL-terminated; argv[0] is a path */
-    int timeout_seconds;   /* wall-clock limit of one run, seconds; <= 0: none */
-    long max_output_bytes; /* most bytes read from stdout in one run; <= 0: no cap */
+    char *const *argv;        /* program and arguments, NULL-terminated; argv[0] is a path */
+    int timeout_seconds;      /* wall-clock limit of one run, seconds; <= 0: none */
+    long max_output_bytes;    /* most bytes read from stdout in one run; <= 0: no cap */
+    char *const *environment; /* names passed on from the daemon's environment,
+                                 NULL-terminated; NULL: none */
 } ExecSettings;
 
 enum {

@@ -147,6 +147,7 @@ HandlerTable *handlers_new(const Config *cfg, Error *err)
         t->exec[i].argv = cfg->exec[i].argv;
         t->exec[i].timeout_seconds = cfg->exec[i].timeout_seconds;
         t->exec[i].max_output_bytes = cfg->exec[i].max_output_bytes;
+        t->exec[i].environment = cfg->exec[i].environment;
     }
     if (cfg->types[0] != '\0') {
         if (!listed_types(t, err))

@@ -157,6 +157,9 @@ static void read_row(const InvoiceScan *s, const InvoiceLine *l, const Table *t,
         int c = cols[k];
         InvoiceColumn col = c >= 0 ? t->cols[c].column : COLUMN_NONE;
         long long v;
+        /* a "Taux" or "Rate" column holding "20 %" is the VAT rate */
+        if (col == COLUMN_UNIT_PRICE && strchr(cell, '%') != NULL)
+            col = COLUMN_VAT_RATE;
         switch (col) {
             case COLUMN_DESCRIPTION: {
                 size_t n = strlen(r->description);
@@ -189,6 +192,33 @@ static void read_row(const InvoiceScan *s, const InvoiceLine *l, const Table *t,
     }
 }
 
+/* is_rule says whether line l is a drawn rule: every cell made of
+ * dashes, '=', '_', '+', '~', '*' or box drawing (U+2500..U+257F), as
+ * tables draw under their heading, between rows and at their end. */
+static bool is_rule(const InvoiceLine *l)
+{
+    size_t marks = 0;
+
+    for (size_t k = 0; k < l->nspans; k++) {
+        const char *p = l->text + l->spans[k].off;
+        size_t len = l->spans[k].len;
+        for (size_t i = 0; i < len;) {
+            unsigned cp;
+            size_t step = invoice_utf8_next(p, len, i, &cp);
+            if (cp == ' ')
+                ;
+            else if (cp < 0x80 && cp != 0 && strchr("-=_+~*", (int)cp) != NULL)
+                marks++;
+            else if (cp >= 0x2500 && cp <= 0x257F)
+                marks++;
+            else
+                return false;
+            i += step;
+        }
+    }
+    return marks >= 3;
+}
+
 /* ends_table says whether line i holds a totals label. */
 static bool ends_table(const InvoiceScan *s, size_t i)
 {
@@ -203,6 +233,7 @@ static size_t read_table(InvoiceScan *s, size_t h, const Table *t, Invoice *inv,
     const InvoiceText *text = s->text;
     InvoiceItem *last = NULL;
     size_t rows = 0, i;
+    bool ruled = false; /* a rule was drawn after rows */
 
     s->lines[h].table = true;
     for (i = h + 1; i < text->nlines; i++) {
@@ -215,6 +246,14 @@ static size_t read_table(InvoiceScan *s, size_t h, const Table *t, Invoice *inv,
                 break;
             continue;
         }
+        if (is_rule(l)) { /* a rule under the heading or between rows */
+            s->lines[i].table = true;
+            ruled = rows > 0;
+            continue;
+        }
+        /* below a rule drawn after the rows, a totals line is no row */
+        if (ruled && ends_table(s, i))
+            break;
         if (read_heading(l, &again)) { /* the heading repeated on a new page */
             s->lines[i].table = true;
             continue;

@@ -22,20 +22,21 @@
 /* InvoiceLabelKind is what a label labels. */
 typedef enum InvoiceLabelKind {
     LABEL_NONE = 0,
-    LABEL_NUMBER,     /* the invoice's number follows */
-    LABEL_ISSUE_DATE, /* the date of issue follows */
-    LABEL_DUE_DATE,   /* the due date follows */
-    LABEL_SUBTOTAL,   /* the taxable amount (net) */
-    LABEL_TAX,        /* a tax amount, often with its rate */
-    LABEL_TAX_TOTAL,  /* the sum of the taxes */
-    LABEL_TOTAL,      /* the total; see InvoiceLabel.priority */
-    LABEL_VAT_ID,     /* a VAT id follows */
-    LABEL_VAT_ID_IT,  /* a partita IVA follows (11 bare digits are one) */
-    LABEL_SUPPLIER,   /* the supplier's name follows or is below */
-    LABEL_CUSTOMER,   /* the customer's name follows or is below */
-    LABEL_RATE_HEAD,  /* heading of a VAT summary's rate column */
-    LABEL_TITLE,      /* the document's kind: Fattura, Invoice, Rechnung... */
-    LABEL_OTHER,      /* a label of something else, hiding shorter ones */
+    LABEL_NUMBER,          /* the invoice's number follows */
+    LABEL_ISSUE_DATE,      /* the date of issue follows */
+    LABEL_DUE_DATE,        /* the due date follows */
+    LABEL_SUBTOTAL,        /* the taxable amount (net) */
+    LABEL_TAX,             /* a tax amount, often with its rate */
+    LABEL_TAX_TOTAL,       /* the sum of the taxes */
+    LABEL_TOTAL,           /* the total; see InvoiceLabel.priority */
+    LABEL_VAT_ID,          /* a VAT id follows */
+    LABEL_VAT_ID_IT,       /* a partita IVA follows (11 bare digits are one) */
+    LABEL_VAT_ID_CUSTOMER, /* the customer's VAT id follows ("Ihre USt-IdNr.") */
+    LABEL_SUPPLIER,        /* the supplier's name follows or is below */
+    LABEL_CUSTOMER,        /* the customer's name follows or is below */
+    LABEL_RATE_HEAD,       /* heading of a VAT summary's rate column */
+    LABEL_TITLE,           /* the document's kind: Fattura, Invoice, Rechnung... */
+    LABEL_OTHER,           /* a label of something else, hiding shorter ones */
 } InvoiceLabelKind;
 
 /* InvoiceLanguage is a language of the labels. */

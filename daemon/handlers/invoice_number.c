@@ -81,6 +81,17 @@ static size_t space_at(const char *s, size_t len, size_t i)
     return 0;
 }
 
+/* apostrophe_at returns the length of a Swiss thousands apostrophe at
+ * s[i] (', or the typographic one U+2019 word processors put there), or 0. */
+static size_t apostrophe_at(const char *s, size_t len, size_t i)
+{
+    if (i < len && s[i] == '\'')
+        return 1;
+    if (i + 2 < len && memcmp(s + i, "\xe2\x80\x99", 3) == 0)
+        return 3;
+    return 0;
+}
+
 static size_t digits_at(const char *s, size_t len, size_t i)
 {
     size_t n = 0;
@@ -112,9 +123,13 @@ static void read_groups(const char *s, size_t len, size_t i, Groups *g)
             return;
         char c = s[i];
         size_t sp = space_at(s, len, i);
-        if ((c == '.' || c == ',' || c == '\'') && digits_at(s, len, i + 1) > 0) {
+        size_t ap = apostrophe_at(s, len, i);
+        if ((c == '.' || c == ',') && digits_at(s, len, i + 1) > 0) {
             g->sep[g->ngroups - 1] = c;
             i += 1;
+        } else if (ap > 0 && digits_at(s, len, i + ap) > 0) {
+            g->sep[g->ngroups - 1] = '\'';
+            i += ap;
         } else if (sp > 0 && digits_at(s, len, i + sp) == 3 &&
                    !(i + sp + 3 < len && isdigit((unsigned char)s[i + sp + 3])) && n <= 3) {
             g->sep[g->ngroups - 1] = ' ';
@@ -208,6 +223,10 @@ static bool glued_before(const char *s, size_t i)
 {
     if (i == 0)
         return false;
+    /* the tail of a Swiss 2'720.00 is never a number of its own */
+    if ((i >= 2 && s[i - 1] == '\'' && isdigit((unsigned char)s[i - 2])) ||
+        (i >= 4 && memcmp(s + i - 3, "\xe2\x80\x99", 3) == 0 && isdigit((unsigned char)s[i - 4])))
+        return true;
     unsigned char c = (unsigned char)s[i - 1];
     if (is_alnum_byte(c) && !(c >= 0x80))
         return true;
@@ -233,6 +252,44 @@ static void mark_before(const char *s, size_t i, char code[4])
     }
 }
 
+/* Sign is a sign found before a number's digits: kind '-', '+', '('
+ * or 0, at its first byte. */
+typedef struct Sign {
+    char kind;
+    size_t at;
+} Sign;
+
+/* sign_before finds the sign of the digits at s[i]: '-', '+', '−' or
+ * '(' just before them, or before a currency mark just before them
+ * ("-£42.50", "-€ 12,00", "$(1,350.00)"; "£-12.00" is the first case),
+ * with no letter or digit before the sign. */
+static Sign sign_before(const char *s, size_t i)
+{
+    size_t at = i;
+
+    for (int pass = 0; pass < 2; pass++) {
+        if (at > 0 && (s[at - 1] == '-' || s[at - 1] == '+' || s[at - 1] == '(') &&
+            (at == 1 || !isalnum((unsigned char)s[at - 2])))
+            return (Sign){s[at - 1], at - 1};
+        if (at >= 3 && memcmp(s + at - 3, "\xe2\x88\x92", 3) == 0) /* − */
+            return (Sign){'-', at - 3};
+        if (pass == 1)
+            break;
+        /* step back over a currency mark, maybe with one space after it */
+        size_t mark = 0;
+        for (size_t back = 1; back <= 6 && back <= at && mark == 0; back++) {
+            char c[4];
+            size_t n = invoice_currency_at(s, at, at - back, c);
+            if (n > 0 && (at - back + n == at || (at - back + n + 1 == at && s[at - 1] == ' ')))
+                mark = back;
+        }
+        if (mark == 0)
+            break;
+        at -= mark;
+    }
+    return (Sign){0, i};
+}
+
 bool invoice_number_next(const char *s, size_t len, size_t *pos, char hint, InvoiceNumber *out)
 {
     size_t i = *pos;
@@ -243,14 +300,12 @@ bool invoice_number_next(const char *s, size_t len, size_t *pos, char hint, Invo
             continue;
         }
         size_t start = i;
-        bool negative = false;
-        if (start > 0 && (s[start - 1] == '-' || s[start - 1] == '+') &&
-            (start == 1 || !isalnum((unsigned char)s[start - 2]))) {
-            negative = s[start - 1] == '-';
-            start--;
-        } else if (start >= 3 && memcmp(s + start - 3, "\xe2\x88\x92", 3) == 0) { /* − */
-            negative = true;
-            start -= 3;
+        bool negative = false, paren = false;
+        Sign sign = sign_before(s, i);
+        if (sign.kind != 0) {
+            negative = sign.kind == '-' || sign.kind == '(';
+            paren = sign.kind == '(';
+            start = sign.at;
         }
         Groups g;
         read_groups(s, len, i, &g);
@@ -273,6 +328,17 @@ bool invoice_number_next(const char *s, size_t len, size_t *pos, char hint, Invo
                 i++;
             continue;
         }
+        /* (1,250.00) is a negative amount, so is 12,00- (decimals
+         * written: "(500)" and "10-" are a count and a range) */
+        if (paren && (out->decimals == 0 || end >= len || s[end] != ')'))
+            negative = false, start = i;
+        else if (paren)
+            end++;
+        else if (!negative && out->decimals > 0 && end < len && s[end] == '-' &&
+                 (end + 1 == len || !isalnum((unsigned char)s[end + 1]))) {
+            negative = true;
+            end++;
+        }
         if (negative)
             out->value = -out->value;
         out->start = start;
@@ -286,8 +352,13 @@ bool invoice_number_next(const char *s, size_t len, size_t *pos, char hint, Invo
             out->percent = true;
         else {
             size_t sp = space_at(s, len, end);
-            if (invoice_currency_at(s, len, end + sp, out->currency) == 0)
-                mark_before(s, start, out->currency);
+            if (invoice_currency_at(s, len, end + sp, out->currency) == 0) {
+                /* "£42.50", then "£ -42.50" or "$(1,350.00)" */
+                size_t digits = paren ? i - (start < i && s[i - 1] == '(' ? 1 : 0) : i;
+                mark_before(s, digits, out->currency);
+                if (out->currency[0] == '\0')
+                    mark_before(s, start, out->currency);
+            }
         }
         *pos = end;
         return true;

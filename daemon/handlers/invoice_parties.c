@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "invoice_window.h"
+
 /* Block is a party's block: lines [first, last], places [x0, x1). */
 typedef struct Block {
     bool found;
@@ -140,6 +142,25 @@ static void block_at(const InvoiceScan *s, size_t i, size_t k, const InvoiceLabe
     }
 }
 
+/* name_below says whether the line after i has, at place x0, a cell
+ * that can be a name: letters, no label, no address. */
+static bool name_below(const InvoiceScan *s, size_t i, double x0)
+{
+    if (i + 1 >= s->text->nlines)
+        return false;
+    const InvoiceLine *l = &s->text->lines[i + 1];
+    for (size_t k = 0; k < l->nspans; k++) {
+        const InvoiceSpan *sp = &l->spans[k];
+        double d = sp->x0 - x0;
+        if (d > s->char_width || d < -s->char_width)
+            continue;
+        return has_letter(l->text + sp->off, sp->len) && !span_is_labels(s, i + 1, k) &&
+               s->lines[i + 1].nlabels == 0 &&
+               !invoice_window_is_address(l->text + sp->off, sp->len);
+    }
+    return false;
+}
+
 /* letterhead finds the supplier's name when no label gives it: the first
  * cell of the first lines that is not a label, a date or a number. */
 static void letterhead(const InvoiceScan *s, const Block *customer, Block *b)
@@ -164,6 +185,12 @@ static void letterhead(const InvoiceScan *s, const Block *customer, Block *b)
                 continue;
             size_t len = sp->len;
             const char *text = l->text + sp->off;
+            /* an address line is no name; nor is a trade in capitals
+             * printed above the name just below it */
+            if (invoice_window_is_address(text, len) && !invoice_window_has_form(text, len))
+                continue;
+            if (invoice_window_is_trade(text, len) && name_below(s, i, sp->x0))
+                continue;
             static const char *const cuts[] = {" \xc2\xb7 ", " | ", " \xe2\x80\x93 ", " - ",
                                                " \xe2\x80\xa2 "};
             for (size_t c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
@@ -189,6 +216,7 @@ static void letterhead(const InvoiceScan *s, const Block *customer, Block *b)
 static bool italian_label(const InvoiceScan *s, size_t i, const Invoice *inv)
 {
     return invoice_scan_has(s, i, LABEL_VAT_ID_IT) ||
+           (inv->language == LANG_IT && invoice_scan_has(s, i, LABEL_VAT_ID_CUSTOMER)) ||
            (inv->language == LANG_IT &&
             (invoice_scan_has(s, i, LABEL_VAT_ID) || invoice_scan_has(s, i, LABEL_TAX)));
 }
@@ -199,12 +227,26 @@ void invoice_parties_read(const InvoiceScan *s, Invoice *inv)
     size_t line, span;
     const InvoiceLabelMatch *lm;
 
-    if (party_label(s, LABEL_CUSTOMER, &line, &span, &lm))
+    bool labelled_customer = party_label(s, LABEL_CUSTOMER, &line, &span, &lm);
+    if (labelled_customer)
         block_at(s, line, span, lm, &customer);
     if (party_label(s, LABEL_SUPPLIER, &line, &span, &lm))
         block_at(s, line, span, lm, &supplier);
     else
         letterhead(s, &customer, &supplier);
+    /* no label before the customer: a letter's address window */
+    InvoiceWindow w;
+    if (!labelled_customer &&
+        invoice_window_find(s, supplier.found ? supplier.first : (size_t)-1,
+                            supplier.found ? supplier.last : 0, supplier.x0, &w)) {
+        customer = (Block){.found = true,
+                           .label_line = w.first,
+                           .first = w.first,
+                           .last = w.last,
+                           .x0 = w.x0,
+                           .x1 = w.x1};
+        memcpy(customer.name, w.name, sizeof(customer.name));
+    }
     memcpy(inv->customer_name, customer.name, sizeof(inv->customer_name));
     memcpy(inv->supplier_name, supplier.name, sizeof(inv->supplier_name));
 
@@ -217,7 +259,8 @@ void invoice_parties_read(const InvoiceScan *s, Invoice *inv)
             continue;
         while (invoice_vat_next(l->text, len, &pos, it, vat, &start, &end)) {
             size_t k = invoice_scan_span_at(l, start);
-            bool in_customer = k < l->nspans && in_block(s, &customer, i, k);
+            bool in_customer = (k < l->nspans && in_block(s, &customer, i, k)) ||
+                               invoice_scan_has(s, i, LABEL_VAT_ID_CUSTOMER);
             if (in_customer && inv->customer_vat[0] == '\0')
                 memcpy(inv->customer_vat, vat, sizeof(vat));
             else if (!in_customer && inv->supplier_vat[0] == '\0')

@@ -146,8 +146,15 @@ static bool is_space(unsigned cp)
     return cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x202F || cp == 0x2007 || cp == 0x2009;
 }
 
-/* cut_plain cuts line l's text into spans at runs of two or more spaces
- * or a tab; places are columns of characters (tabs to multiples of 8).
+/* is_bar says whether cp is a table's vertical rule ('|', '¦', box
+ * drawing's │ ┃ ║): it separates cells the way a gap does. */
+static bool is_bar(unsigned cp)
+{
+    return cp == '|' || cp == 0xA6 || cp == 0x2502 || cp == 0x2503 || cp == 0x2551;
+}
+
+/* cut_plain cuts line l's text into spans at runs of two or more spaces,
+ * a tab or a vertical rule; places are columns of characters (tabs to multiples of 8).
  * A single no-break space never cuts (it groups a number's digits). */
 static bool cut_plain(InvoiceLine *l)
 {
@@ -164,7 +171,7 @@ static bool cut_plain(InvoiceLine *l)
         bool tab = false;
         while (i < len) {
             step = invoice_utf8_next(s, len, i, &cp);
-            if (!is_space(cp))
+            if (!is_space(cp) && !is_bar(cp))
                 break;
             tab |= cp == '\t';
             col = cp == '\t' ? (double)(((int)col / 8 + 1) * 8) : col + 1;
@@ -179,7 +186,7 @@ static bool cut_plain(InvoiceLine *l)
         double x0 = col, x1 = col;
         while (i < len) {
             step = invoice_utf8_next(s, len, i, &cp);
-            if (cp == '\t')
+            if (cp == '\t' || is_bar(cp))
                 break;
             if (is_space(cp) && cp != 0xA0 && cp != 0x202F) {
                 unsigned next = 0;
@@ -238,8 +245,9 @@ oom:
     return false;
 }
 
-bool invoice_text_add_line(InvoiceText *t, const char *const *texts, const double *x0,
-                           const double *x1, size_t n, double font_size)
+/* add_cells appends a line of the cells texts[n] at [x0, x1). */
+static bool add_cells(InvoiceText *t, const char *const *texts, const double *x0, const double *x1,
+                      size_t n, double font_size)
 {
     size_t total = 1;
     InvoiceLine *l;
@@ -271,6 +279,97 @@ bool invoice_text_add_line(InvoiceText *t, const char *const *texts, const doubl
     }
     l->text[at] = '\0';
     return true;
+}
+
+/* Cells is a line's spans cut at vertical rules. */
+typedef struct Cells {
+    char **texts;
+    double *x0, *x1;
+    size_t n;
+} Cells;
+
+/* cut_at_bars cuts text (placed [x0, x1)) at its vertical rules into c,
+ * the pieces placed in proportion to their characters (a reader's span
+ * is one font, so its characters are about as wide); false when memory
+ * ran out. */
+static bool cut_at_bars(const char *text, double x0, double x1, Cells *c)
+{
+    size_t len = strlen(text), chars = 0;
+    for (size_t i = 0; i < len; chars++) {
+        unsigned cp;
+        i += invoice_utf8_next(text, len, i, &cp);
+    }
+    double w = chars > 0 ? (x1 - x0) / (double)chars : 0;
+    size_t start = 0, at = 0, from_char = 0;
+    for (size_t i = 0;; at++) {
+        unsigned cp = 0;
+        size_t step = i < len ? invoice_utf8_next(text, len, i, &cp) : 0;
+        if (i >= len || is_bar(cp)) {
+            size_t a = start, b = i;
+            size_t ca = from_char;
+            while (a < b && text[a] == ' ') {
+                a++;
+                ca++;
+            }
+            while (b > a && text[b - 1] == ' ')
+                b--;
+            if (b > a) {
+                char *piece = malloc(b - a + 1);
+                if (piece == NULL)
+                    return false;
+                memcpy(piece, text + a, b - a);
+                piece[b - a] = '\0';
+                /* characters of the piece: its bytes less continuation bytes */
+                size_t cn = 0;
+                for (size_t k = a; k < b; k++)
+                    cn += ((unsigned char)text[k] & 0xC0) != 0x80;
+                c->texts[c->n] = piece;
+                c->x0[c->n] = x0 + w * (double)ca;
+                c->x1[c->n] = x0 + w * (double)(ca + cn);
+                c->n++;
+            }
+            if (i >= len)
+                return true;
+            start = i + step;
+            from_char = at + 1;
+        }
+        i += step;
+    }
+}
+
+bool invoice_text_add_line(InvoiceText *t, const char *const *texts, const double *x0,
+                           const double *x1, size_t n, double font_size)
+{
+    size_t max = 0;
+    bool bars = false, ok = true;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(texts[i]);
+        max += 1;
+        for (size_t k = 0; k < len;) {
+            unsigned cp;
+            k += invoice_utf8_next(texts[i], len, k, &cp);
+            if (is_bar(cp)) {
+                max++;
+                bars = true;
+            }
+        }
+    }
+    if (!bars)
+        return add_cells(t, texts, x0, x1, n, font_size);
+    /* a table drawn with bars: the bars separate cells, as gaps do */
+    Cells c = {calloc(max, sizeof(char *)), calloc(max, sizeof(double)),
+               calloc(max, sizeof(double)), 0};
+    ok = c.texts != NULL && c.x0 != NULL && c.x1 != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = cut_at_bars(texts[i], x0[i], x1[i], &c);
+    ok = ok && add_cells(t, (const char *const *)c.texts, c.x0, c.x1, c.n, font_size);
+    for (size_t i = 0; c.texts != NULL && i < max; i++)
+        free(c.texts[i]);
+    free(c.texts);
+    free(c.x0);
+    free(c.x1);
+    return ok;
 }
 
 void invoice_text_free(InvoiceText *t)

@@ -52,7 +52,8 @@ bool invoice_text_from_plain(const char *text, size_t len, InvoiceText *out)
 
 /* invoice_text_add_line appends a line whose spans are given: texts[i]
  * placed from x0[i] to x1[i], joined into the line's text with two
- * spaces.  False when memory ran out. */
+ * spaces; a span holding vertical rules ('|', box drawing) is cut at
+ * them, as plain text is.  False when memory ran out. */
 bool invoice_text_add_line(InvoiceText *t, const char *const *texts, const double *x0,
                            const double *x1, size_t n, double font_size)
     __attribute__((warn_unused_result));

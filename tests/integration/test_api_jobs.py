@@ -104,18 +104,18 @@ def test_submit_answers_202_with_location_and_the_job(api):
 
 def test_submit_keeps_every_digit_of_numbers(api):
     """Items and metadata are stored from the body's text (validate.h:
-    "keeps every digit a client sent"), so numbers beyond int64 or double
-    are accepted and kept as sent."""
-    body = ('{"type": "echo", "items": [12345678901234567890, 0.10000000000000000001, 1.50],'
-            ' "metadata": {"n": 98765432109876543210}}')
+    "keeps every digit a client sent"), so decimals beyond a double's
+    precision are kept as sent.  (Integers past 64 bits are refused:
+    pgjobd could not read them back; test_hostile.py.)"""
+    body = ('{"type": "echo", "items": [9223372036854775807, 0.10000000000000000001, 1.50],'
+            ' "metadata": {"n": 0.98765432109876543210}}')
     r = api.client.post("/v1/jobs", data=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 202, describe(r)
     # The metadata is copied as PostgreSQL writes jsonb ("n": with a space).
-    assert r.json()["metadata"] == {"n": 98765432109876543210}, r.text
-    assert "98765432109876543210" in r.text
+    assert "0.98765432109876543210" in r.text
     with api.conn.cursor() as cur:
         cur.execute("SELECT items::text FROM pgjob.job WHERE id = %s", (r.json()["id"],))
-        assert cur.fetchone()[0] == "[12345678901234567890, 0.10000000000000000001, 1.50]"
+        assert cur.fetchone()[0] == "[9223372036854775807, 0.10000000000000000001, 1.50]"
 
 
 def test_run_at_with_an_offset_is_shown_in_utc(api):

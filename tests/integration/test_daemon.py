@@ -178,7 +178,9 @@ exec cat
     assert job(conn, jid)["status"] == "completed"
     assert job(conn, late)["status"] == "queued"
     c = d.stopped_counters()
-    assert (c["claimed"], c["completed"], c["released"]) == (1, 1, 0)
+    # A claim already in flight when SIGTERM came may take the late job:
+    # it is handed back at once, never run.
+    assert (c["claimed"] - c["released"], c["completed"]) == (1, 1), c
 
 
 def test_second_sigterm_during_drain_exits_fast(daemon, conn, acct, ddir, probe):

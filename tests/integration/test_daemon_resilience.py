@@ -253,6 +253,24 @@ exec sleep 60
     wait_gone([pid], timeout=5, what="the silent program after its pgjobd was killed")
 
 
+def wait_for_progress(conn, n, stall, limit):
+    """Wait until n jobs are completed while completions keep coming:
+    returns the number completed when none came for `stall` seconds, or
+    `limit` seconds passed, or n."""
+    cur = conn.cursor()
+    start = last_change = time.monotonic()
+    seen = -1
+    while True:
+        cur.execute("SELECT count(*) FROM pgjob.job WHERE status = 'completed'")
+        done = cur.fetchone()[0]
+        now = time.monotonic()
+        if done != seen:
+            seen, last_change = done, now
+        if done >= n or now - last_change > stall or now - start > limit:
+            return done
+        time.sleep(0.2)  # samples the count; the bounds above decide
+
+
 def test_lane_connections_killed_under_load(daemon, conn, acct, ddir):
     """The dispatcher's extra connections (application_name 'pgjobd lane')
     are terminated again and again while it works through a backlog: the
@@ -278,8 +296,10 @@ def test_lane_connections_killed_under_load(daemon, conn, acct, ddir):
             break
         time.sleep(0.05)  # paces the fault injection; nothing waits on it
     assert killed >= 3, f"only {killed} lane connections were seen to kill"
-    wait_until(conn, "SELECT count(*) = %s FROM pgjob.job WHERE status = 'completed'",
-               (n,), timeout=60, min_interval=0.2, what=f"all {n} jobs to complete")
+    # A busy machine makes the daemon slow, not stuck: wait as long as the
+    # jobs keep completing, and fail on a stall (no completion for 30 s).
+    progress = wait_for_progress(conn, n, stall=30, limit=300)
+    assert progress == n, f"pgjobd stalled at {progress} of {n} completed jobs"
     d.wait_log(r"WARN pgjobd: lane \d's connection lost", timeout=5)
     assert d.running()
     assert d.stop() == 0

@@ -86,7 +86,7 @@ def test_invoice_text_document_has_fields_flags_confidence_model(docs):
                                   "unit_price": 8.75, "amount": 43.75}]
     assert out["validation_flags"] == [] and out["source"] == "text"
     assert job["validation_flags"] == []
-    assert job["model"] == "pgjob-invoice-rules/1"
+    assert job["model"] == "pgjob-invoice-rules/2"
     assert job["confidence"] == out["confidence"] and 0 < out["confidence"] <= 1
 
 
@@ -115,7 +115,7 @@ def test_invoice_pdf_has_the_parzo_flags(docs, how):
         {"code": "DATE_INCOHERENCE", "severity": "warning",
          "message": "Issue date is after due date", "item": 0},
     ]
-    assert job["model"] == "pgjob-invoice-rules/1"
+    assert job["model"] == "pgjob-invoice-rules/2"
 
 
 def test_invoice_scanned_pdf_fails_the_job_once(docs):

@@ -3,8 +3,8 @@
 
 - The job outcome counters of sql/009_metrics.sql: each transition of the
   state machine counts (or not) as it should, whichever function made it,
-  in one statement or many; and their cost on the claim/complete path,
-  measured with the trigger on and off (printed).
+  in one statement or many, from several shards, whatever the rights of
+  the role that made it.
 - GET /metrics of pgjob.fcgi behind lighttpd shows them by type.
 - pgjobd's own GET /metrics on metrics_listen: claims, outcomes, the
   handler time histogram, rescues; a bad request; a port in use.
@@ -104,43 +104,74 @@ def test_batches_count_every_job_of_the_statement(conn):
     rows(conn, "SELECT * FROM pgjob.fail(%s)", (Json(entries),))
     assert counts(conn) == {("echo", "completed"): 200, ("echo", "failed"): 25,
                             ("echo", "retried"): 25}
-    # Counters from several connections (shards) add up.
-    shards = value(conn, "SELECT count(DISTINCT shard) FROM pgjob.outcome_count")
-    assert shards >= 1
 
 
-def test_counter_cost_on_the_complete_path(conn):
-    """Claims and completes the same number of jobs with the trigger on
-    and off, interleaved, and prints the time per job of each."""
+def test_counters_from_several_shards_add_up(conn, connect):
+    """Outcomes written from connections whose pids fall in different
+    shards (pid modulo 16) land in different rows, and the reader sums
+    them."""
     account = new_account(conn)
-    jobs, batch, rounds = 2000, 100, 3
-    timings = {"on": [], "off": []}
+    by_shard = {}
+    for _ in range(40):  # bounded: pids are assigned in order, so a few do
+        c = connect()
+        by_shard.setdefault(value(c, "SELECT pg_backend_pid() % 16"), c)
+        if len(by_shard) == 3:
+            break
+    assert len(by_shard) == 3, "no three connections in different shards"
+    for n, c in enumerate(by_shard.values(), start=1):
+        submit_many(c, account, 10 * n, type="echo")
+        got = claim(c, limit=10 * n)
+        complete(c, [{"id": str(r["id"]), "attempt": r["attempt"], "results": [{"ok": 1}],
+                      "processing_ms": 1} for r in got])
+    shards = {r["shard"]: r["jobs"] for r in rows(
+        conn, "SELECT shard, jobs FROM pgjob.outcome_count WHERE outcome = 'completed'")}
+    assert shards == {shard: 10 * n for n, shard in enumerate(by_shard, start=1)}
+    assert counts(conn) == {("echo", "completed"): 60}
+
+
+def test_counters_need_no_right_on_the_counter_table(conn, connect, pg, db_name):
+    """A role that may change jobs but has no right on pgjob.outcome_count
+    still ends them: the trigger writes with its owner's rights."""
+    role = f"no_counters_{db_name}"[:63]
+    cur = conn.cursor()
+    cur.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        cur.execute(f'GRANT USAGE ON SCHEMA pgjob TO "{role}"')
+        cur.execute(f'GRANT SELECT, UPDATE ON pgjob.job TO "{role}"')
+        account = new_account(conn)
+        job = str(submit_many(conn, account, 1, type="echo")[0])
+        other = connect()
+        other.cursor().execute(f'SET ROLE "{role}"')
+        other.cursor().execute("UPDATE pgjob.job SET status = 'canceled' WHERE id = %s", (job,))
+        other.cursor().execute("RESET ROLE")
+        assert value(conn, "SELECT status FROM pgjob.job WHERE id = %s", (job,)) == "canceled"
+        assert counts(conn) == {("echo", "canceled"): 1}
+    finally:
+        cur.execute(f'DROP OWNED BY "{role}"')
+        cur.execute(f'DROP ROLE "{role}"')
+
+
+def test_counters_stop_while_the_trigger_is_disabled(conn):
+    """The counting is the trigger's alone: with it disabled the same
+    claims and completes count nothing, enabled again they count.  (The
+    trigger's cost is measured by `make bench`: tests/bench/bench_counters.py.)"""
+    account = new_account(conn)
     cur = conn.cursor()
 
-    def run_once():
+    def run_once(jobs):
         submit_many(conn, account, jobs, type="echo")
-        start = time.perf_counter()
-        while True:
-            got = claim(conn, limit=batch)
-            if not got:
-                break
-            complete(conn, [{"id": str(r["id"]), "attempt": r["attempt"],
-                             "results": [{"ok": 1}], "processing_ms": 1} for r in got])
-        return (time.perf_counter() - start) / jobs
+        got = claim(conn, limit=jobs)
+        complete(conn, [{"id": str(r["id"]), "attempt": r["attempt"],
+                         "results": [{"ok": 1}], "processing_ms": 1} for r in got])
 
-    for _ in range(rounds):
-        for mode in ("on", "off"):
-            cur.execute(f"ALTER TABLE pgjob.job {'ENABLE' if mode == 'on' else 'DISABLE'} "
-                        "TRIGGER job_count_outcomes")
-            timings[mode].append(run_once())
-    cur.execute("ALTER TABLE pgjob.job ENABLE TRIGGER job_count_outcomes")
-    on, off = min(timings["on"]), min(timings["off"])
-    print(f"claim+complete per job, batches of {batch}: counters on {on * 1e6:.0f} us, "
-          f"off {off * 1e6:.0f} us ({(on - off) * 1e6:+.0f} us, {on / off - 1:+.1%})")
-    # The figure is printed, not asserted: on a shared machine the noise
-    # of one run exceeds it (measured unloaded: about +2 us, +4 %).  What
-    # is asserted is that the counted runs counted every job.
-    assert counts(conn)[("echo", "completed")] == jobs * rounds
+    cur.execute("ALTER TABLE pgjob.job DISABLE TRIGGER job_count_outcomes")
+    try:
+        run_once(30)
+    finally:
+        cur.execute("ALTER TABLE pgjob.job ENABLE TRIGGER job_count_outcomes")
+    assert counts(conn) == {}
+    run_once(20)
+    assert counts(conn) == {("echo", "completed"): 20}
 
 
 # ---- GET /metrics of pgjob.fcgi ---------------------------------------------------
@@ -195,7 +226,7 @@ def scrape(port):
 
 def test_pgjobd_metrics_count_claims_outcomes_and_handler_times(daemon, ddir, conn, acct):
     port = free_port()
-    fails = script(ddir, "fails.sh", "cat >/dev/null; exit 1\n")
+    fails = script(ddir, "fails.sh", "cat >/dev/null; sleep 0.2; exit 1\n")
     d = daemon({"exec.fails.command": fails}, metrics_listen=f"127.0.0.1:{port}")
     assert d.log_lines(rf"serving GET /metrics on 127\.0\.0\.1:{port}")
     first = scrape(port)
@@ -221,7 +252,8 @@ def test_pgjobd_metrics_count_claims_outcomes_and_handler_times(daemon, ddir, co
     assert metric(s, f"{hist}_count", type="echo", result="ok") == 3
     assert metric(s, f"{hist}_bucket", type="echo", result="ok", le="+Inf") == 3
     assert metric(s, f"{hist}_count", type="fails", result="error") == 2
-    assert metric(s, f"{hist}_sum", type="fails", result="error") >= 0
+    # Two attempts of at least 0.2 s each (the script sleeps).
+    assert metric(s, f"{hist}_sum", type="fails", result="error") >= 0.4
     assert metric(s, "pgjobd_jobs_running") == 0
 
 
@@ -261,7 +293,9 @@ def test_pgjobd_exits_when_the_metrics_port_is_taken(daemon):
         taken.listen(1)
         port = taken.getsockname()[1]
         d = daemon(metrics_listen=f"127.0.0.1:{port}", ready=False)
-        assert d.wait_exit() == 1
+        # 78 (EX_CONFIG): the unit's RestartPreventExitStatus=78 stops a
+        # restart loop that would only meet the same port again.
+        assert d.wait_exit() == 78
         assert d.log_lines(rf"cannot listen on 127\.0\.0\.1:{port}")
 
 

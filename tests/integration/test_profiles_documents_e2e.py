@@ -101,7 +101,7 @@ def test_parzo_client_gets_an_invoice_with_its_flags(profiles):
     assert all(MILLIS.match(response[k]) for k in ("queued_at", "started_at", "completed_at"))
     assert isinstance(response["processing_ms"], int) and response["processing_ms"] >= 0
     assert 0 < response["confidence"] <= 1
-    assert response["model"] == "pgjob-invoice-rules/1"
+    assert response["model"] == "pgjob-invoice-rules/2"
     assert response["cache_hit"] is False
     assert response["validation_flags"] == [
         {"code": "ARITHMETIC_MISMATCH", "severity": "error",

@@ -29,9 +29,9 @@ SCRIPT = os.path.join(ROOT, "sql", "roles.sql.example")
 
 # The functions pgjobd and pgjob.fcgi call, but api_key_lookup and get_job.
 WORKER_FUNCTIONS = ["claim", "heartbeat", "renew", "complete", "fail", "release", "rescue",
-                    "expire", "prune"]
+                    "expire", "prune", "document_fetch", "result_cache_prune"]
 WEB_FUNCTIONS = ["submit", "list_jobs", "get_results", "cancel", "pause", "resume",
-                 "queue_depth", "outcome_counts"]
+                 "queue_depth", "outcome_counts", "submit_document", "get_all_results"]
 
 
 def as_role(dsn, role):
@@ -80,15 +80,19 @@ def test_roles_script_grants_exactly_what_each_service_needs(conn, dsn):
                           AND NOT has_function_privilege('public', oid, 'EXECUTE')
                         ORDER BY 1""")
         definers = [r[0] for r in cur.fetchall()]
-        cur.execute("""SELECT count(*) FROM pg_proc
-                        WHERE pronamespace = 'pgjob'::regnamespace AND prosecdef""")
-        all_definers = cur.fetchone()[0]
+        cur.execute("""SELECT proname FROM pg_proc
+                        WHERE pronamespace = 'pgjob'::regnamespace AND prosecdef
+                        ORDER BY 1""")
+        all_definers = [r[0] for r in cur.fetchall()]
     assert tables == [("pgjob", "merchant", "SELECT"), ("pgjob", "schema_migration", "SELECT"),
                       ("pgjob_web", "schema_migration", "SELECT")]
     # The functions the services call but the two inlined reads of a
     # status request, and nothing else.
     assert definers == sorted(WORKER_FUNCTIONS + WEB_FUNCTIONS), definers
-    assert all_definers == len(definers)
+    # And the triggers of the outcome counters (sql/009_metrics.sql) and
+    # of documents (sql/010_documents.sql), definers of their own that
+    # nobody can call.
+    assert all_definers == sorted(definers + ["count_outcomes", "document_done"]), all_definers
     assert columns == [("pgjob_web", "api_key", "SELECT"), ("pgjob_web", "job", "SELECT")]
     worker, web = as_role(dsn, "pgjob"), as_role(dsn, "pgjob_web")
     for dsn_ in (worker, web):
@@ -210,3 +214,99 @@ def test_services_work_with_only_the_roles_grants(owned_db, daemon, ddir, lightt
     assert not d.log_lines(r"permission denied|ERROR"), d.log()
     assert "permission denied" not in server.log_block(0)
     conn.close()
+
+
+# The functions migration 007 replaces (CREATE OR REPLACE), with the role
+# roles.sql.example grants each to.
+REPLACED_BY_007 = {"complete": "pgjob", "fail": "pgjob", "rescue": "pgjob", "expire": "pgjob",
+                   "prune": "pgjob", "cancel": "pgjob_web"}
+
+
+def _migrations():
+    """[(version, name, path)] of sql/NNN_*.sql in order."""
+    found = []
+    for name in sorted(os.listdir(os.path.join(ROOT, "sql"))):
+        if re.fullmatch(r"\d{3}_.*\.sql", name):
+            found.append((int(name[:3]), name[:-4], os.path.join(ROOT, "sql", name)))
+    return found
+
+
+def _rights(cur, name):
+    """[(definer, config, public may execute, role may execute)] per
+    signature of pgjob.name."""
+    cur.execute("""SELECT p.prosecdef, p.proconfig,
+                          has_function_privilege('public', p.oid, 'EXECUTE'),
+                          has_function_privilege(%s, p.oid, 'EXECUTE')
+                     FROM pg_proc p
+                    WHERE p.pronamespace = 'pgjob'::regnamespace AND p.proname = %s""",
+                (REPLACED_BY_007[name], name))
+    return cur.fetchall()
+
+
+def test_migrate_keeps_the_rights_of_the_functions_it_replaces(pg, empty_db, connect):
+    """A database an older pgjob migrated to version 6, with the services'
+    rights set as roles.sql.example sets them; `pgjobctl migrate` then
+    applies 007, which replaces their functions: they keep SECURITY
+    DEFINER, the search_path, no EXECUTE for PUBLIC and the role's."""
+    pg.execute("""DO $$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgjob') THEN
+            CREATE ROLE pgjob LOGIN;
+        END IF;
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgjob_web') THEN
+            CREATE ROLE pgjob_web LOGIN;
+        END IF;
+    END $$""")
+    conn = connect(empty_db.name)
+    cur = conn.cursor()
+    # As schema_migrate applies them (common/schema.c): the table, then
+    # each file with its row, in one transaction.
+    cur.execute("CREATE SCHEMA pgjob")
+    cur.execute("CREATE TABLE pgjob.schema_migration (version int PRIMARY KEY, name text NOT NULL,"
+                " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+    for version, name, path in [m for m in _migrations() if m[0] <= 6]:
+        text = open(path, encoding="utf-8").read()
+        cur.execute("BEGIN")
+        cur.execute(text)
+        cur.execute("INSERT INTO pgjob.schema_migration (version, name, checksum)"
+                    " VALUES (%s, %s, md5(%s))", (version, name, text))
+        cur.execute("COMMIT")
+    for name, role in REPLACED_BY_007.items():
+        cur.execute("""DO $$ DECLARE f regprocedure; BEGIN
+            FOR f IN SELECT oid::regprocedure FROM pg_proc
+                      WHERE pronamespace = 'pgjob'::regnamespace AND proname = '%s' LOOP
+                EXECUTE format('ALTER FUNCTION %%s SECURITY DEFINER
+                                SET search_path = pg_catalog, pgjob, pg_temp', f);
+                EXECUTE format('REVOKE EXECUTE ON FUNCTION %%s FROM PUBLIC', f);
+                EXECUTE format('GRANT EXECUTE ON FUNCTION %%s TO %s', f);
+            END LOOP; END $$""" % (name, role))
+    kept = [(True, ["search_path=pg_catalog, pgjob, pg_temp"], False, True)]
+    for name in REPLACED_BY_007:
+        assert _rights(cur, name) == kept, name
+
+    proc = subprocess.run(programs.ctl_argv("migrate", "--database", empty_db.dsn),
+                          capture_output=True, text=True, env=programs.clean_env(),
+                          timeout=programs.CTL_TIMEOUT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "applied 007_history" in proc.stdout, proc.stdout
+    for name in REPLACED_BY_007:
+        assert _rights(cur, name) == kept, name
+    # What nobody changed stays as the migrations made it.
+    cur.execute("""SELECT prosecdef, has_function_privilege('public', oid, 'EXECUTE')
+                     FROM pg_proc WHERE oid = 'pgjob.create_account'::regproc""")
+    assert cur.fetchone() == (False, True)
+
+
+@pytest.mark.skipif(shutil.which("psql") is None, reason="no psql")
+def test_roles_script_grants_every_overload(conn, dsn):
+    """A function with two signatures: the script grants both (a GRANT by
+    name alone is refused: "function name is not unique")."""
+    with conn.cursor() as cur:
+        cur.execute("CREATE FUNCTION pgjob.queue_depth(p_type text) RETURNS bigint"
+                    " LANGUAGE sql AS 'SELECT 0::bigint'")
+    run_script(dsn)
+    with conn.cursor() as cur:
+        cur.execute("""SELECT bool_and(has_function_privilege('pgjob_web', oid, 'EXECUTE')),
+                              bool_or(has_function_privilege('public', oid, 'EXECUTE')), count(*)
+                         FROM pg_proc WHERE pronamespace = 'pgjob'::regnamespace
+                          AND proname = 'queue_depth'""")
+        assert cur.fetchone() == (True, False, 2)

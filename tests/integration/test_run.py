@@ -116,3 +116,38 @@ def test_make_run_serves_a_job_end_to_end(run_env):
     r = requests.get(f"{url}/v1/jobs/{jid}", headers=headers, timeout=30)
     assert r.status_code == 200 and r.json()["status"] == "completed"
     stop(run_env, proc)
+
+
+def test_make_run_logs_the_cause_of_a_500(run_env):
+    """pgjob.fcgi's log (its stderr) lands in var/log/pgjob-fcgi.log, with
+    the cause of a 500 (here a job whose run_at the API cannot write,
+    made behind the API's back)."""
+    import psycopg2
+    proc, out = start(run_env)
+    key = re.search(r"export PGJOB_KEY=(\S+)", out).group(1)
+    url = f"http://127.0.0.1:{run_env['PGJOB_PORT']}"
+    var = run_env["PGJOB_VAR"]
+    try:
+        r = requests.post(f"{url}/v1/jobs", json={"type": "upper", "items": ["x"],
+                                                  "run_at": "2099-01-01T00:00:00Z"},
+                          headers={"X-API-Key": key}, timeout=30)
+        assert r.status_code == 202, r.text
+        jid = r.json()["id"]
+        conn = psycopg2.connect(host=os.path.join(var, "pg", "run"),
+                                port=run_env["PGJOB_PG_PORT"], user="postgres", dbname="pgjob")
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("UPDATE pgjob.job SET run_at = '10000-01-01Z' WHERE id = %s", (jid,))
+        conn.close()
+        r = requests.get(f"{url}/v1/jobs/{jid}", headers={"X-API-Key": key}, timeout=30)
+        assert r.status_code == 500, r.text
+        path = os.path.join(var, "log", "pgjob-fcgi.log")
+        end = time.monotonic() + 10
+        text = ""
+        while "cannot render job" not in text and time.monotonic() < end:
+            time.sleep(0.1)
+            text = open(path).read() if os.path.exists(path) else ""
+        assert f"cannot render job {jid}" in text, text
+        assert "serving with" in text, text
+    finally:
+        stop(run_env, proc)

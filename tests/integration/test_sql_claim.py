@@ -109,8 +109,10 @@ def test_claim_takes_lease_and_bumps_attempt(conn, acct):
     assert j["version"] == before["version"] + 1
     assert ready_row(conn, jid) is None
     lr = lease_row(conn, jid)
+    seq = lr.pop("seq")
+    assert isinstance(seq, int)
     assert lr == {"job_id": jid, "attempt": 1, "worker": "worker-7",
-                  "lease_until": r["lease_until"]}
+                  "lease_until": r["lease_until"], "started": True}
     check_invariants(conn)
 
 

@@ -269,9 +269,13 @@ def test_concurrent_identical_submits(connect, conn, acct):
     assert submit_doc(conn, acct)["cache_hit"] is True
     # Completing the racing copies (if any) and one more that reads no
     # cache (age 0) but writes it refreshes the one cache row.
-    for r in out:
-        if r["status"] == "queued":
-            run_to_completion(conn, r["id"], output=1)
+    # In the order they were queued (the threads' appends are not), as
+    # claims take them.
+    queued = [r["id"] for r in out if r["status"] == "queued"]
+    queued.sort(key=lambda i: tuple(row(conn, "SELECT run_at, seq FROM pgjob.ready"
+                                        " WHERE job_id = %s", (i,)).values()))
+    for job_id in queued:
+        run_to_completion(conn, job_id, output=1)
     again = submit_doc(conn, acct, cache=datetime.timedelta(0))
     assert again["status"] == "queued"
     run_to_completion(conn, again["id"], output=2)

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -231,6 +232,40 @@ def test_uninstall_leaves_only_the_configuration(tmp_path, bindir):
     inst.run()
     inst.run("uninstall")
     assert inst.files() == {"etc/pgjob/pgjob.conf"}
+    assert not os.path.exists(os.path.join(inst.prefix, "share", "pgjob"))
+    assert not os.path.exists(os.path.join(inst.prefix, "share", "doc", "pgjob"))
+
+
+def test_uninstall_removes_only_its_own_files(tmp_path, bindir):
+    """datadir in its GNU meaning (the folder of every package) on the
+    command line, and files of others beside and inside pgjob's folders:
+    uninstall takes only what install wrote."""
+    inst = Install(tmp_path)
+    share = os.path.join(inst.prefix, "share")
+    inst.args += [f"datadir={share}"]
+    inst.run()
+    others = [os.path.join(share, "other", "file"),
+              os.path.join(share, "doc", "other", "README"),
+              os.path.join(share, "pgjob", "sql", "local.sql"),
+              os.path.join(share, "doc", "pgjob", "NOTES")]
+    for path in others:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").close()
+    inst.run("uninstall")
+    assert inst.files() == {"etc/pgjob/pgjob.conf"} | {
+        os.path.relpath(p, inst.root) for p in others}
+
+
+def test_install_keeps_the_configuration_folder_mode(tmp_path, bindir):
+    """The configuration folder is made 0750; an operator's later chmod
+    (or chgrp) survives the next install."""
+    inst = Install(tmp_path)
+    folder = os.path.join(inst.sysconfdir, "pgjob")
+    inst.run("install-data")
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o750
+    os.chmod(folder, 0o710)
+    inst.run("install-data")
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o710
 
 
 @pytest.mark.skipif(shutil.which("systemd-socket-activate") is None,

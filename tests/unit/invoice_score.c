@@ -220,6 +220,11 @@ static void score_output(const char *file, const json_t *out, double confidence,
     int b = band_of(confidence);
     s->band_n[b]++;
     s->band_right[b] += ok[SCORE_KEY_FIELDS];
+    /* INVOICE_RAW_DUMP=1: one line per extraction, its raw score and
+     * whether its key fields were right, to place the bands of
+     * invoice_confidence.c (docs/handlers/invoice.md) */
+    if (getenv("INVOICE_RAW_DUMP") != NULL)
+        fprintf(stderr, "RAW %.2f %d\n", raw, ok[SCORE_KEY_FIELDS] ? 1 : 0);
     int rb = raw_band(raw);
     s->raw_n[rb]++;
     s->raw_right[rb] += ok[SCORE_KEY_FIELDS];

@@ -7,6 +7,7 @@
 
 static const Test *const tables[] = {
     strnum_tests,
+    jsonnum_tests,
     log_tests,
     error_tests,
     db_tests,
@@ -16,6 +17,7 @@ static const Test *const tables[] = {
     handlers_tests,
     handler_exec_tests,
     exporter_tests,
+    promtext_tests,
     enrich_tests,
     enrich_fields_tests,
     enrich_table_tests,

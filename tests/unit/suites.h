@@ -10,6 +10,7 @@
 #include "harness.h"
 
 extern const Test strnum_tests[];
+extern const Test jsonnum_tests[];
 extern const Test log_tests[];
 extern const Test error_tests[];
 extern const Test db_tests[];
@@ -50,5 +51,6 @@ extern const Test ctl_tests[];
 extern const Test exporter_tests[];
 extern const Test doc_text_tests[];
 extern const Test cgi_hmac_tests[];
+extern const Test promtext_tests[];
 
 #endif

@@ -122,6 +122,22 @@ static void rfc3339_valid(void)
     CHECK(timestamp_valid_rfc3339("2026-11-26T10:00:00.123456789+23:59"));
     CHECK(timestamp_valid_rfc3339("2024-02-29T00:00:00Z"));
     CHECK(timestamp_valid_rfc3339("2000-02-29T00:00:00Z"));
+    CHECK(timestamp_valid_rfc3339("0001-01-01T00:00:00Z"));
+    CHECK(timestamp_valid_rfc3339("0001-01-01T00:30:00+00:30"));
+    CHECK(timestamp_valid_rfc3339("9999-12-31T23:59:59.999999Z"));
+    CHECK(timestamp_valid_rfc3339("9999-12-31T23:59:59.9999994Z"));
+    CHECK(timestamp_valid_rfc3339("9999-12-31T23:59:59+01:00"));
+}
+
+/* Outside years 0001-9999 once in UTC: PostgreSQL stores it, but the API
+ * could not write it back. */
+static void rfc3339_out_of_range(void)
+{
+    CHECK(!timestamp_valid_rfc3339("9999-12-31T23:59:59-01:00"));
+    CHECK(!timestamp_valid_rfc3339("0001-01-01T00:30:00+01:00"));
+    CHECK(!timestamp_valid_rfc3339("0001-01-01T00:00:00+00:01"));
+    CHECK(!timestamp_valid_rfc3339("9999-12-31T23:59:59.9999995Z")); /* rounds to 10000 */
+    CHECK(!timestamp_valid_rfc3339("0000-12-31T23:00:00-02:00"));    /* year 0 */
 }
 
 static void rfc3339_rejects(void)
@@ -158,6 +174,7 @@ const Test cgi_timestamp_tests[] = {
     {"cgi_timestamp_pg_offsets", pg_offsets},
     {"cgi_timestamp_pg_rejects", pg_rejects},
     {"cgi_timestamp_rfc3339_valid", rfc3339_valid},
+    {"cgi_timestamp_rfc3339_out_of_range", rfc3339_out_of_range},
     {"cgi_timestamp_rfc3339_rejects", rfc3339_rejects},
     {NULL, NULL},
 };

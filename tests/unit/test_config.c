@@ -804,6 +804,7 @@ static void write_docs(void)
         "fcgi_listen",
         "fcgi_threads",
         "max_body_bytes",
+        "body_timeout_seconds",
         "max_items",
         "wait_max_seconds",
         "max_waiters",
@@ -820,6 +821,7 @@ static void write_docs(void)
         "exec.<type>.command",
         "exec.<type>.timeout_seconds",
         "exec.<type>.max_output_bytes",
+        "exec.<type>.environment",
         "concurrency.<type>",
     };
     FILE *out = fopen("docs.md", "w");

@@ -725,26 +725,36 @@ static void run_environment(void)
     char body[2048];
     json_t *o;
     unsigned long ignored = 1, blocked = 1;
+    static char *const named[] = {"EXEC_TEST_NAMED", NULL};
 
     REQUIRE(leak > 2);
     REQUIRE(setenv("PGJOB_JOB_ID", "stale", 1) == 0);
-    REQUIRE(setenv("PGJOB_TEST_INHERITED", "yes", 1) == 0);
+    /* Only the safe list and the named variables pass: never libpq's. */
+    REQUIRE(setenv("EXEC_TEST_NAMED", "yes", 1) == 0);
+    REQUIRE(setenv("EXEC_TEST_UNNAMED", "leaked", 1) == 0);
+    REQUIRE(setenv("PGPASSWORD", "secret", 1) == 0);
+    REQUIRE(setenv("PGJOB_DATABASE", "postgresql://u:secret@h/db", 1) == 0);
+    REQUIRE(setenv("LC_TIME", "C", 1) == 0);
     snprintf(body, sizeof body,
              "read -r item\n"
              "if [ -e /proc/$$/fd/%d ]; then leak=true; else leak=false; fi\n"
              "ign=$(awk '/^SigIgn/ {print $2}' /proc/$$/status)\n"
              "blk=$(awk '/^SigBlk/ {print $2}' /proc/$$/status)\n"
              "ids=$(env | grep -c '^PGJOB_JOB_ID=')\n"
+             "secret=$(env | grep -c -e secret -e EXEC_TEST_UNNAMED)\n"
              "printf '{\"id\": \"%%s\", \"type\": \"%%s\", \"attempt\": %%s, \"offset\": %%s, "
-             "\"metadata\": %%s, \"inherited\": \"%%s\", \"ids\": %%s, \"leak\": %%s, "
+             "\"metadata\": %%s, \"inherited\": \"%%s\", \"ids\": %%s, \"secret\": %%s, "
+             "\"path\": \"%%s\", \"lc\": \"%%s\", \"leak\": %%s, "
              "\"ign\": \"%%s\", \"blk\": \"%%s\", \"item\": %%s}\\n' \"$PGJOB_JOB_ID\" "
              "\"$PGJOB_JOB_TYPE\" \"$PGJOB_ATTEMPT\" \"$PGJOB_ITEM_OFFSET\" \"$PGJOB_METADATA\" "
-             "\"$PGJOB_TEST_INHERITED\" \"$ids\" $leak \"$ign\" \"$blk\" \"$item\"\n",
+             "\"$EXEC_TEST_NAMED\" \"$ids\" \"$secret\" \"$PATH\" \"$LC_TIME\" $leak \"$ign\" "
+             "\"$blk\" \"$item\"\n",
              leak);
     case_init(&c, body, "[{\"q\": \"caf\\u00e9 \\\"x\\\"\"}]");
     json_object_set_new(c.metadata, "source", json_string("unit"));
     json_object_set_new(c.metadata, "n", json_integer(1));
     c.attempt = 3;
+    c.settings.environment = named;
     {
         sigset_t mask; /* a worker thread of pgjobd blocks every signal */
         sigfillset(&mask);
@@ -763,6 +773,9 @@ static void run_environment(void)
     CHECK(json_equal(json_object_get(o, "metadata"), c.metadata));
     CHECK_STR(json_string_value(json_object_get(o, "inherited")), "yes");
     CHECK_INT(json_integer_value(json_object_get(o, "ids")), 1);
+    CHECK_INT(json_integer_value(json_object_get(o, "secret")), 0);
+    CHECK_STR(json_string_value(json_object_get(o, "path")), getenv("PATH"));
+    CHECK_STR(json_string_value(json_object_get(o, "lc")), "C");
     CHECK(json_is_false(json_object_get(o, "leak")));
     CHECK(json_equal(json_object_get(o, "item"), json_array_get(c.items, 0)));
     CHECK(sscanf(json_string_value(json_object_get(o, "ign")), "%lx", &ignored) == 1);
@@ -770,6 +783,11 @@ static void run_environment(void)
     CHECK((ignored & (1UL << (SIGPIPE - 1))) == 0); /* pgjobd's SIG_IGN is not inherited */
     CHECK_INT(blocked, 0);
     close(leak);
+    unsetenv("EXEC_TEST_NAMED");
+    unsetenv("EXEC_TEST_UNNAMED");
+    unsetenv("PGPASSWORD");
+    unsetenv("PGJOB_DATABASE");
+    unsetenv("LC_TIME");
     case_free(&c);
 }
 

@@ -8,6 +8,7 @@
  * and the handler's items and job figures (handler_invoice.c).  The
  * accuracy on the corpus is test_invoice_corpus.c's.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -361,6 +362,299 @@ static void parties_side_by_side(void)
     invoice_free(&inv);
 }
 
+/* ---- causes of the first held-out misses, each in several shapes ------------ */
+
+/* The sign may stand before the currency mark, after the number, or be
+ * written as accounting parentheses. */
+static void number_signs(void)
+{
+    CHECK(num("-\xc2\xa3"
+              "42.50",
+              0) == -425 * S / 10);                    /* -£42.50 */
+    CHECK(num("\xc2\xa3-115.00", 0) == -115 * S);      /* £-115.00 */
+    CHECK(num("-\xe2\x82\xac 150,00", 0) == -150 * S); /* -€ 150,00 */
+    CHECK(num("12,00- EUR", ',') == -12 * S);
+    CHECK(num("130,00-", ',') == -130 * S);
+    CHECK(num("(1,250.00)", 0) == -1250 * S);
+    CHECK(num("$(1,350.00)", 0) == -1350 * S);
+    CHECK(num("(12.00)", 0) == -12 * S);
+    InvoiceNumber n;
+    REQUIRE(
+        invoice_number_parse("-\xc2\xa3"
+                             "42.50",
+                             0, &n));
+    CHECK_STR(n.currency, "GBP");
+    REQUIRE(invoice_number_parse("$(1,350.00)", 0, &n));
+    CHECK_STR(n.currency, "USD");
+    /* a count in parentheses and a bare range stay positive */
+    size_t pos = 0;
+    const char *line = "Misprinted flyers (500)  Mo-Fr 10- 18";
+    REQUIRE(invoice_number_next(line, strlen(line), &pos, 0, &n));
+    CHECK(n.value == 500 * S);
+    REQUIRE(invoice_number_next(line, strlen(line), &pos, 0, &n));
+    CHECK(n.value == 10 * S);
+    /* a hyphen glued to a word is no sign */
+    pos = 0;
+    line = "Art-12.50";
+    CHECK(!invoice_number_next(line, strlen(line), &pos, 0, &n) || n.value != -125 * S / 10);
+}
+
+/* Swiss thousands: an apostrophe, straight or typographic; the digits
+ * after it are never a number of their own. */
+static void number_swiss(void)
+{
+    CHECK(num("2'720.00", 0) == 2720 * S);
+    CHECK(num("2\xe2\x80\x99"
+              "205.24",
+              0) == 220524LL * S / 100);
+    CHECK(num("CHF 1'234'567.05", 0) == 123456705LL * S / 100);
+    InvoiceNumber n;
+    size_t pos = 0;
+    const char *line = "Total exkl. MWST     2'720.00 CHF";
+    REQUIRE(invoice_number_next(line, strlen(line), &pos, 0, &n));
+    CHECK(n.value == 2720 * S);
+    CHECK_STR(n.currency, "CHF");
+    pos = 0;
+    line =
+        "Total TTC  CHF 2\xe2\x80\x99"
+        "205.24";
+    REQUIRE(invoice_number_next(line, strlen(line), &pos, 0, &n));
+    CHECK(n.value == 220524LL * S / 100);
+    /* an apostrophe in words is not a separator */
+    pos = 0;
+    line = "Déclaration d'impôt 3";
+    REQUIRE(invoice_number_next(line, strlen(line), &pos, 0, &n));
+    CHECK(n.value == 3 * S);
+}
+
+static void labels_compound(void)
+{
+    int strength;
+    /* "MwSt. gesamt" is the tax's total, not a tax then a total */
+    CHECK(first_label("MwSt. gesamt 514,33 EUR") == LABEL_TAX_TOTAL);
+    CHECK(first_label("USt gesamt 38,00") == LABEL_TAX_TOTAL);
+    CHECK(first_label("Total exkl. MWST 2'720.00") == LABEL_SUBTOTAL);
+    CHECK(first_label("Total inkl. MWST 2'940.32") == LABEL_TOTAL);
+    CHECK(first_label("Total hors TVA 2 040,00") == LABEL_SUBTOTAL);
+    CHECK(first_label("Ihre USt-IdNr.: DE261845390") == LABEL_VAT_ID_CUSTOMER);
+    CHECK(first_label("Paziente") == LABEL_CUSTOMER);
+    CHECK(first_label("Memo #: CM-1") == LABEL_NUMBER);
+    CHECK(invoice_labels_column("einzelpr", &strength) == COLUMN_UNIT_PRICE);
+    CHECK(invoice_labels_column("taux", &strength) == COLUMN_UNIT_PRICE);
+    CHECK(invoice_labels_column("einheit", &strength) == COLUMN_UNIT);
+    CHECK(invoice_labels_column("remise", &strength) == COLUMN_DISCOUNT);
+}
+
+/* A reader's span holding bars ("| 8 |") is cut at them as plain text is. */
+static void text_bars_in_spans(void)
+{
+    InvoiceText t = {0};
+    const char *texts[] = {"| Alpha", "| 2 | 10.00 |"};
+    const double x0[] = {0, 100}, x1[] = {70, 230};
+    REQUIRE(invoice_text_add_line(&t, texts, x0, x1, 2, 9));
+    REQUIRE(t.nlines == 1 && t.lines[0].nspans == 3);
+    const InvoiceLine *l = &t.lines[0];
+    CHECK(strncmp(l->text + l->spans[0].off, "Alpha", l->spans[0].len) == 0);
+    CHECK(strncmp(l->text + l->spans[1].off, "2", l->spans[1].len) == 0);
+    CHECK(strncmp(l->text + l->spans[2].off, "10.00", l->spans[2].len) == 0);
+    /* "| 2 | 10.00 |" is 13 characters over 130 points: "2" at 2, "10.00" at 6..11 */
+    CHECK(l->spans[1].x0 > 119 && l->spans[1].x0 < 121);
+    CHECK(l->spans[2].x0 > 159 && l->spans[2].x1 < 211);
+    invoice_text_free(&t);
+}
+
+/* check_two_items: the table gave Alpha 2 x 10.00 = 20.00 and Beta 1 x 5.50. */
+static void check_two_items(const char *text, const char *first)
+{
+    Invoice inv;
+    extract(text, &inv);
+    if (!CHECK(inv.nitems == 2)) {
+        fprintf(stderr, "items %zu in:\n%s\n", inv.nitems, text);
+        invoice_free(&inv);
+        return;
+    }
+    CHECK_STR(inv.items[0].description, first);
+    CHECK(inv.items[0].quantity == 2 * S && inv.items[0].unit_price == 10 * S &&
+          inv.items[0].amount == 20 * S);
+    CHECK_STR(inv.items[1].description, "Beta");
+    CHECK(inv.items[1].amount == 55 * S / 10);
+    CHECK(inv.subtotal == 255 * S / 10 && inv.total == 255 * S / 10);
+    invoice_free(&inv);
+}
+
+/* Rules drawn under the heading, between rows and below the table do not
+ * end it; totals below a closing rule are no rows; cells may be fenced
+ * by bars; a unit, a discount or the quantity first change nothing. */
+static void items_ruled_tables(void)
+{
+    check_two_items(
+        "Description        Qty    Price     Amount\n"
+        "------------------------------------------\n"
+        "Alpha                2    10.00      20.00\n"
+        "Beta                 1     5.50       5.50\n"
+        "------------------------------------------\n"
+        "Subtotal                             25.50\n"
+        "Total                                25.50\n",
+        "Alpha");
+    check_two_items(
+        "Description        Qty    Price     Amount\n"
+        "===========  =====  =======  =========\n"
+        "Alpha                2    10.00      20.00\n"
+        "  long text\n"
+        "Beta                 1     5.50       5.50\n"
+        "\n"
+        "Subtotal 25.50\nTotal 25.50\n",
+        "Alpha long text");
+    check_two_items(
+        "| Description | Qty | Price | Amount |\n"
+        "|-------------|-----|-------|--------|\n"
+        "| Alpha       |   2 | 10.00 |  20.00 |\n"
+        "| Beta        |   1 |  5.50 |   5.50 |\n"
+        "\n"
+        "Subtotal 25.50\nTotal 25.50\n",
+        "Alpha");
+    check_two_items(
+        "\xe2\x94\x8c\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x90\n"
+        "\xe2\x94\x82 Description \xe2\x94\x82 Qty \xe2\x94\x82 Price \xe2\x94\x82"
+        " Amount \xe2\x94\x82\n"
+        "\xe2\x94\x9c\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\xa4\n"
+        "\xe2\x94\x82 Alpha       \xe2\x94\x82   2 \xe2\x94\x82 10.00 \xe2\x94\x82"
+        "  20.00 \xe2\x94\x82\n"
+        "\xe2\x94\x82 Beta        \xe2\x94\x82   1 \xe2\x94\x82  5.50 \xe2\x94\x82"
+        "   5.50 \xe2\x94\x82\n"
+        "\xe2\x94\x94\xe2\x94\x80\xe2\x94\x80\xe2\x94\x80\xe2\x94\x98\n"
+        "\n"
+        "Subtotal 25.50\nTotal 25.50\n",
+        "Alpha");
+    check_two_items(
+        "Qty  Unit  Description        Price  Discount   Amount\n"
+        "---  ----  -----------------  -----  --------  -------\n"
+        "  2  pcs   Alpha              10.00       0 %    20.00\n"
+        "  1  h     Beta                5.50       0 %     5.50\n"
+        "\n"
+        "Subtotal 25.50\nTotal 25.50\n",
+        "Alpha");
+    /* a "Rate" column holding a percentage is the VAT rate */
+    Invoice inv;
+    extract(
+        "Prestation        Heures    Taux     Montant\n"
+        "Audit                 2     20 %      20.00\n",
+        &inv);
+    REQUIRE(inv.nitems == 1);
+    CHECK(!inv.items[0].has_unit_price && inv.nrates == 1 && inv.rates[0] == 20 * S);
+    invoice_free(&inv);
+}
+
+/* "MwSt. gesamt" gives the tax, and leaves the total to the total's label. */
+static void amounts_tax_total_words(void)
+{
+    Invoice inv;
+    extract(
+        "Nettobetrag        100,00 EUR\n"
+        "MwSt. 19 %          19,00 EUR\n"
+        "MwSt. gesamt        19,00 EUR\n"
+        "Rechnungsbetrag    119,00 EUR\n",
+        &inv);
+    CHECK(inv.has_tax && inv.tax == 19 * S);
+    CHECK(inv.has_total && inv.total == 119 * S);
+    invoice_free(&inv);
+    extract(
+        "Total exkl. MWST    1'000.00 CHF\n"
+        "MWST 8.1 %             81.00 CHF\n"
+        "Total inkl. MWST    1'081.00 CHF\n",
+        &inv);
+    CHECK(inv.has_subtotal && inv.subtotal == 1000 * S);
+    CHECK(inv.has_total && inv.total == 1081 * S);
+    invoice_free(&inv);
+}
+
+/* A letter's address window without a label gives the customer; a
+ * salutation, an attention line or the sender's line above it is not
+ * the name, and a VAT id inside it is the customer's. */
+static void parties_address_window(void)
+{
+    Invoice inv;
+    extract(
+        "Beispiel Bau GmbH\n"
+        "Ringweg 1\n"
+        "10115 Berlin\n"
+        "USt-IdNr.: DE123456789\n"
+        "\n"
+        "Herrn\n"
+        "Jonas Albrecht\n"
+        "Industriestraße 40\n"
+        "D-70565 Stuttgart\n"
+        "\n"
+        "Rechnung Nr. 7\n",
+        &inv);
+    CHECK_STR(inv.supplier_name, "Beispiel Bau GmbH");
+    CHECK_STR(inv.customer_name, "Jonas Albrecht");
+    CHECK_STR(inv.supplier_vat, "DE123456789");
+    invoice_free(&inv);
+    extract(
+        "Atelier Sud SARL\n"
+        "3 rue Haute, 13001 Marseille\n"
+        "\n"
+        "                                   Atelier Sud SARL, 3 rue Haute, 13001 Marseille\n"
+        "                                   Boulangerie Roux\n"
+        "                                   8 place du Marché\n"
+        "                                   38000 Grenoble\n"
+        "                                   TVA : FR83420117598\n"
+        "\n"
+        "Facture n° 12\n",
+        &inv);
+    CHECK_STR(inv.customer_name, "Boulangerie Roux");
+    CHECK_STR(inv.customer_vat, "FR83420117598");
+    invoice_free(&inv);
+    extract(
+        "Tischlerei Huber e.U.\n"
+        "Hauptplatz 3, 4020 Linz\n"
+        "\n"
+        "Gasthof Post GmbH\n"
+        "z. H. Frau Maria Huber\n"
+        "Landstraße 55\n"
+        "4020 Linz\n",
+        &inv);
+    CHECK_STR(inv.customer_name, "Gasthof Post GmbH");
+    invoice_free(&inv);
+    /* a block with no postcode is no window; a label wins over a window */
+    extract("Acme Ltd\n1 Road\n\nNotes\nPaid by card\nThank you\n", &inv);
+    CHECK_STR(inv.customer_name, "");
+    invoice_free(&inv);
+    extract("Acme Ltd\n\nBill to: Contoso plc\n\nOther Co\n4 Lane\n12345 Town\n", &inv);
+    CHECK_STR(inv.customer_name, "Contoso plc");
+    invoice_free(&inv);
+    /* "Ihre USt-IdNr." names the customer's VAT id outside the window */
+    extract("Acme GmbH\nUSt-IdNr.: DE111111111\n\nIhre USt-IdNr.: DE222222222\n", &inv);
+    CHECK_STR(inv.supplier_vat, "DE111111111");
+    CHECK_STR(inv.customer_vat, "DE222222222");
+    invoice_free(&inv);
+}
+
+/* A trade in capitals above the letterhead's name, or an address line
+ * before it, is not the supplier's name. */
+static void parties_letterhead_lines(void)
+{
+    Invoice inv;
+    extract("STUDIO TECNICO\nIng. Paolo Neri\nVia Roma 1, 20100 Milano\n", &inv);
+    CHECK_STR(inv.supplier_name, "Ing. Paolo Neri");
+    invoice_free(&inv);
+    extract("ELEKTROINSTALLATIONEN\nMüller Elektro AG\nBahnhofstrasse 21\n", &inv);
+    CHECK_STR(inv.supplier_name, "Müller Elektro AG");
+    invoice_free(&inv);
+    /* a name in capitals with its company form stays the name */
+    extract("OFFICINA ROSSI S.R.L.\nVia Po 2\n", &inv);
+    CHECK_STR(inv.supplier_name, "OFFICINA ROSSI S.R.L.");
+    invoice_free(&inv);
+    /* capitals with nothing name-like below stay too */
+    extract("ACME WIDGETS\n\nInvoice 12\n", &inv);
+    CHECK_STR(inv.supplier_name, "ACME WIDGETS");
+    invoice_free(&inv);
+    extract("12 High Street, London\nHarper Books\n", &inv);
+    CHECK_STR(inv.supplier_name, "Harper Books");
+    invoice_free(&inv);
+}
+
 static void amounts_and_rates(void)
 {
     Invoice inv;
@@ -711,6 +1005,14 @@ const Test invoice_tests[] = {
     {"invoice_number_after_title", number_after_title},
     {"invoice_parties_side_by_side", parties_side_by_side},
     {"invoice_amounts_and_rates", amounts_and_rates},
+    {"invoice_number_signs", number_signs},
+    {"invoice_number_swiss", number_swiss},
+    {"invoice_labels_compound", labels_compound},
+    {"invoice_items_ruled_tables", items_ruled_tables},
+    {"invoice_text_bars_in_spans", text_bars_in_spans},
+    {"invoice_amounts_tax_total_words", amounts_tax_total_words},
+    {"invoice_parties_address_window", parties_address_window},
+    {"invoice_parties_letterhead_lines", parties_letterhead_lines},
     {"invoice_flags_arithmetic_edges", flags_arithmetic_edges},
     {"invoice_flags_total_edges", flags_total_edges},
     {"invoice_flags_italian_rate_edges", flags_italian_rate_edges},
