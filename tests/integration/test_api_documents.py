@@ -219,6 +219,11 @@ def test_size_caps_and_bad_items(docs):
     problem(docs.client.submit("extract", [{"text": ""}]), 422, "empty_document")
     problem(docs.client.submit("extract", [{"text": "a", "options": [1]}]), 422,
             "invalid_item", "items[0].options")
+    # An upload's own fields sent in JSON: refused, never stored inline.
+    problem(docs.client.submit("invoice", [{"data_base64": "aGVsbG8="}]), 422,
+            "invalid_item", "items[0]")
+    problem(docs.client.submit("invoice", [{"fields": {}, "size_bytes": 5}]), 422,
+            "invalid_item", "items[0]")
     with docs.conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM pgjob.job WHERE status <> 'queued'"
                     " AND type = 'extract' AND created_at > now() - interval '1 minute'"
