@@ -113,7 +113,6 @@ def test_heldout2_text():
     assert float(table["total"]) >= 0.88 and float(table["flags"]) >= 0.83, table
 
 
-@pytest.mark.skipif(shutil.which("groff") is None, reason="groff is in DEB_PACKAGES")
 def test_heldout2_pdf(tmp_path):
     for fx in sorted(glob.glob(os.path.join(HELDOUT2, "*.txt"))):
         make_pdf.make_pdf(fx, str(tmp_path))
