@@ -308,15 +308,17 @@ fuzz:
 	$(FUZZ_BUILD)/fuzz_request -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_BUILD)/ \
 		-dict=tests/fuzz/fuzz_request.dict $(FUZZ_BUILD)/corpus tests/fuzz/corpus
 
-# The same for the document readers, seeded from tests/fuzz/corpus_doc.
+# The same for the document readers, seeded from tests/fuzz/corpus_doc and
+# the documents tests/fuzz/doc_seeds.py generates (no binaries kept).
 fuzz-doc:
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(ASAN_CC) \
 		CFLAGS='-O1 -fsanitize=fuzzer-no-link $(FUZZ_SANITIZE)' \
 		LDFLAGS='$(FUZZ_SANITIZE)' $(FUZZ_BUILD)/fuzz_document
 	@mkdir -p $(FUZZ_BUILD)/corpus_doc
+	$(PYTHON) tests/fuzz/doc_seeds.py $(FUZZ_BUILD)/corpus_doc_seeds
 	$(FUZZ_BUILD)/fuzz_document -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ_BUILD)/doc- \
 		-rss_limit_mb=4096 -dict=tests/fuzz/fuzz_document.dict $(FUZZ_BUILD)/corpus_doc \
-		tests/fuzz/corpus_doc
+		tests/fuzz/corpus_doc $(FUZZ_BUILD)/corpus_doc_seeds
 
 # Installs each package of DEB_PACKAGES that dpkg does not list as
 # installed; runs apt-get update only then, so it is a no-op when all are.

@@ -43,7 +43,7 @@ PGresult *api_submit_document(ApiRequest *ar, const SubmitRequest *s, const char
     snprintf(retention, sizeof(retention), "%d", cfg->retention_days);
     snprintf(inline_max, sizeof(inline_max), "%d", cfg->large_result_bytes);
     snprintf(cache, sizeof(cache), "%d", cfg->result_cache_seconds);
-    const char *params[14] = {
+    const char *params[15] = {
         ar->account,
         s->type,
         text,
@@ -58,13 +58,14 @@ PGresult *api_submit_document(ApiRequest *ar, const SubmitRequest *s, const char
         doc_media_type(type),
         cache,
         cfg->result_cache_shared ? "true" : "false",
+        doc_job_model(s->type),
     };
     r = dbconn_exec(ar->db, STMT_SUBMIT_DOCUMENT, params, err, field);
     free(fields);
     return r;
 }
 
-/* signed_account checks the signed URL of the request: true when it is
+/* signed_ok checks the signed URL of the request: true when it is
  * valid (then the read needs no account); false with the response
  * rendered (403) when it is bad or expired. */
 static bool signed_ok(ApiRequest *ar, const char *expires, const char *signature)
@@ -103,6 +104,11 @@ bool api_results_signed(ApiRequest *ar, bool *is_signed)
     return signed_ok(ar, qe == QUERY_FOUND ? expires : NULL, qs == QUERY_FOUND ? signature : NULL);
 }
 
+static void clear_result(void *r)
+{
+    PQclear(r);
+}
+
 void api_results_full(ApiRequest *ar)
 {
     char field[DB_FIELD_SIZE];
@@ -117,24 +123,11 @@ void api_results_full(ApiRequest *ar)
         api_fail_db(ar, &err, field);
         return;
     }
-    const char *results = PQgetisnull(r, 0, 0) ? "[]" : PQgetvalue(r, 0, 0);
-    size_t size = strlen(results) + 160, len;
-    char *body = malloc(size);
-    int n = body == NULL ? -1
-                         : snprintf(body, size,
-                                    "{\"job_id\":\"%s\",\"status\":\"%s\",\"total\":%s,"
-                                    "\"results\":%s}\n",
-                                    ar->match.id, PQgetvalue(r, 0, 2),
-                                    PQgetisnull(r, 0, 1) ? "0" : PQgetvalue(r, 0, 1), results);
-    PQclear(r);
-    if (n < 0 || (size_t)n >= size) {
-        free(body);
-        error_set(&err, 500, "out_of_memory", "out of memory");
-        api_fail(ar, &err, NULL);
-        return;
-    }
-    len = (size_t)n;
-    if (!response_set_body(ar->res, "application/json", body, len)) {
+    /* The body is the result's one value, built by the statement: sent
+     * from the PGresult, which the response frees when it is done, so
+     * that a large result is held once, not twice. */
+    if (!response_set_body_owned(ar->res, "application/json", PQgetvalue(r, 0, 0),
+                                 (size_t)PQgetlength(r, 0, 0), clear_result, r)) {
         error_set(&err, 500, "out_of_memory", "out of memory");
         api_fail(ar, &err, NULL);
     }

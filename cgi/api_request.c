@@ -72,23 +72,25 @@ typedef struct LargeUrls {
 } LargeUrls;
 
 /* sign_pointer adds the signed URL to v's pointer when a secret is set:
- * valid results_url_seconds from now, and never past the job's expiry. */
+ * valid results_url_seconds from now, and never past the job's expiry.
+ * That one time is signed, put in the URL and shown. */
 static void sign_pointer(ApiRequest *ar, JobView *v, LargeUrls *u)
 {
     const Config *cfg = ar->shared->cfg;
-    char sig[SHA256_HEX_SIZE], mine[TIMESTAMP_RFC3339_SIZE], job[TIMESTAMP_RFC3339_SIZE];
-    long long expires = (long long)time(NULL) + cfg->results_url_seconds;
-    time_t t = (time_t)expires;
+    char sig[SHA256_HEX_SIZE];
+    long long expires = (long long)time(NULL) + cfg->results_url_seconds, job;
+    time_t t;
     struct tm tm;
 
-    if (cfg->results_url_secret[0] == '\0' || gmtime_r(&t, &tm) == NULL)
+    if (cfg->results_url_secret[0] == '\0')
+        return;
+    /* The job's own expiry, when sooner, is when its results are gone. */
+    if (v->expires_at != NULL && timestamp_unix(v->expires_at, &job) && job < expires)
+        expires = job;
+    t = (time_t)expires;
+    if (gmtime_r(&t, &tm) == NULL)
         return;
     strftime(u->signed_expires, sizeof u->signed_expires, "%Y-%m-%d %H:%M:%S+00", &tm);
-    /* The job's own expiry, when sooner, is when the URL stops working
-     * (its results are gone then); both texts are UTC of one width. */
-    if (v->expires_at != NULL && timestamp_rfc3339(v->expires_at, job, sizeof job) &&
-        timestamp_rfc3339(u->signed_expires, mine, sizeof mine) && strcmp(job, mine) < 0)
-        snprintf(u->signed_expires, sizeof u->signed_expires, "%s", v->expires_at);
     hmac_results_signature(cfg->results_url_secret, v->id, expires, sig);
     snprintf(u->signed_url, sizeof u->signed_url,
              "/v1/jobs/%s/results/full?expires=%lld&signature=%s", v->id, expires, sig);

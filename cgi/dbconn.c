@@ -137,7 +137,10 @@ static const Statement statements[STMT_COUNT] = {
          " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
          " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
          " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
-         " (s.job).idempotency_key"
+         " (s.job).idempotency_key,"
+         /* The profiles' "result" of a job answered from the cache. */
+         " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results -> 0 -> 'output'"
+         " END AS first_output"
          " FROM (SELECT $3::jsonb AS b) AS body,"
          " LATERAL (SELECT body.b #> '{items,0}' AS i) AS item,"
          " LATERAL pgjob.submit_document($1::bigint, $2,"
@@ -154,10 +157,14 @@ static const Statement statements[STMT_COUNT] = {
          "  CASE WHEN jsonb_typeof(item.i -> 'options') = 'object' THEN item.i -> 'options'"
          "   ELSE '{}'::jsonb END,"
          "  CASE WHEN $13::integer > 0 THEN make_interval(secs => $13::integer) END,"
-         "  $14::boolean) AS s",
-         14},
+         "  $14::boolean, $15) AS s",
+         15},
+    /* The response body itself, so that the front end sends it from the
+     * result without a copy. */
     [STMT_ALL_RESULTS] = {"all_results",
-                          "SELECT results, total, status, version, expires_at"
+                          "SELECT json_build_object('job_id', $2::uuid, 'status', status,"
+                          " 'total', coalesce(total, 0),"
+                          " 'results', coalesce(results, '[]'::jsonb))::text || E'\\n'"
                           " FROM pgjob.get_all_results($1::bigint, $2::uuid)",
                           2},
 };

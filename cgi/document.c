@@ -24,13 +24,17 @@ static DocumentCheck fail(Error *err, char *field, const char *name, int status,
 }
 
 /* upload_data finds the base64 data of an upload's item in upload.h's
- * body text: a new reference to its string, or NULL. */
-static json_t *upload_data(const char *text)
+ * body text: a new reference to its string, or NULL with *parsed false
+ * when the text could not be parsed (upload.c wrote it: only memory can
+ * run out) and true when it has no string data_base64 (a broken upload
+ * text: a fault of the front end, not of memory). */
+static json_t *upload_data(const char *text, bool *parsed)
 {
     json_t *root = json_loads(text, 0, NULL);
     json_t *data =
         json_object_get(json_array_get(json_object_get(root, "items"), 0), "data_base64");
 
+    *parsed = root != NULL;
     json_incref(data);
     json_decref(root);
     return json_is_string(data) ? data : (json_decref(data), NULL);
@@ -104,6 +108,15 @@ DocumentCheck document_check(const SubmitRequest *s, const char *text, bool uplo
 
     *fields = NULL;
     field[0] = '\0';
+    /* data_base64 and size_bytes describe an upload (upload.h), which
+     * the front end writes itself: a client sending them in JSON would
+     * otherwise pass as an invoice's fields with the bytes inline. */
+    if (!upload && json_is_object(item) &&
+        (json_object_get(item, "data_base64") != NULL ||
+         json_object_get(item, "size_bytes") != NULL))
+        return fail(err, field, "items[0]", 422, "invalid_item",
+                    "data_base64 and size_bytes come only from a file upload; send the document "
+                    "as file_base64 or text");
     if (!upload && strcmp(s->type, "invoice") == 0 && json_is_object(item) && file == NULL &&
         plain == NULL)
         return DOCUMENT_NONE;
@@ -123,9 +136,13 @@ DocumentCheck document_check(const SubmitRequest *s, const char *text, bool uplo
         return fail(err, field, "items[0].options", 422, "invalid_item",
                     "options must be an object");
     if (upload) {
-        data = upload_data(text);
-        if (data == NULL)
+        bool parsed;
+        data = upload_data(text, &parsed);
+        if (data == NULL && !parsed)
             return fail(err, field, "", 500, "out_of_memory", "out of memory");
+        if (data == NULL)
+            return fail(err, field, name, 500, "malformed_upload",
+                        "the upload's item holds no file data (data_base64)");
         result = decode_data(data, name, &bytes, &len, err, field);
         json_decref(data);
         if (result != DOCUMENT_OK)

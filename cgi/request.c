@@ -624,8 +624,7 @@ void response_free(Response *res)
         free(res->headers[i].name);
         free(res->headers[i].value);
     }
-    free(res->content_type);
-    free(res->body);
+    response_clear_body(res);
     free(res);
 }
 
@@ -688,11 +687,16 @@ const char *response_header_value(const Response *res, const char *name)
 
 void response_clear_body(Response *res)
 {
-    free(res->body);
+    if (res->body_release != NULL)
+        res->body_release(res->body_owner);
+    else
+        free(res->body);
     free(res->content_type);
     res->body = NULL;
     res->body_len = 0;
     res->content_type = NULL;
+    res->body_release = NULL;
+    res->body_owner = NULL;
 }
 
 bool response_set_body(Response *res, const char *content_type, char *body, size_t len)
@@ -710,5 +714,23 @@ bool response_set_body(Response *res, const char *content_type, char *body, size
     res->content_type = type_copy;
     res->body = body;
     res->body_len = body != NULL ? len : 0;
+    return true;
+}
+
+bool response_set_body_owned(Response *res, const char *content_type, const char *body, size_t len,
+                             void (*release)(void *owner), void *owner)
+{
+    char *type_copy = NULL;
+
+    response_clear_body(res);
+    if (content_type != NULL && (type_copy = mem_strdup(content_type)) == NULL) {
+        release(owner);
+        return false;
+    }
+    res->content_type = type_copy;
+    res->body = (char *)body;
+    res->body_len = body != NULL ? len : 0;
+    res->body_release = release;
+    res->body_owner = owner;
     return true;
 }

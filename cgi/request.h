@@ -177,6 +177,10 @@ typedef struct Response {
     size_t header_count;                          /* entries used in headers */
     char *body;                                   /* NULL: empty */
     size_t body_len;                              /* bytes of body */
+    /* Set by response_set_body_owned: body is borrowed from body_owner,
+     * which body_release(body_owner) releases instead of free(body). */
+    void (*body_release)(void *owner);
+    void *body_owner;
 } Response;
 
 /* response_new returns a new empty Response with status 200 (free with
@@ -209,6 +213,14 @@ void response_clear_body(Response *res);
  * before.  Returns false only when memory runs out; the old body and type
  * are then gone too. */
 bool response_set_body(Response *res, const char *content_type, char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+/* response_set_body_owned is response_set_body for a body that lives in
+ * owner (a database result, say): body[len] is sent as it is, without a
+ * copy, and release(owner) is called once when the body is dropped
+ * (replaced, cleared, the response freed) or at once on failure. */
+bool response_set_body_owned(Response *res, const char *content_type, const char *body, size_t len,
+                             void (*release)(void *owner), void *owner)
     __attribute__((warn_unused_result));
 
 #endif

@@ -212,6 +212,17 @@ bool timestamp_rfc3339(const char *pg, char *out, size_t size)
     return true;
 }
 
+bool timestamp_unix(const char *pg, long long *seconds)
+{
+    Moment m;
+
+    if (seconds == NULL || !parse_pg(pg, &m))
+        return false;
+    *seconds = days_from_civil(m.year, m.month, m.day) * SECONDS_PER_DAY + m.hour * 3600L +
+               m.minute * 60L + m.second - m.offset_second;
+    return true;
+}
+
 bool timestamp_valid_pg(const char *s)
 {
     char out[TIMESTAMP_RFC3339_SIZE];

@@ -36,6 +36,12 @@ enum { TIMESTAMP_RFC3339_SIZE = 25 };
  * size < TIMESTAMP_RFC3339_SIZE. */
 bool timestamp_rfc3339(const char *pg, char *out, size_t size) __attribute__((warn_unused_result));
 
+/* timestamp_unix converts pg, a timestamptz in PostgreSQL's form, to
+ * seconds since 1970-01-01 UTC in *seconds, the fraction cut (never
+ * later than pg).  False, *seconds unchanged, when pg is not in that
+ * form. */
+bool timestamp_unix(const char *pg, long long *seconds) __attribute__((warn_unused_result));
+
 /* timestamp_valid_pg says whether s is a timestamptz in PostgreSQL's form
  * that timestamp_rfc3339 accepts. */
 bool timestamp_valid_pg(const char *s);

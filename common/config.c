@@ -173,6 +173,15 @@ static const KeyRow key_rows[] = {
     ROW_INT(document_max_pages, 2000, 1, 1000000, RESTART,
             "most pages of a document the extract and invoice handlers read; a longer one fails "
             "its job with too_many_pages"),
+    ROW_INT(document_page_seconds, 30, 1, 3600, RESTART,
+            "longest time the PDF reader spends on one page; a page that takes longer fails its "
+            "job with document_too_complex"),
+    ROW_INT(document_max_memory_bytes, 268435456, 16777216, 2147483647, RESTART,
+            "most memory the PDF reader holds for one document, in bytes; a document that needs "
+            "more fails its job with document_too_complex"),
+    ROW_INT(document_max_page_chars, 200000, 1000, 100000000, RESTART,
+            "most characters the PDF reader takes from one page; a page that shows more fails its "
+            "job with document_too_complex"),
     ROW_INT(result_cache_entries, 100000, 0, 100000000, RELOAD,
             "results of document jobs kept in the database's result cache; maintenance deletes "
             "the oldest beyond this, and those older than result_cache_seconds"),

@@ -65,32 +65,35 @@ typedef struct TypeLimit {
  * key.  Strings are owned, never NULL (empty when unset).  Exec types and
  * limits are sorted by type name. */
 typedef struct Config {
-    char *database;              /* libpq conninfo or URL; "": the PG* environment */
-    int log_level;               /* a LogLevel (log.h): error, warn, info or debug */
-    int stats_period_seconds;    /* between two counter summaries, seconds */
-    int workers;                 /* jobs run at once by one pgjobd */
-    int claim_batch;             /* most jobs per claim */
-    int complete_batch;          /* most jobs per complete/fail call */
-    int prefetch;                /* jobs claimed beyond the free workers */
-    int flush_delay_ms;          /* most a finished job waits for a batch, ms */
-    char *types;                 /* comma-separated job types to claim; "": every handled type */
-    int lease_seconds;           /* lease taken by a claim, seconds */
-    int heartbeat_seconds;       /* between two heartbeats, seconds; < lease_seconds */
-    int poll_interval_ms;        /* polling fallback when no NOTIFY arrives, ms */
-    bool listen;                 /* LISTEN for notifications; false: poll only */
-    int shutdown_grace_seconds;  /* in-flight jobs may finish for this long on SIGTERM */
-    int backoff_base_ms;         /* retry backoff of the first failed attempt, ms */
-    int backoff_max_ms;          /* retry backoff cap, ms; >= backoff_base_ms */
-    int rescue_interval_seconds; /* between two rescues of expired leases, seconds */
-    int expire_interval_seconds; /* between two expiry runs, seconds */
-    int prune_interval_seconds;  /* between two prune runs, seconds */
-    int prune_after_days;        /* expired stubs older than this are deleted, days */
-    int maintenance_batch;       /* most rows per rescue/expire/prune statement */
-    int reconnect_max_seconds;   /* cap of the reconnect backoff, seconds */
-    int enrich_cache_entries;    /* results the enrich handler caches; 0: none */
-    char *metrics_listen;        /* host:port of pgjobd's GET /metrics; "": off */
-    int document_max_pages;      /* pages of a document a handler reads */
-    int result_cache_entries;    /* rows of the result cache maintenance keeps */
+    char *database;                /* libpq conninfo or URL; "": the PG* environment */
+    int log_level;                 /* a LogLevel (log.h): error, warn, info or debug */
+    int stats_period_seconds;      /* between two counter summaries, seconds */
+    int workers;                   /* jobs run at once by one pgjobd */
+    int claim_batch;               /* most jobs per claim */
+    int complete_batch;            /* most jobs per complete/fail call */
+    int prefetch;                  /* jobs claimed beyond the free workers */
+    int flush_delay_ms;            /* most a finished job waits for a batch, ms */
+    char *types;                   /* comma-separated job types to claim; "": every handled type */
+    int lease_seconds;             /* lease taken by a claim, seconds */
+    int heartbeat_seconds;         /* between two heartbeats, seconds; < lease_seconds */
+    int poll_interval_ms;          /* polling fallback when no NOTIFY arrives, ms */
+    bool listen;                   /* LISTEN for notifications; false: poll only */
+    int shutdown_grace_seconds;    /* in-flight jobs may finish for this long on SIGTERM */
+    int backoff_base_ms;           /* retry backoff of the first failed attempt, ms */
+    int backoff_max_ms;            /* retry backoff cap, ms; >= backoff_base_ms */
+    int rescue_interval_seconds;   /* between two rescues of expired leases, seconds */
+    int expire_interval_seconds;   /* between two expiry runs, seconds */
+    int prune_interval_seconds;    /* between two prune runs, seconds */
+    int prune_after_days;          /* expired stubs older than this are deleted, days */
+    int maintenance_batch;         /* most rows per rescue/expire/prune statement */
+    int reconnect_max_seconds;     /* cap of the reconnect backoff, seconds */
+    int enrich_cache_entries;      /* results the enrich handler caches; 0: none */
+    char *metrics_listen;          /* host:port of pgjobd's GET /metrics; "": off */
+    int document_max_pages;        /* pages of a document a handler reads */
+    int document_page_seconds;     /* the PDF reader's time for one page, seconds */
+    int document_max_memory_bytes; /* the PDF reader's memory for one document, bytes */
+    int document_max_page_chars;   /* characters the PDF reader takes from one page */
+    int result_cache_entries;      /* rows of the result cache maintenance keeps */
 
     /* pgjob.fcgi; a restart applies them. */
     char *fcgi_listen;           /* listening socket; "": inherited */

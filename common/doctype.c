@@ -8,48 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 /* How far into a file "%PDF-" may start: readers accept junk before the
  * header, and so do we, as far as this. */
 enum { PDF_HEADER_WINDOW = 1024 };
-
-bool doc_utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned c = s[i];
-        size_t n;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
 
 /* starts_ci says whether s[len] starts with the lower-case word. */
 static bool starts_ci(const unsigned char *s, size_t len, const char *word)
@@ -103,7 +66,7 @@ static bool looks_text(const unsigned char *s, size_t len)
         if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f') ||
             s[i] == 0x7f)
             return false;
-    return doc_utf8_valid(s, len);
+    return utf8_valid_n((const char *)s, len);
 }
 
 DocType doc_detect(const unsigned char *bytes, size_t len)
@@ -132,6 +95,15 @@ const char *doc_type_name(DocType type)
         default:
             return "unknown";
     }
+}
+
+const char *doc_job_model(const char *type)
+{
+    if (strcmp(type, "extract") == 0)
+        return DOC_MODEL_EXTRACT;
+    if (strcmp(type, "invoice") == 0)
+        return DOC_MODEL_INVOICE;
+    return NULL;
 }
 
 const char *doc_media_type(DocType type)

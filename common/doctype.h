@@ -29,7 +29,16 @@ const char *doc_type_name(DocType type);
  * "application/octet-stream". */
 const char *doc_media_type(DocType type);
 
-/* doc_utf8_valid says whether s[len] is well-formed UTF-8 (RFC 3629). */
-bool doc_utf8_valid(const unsigned char *s, size_t len);
+/* The model (extractor name and version) of each built-in document job
+ * type: pgjobd writes it in the job's "model", and the front end asks
+ * the result cache for results of that model only, so that a new
+ * version never serves the results of the old one.  Change the version
+ * whenever the output of the same document can change. */
+#define DOC_MODEL_EXTRACT "pgjob-extract/1"
+#define DOC_MODEL_INVOICE "pgjob-invoice-rules/2"
+
+/* doc_job_model is the model of job type `type` (DOC_MODEL_*), or NULL
+ * for a type that is not a built-in document type. */
+const char *doc_job_model(const char *type);
 
 #endif

@@ -36,6 +36,7 @@ typedef struct RunState {
     size_t sent_done;       /* items_done of the last checkpoint sent */
     StopReason stop;
     LeaseState lease;
+    PGresult *document; /* the fetched document's bytes, lent to the handler */
 } RunState;
 
 void run_conn_close(RunConn *rc)
@@ -139,7 +140,7 @@ static const char document_sql[] =
 
 /* document is the HandlerContext callback that fetches the job's
  * document on the worker's connection. */
-static HandlerDocument document(void *arg, unsigned char **bytes, size_t *len, Error *err)
+static HandlerDocument document(void *arg, const unsigned char **bytes, size_t *len, Error *err)
 {
     RunState *rs = arg;
     PGconn *c = run_conn_get(rs->env, rs->rc);
@@ -148,6 +149,8 @@ static HandlerDocument document(void *arg, unsigned char **bytes, size_t *len, E
 
     *bytes = NULL;
     *len = 0;
+    PQclear(rs->document); /* a second fetch ends the loan of the first */
+    rs->document = NULL;
     if (c == NULL) {
         error_set(err, 503, "db_unavailable", "no database connection to fetch the document");
         return HANDLER_DOC_ERROR;
@@ -168,16 +171,12 @@ static HandlerDocument document(void *arg, unsigned char **bytes, size_t *len, E
     } else if (PQgetisnull(r, 0, 1)) {
         result = HANDLER_DOC_NONE;
     } else {
+        /* Lent, not copied: a 10 MB PDF is held once; run_job clears the
+         * result when the handler has returned. */
         *len = (size_t)PQgetlength(r, 0, 1);
-        *bytes = malloc(*len + 1);
-        if (*bytes == NULL) {
-            *len = 0;
-            error_set(err, 500, "out_of_memory", "out of memory fetching the document");
-        } else {
-            memcpy(*bytes, PQgetvalue(r, 0, 1), *len);
-            (*bytes)[*len] = 0;
-            result = HANDLER_DOC_OK;
-        }
+        *bytes = (const unsigned char *)PQgetvalue(r, 0, 1);
+        rs->document = r;
+        return HANDLER_DOC_OK;
     }
     PQclear(r);
     return result;
@@ -298,6 +297,7 @@ Outcome *run_job(RunEnv *env, RunConn *rc, Job *job)
         status = job->handler->run(&ctx, &hj, &out, &err);
         ms = clock_ms() - t0;
     }
+    PQclear(rs.document); /* the handler is done with the document's bytes */
     o = finish(&rs, status, &err, ms);
     json_decref(out.results);
     json_decref(out.validation_flags);

@@ -46,7 +46,6 @@ CREATE TABLE pgjob.result_cache (
     confidence       double precision,
     model            text,
     created_at       timestamptz NOT NULL DEFAULT now(),
-    hits             bigint NOT NULL DEFAULT 0,
     PRIMARY KEY (scope, cache_key)
 );
 -- Pruning walks the oldest first.
@@ -62,6 +61,57 @@ LANGUAGE sql IMMUTABLE AS $$
                   || convert_to(coalesce(p_options, '{}'::jsonb)::text, 'UTF8'))
 $$;
 
+-- complete_from_cache is the transition queued -> completed of a job
+-- answered from the cache, in the transaction that submitted it (no
+-- worker, no attempt): the job takes the cached results (the result's
+-- custom_id set from this job's item), flags, confidence and model, with
+-- cache_hit true and processing_ms 0; its ready row goes and its history
+-- row is written, as pgjob.complete does.  Fenced on the status: a job
+-- that is no longer queued is returned unchanged.  No hit counter: a
+-- counter would make every hit of a popular document update one row.
+CREATE FUNCTION pgjob.complete_from_cache(p_job pgjob.job, p_cache pgjob.result_cache)
+RETURNS pgjob.job
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_res jsonb;
+    v_job pgjob.job;
+BEGIN
+    v_res := jsonb_build_array(
+        (p_cache.results -> 0) - 'custom_id'
+        || CASE WHEN jsonb_typeof(p_job.items -> 0) = 'object' AND (p_job.items -> 0) ? 'custom_id'
+                THEN jsonb_build_object('custom_id', p_job.items -> 0 -> 'custom_id')
+                ELSE '{}'::jsonb END);
+    DELETE FROM pgjob.ready r WHERE r.job_id = p_job.id;
+    UPDATE pgjob.job j
+       SET status = 'completed', results = v_res, results_bytes = octet_length(v_res::text),
+           items_done = j.item_count,
+           items_failed = CASE WHEN jsonb_typeof(v_res -> 0 -> 'error') NOT IN ('null')
+                               THEN 1 ELSE 0 END,
+           processing_ms = 0, validation_flags = coalesce(p_cache.validation_flags, '[]'),
+           confidence = p_cache.confidence, model = p_cache.model, cache_hit = true,
+           error = NULL, started_at = now(), completed_at = now(),
+           expires_at = now() + j.retention, updated_at = now(), version = j.version + 1
+     WHERE j.id = p_job.id AND j.status = 'queued'
+    RETURNING j.* INTO v_job;
+    IF NOT FOUND THEN
+        SELECT j.* INTO v_job FROM pgjob.job j WHERE j.id = p_job.id;
+        RETURN v_job;
+    END IF;
+    INSERT INTO pgjob.job_history (job_id, account_id, type, status, item_count, items_failed,
+                                   attempt_count, failed_attempts, created_at, started_at,
+                                   completed_at, processing_ms, error_code, flags, confidence,
+                                   model, cache_hit)
+    VALUES (v_job.id, v_job.account_id, v_job.type, 'completed', v_job.item_count,
+            v_job.items_failed, v_job.attempt_count, v_job.failed_attempts, v_job.created_at,
+            v_job.started_at, v_job.completed_at, v_job.processing_ms, NULL,
+            CASE WHEN v_job.validation_flags <> '[]'
+                 THEN pgjob.history_flags(v_job.validation_flags) END,
+            v_job.confidence, v_job.model, true);
+    PERFORM pgjob.notify_jobs(ARRAY[v_job.id]);
+    RETURN v_job;
+END
+$$;
+
 -- submit_document creates a document job in one round trip: as
 -- pgjob.submit (same arguments, same idempotency rules, same result),
 -- plus the document's bytes and media type, the options that make its
@@ -71,11 +121,15 @@ $$;
 --                    written for this job)
 --   p_cache_shared   true: the cache shared by all accounts; false: the
 --                    account's own
--- A cache hit creates the job completed, with the cached results (each
--- result's custom_id set from this job's item), cache_hit true,
--- processing_ms 0, and no document row; otherwise the job is queued and
--- its bytes stored.  item_count must be 1 for a cache hit to apply (the
--- cached results are one per item).
+--   p_model          the model (extractor and version) that would run the
+--                    job now: only a result of that model answers, so an
+--                    upgraded extractor never serves its predecessor's
+--                    results (a completion then replaces the old row)
+-- A cache hit creates the job with pgjob.submit (the same checks and
+-- idempotency) and completes it at once with pgjob.complete_from_cache,
+-- with no document row; otherwise the job is queued and its bytes
+-- stored.  item_count must be 1 for a cache hit to apply (the cached
+-- results are one per item), and run_at must not be in the future.
 CREATE FUNCTION pgjob.submit_document(
     p_account_id      bigint,
     p_type            text,
@@ -91,7 +145,8 @@ CREATE FUNCTION pgjob.submit_document(
     p_media_type      text,
     p_options         jsonb       DEFAULT '{}',
     p_cache_max_age   interval    DEFAULT NULL,
-    p_cache_shared    boolean     DEFAULT false)
+    p_cache_shared    boolean     DEFAULT false,
+    p_model           text        DEFAULT NULL)
 RETURNS TABLE (created boolean, job pgjob.job)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -101,8 +156,6 @@ DECLARE
     v_scope  bigint;
     v_cache  pgjob.result_cache;
     v_job    pgjob.job;
-    v_hash   text;
-    v_res    jsonb;
     v_row    record;
 BEGIN
     IF p_bytes IS NULL THEN
@@ -123,78 +176,33 @@ BEGIN
     v_key := pgjob.cache_key(p_type, v_sha, p_options);
     v_scope := CASE WHEN p_cache_shared THEN 0 ELSE p_account_id END;
 
+    -- A hit needs one item, a job due now (a future run_at is the
+    -- caller's wish to run it then: the cache does not answer early) and
+    -- a cached result of the extractor the caller names.
     IF p_cache_max_age IS NOT NULL AND p_items IS NOT NULL
-       AND jsonb_typeof(p_items) = 'array' AND jsonb_array_length(p_items) = 1 THEN
+       AND jsonb_typeof(p_items) = 'array' AND jsonb_array_length(p_items) = 1
+       AND (p_run_at IS NULL OR p_run_at <= now()) THEN
         -- FOR KEY SHARE: a concurrent prune waits for this submit, so the
         -- row read is the row used.
         SELECT c.* INTO v_cache
           FROM pgjob.result_cache c
          WHERE c.scope = v_scope AND c.cache_key = v_key AND c.type = p_type
            AND c.created_at > now() - p_cache_max_age
+           AND c.model IS NOT DISTINCT FROM p_model
            AND jsonb_array_length(c.results) = 1
            FOR KEY SHARE;
         IF FOUND THEN
-            -- The checks of pgjob.submit, by calling it would queue the
-            -- job: repeat the ones a completed insert relies on.
-            IF p_priority IS NULL OR p_priority NOT BETWEEN -1000 AND 1000 THEN
-                RAISE EXCEPTION 'priority must be between -1000 and 1000'
-                    USING ERRCODE = 'PJ400', COLUMN = 'priority';
-            END IF;
-            IF p_max_attempts IS NULL OR p_max_attempts NOT BETWEEN 1 AND 100 THEN
-                RAISE EXCEPTION 'max_attempts must be between 1 and 100'
-                    USING ERRCODE = 'PJ400', COLUMN = 'max_attempts';
-            END IF;
-            IF p_metadata IS NULL OR jsonb_typeof(p_metadata) <> 'object' THEN
-                RAISE EXCEPTION 'metadata must be an object' USING ERRCODE = 'PJ400',
-                    COLUMN = 'metadata';
-            END IF;
-            IF p_retention IS NULL OR p_retention < interval '0' THEN
-                RAISE EXCEPTION 'retention must not be negative' USING ERRCODE = 'PJ400',
-                    COLUMN = 'retention';
-            END IF;
-            IF p_type IS NULL OR p_type !~ '^[a-z][a-z0-9_.-]{0,63}$' THEN
-                RAISE EXCEPTION 'type must be a lower-case name of at most 64 characters'
-                    USING ERRCODE = 'PJ400', COLUMN = 'type';
-            END IF;
-            -- The same request hash as pgjob.submit, so that a replay
-            -- with the key matches either way.
-            v_hash := md5(jsonb_build_array(p_type, p_items, p_priority, p_run_at,
-                                            p_max_attempts, p_metadata)::text);
-            -- The result is this job's: its custom_id, not the cached one.
-            v_res := jsonb_build_array(
-                (v_cache.results -> 0) - 'custom_id'
-                || CASE WHEN jsonb_typeof(p_items -> 0) = 'object' AND (p_items -> 0) ? 'custom_id'
-                        THEN jsonb_build_object('custom_id', p_items -> 0 -> 'custom_id')
-                        ELSE '{}'::jsonb END);
-            INSERT INTO pgjob.job AS j (account_id, api_key_id, type, status, items, item_count,
-                                        items_done, items_failed, results, results_bytes,
-                                        metadata, max_attempts, priority, run_at, retention,
-                                        idempotency_key, request_hash, started_at,
-                                        completed_at, expires_at, processing_ms,
-                                        validation_flags, confidence, model, cache_hit)
-            VALUES (p_account_id, p_api_key_id, p_type, 'completed', p_items, 1, 1,
-                    CASE WHEN jsonb_typeof(v_res -> 0 -> 'error') NOT IN ('null') THEN 1 ELSE 0 END,
-                    v_res, octet_length(v_res::text), p_metadata, p_max_attempts, p_priority,
-                    coalesce(p_run_at, now()), p_retention, p_idempotency_key, v_hash, now(),
-                    now(), now() + p_retention, 0, v_cache.validation_flags, v_cache.confidence,
-                    v_cache.model, true)
-            ON CONFLICT (account_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-            RETURNING j.* INTO v_job;
-            IF NOT FOUND THEN
-                SELECT j.* INTO v_job
-                  FROM pgjob.job j
-                 WHERE j.account_id = p_account_id AND j.idempotency_key = p_idempotency_key;
-                IF v_job.request_hash IS DISTINCT FROM v_hash THEN
-                    RAISE EXCEPTION 'idempotency key was already used with a different request'
-                        USING ERRCODE = 'PJ422', COLUMN = 'idempotency_key';
-                END IF;
-                RETURN QUERY SELECT false, v_job;
+            -- pgjob.submit makes the job, with all its checks and its
+            -- idempotency rules; complete_from_cache completes it at once.
+            SELECT s.* INTO v_row
+              FROM pgjob.submit(p_account_id, p_type, p_items, p_priority, p_run_at,
+                                p_max_attempts, p_metadata, p_idempotency_key, p_api_key_id,
+                                p_retention) AS s;
+            IF NOT v_row.created THEN
+                RETURN QUERY SELECT false, v_row.job;
                 RETURN;
             END IF;
-            UPDATE pgjob.result_cache c SET hits = c.hits + 1
-             WHERE c.scope = v_scope AND c.cache_key = v_key;
-            PERFORM pgjob.notify_jobs(ARRAY[v_job.id]);
-            RETURN QUERY SELECT true, v_job;
+            RETURN QUERY SELECT true, pgjob.complete_from_cache(v_row.job, v_cache);
             RETURN;
         END IF;
     END IF;
@@ -250,7 +258,7 @@ BEGIN
         ON CONFLICT (scope, cache_key) DO UPDATE
            SET type = EXCLUDED.type, results = EXCLUDED.results,
                validation_flags = EXCLUDED.validation_flags, confidence = EXCLUDED.confidence,
-               model = EXCLUDED.model, created_at = now(), hits = 0;
+               model = EXCLUDED.model, created_at = now();
     END IF;
     RETURN NULL;
 END

@@ -250,8 +250,10 @@ bool doc_read_html(const unsigned char *bytes, size_t len, const DocLimits *limi
         return false;
     }
     /* No network, no entities from outside; errors are recovered from,
-     * not printed. */
-    html = htmlReadMemory((const char *)bytes, (int)len, NULL, "UTF-8",
+     * not printed.  No encoding forced: the parser takes it from a BOM or
+     * <meta charset>, else reads UTF-8 (and Latin-1 when the bytes are
+     * not UTF-8). */
+    html = htmlReadMemory((const char *)bytes, (int)len, NULL, NULL,
                           HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                               HTML_PARSE_NOWARNING | HTML_PARSE_COMPACT);
     if (html == NULL) {

@@ -19,7 +19,7 @@ HandlerStatus doc_job_read(const HandlerContext *ctx, const HandlerJob *job,
     const json_t *text = json_is_object(item) ? json_object_get(item, "text") : NULL;
     DocLimits own = {0}, *limits = &own;
     HandlerDocument got = HANDLER_DOC_NONE;
-    unsigned char *bytes = NULL;
+    const unsigned char *bytes = NULL;
     size_t len = 0;
     bool ok;
 
@@ -38,7 +38,6 @@ HandlerStatus doc_job_read(const HandlerContext *ctx, const HandlerJob *job,
     switch (got) {
         case HANDLER_DOC_OK:
             ok = doc_read(bytes, len, limits, doc, err);
-            free(bytes);
             break;
         case HANDLER_DOC_NONE:
             if (!json_is_string(text)) {

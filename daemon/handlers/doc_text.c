@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "utf8.h"
+
 /* ---- building ---------------------------------------------------------- */
 
 /* grow makes room for one more element of size in *arr (count *n, room
@@ -39,24 +41,6 @@ static size_t room(size_t n)
     while (r < n)
         r *= 2;
     return r;
-}
-
-/* scrub makes s[len] well-formed UTF-8 in place: each byte that starts
- * no well-formed sequence becomes '?' (a reader may hand over a lone
- * surrogate or a stray byte; JSON text must be UTF-8). */
-static void scrub(char *s, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-        if (n > len - i || !doc_utf8_valid((const unsigned char *)s + i, n)) {
-            s[i++] = '?';
-            continue;
-        }
-        i += n;
-    }
 }
 
 DocPage *doc_add_page(DocText *doc, double width, double height)
@@ -125,7 +109,7 @@ bool doc_add_span(DocLine *line, const char *text, size_t len, DocBox box, doubl
         }
     }
     copy[n] = '\0';
-    scrub(copy, n);
+    utf8_scrub_n(copy, n); /* a reader may hand over a stray byte */
     if (!grow(&arr, line->nspans, &cap, sizeof(DocSpan))) {
         free(copy);
         return false;
@@ -312,6 +296,7 @@ void doc_free(DocText *doc)
     }
     free(doc->pages);
     free(doc->title);
+    free(doc->plain);
     memset(doc, 0, sizeof *doc);
 }
 
@@ -329,6 +314,11 @@ static bool read_text(const unsigned char *bytes, size_t len, const DocLimits *l
 
     if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
         s += 3;
+    doc->plain_len = (size_t)(end - s);
+    if ((doc->plain = malloc(doc->plain_len + 1)) == NULL)
+        goto oom;
+    memcpy(doc->plain, s, doc->plain_len);
+    doc->plain[doc->plain_len] = '\0';
     while (s <= end) {
         /* A form feed that ends the text starts no page. */
         if (page == NULL && s == end && doc->npages > 0)

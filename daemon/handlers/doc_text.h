@@ -31,13 +31,14 @@
 /* The error codes doc_read sets (Error.code), each with status 422
  * (DOC_ERROR_STATUS) but DOC_ERR_TOO_LARGE (413).  A document handler
  * fails the whole job with them, never retried (HANDLER_FATAL). */
-#define DOC_ERR_UNSUPPORTED    "unsupported_type"   /* not PDF, HTML or text */
-#define DOC_ERR_CORRUPT        "corrupt_document"   /* the reader cannot parse it */
-#define DOC_ERR_ENCRYPTED      "encrypted_document" /* needs a password */
-#define DOC_ERR_NO_TEXT        "no_text"            /* no text layer (a scan) */
-#define DOC_ERR_TOO_MANY_PAGES "too_many_pages"     /* over DocLimits.max_pages */
-#define DOC_ERR_TOO_LARGE      "document_too_large" /* over DocLimits.max_bytes */
-#define DOC_ERR_STOPPED        "stopped"            /* page_done answered false */
+#define DOC_ERR_UNSUPPORTED    "unsupported_type"     /* not PDF, HTML or text */
+#define DOC_ERR_CORRUPT        "corrupt_document"     /* the reader cannot parse it */
+#define DOC_ERR_ENCRYPTED      "encrypted_document"   /* needs a password */
+#define DOC_ERR_NO_TEXT        "no_text"              /* no text layer (a scan) */
+#define DOC_ERR_TOO_MANY_PAGES "too_many_pages"       /* over DocLimits.max_pages */
+#define DOC_ERR_TOO_LARGE      "document_too_large"   /* over DocLimits.max_bytes */
+#define DOC_ERR_STOPPED        "stopped"              /* page_done answered false */
+#define DOC_ERR_TOO_COMPLEX    "document_too_complex" /* over a page's time, memory or chars */
 /* The message of DOC_ERR_NO_TEXT, word for word what the clients expect. */
 #define DOC_NO_TEXT_MESSAGE "Unable to extract text from document"
 enum { DOC_ERROR_STATUS = 422 };
@@ -97,16 +98,29 @@ typedef struct DocText {
     DocPage *pages;
     size_t npages;
     size_t nchars; /* UTF-8 characters of all pages' texts */
+    /* A text document's own text (a BOM cut), plain_len bytes: its runs
+     * of spaces, which the lines squeeze, are columns to the invoice
+     * rules.  NULL for PDF and HTML. */
+    char *plain;
+    size_t plain_len;
 } DocText;
 
 /* DocLimits bounds what doc_read accepts; 0 means no bound. */
 typedef struct DocLimits {
     size_t max_bytes; /* the document's size */
     int max_pages;    /* pages of a PDF (or form-feed pages of text) */
+    /* A PDF's cost, which its size does not bound (a few KB of Flate can
+     * hold millions of characters): the time for one page, the memory
+     * the PDF library holds for the document, the characters of one
+     * page.  Past any of them doc_read fails with DOC_ERR_TOO_COMPLEX. */
+    int page_seconds;
+    size_t max_memory;
+    size_t max_page_chars;
     /* Called after each page of a PDF, when not NULL, with arg: a long
      * document takes seconds, and a handler must report progress (its
      * lease) meanwhile.  Returning false stops the reading: doc_read
-     * fails with DOC_ERR_STOPPED. */
+     * fails with DOC_ERR_STOPPED.  It is also called about every second
+     * while one page of a PDF is read. */
     bool (*page_done)(void *arg);
     void *arg;
 } DocLimits;

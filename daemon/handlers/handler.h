@@ -81,11 +81,13 @@ typedef struct HandlerContext {
     /*
      * document fetches the bytes of the job's document (a document job's
      * upload, kept apart from the claim: sql/010_documents.sql) in one
-     * round trip, fenced by the attempt.  On HANDLER_DOC_OK *bytes is new
-     * memory (free() it) of *len bytes.  NULL when the daemon offers no
+     * round trip, fenced by the attempt.  On HANDLER_DOC_OK *bytes holds
+     * *len bytes, borrowed: they stay valid until run() returns (the
+     * daemon hands over the database's copy, not one more), or until
+     * document is called again.  NULL when the daemon offers no
      * documents (unit tests, benchmarks): treat as HANDLER_DOC_NONE.
      */
-    HandlerDocument (*document)(void *arg, unsigned char **bytes, size_t *len, Error *err);
+    HandlerDocument (*document)(void *arg, const unsigned char **bytes, size_t *len, Error *err);
 } HandlerContext;
 
 /* Handler is one entry of the table of built-in handlers. */

@@ -392,11 +392,15 @@ json_t *handler_exec_line_result(const json_t *item, const char *line, size_t le
 
 /* flag_ok says whether v is a validation flag {code, severity, message,
  * item?} as handler.h has them. */
-static bool flag_ok(const json_t *v)
+static bool flag_ok(const json_t *v, size_t item_count)
 {
     const char *severity = json_string_value(json_object_get(v, "severity"));
     const json_t *item = json_object_get(v, "item");
 
+    /* A number names an item of this job: 0 <= item < item_count. */
+    if (json_is_integer(item) &&
+        (json_integer_value(item) < 0 || (json_int_t)item_count <= json_integer_value(item)))
+        return false;
     return json_is_object(v) && json_is_string(json_object_get(v, "code")) &&
            json_string_length(json_object_get(v, "code")) > 0 && severity != NULL &&
            (strcmp(severity, "error") == 0 || strcmp(severity, "warning") == 0 ||
@@ -405,7 +409,8 @@ static bool flag_ok(const json_t *v)
            (item == NULL || json_is_null(item) || json_is_integer(item) || json_is_string(item));
 }
 
-int handler_exec_job_report(const char *line, size_t len, HandlerOutput *out, Error *err)
+int handler_exec_job_report(const char *line, size_t len, size_t item_count, bool reported,
+                            HandlerOutput *out, Error *err)
 {
     json_t *value = json_loadb(line, len, JSON_DECODE_ANY, NULL);
     const json_t *job = json_object_get(value, "job"), *v;
@@ -416,6 +421,13 @@ int handler_exec_job_report(const char *line, size_t len, HandlerOutput *out, Er
         json_decref(value);
         return 0;
     }
+    /* One report per run: a second would grow the job's flags without
+     * bound (and say the job's confidence twice). */
+    if (reported) {
+        json_decref(value);
+        error_set(err, 500, "bad_job_report", "the program reported on the job more than once");
+        return -1;
+    }
     /* Every field is checked before any is taken: a bad report changes
      * nothing. */
     json_object_foreach((json_t *)job, key, v)
@@ -425,7 +437,7 @@ int handler_exec_job_report(const char *line, size_t len, HandlerOutput *out, Er
             size_t i;
             const json_t *flag;
             ok = json_is_array(v);
-            json_array_foreach(v, i, flag) ok = ok && flag_ok(flag);
+            json_array_foreach(v, i, flag) ok = ok && flag_ok(flag, item_count);
         } else if (strcmp(key, "confidence") == 0) {
             ok = json_is_number(v) && json_number_value(v) >= 0 && json_number_value(v) <= 1;
         } else if (strcmp(key, "model") == 0) {
@@ -821,7 +833,7 @@ static void run_line(ExecRun *r, const char *text, size_t len)
     if (index >= r->count) {
         /* Past the last item: a job report, or a line to ignore. */
         Error err = {0};
-        int taken = handler_exec_job_report(text, len, r->out, &err);
+        int taken = handler_exec_job_report(text, len, r->count, r->reports > 0, r->out, &err);
         if (taken < 0 && !error_is_set(&r->report))
             r->report = err;
         if (taken != 0)

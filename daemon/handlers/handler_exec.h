@@ -22,9 +22,10 @@
  *   "confidence": a number from 0 to 1
  *   "model": a string of at most 63 bytes
  *   "cache_hit": true or false
- * (docs/handlers/exec.md has a whole program).  A report with another
- * field or a malformed one fails the job, not retried, with code
- * bad_job_report; nothing of it is taken.  Other lines past the last
+ * (docs/handlers/exec.md has a whole program); a flag's numeric "item"
+ * is an index of the job's items.  A report with another field or a
+ * malformed one, or a second report, fails the job, not retried, with
+ * code bad_job_report; nothing of it is taken.  Other lines past the last
  * item are ignored (one warning).
  *
  * The program runs with no shell (argv[0] is its path), its stdin, stdout
@@ -99,12 +100,15 @@ extern const Handler handler_exec;
  * (see handler.h), or NULL when memory runs out. */
 json_t *handler_exec_line_result(const json_t *item, const char *line, size_t len);
 
-/* handler_exec_job_report takes line[len] as a job report (above) into
- * out: 1 when it was one and is taken, 0 when it is not a report (not an
- * object whose one key is "job" holding an object), -1 with err filled
- * (bad_job_report, out_of_memory) when it is a bad one, which changes
- * nothing in out. */
-int handler_exec_job_report(const char *line, size_t len, HandlerOutput *out, Error *err);
+/* handler_exec_job_report takes line[len] as a job report (above) of a
+ * job of item_count items into out: 1 when it was one and is taken, 0
+ * when it is not a report (not an object whose one key is "job" holding
+ * an object), -1 with err filled (bad_job_report, out_of_memory) when it
+ * is a bad one, which changes nothing in out.  A report is bad when
+ * reported (one was taken already), or when a flag's numeric item is
+ * not from 0 to item_count - 1. */
+int handler_exec_job_report(const char *line, size_t len, size_t item_count, bool reported,
+                            HandlerOutput *out, Error *err);
 
 /* handler_exec_exit_status maps a waitpid status to how the run ends (see
  * the table above).  For anything but HANDLER_OK it fills err with the

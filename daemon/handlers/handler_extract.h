@@ -16,8 +16,9 @@
 #include "doc_text.h"
 #include "handler.h"
 
-/* The name and version in the job's "model". */
-#define EXTRACT_MODEL "pgjob-extract/1"
+/* The name and version in the job's "model" (common/doctype.h, which
+ * the front end's result cache reads too). */
+#define EXTRACT_MODEL DOC_MODEL_EXTRACT
 
 extern const Handler handler_extract;
 

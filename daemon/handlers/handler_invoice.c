@@ -11,9 +11,11 @@
  *
  * A document job (an invoice uploaded, or sent as file_base64 or text:
  * one item, the document's bytes stored apart from the claim, see
- * doc_job.h) is read from its bytes (invoice_doc.h: PDF, HTML, plain
- * text); a document that cannot be read fails the job with the reader's
- * code (no_text, corrupt_document, too_many_pages...), never retried.
+ * doc_job.h) is fetched and read by doc_job_read, with the configured
+ * limits, and laid out for the rules by invoice_doc.h; a document that
+ * cannot be read fails the job with the reader's code (no_text,
+ * corrupt_document, too_many_pages, document_too_complex...), never
+ * retried.
  *
  * The job's validation_flags are every item's flags, each naming its item
  * by index; its confidence is the lowest of its items' (a job is as sure
@@ -163,36 +165,23 @@ static bool document_item(const HandlerJob *job)
            json_object_get(item, "text") == NULL && json_object_get(item, "fields") == NULL;
 }
 
-/* page_done reports progress while a long document is read, so that the
- * lease holds and a cancel stops the reading. */
-static bool page_done(void *arg)
-{
-    const HandlerContext *ctx = arg;
-    return ctx->progress(ctx->arg, 0);
-}
-
-/* run_document reads the job's document (bytes[len], taken) as its one
- * item. */
+/* run_document answers the job's document, read by doc_job_read (with
+ * the configured limits and progress), as its one item. */
 static HandlerStatus run_document(const HandlerContext *ctx, const HandlerJob *job,
-                                  HandlerOutput *out, unsigned char *bytes, size_t len, Error *err)
+                                  HandlerOutput *out, Error *err)
 {
-    const DocSettings *settings = ctx->settings;
     const json_t *item = json_array_get(job->items, 0);
-    DocLimits limits = {0};
+    DocText doc;
     Invoice inv;
-    DocType type = doc_detect(bytes, len);
+    HandlerStatus status = doc_job_read(ctx, job, ctx->settings, &doc, err);
 
-    if (settings != NULL)
-        limits = settings->limits;
-    limits.page_done = page_done;
-    limits.arg = (void *)ctx;
-    bool ok = invoice_read_document(bytes, len, &limits, &inv, err);
-    free(bytes);
-    if (!ok) {
-        if (strcmp(err->code, DOC_ERR_STOPPED) == 0)
-            return HANDLER_STOPPED;
-        return strcmp(err->code, "out_of_memory") == 0 ? HANDLER_RETRY : HANDLER_FATAL;
-    }
+    if (status != HANDLER_OK)
+        return status;
+    bool ok = invoice_from_doc(&doc, &inv, err);
+    DocType type = doc.type;
+    doc_free(&doc);
+    if (!ok)
+        return HANDLER_RETRY;
     unsigned flags = invoice_flags_check(&inv);
     double confidence = invoice_confidence(&inv, flags);
     json_t *output = invoice_to_json(&inv, flags, confidence, 0, doc_type_name(type));
@@ -215,25 +204,15 @@ static HandlerStatus invoice_run(const HandlerContext *ctx, const HandlerJob *jo
     InvoiceRun run = {.job = job, .out = out, .next = job->items_done};
 
     out->confidence = -1;
+    out->cache_hit = 0; /* the result cache answers at submit: a run is never a hit */
     snprintf(out->model, sizeof(out->model), "%s", INVOICE_MODEL);
     if (!resume(job, out)) {
         error_set(err, 500, "out_of_memory", "out of memory");
         return HANDLER_RETRY;
     }
-    if (document_item(job) && ctx->document != NULL) {
-        unsigned char *bytes = NULL;
-        size_t len = 0;
-        switch (ctx->document(ctx->arg, &bytes, &len, err)) {
-            case HANDLER_DOC_OK:
-                return run_document(ctx, job, out, bytes, len, err);
-            case HANDLER_DOC_NONE:
-                break; /* no document: the item is answered as any other */
-            case HANDLER_DOC_LOST:
-                return HANDLER_STOPPED;
-            default:
-                return HANDLER_RETRY;
-        }
-    }
+    /* A stored document (or none: the job fails with no_document). */
+    if (document_item(job) && ctx->document != NULL)
+        return run_document(ctx, job, out, err);
     /* An invoice takes tens of microseconds: progress every 20 items. */
     return handler_each_item(ctx, job, out, 20, invoice_one, &run, err);
 }

@@ -3,10 +3,12 @@
 #ifndef PGJOB_HANDLER_INVOICE_H
 #define PGJOB_HANDLER_INVOICE_H
 
+#include "doctype.h"
 #include "handler.h"
 
-/* The extractor's name and version, the job's "model". */
-#define INVOICE_MODEL "pgjob-invoice-rules/2"
+/* The extractor's name and version, the job's "model" (common/doctype.h,
+ * which the front end's result cache reads too). */
+#define INVOICE_MODEL DOC_MODEL_INVOICE
 
 extern const Handler handler_invoice;
 

@@ -130,6 +130,9 @@ HandlerTable *handlers_new(const Config *cfg, Error *err)
     t->cfg = cfg;
     doc_init(); /* before the pool's threads read documents */
     t->doc.limits.max_pages = cfg->document_max_pages;
+    t->doc.limits.page_seconds = cfg->document_page_seconds;
+    t->doc.limits.max_memory = (size_t)cfg->document_max_memory_bytes;
+    t->doc.limits.max_page_chars = (size_t)cfg->document_max_page_chars;
     t->enrich_ok = enrich_slot_init(&t->enrich);
     if (!t->enrich_ok)
         goto oom;

@@ -69,27 +69,17 @@ oom:
     return false;
 }
 
-bool invoice_read_document(const unsigned char *bytes, size_t len, const DocLimits *limits,
-                           Invoice *out, Error *err)
+bool invoice_from_doc(const DocText *doc, Invoice *out, Error *err)
 {
     InvoiceText t;
-    DocText doc;
     bool ok;
 
     invoice_init(out);
-    if (doc_detect(bytes, len) == DOC_TYPE_TEXT) {
-        if (limits != NULL && limits->max_bytes > 0 && len > limits->max_bytes) {
-            error_set(err, 413, DOC_ERR_TOO_LARGE, "the document is over %zu bytes",
-                      limits->max_bytes);
-            return false;
-        }
-        ok = invoice_text_from_plain((const char *)bytes, len, &t);
-    } else {
-        if (!doc_read(bytes, len, limits, &doc, err))
-            return false;
-        ok = invoice_text_from_doc(&doc, &t);
-        doc_free(&doc);
-    }
+    /* Plain text as it was sent: its runs of spaces are columns. */
+    if (doc->plain != NULL)
+        ok = invoice_text_from_plain(doc->plain, doc->plain_len, &t);
+    else
+        ok = invoice_text_from_doc(doc, &t);
     if (!ok) {
         error_set(err, 500, "out_of_memory", "out of memory");
         return false;
@@ -98,5 +88,19 @@ bool invoice_read_document(const unsigned char *bytes, size_t len, const DocLimi
     invoice_text_free(&t);
     if (!ok)
         error_set(err, 500, "out_of_memory", "out of memory");
+    return ok;
+}
+
+bool invoice_read_document(const unsigned char *bytes, size_t len, const DocLimits *limits,
+                           Invoice *out, Error *err)
+{
+    DocText doc;
+    bool ok;
+
+    invoice_init(out);
+    if (!doc_read(bytes, len, limits, &doc, err))
+        return false;
+    ok = invoice_from_doc(&doc, out, err);
+    doc_free(&doc);
     return ok;
 }

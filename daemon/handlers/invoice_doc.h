@@ -9,8 +9,9 @@
  * extractor writes them (the rules end a party's block or a table there).
  * HTML has no places: a table row's cells are placed by their index, so
  * that the cells of a column line up under its heading, and a new block
- * makes a blank line.  Plain text skips the document readers, which
- * squeeze the runs of spaces that are its columns.
+ * makes a blank line.  Plain text is read by the document reader too
+ * (its limits apply), but laid out from its own text (DocText.plain):
+ * the reader's lines squeeze the runs of spaces that are its columns.
  */
 #ifndef PGJOB_INVOICE_DOC_H
 #define PGJOB_INVOICE_DOC_H
@@ -26,6 +27,12 @@
 /* invoice_text_from_doc lays doc out into *out (zeroed first); false
  * when memory ran out (*out is then empty). */
 bool invoice_text_from_doc(const DocText *doc, InvoiceText *out)
+    __attribute__((warn_unused_result));
+
+/* invoice_from_doc reads the invoice of doc (from doc_read) into out:
+ * plain text from doc->plain, PDF and HTML laid out as above.  False
+ * with err set (out_of_memory) when memory ran out. */
+bool invoice_from_doc(const DocText *doc, Invoice *out, Error *err)
     __attribute__((warn_unused_result));
 
 /* invoice_read_document reads the invoice in bytes[len] (PDF, HTML or

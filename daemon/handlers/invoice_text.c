@@ -5,68 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 size_t invoice_utf8_next(const char *s, size_t len, size_t i, unsigned *cp)
 {
-    const unsigned char *u = (const unsigned char *)s + i;
-    size_t left = len - i, n;
-    unsigned c;
-
-    if (u[0] < 0x80) {
-        *cp = u[0];
-        return 1;
-    }
-    if ((u[0] & 0xE0) == 0xC0) {
-        n = 2;
-        c = u[0] & 0x1F;
-    } else if ((u[0] & 0xF0) == 0xE0) {
-        n = 3;
-        c = u[0] & 0x0F;
-    } else if ((u[0] & 0xF8) == 0xF0) {
-        n = 4;
-        c = u[0] & 0x07;
-    } else {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    if (n > left) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    for (size_t k = 1; k < n; k++) {
-        if ((u[k] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
-            return 1;
-        }
-        c = c << 6 | (u[k] & 0x3F);
-    }
-    *cp = c;
-    return n;
+    return utf8_decode(s + i, len - i, cp);
 }
 
 size_t invoice_utf8_valid(const char *s, size_t len, size_t i)
 {
-    const unsigned char *u = (const unsigned char *)s + i;
-    size_t left = len - i;
-
-    if (u[0] < 0x80)
-        return 1;
-    if (u[0] >= 0xC2 && u[0] <= 0xDF)
-        return left >= 2 && (u[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (u[0] >= 0xE0 && u[0] <= 0xEF) {
-        if (left < 3 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80)
-            return 0;
-        if ((u[0] == 0xE0 && u[1] < 0xA0) || (u[0] == 0xED && u[1] > 0x9F))
-            return 0; /* overlong, surrogate */
-        return 3;
-    }
-    if (u[0] >= 0xF0 && u[0] <= 0xF4) {
-        if (left < 4 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80 || (u[3] & 0xC0) != 0x80)
-            return 0;
-        if ((u[0] == 0xF0 && u[1] < 0x90) || (u[0] == 0xF4 && u[1] > 0x8F))
-            return 0; /* overlong, over U+10FFFF */
-        return 4;
-    }
-    return 0;
+    return utf8_sequence_n(s + i, len - i);
 }
 
 /* Latin-1 letters U+00C0..U+00FF without their accents, lower case; ""

@@ -46,14 +46,11 @@ static bool progress(void *arg, size_t done)
     return true;
 }
 
-static HandlerDocument document(void *arg, unsigned char **bytes, size_t *len, Error *err)
+static HandlerDocument document(void *arg, const unsigned char **bytes, size_t *len, Error *err)
 {
     const Doc *d = arg;
     (void)err;
-    *bytes = malloc(d->len);
-    if (*bytes == NULL)
-        return HANDLER_DOC_ERROR;
-    memcpy(*bytes, d->bytes, d->len);
+    *bytes = (const unsigned char *)d->bytes;
     *len = d->len;
     return HANDLER_DOC_OK;
 }

@@ -23,6 +23,7 @@
 
 #include "doc_text.h"
 #include "handler_extract.h"
+#include "utf8.h"
 
 static void check(bool ok)
 {
@@ -33,8 +34,9 @@ static void check(bool ok)
 static bool known_code(const char *code)
 {
     static const char *const codes[] = {
-        DOC_ERR_UNSUPPORTED,    DOC_ERR_CORRUPT,   DOC_ERR_ENCRYPTED, DOC_ERR_NO_TEXT,
-        DOC_ERR_TOO_MANY_PAGES, DOC_ERR_TOO_LARGE, "out_of_memory",   NULL};
+        DOC_ERR_UNSUPPORTED, DOC_ERR_CORRUPT,        DOC_ERR_ENCRYPTED,
+        DOC_ERR_NO_TEXT,     DOC_ERR_TOO_MANY_PAGES, DOC_ERR_TOO_LARGE,
+        DOC_ERR_TOO_COMPLEX, "out_of_memory",        NULL};
     for (int i = 0; codes[i] != NULL; i++)
         if (strcmp(code, codes[i]) == 0)
             return true;
@@ -51,7 +53,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    DocLimits limits = {.max_bytes = 1 << 20, .max_pages = 20};
+    DocLimits limits = {.max_bytes = 1 << 20,
+                        .max_pages = 20,
+                        .page_seconds = 10,
+                        .max_memory = 256 << 20,
+                        .max_page_chars = 100000};
     DocText doc;
     Error err = {0};
 
@@ -64,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < doc.npages; i++) {
         const DocPage *p = &doc.pages[i];
         check(p->number == (int)i + 1);
-        check(doc_utf8_valid((const unsigned char *)p->text, strlen(p->text)));
+        check(utf8_valid(p->text));
         for (size_t k = 0; k < p->nlines; k++)
             check(p->lines[k].nspans >= 1 && strchr(p->lines[k].text, '\n') == NULL);
     }

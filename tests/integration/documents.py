@@ -12,6 +12,9 @@ repository holds no opaque binaries:
   encrypted  a PDF encrypted by qpdf with a user password
   pages(n)   a groff document of n pages
   png, zip   an image made by ImageMagick and a ZIP archive
+  too_complex(n)  a small PDF whose one page shows one string of n
+             characters, Flate-compressed: a few KB that expand to work
+             and memory without bound unless the reader caps them
 
 Each is made once per session and cached in memory.
 """
@@ -22,6 +25,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+import zlib
 
 import programs
 
@@ -130,3 +134,35 @@ def zip_bytes():
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("notes.txt", "These notes are inside an archive.\n")
     return buf.getvalue()
+
+
+def too_complex(n=2_000_000):
+    """A PDF of one page whose content stream, Flate-compressed to a few
+    KB, shows one string of n characters with one Tj (written here
+    byte by byte: no tool makes such a file on purpose)."""
+    key = f"complex{n}"
+    if key not in _cache:
+        content = b"BT /F1 1 Tf 10 700 Td (" + b"A" * n + b") Tj ET\n"
+        stream = zlib.compress(content, 9)
+        objects = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream
+            + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+        out = bytearray(b"%PDF-1.4\n")
+        offsets = []
+        for i, body in enumerate(objects, 1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+        for off in offsets:
+            out += b"%010d 00000 n \n" % off
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+            len(objects) + 1, xref)
+        _cache[key] = bytes(out)
+    return _cache[key]

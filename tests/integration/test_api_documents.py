@@ -9,6 +9,7 @@ Every document is made at test time from tests/documents/ (documents.py).
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
 import time
@@ -175,6 +176,9 @@ def test_html_and_text_documents(docs):
     (lambda: documents.pages(MAX_PAGES + 2), "too_many_pages", None),
     (documents.png, "unsupported_type", None),
     (documents.zip_bytes, "unsupported_type", None),
+    # 2.5 KB of Flate, 2 million characters on one page: over
+    # document_max_page_chars (200000 by default), failed at once.
+    (documents.too_complex, "document_too_complex", None),
 ])
 def test_bad_documents_fail_their_job(docs, make, code, message):
     r = docs.upload(make(), "document.pdf")
@@ -215,6 +219,11 @@ def test_size_caps_and_bad_items(docs):
     problem(docs.client.submit("extract", [{"text": ""}]), 422, "empty_document")
     problem(docs.client.submit("extract", [{"text": "a", "options": [1]}]), 422,
             "invalid_item", "items[0].options")
+    # An upload's own fields sent in JSON: refused, never stored inline.
+    problem(docs.client.submit("invoice", [{"data_base64": "aGVsbG8="}]), 422,
+            "invalid_item", "items[0]")
+    problem(docs.client.submit("invoice", [{"fields": {}, "size_bytes": 5}]), 422,
+            "invalid_item", "items[0]")
     with docs.conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM pgjob.job WHERE status <> 'queued'"
                     " AND type = 'extract' AND created_at > now() - interval '1 minute'"
@@ -280,6 +289,34 @@ def test_large_results_download_whole_by_key_and_signed_url(docs):
     assert other.status_code in (200, 202)
     problem(docs.anonymous.get(signed.replace(job["id"], other.json()["id"])), 403,
             "invalid_signature")
+
+
+def _unix(rfc3339):
+    return datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+
+
+def test_signed_url_expiry_is_the_one_signed(docs):
+    """The signed URL's expires, its signature and signed_url_expires_at are
+    one time: results_url_seconds from now, cut to the job's expiry."""
+    job = docs.finish(docs.upload(documents.pages(6)))
+    pointer = job["results"]
+    expires = int(pointer["signed_url"].split("expires=")[1].split("&")[0])
+    assert _unix(pointer["signed_url_expires_at"]) == expires
+    assert abs(expires - (time.time() + SERVER_KEYS["results_url_seconds"])) < 60
+    # A job that expires sooner than results_url_seconds: the URL stops
+    # then, and says so, and works until then.
+    with docs.conn.cursor() as cur:
+        cur.execute("UPDATE pgjob.job SET expires_at = now() + interval '100.7 seconds'"
+                    " WHERE id = %s RETURNING expires_at", (job["id"],))
+        job_expires = cur.fetchone()[0].timestamp()
+    again = docs.client.get(f"/v1/jobs/{job['id']}")
+    assert again.status_code == 200, describe(again)
+    pointer = again.json()["results"]
+    expires = int(pointer["signed_url"].split("expires=")[1].split("&")[0])
+    assert expires == int(job_expires)
+    assert _unix(pointer["signed_url_expires_at"]) == expires
+    r = docs.anonymous.get(pointer["signed_url"])
+    assert r.status_code == 200, describe(r)
 
 
 def test_maintenance_bounds_the_result_cache(web_conn, worker):

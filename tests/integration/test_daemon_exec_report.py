@@ -70,6 +70,14 @@ def test_bad_reports_fail_the_job_once(daemon, conn, acct, ddir):
         "flag": '{"job": {"validation_flags": [{"code": "X", "severity": "fatal", '
                 '"message": "m"}]}}',
         "model": '{"job": {"model": "' + "m" * 64 + '"}}',
+        # One report per run: a second is refused, not appended.
+        "twice": '{"job": {"confidence": 0.5}}\'\n'
+                 'echo \'{"job": {"validation_flags": []}}',
+        # A numeric item names one of the job's items (here: one, 0).
+        "item": '{"job": {"validation_flags": [{"code": "X", "severity": "info", '
+                '"message": "m", "item": 1}]}}',
+        "negative": '{"job": {"validation_flags": [{"code": "X", "severity": "info", '
+                    '"message": "m", "item": -1}]}}',
     }
     conf = {}
     for name, report in bodies.items():

@@ -26,7 +26,7 @@ def acct(conn):
 
 def submit_doc(conn, account, data=b"%PDF-1.4 hello", type="extract",
                items=None, options=None, cache=DAY, shared=False,
-               idempotency_key=None, metadata=None):
+               idempotency_key=None, metadata=None, model=None, run_at=None):
     """pgjob.submit_document; return {created, <job columns>}."""
     if items is None:
         items = [{"filename": "a.pdf", "sha256": hashlib.sha256(data).hexdigest()}]
@@ -34,12 +34,13 @@ def submit_doc(conn, account, data=b"%PDF-1.4 hello", type="extract",
         SELECT s.created, (s.job).*
           FROM pgjob.submit_document(
                  p_account_id => %s, p_type => %s, p_items => %s, p_priority => 0,
-                 p_run_at => NULL, p_max_attempts => 3, p_metadata => %s,
+                 p_run_at => %s, p_max_attempts => 3, p_metadata => %s,
                  p_idempotency_key => %s, p_api_key_id => NULL,
                  p_retention => '7 days', p_bytes => %s, p_media_type => 'application/pdf',
-                 p_options => %s, p_cache_max_age => %s, p_cache_shared => %s) s""",
-               (account, type, Json(items), Json(metadata or {}), idempotency_key,
-                psycopg2.Binary(data), Json(options or {}), cache, shared))
+                 p_options => %s, p_cache_max_age => %s, p_cache_shared => %s,
+                 p_model => %s) s""",
+               (account, type, Json(items), run_at, Json(metadata or {}), idempotency_key,
+                psycopg2.Binary(data), Json(options or {}), cache, shared, model))
 
 
 def fetch(conn, job_id, attempt):
@@ -119,7 +120,7 @@ def test_retry_keeps_the_bytes(conn, acct):
 def test_identical_submit_completes_at_submit(conn, acct):
     first = submit_doc(conn, acct, items=[{"filename": "a.pdf", "custom_id": "one"}])
     run_to_completion(conn, first["id"], output={"text": "hi"}, confidence=0.5, model="x")
-    hit = submit_doc(conn, acct, items=[{"filename": "a.pdf", "custom_id": "two"}])
+    hit = submit_doc(conn, acct, items=[{"filename": "a.pdf", "custom_id": "two"}], model="x")
     assert hit["created"] is True
     assert hit["status"] == "completed" and hit["cache_hit"] is True
     assert hit["results"] == [{"status": "completed", "output": {"text": "hi"}, "error": None,
@@ -131,8 +132,51 @@ def test_identical_submit_completes_at_submit(conn, acct):
     # No worker involved: nothing ready, no document kept.
     assert value(conn, "SELECT count(*) FROM pgjob.ready WHERE job_id = %s", (hit["id"],)) == 0
     assert value(conn, "SELECT count(*) FROM pgjob.document WHERE job_id = %s", (hit["id"],)) == 0
-    assert value(conn, "SELECT hits FROM pgjob.result_cache") == 1
+    # The hit is a completion like any other: its history row is written.
+    h = row(conn, "SELECT * FROM pgjob.job_history WHERE job_id = %s", (hit["id"],))
+    assert h["status"] == "completed" and h["cache_hit"] is True and h["model"] == "x"
     check_invariants(conn)
+
+
+def test_a_hit_makes_the_checks_of_submit(conn, acct):
+    """The cache-hit path is pgjob.submit then an immediate completion, so
+    every check of submit applies: a hit and a miss refuse the same
+    request the same way."""
+    first = submit_doc(conn, acct)
+    run_to_completion(conn, first["id"])
+    assert submit_doc(conn, acct)["cache_hit"] is True
+    with pg_error("PJ400", column="idempotency_key"):
+        submit_doc(conn, acct, idempotency_key="k" * 300)
+    with pg_error("PJ400", column="account"):
+        submit_doc(conn, None)
+    # The same 300-character key is refused on a miss too.
+    with pg_error("PJ400", column="idempotency_key"):
+        submit_doc(conn, acct, data=b"%PDF-1.4 miss", idempotency_key="k" * 300)
+
+
+def test_a_future_run_at_skips_the_cache(conn, acct):
+    first = submit_doc(conn, acct)
+    run_to_completion(conn, first["id"])
+    later = value(conn, "SELECT now() + interval '1 hour'")
+    r = submit_doc(conn, acct, run_at=later)
+    assert r["status"] == "queued" and r["cache_hit"] is None and r["run_at"] == later
+    # A run_at already past is due now: the cache answers.
+    earlier = value(conn, "SELECT now() - interval '1 hour'")
+    assert submit_doc(conn, acct, run_at=earlier)["cache_hit"] is True
+
+
+def test_another_model_misses(conn, acct):
+    """A result of another extractor version is not served: the submit
+    names the model that would run the job now."""
+    first = submit_doc(conn, acct, model="pgjob-extract/1")
+    run_to_completion(conn, first["id"], model="pgjob-extract/1")
+    assert submit_doc(conn, acct, model="pgjob-extract/1")["cache_hit"] is True
+    upgraded = submit_doc(conn, acct, model="pgjob-extract/2")
+    assert upgraded["status"] == "queued"
+    # Its completion replaces the old model's row.
+    run_to_completion(conn, upgraded["id"], model="pgjob-extract/2")
+    assert value(conn, "SELECT model FROM pgjob.result_cache") == "pgjob-extract/2"
+    assert submit_doc(conn, acct, model="pgjob-extract/1")["status"] == "queued"
 
 
 def test_what_makes_a_miss(conn, acct):

@@ -30,6 +30,7 @@ static const Test *const tables[] = {
     /* cgi/: the pure modules of pgjob.fcgi */
     cgi_mem_tests,
     cgi_utf8_tests,
+    cgi_document_tests,
     cgi_uuid_tests,
     cgi_timestamp_tests,
     cgi_sha256_tests,

@@ -30,6 +30,7 @@ extern const Test invoice_corpus_tests[];
 extern const Test invoice_heldout_tests[];
 extern const Test cgi_mem_tests[];
 extern const Test cgi_utf8_tests[];
+extern const Test cgi_document_tests[];
 extern const Test cgi_uuid_tests[];
 extern const Test cgi_timestamp_tests[];
 extern const Test cgi_sha256_tests[];

@@ -873,7 +873,39 @@ static void response_out_of_memory(void)
     response_free(res);
 }
 
+static void count_release(void *owner)
+{
+    (*(int *)owner)++;
+}
+
+/* A borrowed body is sent as it is and released once, however it goes. */
+static void response_owned_body(void)
+{
+    static const char text[] = "{\"results\":[]}";
+    int released = 0;
+    Response *res = response_new();
+
+    REQUIRE(res != NULL);
+    CHECK(response_set_body_owned(res, "application/json", text, strlen(text), count_release,
+                                  &released));
+    CHECK(res->body == text && res->body_len == strlen(text));
+    CHECK_STR(res->content_type, "application/json");
+    CHECK_INT(released, 0);
+    /* Replaced: released, and the new body is owned as usual. */
+    char *mine = strdup("x");
+    CHECK(response_set_body(res, "text/plain", mine, 1));
+    CHECK_INT(released, 1);
+    CHECK(response_set_body_owned(res, NULL, text, 3, count_release, &released));
+    response_clear_body(res);
+    CHECK_INT(released, 2);
+    CHECK(res->body == NULL && res->body_len == 0);
+    CHECK(response_set_body_owned(res, "a/b", text, 3, count_release, &released));
+    response_free(res);
+    CHECK_INT(released, 3);
+}
+
 const Test cgi_request_tests[] = {
+    {"cgi_request_response_owned_body", response_owned_body},
     {"cgi_request_from_params", from_params},
     {"cgi_request_absent_headers", absent_headers},
     {"cgi_request_path_decoding", path_decoding},

@@ -94,6 +94,24 @@ static void pg_rejects(void)
     CHECK(!timestamp_valid_pg("2026-11-26T06:29:45Z"));
 }
 
+static void pg_unix(void)
+{
+    long long s = -1;
+
+    CHECK(timestamp_unix("1970-01-01 00:00:00+00", &s));
+    CHECK_INT(s, 0);
+    CHECK(timestamp_unix("2026-11-26 06:29:45.999999+00", &s));
+    CHECK_INT(s, 1795674585); /* the fraction cut */
+    CHECK(timestamp_unix("2026-11-26 08:29:45+02", &s));
+    CHECK_INT(s, 1795674585);
+    CHECK(timestamp_unix("1969-12-31 23:59:59+00", &s));
+    CHECK_INT(s, -1);
+    s = 7;
+    CHECK(!timestamp_unix("infinity", &s));
+    CHECK(!timestamp_unix(NULL, &s));
+    CHECK_INT(s, 7);
+}
+
 static void rfc3339_valid(void)
 {
     CHECK(timestamp_valid_rfc3339("2026-11-26T10:00:00Z"));
@@ -151,6 +169,7 @@ static void rfc3339_rejects(void)
 }
 
 const Test cgi_timestamp_tests[] = {
+    {"cgi_timestamp_pg_unix", pg_unix},
     {"cgi_timestamp_pg_utc", pg_utc},
     {"cgi_timestamp_pg_offsets", pg_offsets},
     {"cgi_timestamp_pg_rejects", pg_rejects},

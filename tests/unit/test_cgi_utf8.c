@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test_cgi_utf8.c tests the UTF-8 checks (cgi/utf8.c). */
+/* test_cgi_utf8.c tests the UTF-8 checks (common/utf8.c), used by the
+ * front end, the document readers and the invoice rules. */
 #include <string.h>
 
 #include "suites.h"
@@ -73,10 +74,36 @@ static void scrub(void)
     CHECK_STR(s, "");
 }
 
+/* The length-taking variants see a NUL as a character and never read
+ * past len; decoding gives U+FFFD for a stray byte. */
+static void lengths(void)
+{
+    unsigned cp = 0;
+    char s[8];
+
+    CHECK_INT(utf8_sequence_n("\xe2\x82\xac", 3), 3);
+    CHECK_INT(utf8_sequence_n("\xe2\x82\xac", 2), 0); /* cut by len */
+    CHECK_INT(utf8_sequence_n("", 1), 1);             /* U+0000 */
+    CHECK_INT(utf8_sequence_n("a", 0), 0);
+    CHECK_INT(utf8_sequence_n("\xed\xa0\x80", 3), 0); /* a surrogate */
+    CHECK_INT(utf8_decode("\xe2\x82\xac", 3, &cp), 3);
+    CHECK_INT(cp, 0x20AC);
+    CHECK_INT(utf8_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
+    CHECK_INT(cp, 0x1F600);
+    CHECK_INT(utf8_decode("\xc3\xa9", 2, &cp), 2);
+    CHECK_INT(cp, 0xE9);
+    CHECK_INT(utf8_decode("\xc0\xaf", 2, &cp), 1); /* overlong: a stray byte */
+    CHECK_INT(cp, 0xFFFD);
+    CHECK(utf8_valid_n("a\0b\xc3\xa9", 5));
+    CHECK(!utf8_valid_n("a\xc3", 2));
+    CHECK(utf8_valid_n("a\xc3", 1));
+    memcpy(s, "a\xc3\0\xff\xe2\x82\xac", 7);
+    utf8_scrub_n(s, 7);
+    CHECK(memcmp(s, "a?\0?\xe2\x82\xac", 7) == 0);
+}
+
 const Test cgi_utf8_tests[] = {
-    {"cgi_utf8_sequences", sequences},
-    {"cgi_utf8_malformed", malformed},
-    {"cgi_utf8_valid", valid},
-    {"cgi_utf8_scrub", scrub},
-    {NULL, NULL},
+    {"cgi_utf8_lengths", lengths},     {"cgi_utf8_sequences", sequences},
+    {"cgi_utf8_malformed", malformed}, {"cgi_utf8_valid", valid},
+    {"cgi_utf8_scrub", scrub},         {NULL, NULL},
 };

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "doc_job.h"
 #include "doc_lang.h"
 #include "doc_markdown.h"
 #include "doc_text.h"
 #include "handler_extract.h"
+#include "handler_invoice.h"
 #include "suites.h"
 
 static bool read_str(const char *s, const DocLimits *limits, DocText *d, Error *err)
@@ -209,6 +211,101 @@ static void pdf(void)
     CHECK_STR(err.code, DOC_ERR_NO_TEXT);
 }
 
+/* complex_pdf returns a new PDF (*len bytes) whose one page shows one
+ * string of `chars` characters: cheap to send, costly to read. */
+static char *complex_pdf(size_t chars, size_t *len)
+{
+    static const char head[] =
+        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+        "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>\nendobj\n"
+        "5 0 obj\n<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>\nendobj\n";
+    static const char open[] = "BT /F1 1 Tf 10 700 Td (", close[] = ") Tj ET";
+    size_t content = strlen(open) + chars + strlen(close);
+    char *out = malloc(strlen(head) + content + 200);
+    size_t n;
+
+    if (out == NULL)
+        return NULL;
+    n = (size_t)sprintf(out, "%s4 0 obj\n<< /Length %zu >>\nstream\n%s", head, content, open);
+    memset(out + n, 'A', chars);
+    n += chars;
+    n += (size_t)sprintf(out + n, "%s\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%%%EOF\n",
+                         close);
+    *len = n;
+    return out;
+}
+
+/* A small page that shows too much, or needs too much memory, fails with
+ * document_too_complex, quickly, instead of holding a worker. */
+static void pdf_too_complex(void)
+{
+    size_t n;
+    char *buf = complex_pdf(30000, &n);
+    DocText d;
+    Error err;
+
+    REQUIRE(buf != NULL);
+    error_clear(&err);
+    DocLimits chars = {.page_seconds = 30, .max_page_chars = 20000};
+    CHECK(!doc_read((const unsigned char *)buf, n, &chars, &d, &err));
+    CHECK_STR(err.code, DOC_ERR_TOO_COMPLEX);
+    CHECK(strstr(err.message, "20000 characters") != NULL);
+    CHECK(d.npages == 0);
+
+    error_clear(&err);
+    DocLimits memory = {.page_seconds = 30, .max_memory = 2 << 20};
+    CHECK(!doc_read((const unsigned char *)buf, n, &memory, &d, &err));
+    CHECK_STR(err.code, DOC_ERR_TOO_COMPLEX);
+    CHECK(strstr(err.message, "memory") != NULL);
+
+    /* Within the bounds the same page reads; and a small page reads
+     * within the small memory bound. */
+    error_clear(&err);
+    DocLimits room = {.page_seconds = 30, .max_page_chars = 40000, .max_memory = 64 << 20};
+    REQUIRE(doc_read((const unsigned char *)buf, n, &room, &d, &err));
+    CHECK(d.nchars >= 30000);
+    doc_free(&d);
+    char small[4096];
+    size_t m = make_pdf(small, sizeof small, "BT /F1 10 Tf 72 700 Td (Total 12.50) Tj ET");
+    REQUIRE(doc_read((const unsigned char *)small, m, &memory, &d, &err));
+    doc_free(&d);
+    free(buf);
+}
+
+/* An HTML page's own charset is honoured: a Latin-1 page reads as
+ * Latin-1, a UTF-8 page without a charset as UTF-8. */
+static void html_charset(void)
+{
+    static const char latin1[] =
+        "<html><head><meta charset=\"iso-8859-1\"></head>"
+        "<body><p>Caf\xe9 cr\xe8me \xe0 la fran\xe7"
+        "aise</p></body></html>";
+    static const char latin1_http[] =
+        "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\">"
+        "</head><body><p>Gr\xfc\xdf"
+        "e</p></body></html>";
+    static const char utf8[] = "<html><body><p>Caf\xc3\xa9 \xe2\x82\xac 5</p></body></html>";
+    DocText d;
+    Error err;
+
+    error_clear(&err);
+    REQUIRE(doc_read((const unsigned char *)latin1, strlen(latin1), NULL, &d, &err));
+    CHECK(strstr(d.pages[0].text,
+                 "Caf\xc3\xa9 cr\xc3\xa8me \xc3\xa0 la fran\xc3\xa7"
+                 "aise") != NULL);
+    doc_free(&d);
+    REQUIRE(doc_read((const unsigned char *)latin1_http, strlen(latin1_http), NULL, &d, &err));
+    CHECK(strstr(d.pages[0].text,
+                 "Gr\xc3\xbc\xc3\x9f"
+                 "e") != NULL);
+    doc_free(&d);
+    REQUIRE(doc_read((const unsigned char *)utf8, strlen(utf8), NULL, &d, &err));
+    CHECK(strstr(d.pages[0].text, "Caf\xc3\xa9 \xe2\x82\xac 5") != NULL);
+    doc_free(&d);
+}
+
 static void lang(void)
 {
     static const struct {
@@ -327,7 +424,8 @@ static bool fake_progress(void *arg, size_t done)
     return true;
 }
 
-static HandlerDocument fake_document(void *arg, unsigned char **bytes, size_t *len, Error *err)
+static HandlerDocument fake_document(void *arg, const unsigned char **bytes, size_t *len,
+                                     Error *err)
 {
     FakeDoc *f = arg;
 
@@ -338,7 +436,7 @@ static HandlerDocument fake_document(void *arg, unsigned char **bytes, size_t *l
         error_set(err, 503, "db_unavailable", "down");
     if (f->answer == HANDLER_DOC_OK) {
         *len = strlen(f->bytes);
-        *bytes = (unsigned char *)strdup(f->bytes);
+        *bytes = (const unsigned char *)f->bytes; /* borrowed, as the daemon's */
     }
     return f->answer;
 }
@@ -419,12 +517,53 @@ static void extract_handler(void)
     json_decref(results);
 }
 
+/* The invoice handler reads its document through doc_job_read: the
+ * configured limits apply to text too, and text keeps its columns. */
+static void invoice_handler_document(void)
+{
+    FakeDoc f = {.answer = HANDLER_DOC_OK,
+                 .bytes = "Description    Qty   Amount\nWidget           2    20.00\n"};
+    DocSettings settings = {.limits = {.max_pages = 2}};
+    json_t *items = json_loads("[{\"filename\": \"a.txt\"}]", 0, NULL);
+    HandlerContext ctx = {
+        .progress = fake_progress, .arg = &f, .document = fake_document, .settings = &settings};
+    HandlerJob job = {.id = "j", .type = "invoice", .attempt = 1, .items = items};
+    HandlerOutput out = {.results = json_array(),
+                         .validation_flags = json_array(),
+                         .confidence = -1,
+                         .cache_hit = -1};
+    Error err = {0};
+
+    REQUIRE(handler_invoice.run(&ctx, &job, &out, &err) == HANDLER_OK);
+    const json_t *output = json_object_get(json_array_get(out.results, 0), "output");
+    CHECK_INT(json_array_size(json_object_get(output, "line_items")), 1);
+    json_array_clear(out.results);
+
+    /* Three form-feed pages, two allowed: the page cap applies to text. */
+    f.bytes = "Invoice 1\fpage two\fpage three\n";
+    CHECK_INT(handler_invoice.run(&ctx, &job, &out, &err), HANDLER_FATAL);
+    CHECK_STR(err.code, DOC_ERR_TOO_MANY_PAGES);
+    CHECK_INT(json_array_size(out.results), 0);
+
+    /* So does the size cap. */
+    settings.limits.max_bytes = 10;
+    f.bytes = "Invoice 1 total 20.00\n";
+    CHECK_INT(handler_invoice.run(&ctx, &job, &out, &err), HANDLER_FATAL);
+    CHECK_STR(err.code, DOC_ERR_TOO_LARGE);
+    json_decref(out.results);
+    json_decref(out.validation_flags);
+    json_decref(items);
+}
+
 const Test doc_text_tests[] = {
     {"doc_text_detect", detect},
     {"doc_text_plain", plain_text},
     {"doc_text_errors", errors},
     {"doc_text_html", html},
+    {"doc_text_html_charset", html_charset},
+    {"doc_text_invoice_handler_document", invoice_handler_document},
     {"doc_text_pdf", pdf},
+    {"doc_text_pdf_too_complex", pdf_too_complex},
     {"doc_text_lang", lang},
     {"doc_text_markdown_html", markdown_html},
     {"doc_text_markdown_text", markdown_text},

@@ -908,6 +908,7 @@ static void handler_job_figures(void)
     REQUIRE(handler_invoice.run(&ctx, &job, &out, &err) == HANDLER_OK);
     CHECK(json_array_size(out.results) == 3);
     CHECK_STR(out.model, INVOICE_MODEL);
+    CHECK_INT(out.cache_hit, 0); /* the Parzo shape says cache_hit: false, not null */
     CHECK(out.confidence >= 0 && out.confidence <= 1);
     /* item 1: a zero total and a mismatch; item 2: dates */
     REQUIRE(json_array_size(out.validation_flags) == 3);
