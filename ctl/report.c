@@ -5,7 +5,7 @@
  *
  * A view's name is never taken from the command line into SQL: NAME is
  * looked up in pg_class with a parameter, and the query is built from the
- * name the catalog returns, quoted by format('%I').  A time range
+ * names the catalog returns, each quoted by PQescapeIdentifier.  A time range
  * (--from, --to) goes to the function of the same name, report_NAME(from
  * timestamptz, to timestamptz), when the schema has one; else to the
  * view's day or hour column; both bounds are parameters.
@@ -48,8 +48,8 @@ static const char list_sql[] =
     " ORDER BY c.relname";
 
 static const char find_sql[] =
-    "SELECT format('%I.%I', n.nspname, c.relname),"
-    "       (SELECT format('%I', a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid"
+    "SELECT c.relname,"
+    "       (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid"
     "           AND a.attname IN ('day', 'hour') AND NOT a.attisdropped"
     "         ORDER BY a.attnum LIMIT 1),"
     "       EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = c.relnamespace"
@@ -103,18 +103,30 @@ static int run_report(PGconn *c, const char *name, const ReportArgs *a)
         PQclear(r);
         return rc;
     }
+    /* The view (or its function) and its time column, each quoted as an
+     * identifier; the schema is pgjob. */
+    const char *relname = PQgetvalue(r, 0, 0), *colname = PQgetvalue(r, 0, 1);
+    bool has_column = !PQgetisnull(r, 0, 1), takes_range = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    char *view = PQescapeIdentifier(c, relname, strlen(relname));
+    char *column = has_column ? PQescapeIdentifier(c, colname, strlen(colname)) : NULL;
+    PQclear(r);
+    if (view == NULL || (has_column && column == NULL)) {
+        PQfreemem(view);
+        PQfreemem(column);
+        return ctl_db_failure(c, NULL, "report");
+    }
     if (!ranged)
-        snprintf(sql, sizeof sql, "SELECT * FROM %s", PQgetvalue(r, 0, 0));
-    else if (strcmp(PQgetvalue(r, 0, 2), "t") == 0)
-        snprintf(sql, sizeof sql, "SELECT * FROM %s($1::timestamptz, $2::timestamptz)",
-                 PQgetvalue(r, 0, 0));
-    else if (!PQgetisnull(r, 0, 1))
+        snprintf(sql, sizeof sql, "SELECT * FROM pgjob.%s", view);
+    else if (takes_range)
+        snprintf(sql, sizeof sql, "SELECT * FROM pgjob.%s($1::timestamptz, $2::timestamptz)", view);
+    else if (has_column)
         snprintf(sql, sizeof sql,
-                 "SELECT * FROM %s WHERE %s >= $1::timestamptz AND %s < $2::timestamptz",
-                 PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 1));
+                 "SELECT * FROM pgjob.%s WHERE %s >= $1::timestamptz AND %s < $2::timestamptz",
+                 view, column, column);
     else
         sql[0] = '\0';
-    PQclear(r);
+    PQfreemem(view);
+    PQfreemem(column);
     if (sql[0] == '\0')
         return ctl_usage_error("report",
                                "report %s has no day or hour column: it takes no "
