@@ -44,34 +44,6 @@ static bool finished(const PGresult *r)
     return jobstatus_word_terminal(column(r, "status"));
 }
 
-/* wait_seconds is the wait the request asks for (?wait=N, else Prefer:
- * wait=N), capped by wait_max_seconds; 0 for none.  -1 with the response
- * rendered when ?wait is malformed. */
-static int wait_seconds(ApiRequest *ar, bool query_allowed)
-{
-    char text[16];
-    int seconds = 0;
-    Error err = {0};
-
-    if (query_allowed) {
-        QueryResult q = query_get(ar->req->query, "wait", text, sizeof(text));
-        if (query_error(q, "wait", &err)) {
-            api_fail(ar, &err, "wait");
-            return -1;
-        }
-        if (q == QUERY_FOUND && !strnum_int(text, 0, 86400, &seconds)) {
-            error_set(&err, 400, "invalid_field", "wait must be a number of seconds");
-            api_fail(ar, &err, "wait");
-            return -1;
-        }
-    }
-    if (seconds == 0 && !prefer_wait(ar->req->prefer, &seconds))
-        seconds = 0;
-    if (seconds > ar->shared->cfg->wait_max_seconds)
-        seconds = ar->shared->cfg->wait_max_seconds;
-    return seconds < 0 ? 0 : seconds;
-}
-
 /* wait_for_job re-reads the job into *r until it is finished (until_done)
  * or its version differs from version, or the deadline passes.  The
  * caller has entered the wait.  false with the response rendered when a
@@ -205,7 +177,7 @@ void api_submit(ApiRequest *ar)
         api_fail(ar, &err, "idempotency_key");
         return;
     }
-    seconds = wait_seconds(ar, false);
+    seconds = api_wait_seconds(ar, false);
     if (upload)
         s = upload_submit(ar->req->content_type, ar->req->body, ar->req->body_len, &rules,
                           &upload_text, &err, field);
@@ -261,7 +233,7 @@ void api_submit(ApiRequest *ar)
 
 void api_get(ApiRequest *ar)
 {
-    int seconds = wait_seconds(ar, true);
+    int seconds = api_wait_seconds(ar, true);
     bool waiting = false;
     char version[24];
     PGresult *r;

@@ -14,6 +14,7 @@
 #include "jobstatus.h"
 #include "log.h"
 #include "render.h"
+#include "strnum.h"
 #include "timestamp.h"
 
 void api_fail(ApiRequest *ar, const Error *err, const char *field)
@@ -235,4 +236,29 @@ bool api_lookup_key(ApiRequest *ar)
     snprintf(ar->key_id, sizeof(ar->key_id), "%s", PQgetvalue(r, 0, 1));
     PQclear(r);
     return true;
+}
+
+int api_wait_seconds(ApiRequest *ar, bool query_allowed)
+{
+    char text[16];
+    int seconds = 0;
+    Error err = {0};
+
+    if (query_allowed) {
+        QueryResult q = query_get(ar->req->query, "wait", text, sizeof(text));
+        if (query_error(q, "wait", &err)) {
+            api_fail(ar, &err, "wait");
+            return -1;
+        }
+        if (q == QUERY_FOUND && !strnum_int(text, 0, 86400, &seconds)) {
+            error_set(&err, 400, "invalid_field", "wait must be a number of seconds");
+            api_fail(ar, &err, "wait");
+            return -1;
+        }
+    }
+    if (seconds == 0 && !prefer_wait(ar->req->prefer, &seconds))
+        seconds = 0;
+    if (seconds > ar->shared->cfg->wait_max_seconds)
+        seconds = ar->shared->cfg->wait_max_seconds;
+    return seconds < 0 ? 0 : seconds;
 }

@@ -55,6 +55,11 @@ void api_fail(ApiRequest *ar, const Error *err, const char *field);
 /* api_fail_db renders a dbconn_exec failure (err and its field). */
 void api_fail_db(ApiRequest *ar, const Error *err, const char *field);
 
+/* api_wait_seconds is the wait the request asks for (?wait=N when
+ * query_allowed, else only Prefer: wait=N), capped by wait_max_seconds;
+ * 0 for none.  -1 with the response rendered when ?wait is malformed. */
+int api_wait_seconds(ApiRequest *ar, bool query_allowed);
+
 /* api_lookup_key finds the account and key id of ar->key_hash (the
  * caller's key, read by the route's way of reading keys); false with the
  * response rendered (401, 503) when it cannot. */

@@ -240,32 +240,6 @@ static void answer_job(ApiRequest *ar, const ProfileFields *fields, int status, 
 
 /* ---- read (with ETag and long-poll) --------------------------------------- */
 
-/* wait_seconds is the wait a read asks for (?wait=N, else Prefer:
- * wait=N), capped by wait_max_seconds; -1 with the 400 rendered when
- * ?wait is malformed. */
-static int wait_seconds(ApiRequest *ar)
-{
-    char text[16];
-    int seconds = 0;
-    Error err = {0};
-    QueryResult q = query_get(ar->req->query, "wait", text, sizeof text);
-
-    if (query_error(q, "wait", &err)) {
-        api_fail(ar, &err, "wait");
-        return -1;
-    }
-    if (q == QUERY_FOUND && !strnum_int(text, 0, 86400, &seconds)) {
-        error_set(&err, 400, "invalid_field", "wait must be a number of seconds");
-        api_fail(ar, &err, "wait");
-        return -1;
-    }
-    if (seconds == 0 && !prefer_wait(ar->req->prefer, &seconds))
-        seconds = 0;
-    if (seconds > ar->shared->cfg->wait_max_seconds)
-        seconds = ar->shared->cfg->wait_max_seconds;
-    return seconds < 0 ? 0 : seconds;
-}
-
 /* not_modified answers 304 when If-None-Match names the job's version. */
 static bool not_modified(ApiRequest *ar, const PGresult *r)
 {
@@ -285,7 +259,7 @@ static bool not_modified(ApiRequest *ar, const PGresult *r)
 
 static void action_get(ApiRequest *ar)
 {
-    int seconds = wait_seconds(ar);
+    int seconds = api_wait_seconds(ar, true);
     bool waiting = false;
     PGresult *r;
     Wait wait;
