@@ -285,7 +285,7 @@ asan:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=$(ASAN_CC) \
 		CFLAGS='-O1 $(SANITIZE)' LDFLAGS='$(SANITIZE)' all
-	PGJOB_BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	PGJOB_BUILD=build-asan PGJOB_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(PYTHON) -m pytest -q tests/
 
 CHAOS_JOBS ?= 5000

@@ -18,6 +18,7 @@ Per test:
 import atexit
 import collections
 import itertools
+import os
 import signal
 
 import pytest
@@ -30,6 +31,23 @@ Database = collections.namedtuple("Database", "name dsn url")
 TEMPLATE_DB = "pgjob_template"
 
 _db_counter = itertools.count(1)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "sql_only: the module drives only pgjob's SQL functions through "
+        "psycopg2 and runs none of our programs; the sanitizer run (make asan, "
+        "PGJOB_SANITIZED=1) skips it, since a sanitizer build changes nothing there")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PGJOB_SANITIZED") != "1":
+        return
+    skip = pytest.mark.skip(reason="SQL only: make test runs it; a sanitizer build "
+                            "changes nothing here")
+    for item in items:
+        if item.get_closest_marker("sql_only"):
+            item.add_marker(skip)
 
 
 def _sigterm_to_interrupt(signum, frame):

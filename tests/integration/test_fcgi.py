@@ -132,6 +132,22 @@ def test_body_shorter_than_content_length_is_400(fcgi, key, web_conn):
     assert_serving(fcgi)
 
 
+def test_slow_body_is_cut_off_and_frees_the_thread(standalone, key, web_conn):
+    """A body that stops coming (one byte of a declared 1,000, the input
+    left open) is answered 408 once body_timeout_seconds have passed, and
+    the only request thread is then free for the next client.  The test
+    waits on the answer itself, never on the clock."""
+    fcgi = standalone(threads=1, body_timeout_seconds=1)
+    with fcgi_client.Connection(fcgi.address, timeout=60) as conn:
+        r = conn.request(post_params(key, content_length=1000), b"{", end_stdin=False)
+        assert_problem(r, 408, "body_timeout", fcgi)
+    assert "did not arrive within 1000 ms" in fcgi.log_block()
+    r = fcgi_client.http(fcgi.address, "POST", "/v1/jobs", {"X-API-Key": key.key},
+                         {"type": "echo", "items": [1]}, timeout=60)
+    assert r.status == 202, f"{r!r}\n{fcgi.log_block()}"
+    assert jobs(web_conn, key) == 1
+
+
 def test_huge_content_length_is_413_before_the_body_is_read(fcgi, key, web_conn):
     """A declared 1 TB body is refused at once: no byte of stdin is sent,
     and the input is left open, so an answer proves nothing was awaited."""

@@ -192,16 +192,22 @@ def test_slow_unauthenticated_bodies_do_not_take_every_thread(api, apache):
             s.close()
 
 
-def test_slow_authenticated_body_is_cut_off(api, apache):
-    """A body slower than body_timeout_seconds gets 408 and frees the
-    thread; with one thread, the next client is served."""
+def test_slow_authenticated_body_does_not_hold_the_only_thread(api, apache):
+    """Under Apache with mod_proxy_fcgi and one pgjob.fcgi thread, an
+    authenticated body that stops coming does not keep the next client
+    out: pgjob.fcgi cuts it off after body_timeout_seconds (408; the exact
+    behaviour is tested without a web server in test_fcgi.py), or Apache
+    ends the stalled body itself first, and either way the thread is free
+    again.  Nothing of the slow body is written."""
     server = apache("proxy_fcgi", fcgi_threads=1, body_timeout_seconds=1)
     sock = slow_post(server, api.account.key)
     try:
         client = api.new_client(server, api.account.key)
-        r = client.post("/v1/jobs", {"type": "echo", "items": [1]}, timeout=10)
+        r = client.post("/v1/jobs", {"type": "echo", "items": [1]}, timeout=30)
         assert r.status_code == 202, describe(r)
-        assert "did not arrive within 1000 ms" in server.log_block()
+        log = server.log_block()
+        assert ("did not arrive within 1000 ms" in log
+                or "the body ended after 1 of 1000 bytes" in log), log
     finally:
         sock.close()
     assert api.jobs() == 1

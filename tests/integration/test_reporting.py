@@ -26,6 +26,9 @@ from jobs_helpers import (claim, claim_one, complete, db_now, expire,
                           new_account, pause, pg_error, rescue, row, rows,
                           submit, value)
 
+
+pytestmark = pytest.mark.sql_only
+
 UTC = datetime.timezone.utc
 D = decimal.Decimal
 

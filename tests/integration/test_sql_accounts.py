@@ -5,7 +5,12 @@ stored only as SHA-256, found by that hash, revocable, several per account."""
 import hashlib
 import re
 
+import pytest
+
 from jobs_helpers import pg_error, row, rows, value
+
+
+pytestmark = pytest.mark.sql_only
 
 
 def create_key(conn, account, label=None):

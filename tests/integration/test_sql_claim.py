@@ -11,6 +11,9 @@ from jobs_helpers import (check_invariants, claim, claim_one,
                           rows, submit, submit_many, value)
 
 
+pytestmark = pytest.mark.sql_only
+
+
 @pytest.fixture
 def acct(conn):
     return new_account(conn)

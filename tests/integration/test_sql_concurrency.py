@@ -6,9 +6,13 @@ import collections
 import threading
 import time
 
+import pytest
 from psycopg2.extras import Json
 
 from jobs_helpers import check_invariants, new_account, rows, value
+
+
+pytestmark = pytest.mark.sql_only
 
 JOBS = 10_000
 WORKERS = 4

@@ -16,6 +16,9 @@ from jobs_helpers import (check_invariants, claim_one, complete_one, cancel,
                           expire, fail_one, job, new_account, pg_error, row,
                           rows, value)
 
+
+pytestmark = pytest.mark.sql_only
+
 DAY = datetime.timedelta(days=1)
 
 

@@ -13,6 +13,9 @@ from jobs_helpers import (check_invariants, claim, claim_one,
                           lease_row, make_due, new_account, pg_error,
                           ready_row, row, rows, submit, submit_many, value)
 
+
+pytestmark = pytest.mark.sql_only
+
 S = datetime.timedelta(seconds=1)
 
 

@@ -14,6 +14,9 @@ from jobs_helpers import (check_invariants, claim_one, complete,
                           row, submit)
 
 
+pytestmark = pytest.mark.sql_only
+
+
 @pytest.fixture
 def acct(conn):
     return new_account(conn)

@@ -17,6 +17,9 @@ import pytest
 from jobs_helpers import (check_invariants, claim, db_now, new_account, release_one,
                           rows, submit, submit_many, value)
 
+
+pytestmark = pytest.mark.sql_only
+
 TYPES = ["echo", "enrich"]
 BATCH = 50
 BATCHES = 24

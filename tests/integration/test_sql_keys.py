@@ -5,8 +5,13 @@ finished jobs (sql/008_keys.sql)."""
 import hashlib
 import re
 
+import pytest
+
 from jobs_helpers import (cancel, claim_one, complete_one, fail_one,
                           new_account, pg_error, row, rows, submit, value)
+
+
+pytestmark = pytest.mark.sql_only
 
 
 def lookup(conn, key):

@@ -16,6 +16,9 @@ from jobs_helpers import (Listener, claim, claim_one, complete, db_now,
                           heartbeat, new_account, rows, submit, submit_many,
                           value)
 
+
+pytestmark = pytest.mark.sql_only
+
 JOB, READY = "pgjob_job", "pgjob_ready"
 
 

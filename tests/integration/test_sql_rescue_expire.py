@@ -11,6 +11,9 @@ from jobs_helpers import (check_invariants, claim, claim_one, complete,
                           row, rows, submit, submit_many, submit_row, value)
 
 
+pytestmark = pytest.mark.sql_only
+
+
 @pytest.fixture
 def acct(conn):
     return new_account(conn)

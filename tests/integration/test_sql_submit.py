@@ -13,6 +13,9 @@ from jobs_helpers import (check_invariants, db_now, job, new_account,
                           value)
 
 
+pytestmark = pytest.mark.sql_only
+
+
 @pytest.fixture
 def acct(conn):
     return new_account(conn)

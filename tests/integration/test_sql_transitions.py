@@ -21,6 +21,9 @@ from jobs_helpers import (check_invariants, claim_one, complete_one, db_now,
                           new_account, pg_error, ready_row, release_one,
                           row, rows, submit, value)
 
+
+pytestmark = pytest.mark.sql_only
+
 STATES = ("queued", "processing", "paused", "completed", "failed",
           "canceled", "expired")
 

@@ -11,6 +11,9 @@ from jobs_helpers import (check_invariants, claim, claim_one, complete,
                           lease_row, new_account, pg_error, ready_row,
                           release, rows, submit, submit_many, value, cancel)
 
+
+pytestmark = pytest.mark.sql_only
+
 S = datetime.timedelta(seconds=1)
 
 
