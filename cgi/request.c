@@ -209,8 +209,7 @@ static bool set_content_length(Request *r, char *const *params, Error *err)
     r->content_length = 0;
     if (v == NULL || v[0] == '\0')
         return true;
-    /* strnum_long takes a sign; a Content-Length is digits only. */
-    if (v[0] < '0' || v[0] > '9' || !strnum_long(v, 0, LONG_MAX, &r->content_length)) {
+    if (!strnum_digits(v, 0, LONG_MAX, &r->content_length)) {
         error_set(err, 400, "invalid_content_length", "Content-Length must be a number of bytes");
         return false;
     }

@@ -12,7 +12,7 @@ const char *host_port_parse(const char *text, char *host, size_t hsize, long *po
     const char *h = text;
     size_t hlen;
 
-    if (colon == NULL || colon == text || !strnum_long(colon + 1, 0, 65535, port))
+    if (colon == NULL || colon == text || !strnum_digits(colon + 1, 0, 65535, port))
         return "is not host:port (e.g. 127.0.0.1:9465) with a port from 1 to 65535";
     hlen = (size_t)(colon - text);
     if (text[0] == '[') {

@@ -31,6 +31,13 @@ bool strnum_long(const char *s, long min, long max, long *out)
     return true;
 }
 
+bool strnum_digits(const char *s, long min, long max, long *out)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return false;
+    return strnum_long(s, min, max, out);
+}
+
 bool strnum_int(const char *s, int min, int max, int *out)
 {
     long v;

@@ -17,6 +17,22 @@ static void long_valid(void)
     CHECK(strnum_long("007", LONG_MIN, LONG_MAX, &v) && v == 7); /* decimal, not octal */
 }
 
+static void digits_only(void)
+{
+    long v = 99;
+
+    CHECK(strnum_digits("0", 0, LONG_MAX, &v) && v == 0);
+    CHECK(strnum_digits("8080", 0, 65535, &v) && v == 8080);
+    v = 99;
+    CHECK(!strnum_digits("+80", 0, 65535, &v));
+    CHECK(!strnum_digits("-0", 0, 65535, &v));
+    CHECK(!strnum_digits(" 80", 0, 65535, &v));
+    CHECK(!strnum_digits("", 0, 65535, &v));
+    CHECK(!strnum_digits(NULL, 0, 65535, &v));
+    CHECK(!strnum_digits("65536", 0, 65535, &v));
+    CHECK_INT(v, 99);
+}
+
 static void long_limits(void)
 {
     char text[32];
@@ -155,5 +171,6 @@ const Test strnum_tests[] = {
     {"strnum_long_empty", long_empty},       {"strnum_long_whitespace", long_whitespace},
     {"strnum_long_range", long_range},       {"strnum_int_range", int_range},
     {"strnum_double_valid", double_valid},   {"strnum_double_rejects", double_rejects},
-    {"strnum_double_range", double_range},   {NULL, NULL},
+    {"strnum_double_range", double_range},   {"strnum_digits", digits_only},
+    {NULL, NULL},
 };
