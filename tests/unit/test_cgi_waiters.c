@@ -81,7 +81,7 @@ static bool sleep_timed(Waiters *w, Wait *wait, long long ms, long long *elapsed
 static Waiters *start_seam(int max_waiters)
 {
     Error err = {0};
-    Waiters *w = waiters_start(NULL, max_waiters, &err);
+    Waiters *w = waiters_start(NULL, max_waiters, max_waiters, &err);
 
     REQUIRE(w != NULL);
     return w;
@@ -124,7 +124,7 @@ static void payload_names(void)
 static void disabled(void)
 {
     Error err = {0};
-    Waiters *w = waiters_start("host=/nonexistent", 0, &err);
+    Waiters *w = waiters_start("host=/nonexistent", 0, 0, &err);
     Wait wait;
 
     /* max_waiters 0 starts nothing, so the conninfo is never used. */
@@ -329,7 +329,7 @@ static void unreachable_database(void)
 {
     Error err = {0};
     /* A socket directory that does not exist: every attempt fails at once. */
-    Waiters *w = waiters_start("host=/nonexistent/pgjob port=1", 2, &err);
+    Waiters *w = waiters_start("host=/nonexistent/pgjob port=1", 2, 2, &err);
     Wait wait;
     long long elapsed;
 
