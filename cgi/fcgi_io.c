@@ -211,10 +211,14 @@ void fcgi_io_held_end(HeldRequest *h, const Response *res)
     } else {
         log_debug("[req %s] the client went away while its long-poll was parked", h->req->id);
     }
+    /* libfcgi closes a connection by waiting up to 2 s for the peer to
+     * hang up first, which would hold the thread that answers every
+     * parked request.  Its input was read to the end (hold), so nothing
+     * is left for an RST to discard: end the request as if the connection
+     * were kept, then close it here at once.  (A connection the web server
+     * does keep, FCGI_KEEP_CONN, is closed too: nobody accepts on it.) */
+    h->fr->keepConnection = 1;
     FCGX_Finish_r(h->fr);
-    /* A connection the web server keeps (FCGI_KEEP_CONN) is still open:
-     * nobody accepts on it again, so close it, without libfcgi's lingering
-     * close that waits for the peer to hang up first. */
     if (h->fr->ipcFd >= 0) {
         close(h->fr->ipcFd);
         h->fr->ipcFd = -1;
