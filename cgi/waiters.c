@@ -116,16 +116,56 @@ static bool fire_all(Waiters *w)
     return parked;
 }
 
+/* The most job ids of a payload sorted for lookup (sql/002_jobs.sql sends
+ * at most 200, else "*"); a longer one is matched token by token. */
+enum { NOTIFY_SORTED_MAX = 256, JOB_ID_LEN = UUID_TEXT_SIZE - 1 };
+
+static int compare_ids(const void *a, const void *b)
+{
+    return memcmp(*(const char *const *)a, *(const char *const *)b, JOB_ID_LEN);
+}
+
+/* payload_ids collects the job ids of payload (tokens of JOB_ID_LEN
+ * characters) into ids, sorted.  Returns their count, or -1 when the
+ * payload is "*", has more than NOTIFY_SORTED_MAX tokens or a token of
+ * another length: then waiters_payload_names decides per waiter. */
+static int payload_ids(const char *payload, const char *ids[NOTIFY_SORTED_MAX])
+{
+    int n = 0;
+
+    for (const char *p = payload; *p != '\0';) {
+        size_t len = strcspn(p, " ");
+
+        if (len > 0) {
+            if (len != JOB_ID_LEN || n == NOTIFY_SORTED_MAX)
+                return -1;
+            ids[n++] = p;
+        }
+        p += len;
+        while (*p == ' ')
+            p++;
+    }
+    qsort(ids, (size_t)n, sizeof ids[0], compare_ids);
+    return n;
+}
+
 void waiters_notify(Waiters *w, const char *payload)
 {
-    int woken = 0;
+    const char *ids[NOTIFY_SORTED_MAX];
+    int woken = 0, n;
     bool parked = false;
 
     if (w == NULL || payload == NULL)
         return;
+    /* Sorted once, each waiter is a binary search: a busy queue's
+     * notifications cost little even with thousands of waiters. */
+    n = payload_ids(payload, ids);
     pthread_mutex_lock(&w->lock);
     for (Wait *x = w->head; x != NULL; x = x->next) {
-        if (waiters_payload_names(payload, x->job_id)) {
+        const char *key = x->job_id;
+        bool named = n >= 0 ? bsearch(&key, ids, (size_t)n, sizeof ids[0], compare_ids) != NULL
+                            : waiters_payload_names(payload, x->job_id);
+        if (named) {
             parked |= fire(x);
             woken++;
         }
