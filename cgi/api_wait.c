@@ -27,12 +27,12 @@
 
 /* Parked is one parked long-poll, owned by the listener once parked. */
 typedef struct Parked {
-    Wait wait;            /* its registration; the listener's callback names it */
-    ApiRequest ar;        /* the request as the route left it (res and db set per use) */
-    HeldRequest *held;    /* the FastCGI request, answered by fcgi_io_held_end */
-    char version[24];     /* the version the client has seen, as text */
-    ApiJobRead read;      /* the route's read of the job */
-    ApiJobAnswer answer;  /* the route's answer */
+    Wait wait;           /* its registration; the listener's callback names it */
+    ApiRequest ar;       /* the request as the route left it (res and db set per use) */
+    HeldRequest *held;   /* the FastCGI request, answered by fcgi_io_held_end */
+    char version[24];    /* the version the client has seen, as text */
+    ApiJobRead read;     /* the route's read of the job */
+    ApiJobAnswer answer; /* the route's answer */
 } Parked;
 
 /* column returns the text of column name in row 0 of r, NULL if null. */

@@ -18,10 +18,10 @@
 /* BodyIo is what read_body and hold need of the connection. */
 typedef struct BodyIo {
     FCGX_Request *fr;
-    long timeout_ms;      /* for the whole body */
-    bool head;            /* a HEAD request: no body in the answer */
-    HeldRequest *held;    /* set by hold: fr is the HeldRequest's now */
-    FCGX_Request *spare;  /* set by hold: what the caller accepts with next */
+    long timeout_ms;     /* for the whole body */
+    bool head;           /* a HEAD request: no body in the answer */
+    HeldRequest *held;   /* set by hold: fr is the HeldRequest's now */
+    FCGX_Request *spare; /* set by hold: what the caller accepts with next */
 } BodyIo;
 
 /* HeldRequest owns a held request and its libfcgi state (request.h). */
@@ -171,8 +171,8 @@ static HeldRequest *hold(void *arg, Request *req)
         return NULL;
     h = calloc(1, sizeof *h);
     spare = calloc(1, sizeof *spare);
-    if (h == NULL || spare == NULL || FCGX_InitRequest(spare, io->fr->listen_sock,
-                                                       io->fr->flags) != 0) {
+    if (h == NULL || spare == NULL ||
+        FCGX_InitRequest(spare, io->fr->listen_sock, io->fr->flags) != 0) {
         free(h);
         free(spare);
         return NULL;

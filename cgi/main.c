@@ -216,9 +216,9 @@ static void *worker_main(void *arg)
         }
         snprintf(id, sizeof(id), "%ld-%ld", (long)getpid(), atomic_fetch_add(&s->served, 1) + 1);
         /* A parked long-poll keeps fr: accept the next one with a new one. */
-        FCGX_Request *next = fcgi_io_serve(fr, s->cfg->max_body_bytes,
-                                           s->cfg->body_timeout_seconds * 1000L, id, handle,
-                                           rejected, w);
+        FCGX_Request *next =
+            fcgi_io_serve(fr, s->cfg->max_body_bytes, s->cfg->body_timeout_seconds * 1000L, id,
+                          handle, rejected, w);
         if (next == fr)
             FCGX_Finish_r(fr);
         fr = next;
@@ -329,9 +329,10 @@ static void raise_fd_limit(Config *cfg, int threads)
     if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
         return;
     room = (long)rl.rlim_cur - threads * FD_RESERVE_PER_THREAD - FD_RESERVE;
-    log_warn("the open-file limit (%ld) leaves room for %ld long-polls, not max_waiters = %d: "
-             "raise LimitNOFILE (systemd) or ulimit -n to %ld",
-             (long)rl.rlim_cur, room > 0 ? room : 0, cfg->max_waiters, (long)need);
+    log_warn(
+        "the open-file limit (%ld) leaves room for %ld long-polls, not max_waiters = %d: "
+        "raise LimitNOFILE (systemd) or ulimit -n to %ld",
+        (long)rl.rlim_cur, room > 0 ? room : 0, cfg->max_waiters, (long)need);
     cfg->max_waiters = room > 0 ? (int)room : 0;
 }
 

@@ -222,8 +222,8 @@ static bool enter(Waiters *w, Wait *wait, const char *job_id, bool holds_thread)
         return false;
 
     pthread_mutex_lock(&w->lock);
-    ok = !w->stopping && w->count < w->max_waiters &&
-         (!holds_thread || w->threads < w->max_threads);
+    ok =
+        !w->stopping && w->count < w->max_waiters && (!holds_thread || w->threads < w->max_threads);
     if (ok) {
         wait->next = w->head;
         if (w->head != NULL)
@@ -258,8 +258,7 @@ static bool watch(Waiters *w, Wait *wait)
     return epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, wait->fd, &ev) == 0;
 }
 
-bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready,
-                  void *arg)
+bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready, void *arg)
 {
     if (w == NULL || wait == NULL || !wait->registered || wait->holds_thread || fd < 0 ||
         w->epoll_fd < 0)

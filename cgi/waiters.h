@@ -112,9 +112,9 @@ typedef struct Wait {
     long long deadline_ms;       /* a parked wait's deadline (waiters_now_ms) */
     WaitReady ready;             /* a parked wait's callback, and its argument */
     void *ready_arg;
-    pthread_cond_t wake;       /* CLOCK_MONOTONIC; signalled when fired or stopping (waiters_enter) */
-    struct Wait *prev, *next;  /* the Waiters list */
-    struct Wait *ready_next;   /* the listener's batch of callbacks to run */
+    pthread_cond_t wake; /* CLOCK_MONOTONIC; signalled when fired or stopping (waiters_enter) */
+    struct Wait *prev, *next; /* the Waiters list */
+    struct Wait *ready_next;  /* the listener's batch of callbacks to run */
 } Wait;
 
 /* waiters_start returns a new Waiters for at most max_waiters waiters at
@@ -169,8 +169,8 @@ bool waiters_reserve(Waiters *w, Wait *wait, const char *job_id)
  * caller must touch neither wait nor what arg names afterwards.  Returns
  * false, leaving the wait reserved (the caller answers and leaves), when
  * fd cannot be watched. */
-bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready,
-                  void *arg) __attribute__((warn_unused_result));
+bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready, void *arg)
+    __attribute__((warn_unused_result));
 
 /* waiters_rearm parks again, from its callback, a wait whose job did not
  * change (a notification of another job's batch, "*"): same connection,
