@@ -8,8 +8,9 @@
  * or fd 0 as a spawning web server (lighttpd mod_fastcgi, Apache
  * mod_fcgid) passes it.
  *
- * Signals: TERM, INT and QUIT stop accepting, let requests in progress
- * finish and exit 0; HUP is ignored (restart to change settings).  Exit
+ * Signals: TERM, INT and QUIT stop accepting, answer every parked
+ * long-poll with its job as it is now, let requests in progress finish
+ * and exit 0; HUP is ignored (restart to change settings).  Exit
  * status: 0 clean exit, 1 runtime failure, 2 usage or no socket, 78
  * configuration error.
  */

@@ -1,27 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * waiters.h - long-polls of one pgjob.fcgi process.  Every request thread
- * that holds a long-poll (GET /v1/jobs/{id}?wait=N, Prefer: wait=N) waits
- * here on its own condition variable; one listener thread per process,
- * with its own connection, LISTENs on channel pgjob_job and wakes the
- * waiters whose job a notification names.  So a process holds one
- * listening connection however many clients wait, and at most
- * max_waiters of its request threads wait at once: the others stay free
- * for plain requests.
+ * waiters.h - long-polls of one pgjob.fcgi process.  One listener thread
+ * per process, with its own connection, LISTENs on channel pgjob_job and
+ * wakes the waiters whose job a notification names, so a process holds
+ * one listening connection however many clients wait.  A waiter is
+ * either parked (a read: no thread held, see below; at most max_waiters
+ * per process) or a request thread sleeping on its own condition
+ * variable (a submit's Prefer: wait; at most max_threads of them, so
+ * that the other threads stay free for plain requests).
  *
  * Notifications (sql/002_jobs.sql): every statement that changes jobs
  * sends one, whose payload is the changed job ids in lower case separated
  * by single spaces, or "*" when more than 200 changed.
  *
- * The listener waits in one place, a poll() on the connection's socket
- * and a stop pipe with a timeout of about a second.  A broken connection
+ * The listener waits in one place, an epoll_wait on the connection's
+ * socket, a stop pipe, a wake-up eventfd and the parked connections, with
+ * a timeout of about a second at most.  A broken connection
  * is a state, not a crash: it is logged once (warning), retried every
  * second, and its return is logged (info).  While the listener is down,
  * waiters_sleep returns at least once a second so that the caller re-reads
  * its job (a bounded fallback); when it is back, every waiter is woken
  * once, since changes may have gone unnoticed meanwhile.
  *
- * The usage pattern of a route that long-polls:
+ * The usage pattern of a route whose wait holds its thread:
  *
  *     Wait wait;
  *     bool waiting = waiters_enter(w, &wait, job_id);
