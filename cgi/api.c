@@ -31,9 +31,13 @@ Api *api_new(const Config *cfg, Error *err)
     api->shared.cfg = cfg;
     api->shared.types = jobtypes_all(cfg, &api->shared.ntypes);
     api->shared.metrics = metrics_new();
-    if (api->shared.types == NULL || api->shared.metrics == NULL)
+    api->shared.wait_db = dbconn_new(cfg->database);
+    if (api->shared.types == NULL || api->shared.metrics == NULL || api->shared.wait_db == NULL)
         goto oom;
-    api->shared.waiters = waiters_start(cfg->database, cfg->max_waiters, err);
+    /* A wait that holds its thread (Prefer: wait on a submit) may take
+     * half the request threads at most; a read parks instead. */
+    api->shared.waiters = waiters_start(cfg->database, cfg->max_waiters,
+                                        cfg->fcgi_threads > 1 ? cfg->fcgi_threads / 2 : 1, err);
     if (api->shared.waiters == NULL)
         goto fail;
     clock_gettime(CLOCK_REALTIME, &now);
@@ -50,7 +54,8 @@ void api_free(Api *api)
 {
     if (api == NULL)
         return;
-    waiters_stop(api->shared.waiters);
+    waiters_stop(api->shared.waiters); /* answers the parked long-polls with wait_db */
+    dbconn_free(api->shared.wait_db);
     metrics_free(api->shared.metrics);
     free(api->shared.types);
     free(api);
@@ -150,6 +155,7 @@ void api_handle(Api *api, DbConn *db, Request *req, Response *res)
     double start = clock_seconds();
     Error err = {0};
 
+    ar.start = start;
     if (req->profile != NULL) {
         profile_handle(&ar);
     } else if (!router_match(req->method, req->path_decoded, &ar.match, &err)) {
@@ -169,6 +175,10 @@ void api_handle(Api *api, DbConn *db, Request *req, Response *res)
          * (api_read_job). */
         dispatch(&ar);
     }
+    /* A parked long-poll is counted and logged when it is answered
+     * (api_wait.c); req may be gone already. */
+    if (ar.parked)
+        return;
     metrics_observe(api->shared.metrics, ar.match.route, res->status, clock_seconds() - start);
     if (res->status >= 500)
         log_warn("[req %s] %s %s: %d", req->id, req->method, req->path, res->status);

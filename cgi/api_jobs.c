@@ -3,11 +3,12 @@
  * api_jobs.c - the job routes of the v1 API: submit, read (with ETag and
  * long-poll), list, cancel/pause/resume, and the results pages.
  *
- * Waiting (Prefer: wait=N on submit, ?wait=N or Prefer: wait=N on a read)
- * follows waiters.h: register, read, then sleep until a notification
- * names the job, re-read, and stop when the job changed (a read) or
- * finished (a submit), or at the deadline.  A process lets only
- * max_waiters threads wait; past that a request is answered at once.
+ * Waiting: a read (?wait=N or Prefer: wait=N) parks without its thread
+ * (api_long_poll, api_wait.c) until the job changes.  A submit's
+ * Prefer: wait=N holds its thread (waiters.h: register, read, sleep until
+ * a notification names the job, re-read) until the job finishes or the
+ * deadline; half the request threads at most do so at once.  Past
+ * max_waiters a request is answered at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +45,9 @@ static bool finished(const PGresult *r)
     return jobstatus_word_terminal(column(r, "status"));
 }
 
-/* wait_for_job re-reads the job into *r until it is finished (until_done)
- * or its version differs from version, or the deadline passes.  The
+/* wait_for_job (a submit's wait) re-reads the job into *r until it is
+ * finished (until_done) or its version differs from version, or the
+ * deadline passes.  The
  * caller has entered the wait.  false with the response rendered when a
  * re-read fails (*r is then NULL). */
 static bool wait_for_job(ApiRequest *ar, Wait *wait, PGresult **r, const char *version,
@@ -231,37 +233,26 @@ void api_submit(ApiRequest *ar)
 
 /* ---- read ---- */
 
+/* answer_get renders a read's answer: 304 when If-None-Match names the
+ * job's version, else the job. */
+static void answer_get(ApiRequest *ar, const PGresult *r)
+{
+    if (!api_not_modified(ar, r, 0))
+        api_render_job(ar, 200, r, 0);
+}
+
 void api_get(ApiRequest *ar)
 {
     int seconds = api_wait_seconds(ar, true);
-    bool waiting = false;
-    char version[24];
     PGresult *r;
-    Wait wait;
 
     if (seconds < 0)
         return;
     /* The first read authenticates (api_read_job): a waiter slot goes
      * only to a caller whose key reads the job. */
     r = api_read_job(ar);
-    if (r != NULL && seconds > 0 && !finished(r))
-        waiting = waiters_enter(ar->shared->waiters, &wait, ar->match.id);
-    if (waiting) {
-        /* Wait for a change from the version just read; reading again
-         * once registered catches a change made in between. */
-        snprintf(version, sizeof(version), "%s", column(r, "version"));
-        PQclear(r);
-        r = api_read_job(ar);
-        if (r != NULL &&
-            !wait_for_job(ar, &wait, &r, version, false, clock_ms() + (long long)seconds * 1000))
-            r = NULL;
-        waiters_leave(ar->shared->waiters, &wait);
-    }
-    if (r == NULL)
-        return;
-    if (!api_not_modified(ar, r, 0))
-        api_render_job(ar, 200, r, 0);
-    PQclear(r);
+    if (r != NULL)
+        api_long_poll(ar, r, seconds, api_read_job, answer_get);
 }
 
 /* ---- list ---- */

@@ -25,6 +25,7 @@ typedef struct ApiShared {
     const char **types; /* accepted job types */
     size_t ntypes;
     Waiters *waiters;
+    DbConn *wait_db; /* the listener thread's, for parked long-polls (api_wait.c) */
     Metrics *metrics;
     double started; /* process start, seconds since the epoch */
 } ApiShared;
@@ -40,6 +41,8 @@ typedef struct ApiRequest {
     char key_hash[80];      /* the caller's key as a bytea parameter; "" when not read */
     char key_id[24];        /* the caller's API key id, decimal */
     const Profile *profile; /* the API profile answering (profile.h); NULL: the native API */
+    double start;           /* when api_handle began, clock_seconds (the metrics' duration) */
+    bool parked;            /* a long-poll parked it (api_long_poll): req is not ours now */
 } ApiRequest;
 
 /* api_read_body reads the request's body (request_read_body): call it
@@ -81,6 +84,25 @@ bool api_not_modified(ApiRequest *ar, const PGresult *r, int row);
 /* api_read_job runs get_job for the route's id; NULL with the response
  * already rendered (404, 503, ...) when it fails. */
 PGresult *api_read_job(ApiRequest *ar);
+
+/* ApiJobRead re-reads the job of a long-poll, as the route's first read
+ * did; NULL with the response rendered when it fails. */
+typedef PGresult *(*ApiJobRead)(ApiRequest *ar);
+
+/* ApiJobAnswer renders the route's answer for the job in row 0 of r. */
+typedef void (*ApiJobAnswer)(ApiRequest *ar, const PGresult *r);
+
+/* api_long_poll answers a read of a job (GET /v1/jobs/{id}, a profile's
+ * read) whose first read is r (taken: cleared here), waiting up to
+ * seconds for a change (api_wait.c).  At once, with answer(ar, r), when
+ * seconds is 0, the job is finished, or the process holds max_waiters
+ * already.  Otherwise the wait is reserved, the job read again (read)
+ * and, unchanged, the request is parked: the thread returns at once
+ * with ar->parked set and must not touch ar->req again; the listener
+ * thread answers it with answer(), from the same read, when the job
+ * changes (its version, or finished), at the deadline, or when the
+ * process stops, and ends it without an answer when the client leaves. */
+void api_long_poll(ApiRequest *ar, PGresult *r, int seconds, ApiJobRead read, ApiJobAnswer answer);
 
 /* The route handlers (api_jobs.c, api_ops.c). */
 void api_submit(ApiRequest *ar);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -14,20 +15,36 @@
 #include "profile.h"
 #include "render.h"
 
-/* BodyIo is what read_body needs of the connection. */
+/* BodyIo is what read_body and hold need of the connection. */
 typedef struct BodyIo {
     FCGX_Request *fr;
-    long timeout_ms; /* for the whole body */
+    long timeout_ms;     /* for the whole body */
+    bool head;           /* a HEAD request: no body in the answer */
+    HeldRequest *held;   /* set by hold: fr is the HeldRequest's now */
+    FCGX_Request *spare; /* set by hold: what the caller accepts with next */
 } BodyIo;
 
-/* set_read_timeout bounds each read(2) on the connection to ms (0: no
- * bound), so that a stalled body cannot hold the thread in libfcgi. */
-static void set_read_timeout(int fd, long long ms)
+/* HeldRequest owns a held request and its libfcgi state (request.h). */
+struct HeldRequest {
+    FCGX_Request *fr;
+    Request *req;
+    bool head;
+};
+
+/* set_timeout bounds each read(2) (SO_RCVTIMEO) or write(2) (SO_SNDTIMEO)
+ * on the connection to ms (0: no bound), so that a stalled peer cannot
+ * hold a thread in libfcgi. */
+static void set_timeout(int fd, int option, long long ms)
 {
     struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
 
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
-        log_debug("cannot set a read timeout on the FastCGI connection");
+    if (setsockopt(fd, SOL_SOCKET, option, &tv, sizeof(tv)) != 0)
+        log_debug("cannot set a timeout on the FastCGI connection");
+}
+
+static void set_read_timeout(int fd, long long ms)
+{
+    set_timeout(fd, SO_RCVTIMEO, ms);
 }
 
 /* read_body reads exactly req->content_length bytes of stdin into req
@@ -121,8 +138,98 @@ static void answer_error(FCGX_Request *fr, const Error *err, bool head, const ch
     response_free(res);
 }
 
-void fcgi_io_serve(FCGX_Request *fr, long max_body, long body_timeout_ms, const char *id,
-                   RequestHandler handle, RejectObserver rejected, void *arg)
+/* drain_input reads what is left of the request's stdin up to its end,
+ * within timeout_ms: a held connection must have nothing left to read,
+ * so that anything it brings later means the client left. */
+static bool drain_input(FCGX_Request *fr, long timeout_ms)
+{
+    char buf[4096];
+    long long deadline = clock_ms() + timeout_ms;
+    bool ended = false;
+
+    while (!ended && FCGX_GetError(fr->in) == 0) {
+        long long left = deadline - clock_ms();
+        if (left <= 0)
+            break;
+        set_read_timeout(fr->ipcFd, left);
+        if (FCGX_GetStr(buf, (int)sizeof buf, fr->in) <= 0)
+            ended = FCGX_HasSeenEOF(fr->in) == EOF && FCGX_GetError(fr->in) == 0;
+    }
+    set_read_timeout(fr->ipcFd, 0);
+    return ended;
+}
+
+/* hold is the Request's holder (request_hold): it takes fr over for a
+ * HeldRequest, with a fresh FCGX_Request for the serving thread. */
+static HeldRequest *hold(void *arg, Request *req)
+{
+    BodyIo *io = arg;
+    HeldRequest *h;
+    FCGX_Request *spare;
+
+    if (io->held != NULL || !drain_input(io->fr, io->timeout_ms))
+        return NULL;
+    h = calloc(1, sizeof *h);
+    spare = calloc(1, sizeof *spare);
+    if (h == NULL || spare == NULL ||
+        FCGX_InitRequest(spare, io->fr->listen_sock, io->fr->flags) != 0) {
+        free(h);
+        free(spare);
+        return NULL;
+    }
+    h->fr = io->fr;
+    h->req = req;
+    h->head = io->head;
+    io->held = h;
+    io->spare = spare;
+    /* Neither the body reader nor this holder may run again: their
+     * argument lives on the serving thread's stack. */
+    req->body_reader = NULL;
+    req->body_io = NULL;
+    req->holder = NULL;
+    req->hold_io = NULL;
+    return h;
+}
+
+Request *fcgi_io_held_request(HeldRequest *h)
+{
+    return h->req;
+}
+
+int fcgi_io_held_fd(const HeldRequest *h)
+{
+    return h->fr->ipcFd;
+}
+
+void fcgi_io_held_end(HeldRequest *h, const Response *res)
+{
+    if (h == NULL)
+        return;
+    if (res != NULL) {
+        set_timeout(h->fr->ipcFd, SO_SNDTIMEO, FCGI_IO_HELD_WRITE_MS);
+        write_response(h->fr, res, h->head, h->req->id);
+    } else {
+        log_debug("[req %s] the client went away while its long-poll was parked", h->req->id);
+    }
+    /* libfcgi closes a connection by waiting up to 2 s for the peer to
+     * hang up first, which would hold the thread that answers every
+     * parked request.  Its input was read to the end (hold), so nothing
+     * is left for an RST to discard: end the request as if the connection
+     * were kept, then close it here at once.  (A connection the web server
+     * does keep, FCGI_KEEP_CONN, is closed too: nobody accepts on it.) */
+    h->fr->keepConnection = 1;
+    FCGX_Finish_r(h->fr);
+    if (h->fr->ipcFd >= 0) {
+        close(h->fr->ipcFd);
+        h->fr->ipcFd = -1;
+    }
+    free(h->fr);
+    request_free(h->req);
+    free(h);
+}
+
+FCGX_Request *fcgi_io_serve(FCGX_Request *fr, long max_body, long body_timeout_ms, const char *id,
+                            RequestHandler handle, RejectObserver rejected, void *arg)
 {
     Error err = {0};
     Request *req = request_from_params(fr->envp, id, &err);
@@ -133,9 +240,10 @@ void fcgi_io_serve(FCGX_Request *fr, long max_body, long body_timeout_ms, const 
     if (req == NULL) {
         answer_error(fr, &err, false, id);
         rejected(arg, err.status);
-        return;
+        return fr;
     }
     head = strcmp(req->method, "HEAD") == 0;
+    io.head = head;
     if (!request_check_length(req, max_body, &err)) {
         answer_error(fr, &err, head, id);
         rejected(arg, err.status);
@@ -149,9 +257,17 @@ void fcgi_io_serve(FCGX_Request *fr, long max_body, long body_timeout_ms, const 
     }
     req->body_reader = read_body;
     req->body_io = &io;
+    req->holder = hold;
+    req->hold_io = &io;
     handle(arg, req, res);
+    if (io.held != NULL) {
+        /* req and fr are the HeldRequest's, maybe already answered. */
+        response_free(res);
+        return io.spare;
+    }
     write_response(fr, res, head, id);
 out:
     response_free(res);
     request_free(req);
+    return fr;
 }

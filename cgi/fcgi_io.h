@@ -31,8 +31,34 @@ typedef void (*RejectObserver)(void *arg, int status);
  * and never reaches the handler.  id names the request in logs;
  * rejected(arg, status) is told of every request answered before the
  * handler.  Never fails visibly: a client that went away is only logged
- * at debug level. */
-void fcgi_io_serve(struct FCGX_Request *fr, long max_body, long body_timeout_ms, const char *id,
-                   RequestHandler handle, RejectObserver rejected, void *arg);
+ * at debug level.
+ *
+ * The handler may hold the request (request_hold): fcgi_io_serve then
+ * writes nothing and returns a new FCGX_Request, initialised on fr's
+ * socket, for the caller to accept the next request with; fr belongs to
+ * the HeldRequest, and the caller neither finishes nor frees it.
+ * Otherwise it returns fr, which the caller finishes as usual.  NULL
+ * never. */
+struct FCGX_Request *fcgi_io_serve(struct FCGX_Request *fr, long max_body, long body_timeout_ms,
+                                   const char *id, RequestHandler handle, RejectObserver rejected,
+                                   void *arg);
+
+/* The longest a held request's answer may take to write, in ms: a web
+ * server that stops reading cannot hold the thread that answers. */
+enum { FCGI_IO_HELD_WRITE_MS = 5000 };
+
+/* fcgi_io_held_request returns the Request h owns. */
+Request *fcgi_io_held_request(HeldRequest *h);
+
+/* fcgi_io_held_fd returns the file descriptor of h's connection, which
+ * its peer closes when the client goes away (to watch it, not to use). */
+int fcgi_io_held_fd(const HeldRequest *h);
+
+/* fcgi_io_held_end writes res (NULL: nothing, the client is gone; no
+ * body for HEAD) within FCGI_IO_HELD_WRITE_MS, ends the FastCGI request,
+ * closes its connection and frees h, its Request and its FCGX_Request.
+ * Any one thread may call it, once.  A client that went away is only
+ * logged at debug level (SIGPIPE must be ignored). */
+void fcgi_io_held_end(HeldRequest *h, const Response *res);
 
 #endif

@@ -8,8 +8,9 @@
  * or fd 0 as a spawning web server (lighttpd mod_fastcgi, Apache
  * mod_fcgid) passes it.
  *
- * Signals: TERM, INT and QUIT stop accepting, let requests in progress
- * finish and exit 0; HUP is ignored (restart to change settings).  Exit
+ * Signals: TERM, INT and QUIT stop accepting, answer every parked
+ * long-poll with its job as it is now, let requests in progress finish
+ * and exit 0; HUP is ignored (restart to change settings).  Exit
  * status: 0 clean exit, 1 runtime failure, 2 usage or no socket, 78
  * configuration error.
  */
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -194,26 +196,36 @@ static void *worker_main(void *arg)
 {
     Worker *w = arg;
     Server *s = w->server;
-    FCGX_Request fr;
+    FCGX_Request *fr = calloc(1, sizeof *fr);
     sigset_t wake;
     char id[32];
 
+    if (fr == NULL || FCGX_InitRequest(fr, s->fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+        log_error("out of memory starting a request thread");
+        free(fr);
+        atomic_fetch_sub(&s->running, 1);
+        return NULL;
+    }
     sigemptyset(&wake);
     sigaddset(&wake, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-    FCGX_InitRequest(&fr, s->fd, FCGI_FAIL_ACCEPT_ON_INTR);
     while (!atomic_load(&s->stopping)) {
-        if (FCGX_Accept_r(&fr) < 0) {
+        if (FCGX_Accept_r(fr) < 0) {
             if (atomic_load(&s->stopping))
                 break;
             continue;
         }
         snprintf(id, sizeof(id), "%ld-%ld", (long)getpid(), atomic_fetch_add(&s->served, 1) + 1);
-        fcgi_io_serve(&fr, s->cfg->max_body_bytes, s->cfg->body_timeout_seconds * 1000L, id, handle,
-                      rejected, w);
-        FCGX_Finish_r(&fr);
+        /* A parked long-poll keeps fr: accept the next one with a new one. */
+        FCGX_Request *next =
+            fcgi_io_serve(fr, s->cfg->max_body_bytes, s->cfg->body_timeout_seconds * 1000L, id,
+                          handle, rejected, w);
+        if (next == fr)
+            FCGX_Finish_r(fr);
+        fr = next;
     }
-    FCGX_Free(&fr, 0);
+    FCGX_Free(fr, 0);
+    free(fr);
     atomic_fetch_sub(&s->running, 1);
     return NULL;
 }
@@ -289,6 +301,42 @@ static void wait_for_stop(const sigset_t *set)
     }
 }
 
+/* Descriptors a process needs besides its parked long-polls: the
+ * request threads' connections (to the database, to the web server),
+ * the listener's, logs, the listening socket, libraries. */
+enum { FD_RESERVE_PER_THREAD = 4, FD_RESERVE = 64 };
+
+/* raise_fd_limit raises the soft RLIMIT_NOFILE to what max_waiters
+ * parked long-polls need (each holds its client connection open), up to
+ * the hard limit, and lowers cfg->max_waiters, with a warning, to what
+ * the limit allows.  pgjob.fcgi never uses select(), so descriptors past
+ * 1024 are fine. */
+static void raise_fd_limit(Config *cfg, int threads)
+{
+    struct rlimit rl;
+    rlim_t need = (rlim_t)cfg->max_waiters + (rlim_t)threads * FD_RESERVE_PER_THREAD + FD_RESERVE;
+    long room;
+
+    if (cfg->max_waiters <= 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+        struct rlimit raised = {.rlim_cur = want, .rlim_max = rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            rl.rlim_cur = want;
+        else
+            log_debug("cannot raise the open-file limit: %s", strerror(errno));
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+        return;
+    room = (long)rl.rlim_cur - threads * FD_RESERVE_PER_THREAD - FD_RESERVE;
+    log_warn(
+        "the open-file limit (%ld) leaves room for %ld long-polls, not max_waiters = %d: "
+        "raise LimitNOFILE (systemd) or ulimit -n to %ld",
+        (long)rl.rlim_cur, room > 0 ? room : 0, cfg->max_waiters, (long)need);
+    cfg->max_waiters = room > 0 ? (int)room : 0;
+}
+
 /* serve runs the server until a stop signal; returns the exit status. */
 static int serve(Config *cfg, const char *listen_on, int threads)
 {
@@ -317,6 +365,9 @@ static int serve(Config *cfg, const char *listen_on, int threads)
     s.fd = choose_socket(listen_on);
     if (s.fd < 0)
         return 2;
+    /* The threads that run, whatever set them (api_new sizes by them). */
+    cfg->fcgi_threads = threads;
+    raise_fd_limit(cfg, threads);
     s.api = api_new(cfg, &err);
     if (s.api == NULL) {
         log_error("cannot start: %s", err.message);
@@ -326,7 +377,8 @@ static int serve(Config *cfg, const char *listen_on, int threads)
         log_error("cannot start the request threads");
         status = 1;
     } else {
-        log_info("pgjob.fcgi %s serving with %d threads", PGJOB_VERSION, threads);
+        log_info("pgjob.fcgi %s serving with %d threads, up to %d long-polls", PGJOB_VERSION,
+                 threads, cfg->max_waiters);
         wait_for_stop(&set);
     }
     api_shutdown(s.api);

@@ -257,39 +257,30 @@ static bool not_modified(ApiRequest *ar, const PGresult *r)
     return true;
 }
 
+/* answer_get renders a read's answer (304, or the job). */
+static void answer_get(ApiRequest *ar, const PGresult *r)
+{
+    if (!not_modified(ar, r))
+        answer_job(ar, &ar->profile->job, 200, r);
+}
+
+/* reread is a long-poll's read of the job (api_long_poll). */
+static PGresult *reread(ApiRequest *ar)
+{
+    return read_job(ar, false);
+}
+
 static void action_get(ApiRequest *ar)
 {
     int seconds = api_wait_seconds(ar, true);
-    bool waiting = false;
     PGresult *r;
-    Wait wait;
 
     if (seconds < 0 || !read_key(ar))
         return;
-    if (seconds > 0)
-        waiting = waiters_enter(ar->shared->waiters, &wait, ar->match.id);
+    /* Until the job changes from the version read first, or finishes. */
     r = read_job(ar, false);
-    if (r != NULL && waiting) {
-        /* Until the job changes from the version read first, or finishes. */
-        char seen[24];
-        long long deadline = clock_ms() + (long long)seconds * 1000;
-        snprintf(seen, sizeof seen, "%s", column(r, "version"));
-        while (!jobstatus_word_terminal(column(r, "status")) &&
-               strcmp(column(r, "version"), seen) == 0 &&
-               waiters_sleep(ar->shared->waiters, &wait, deadline)) {
-            PQclear(r);
-            r = read_job(ar, false);
-            if (r == NULL)
-                break;
-        }
-    }
-    if (waiting)
-        waiters_leave(ar->shared->waiters, &wait);
-    if (r == NULL)
-        return;
-    if (!not_modified(ar, r))
-        answer_job(ar, &ar->profile->job, 200, r);
-    PQclear(r);
+    if (r != NULL)
+        api_long_poll(ar, r, seconds, reread, answer_get);
 }
 
 /* ---- submit --------------------------------------------------------------- */

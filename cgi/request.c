@@ -306,6 +306,11 @@ bool request_read_body(Request *r, Error *err)
     return r->body_reader(r->body_io, r, err);
 }
 
+HeldRequest *request_hold(Request *r)
+{
+    return r != NULL && r->holder != NULL ? r->holder(r->hold_io, r) : NULL;
+}
+
 bool request_set_body(Request *r, const char *data, size_t len, Error *err)
 {
     char *copy = mem_malloc(len + 1);

@@ -27,6 +27,15 @@ enum { REQUEST_ID_SIZE = 64 };
 
 struct Request;
 
+/* HeldRequest is a request its handler keeps past its return, to be
+ * answered later by another thread (a parked long-poll, api_wait.c); it
+ * owns the Request and the connection.  fcgi_io.h answers it. */
+typedef struct HeldRequest HeldRequest;
+
+/* RequestHolder takes r over from the thread that serves it (see
+ * request_hold). */
+typedef HeldRequest *(*RequestHolder)(void *io, struct Request *r);
+
 /* BodyReader reads the declared body of r into it (request_set_body),
  * within whatever time its reader allows; false with err filled. */
 typedef bool (*BodyReader)(void *io, struct Request *r, Error *err);
@@ -57,6 +66,8 @@ typedef struct Request {
     BodyReader body_reader;   /* reads the body on request_read_body; NULL: none to read */
     void *body_io;            /* body_reader's argument, borrowed */
     bool body_read;           /* request_read_body was called */
+    RequestHolder holder;     /* takes the request over on request_hold; NULL: cannot */
+    void *hold_io;            /* holder's argument, borrowed */
     char id[REQUEST_ID_SIZE]; /* the request id for logs, e.g. "4711-42" */
 } Request;
 
@@ -96,6 +107,14 @@ bool request_check_length(const Request *r, long max_body, Error *err)
  * unauthenticated client never holds a thread with a slow body.  True
  * when there is nothing (more) to read. */
 bool request_read_body(Request *r, Error *err) __attribute__((warn_unused_result));
+
+/* request_hold takes r over from the thread serving it: afterwards the
+ * serving thread writes no response and frees neither r nor its
+ * connection; the HeldRequest does, when it is answered (fcgi_io.h).
+ * NULL when r cannot be held (no holder: a unit test; out of memory; a
+ * body that does not end in time): answer it as usual then.  A request
+ * is held at most once. */
+HeldRequest *request_hold(Request *r) __attribute__((warn_unused_result));
 
 /* request_set_body copies the len bytes at data (borrowed; may hold NULs)
  * into r->body, adds a terminating NUL and sets r->body_len, replacing a

@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,14 +29,19 @@ struct Waiters {
     pthread_cond_t drained; /* signalled when count drops to 0 while stopping */
     Wait *head;             /* registered waiters, newest first */
     int count;              /* registered waiters */
+    int threads;            /* of them holding their thread (waiters_enter) */
+    int parked;             /* of them parked with the listener */
     int sleeping;           /* of them inside waiters_sleep */
     bool listening;         /* LISTEN is in place (always true without a thread) */
     bool stopping;          /* waiters_stop was called */
 
     /* Set once by waiters_start. */
     int max_waiters;
-    char *conninfo;   /* the listener's; NULL: no listener thread */
+    int max_threads;
+    char *conninfo;   /* the listener's; NULL: it makes no connection (test seam) */
     int stop_pipe[2]; /* waiters_stop writes a byte to [1]; the listener polls [0] */
+    int epoll_fd;     /* the listener's: stop pipe, wake_fd, its connection, parked clients */
+    int wake_fd;      /* an eventfd: a wait was parked or fired, recompute */
     pthread_t thread; /* the listener, when thread_started */
     bool thread_started;
 };
@@ -44,8 +51,13 @@ typedef struct Listener {
     Waiters *w;
     PGconn *conn;           /* NULL while down */
     long long reconnect_at; /* next connection attempt while down, waiters_now_ms */
+    long long tick_at;      /* while down: when parked waits re-read next */
     bool down_logged;       /* the outage was logged; log its end */
 } Listener;
+
+/* The epoll tags of the listener's own descriptors; a parked wait's tag
+ * is its Wait. */
+static char tag_stop, tag_wake, tag_conn;
 
 long long waiters_now_ms(void)
 {
@@ -73,61 +85,131 @@ bool waiters_payload_names(const char *payload, const char *job_id)
 
 /* ---- the waiters ---- */
 
-/* fire_all marks every waiter fired and wakes it; the lock is held. */
-static void fire_all(Waiters *w)
+/* wake_listener makes the listener recompute its parked waits (an
+ * eventfd write never blocks short of 2^64 - 2 pending wake-ups). */
+static void wake_listener(Waiters *w)
 {
-    for (Wait *x = w->head; x != NULL; x = x->next) {
-        x->fired = true;
+    uint64_t one = 1;
+
+    if (w->wake_fd >= 0 && write(w->wake_fd, &one, sizeof one) != (ssize_t)sizeof one)
+        log_debug("[waiters] cannot wake the listener: %s", strerror(errno));
+}
+
+/* fire marks x fired and wakes whoever waits for it; the lock is held.
+ * Returns whether x is parked (the listener must look). */
+static bool fire(Wait *x)
+{
+    x->fired = true;
+    if (!x->parked)
         pthread_cond_signal(&x->wake);
+    return x->parked;
+}
+
+/* fire_all marks every waiter fired and wakes it; the lock is held.
+ * Returns whether one of them is parked. */
+static bool fire_all(Waiters *w)
+{
+    bool parked = false;
+
+    for (Wait *x = w->head; x != NULL; x = x->next)
+        parked |= fire(x);
+    return parked;
+}
+
+/* The most job ids of a payload sorted for lookup (sql/002_jobs.sql sends
+ * at most 200, else "*"); a longer one is matched token by token. */
+enum { NOTIFY_SORTED_MAX = 256, JOB_ID_LEN = UUID_TEXT_SIZE - 1 };
+
+static int compare_ids(const void *a, const void *b)
+{
+    return memcmp(*(const char *const *)a, *(const char *const *)b, JOB_ID_LEN);
+}
+
+/* payload_ids collects the job ids of payload (tokens of JOB_ID_LEN
+ * characters) into ids, sorted.  Returns their count, or -1 when the
+ * payload is "*", has more than NOTIFY_SORTED_MAX tokens or a token of
+ * another length: then waiters_payload_names decides per waiter. */
+static int payload_ids(const char *payload, const char *ids[NOTIFY_SORTED_MAX])
+{
+    int n = 0;
+
+    for (const char *p = payload; *p != '\0';) {
+        size_t len = strcspn(p, " ");
+
+        if (len > 0) {
+            if (len != JOB_ID_LEN || n == NOTIFY_SORTED_MAX)
+                return -1;
+            ids[n++] = p;
+        }
+        p += len;
+        while (*p == ' ')
+            p++;
     }
+    qsort(ids, (size_t)n, sizeof ids[0], compare_ids);
+    return n;
 }
 
 void waiters_notify(Waiters *w, const char *payload)
 {
-    int woken = 0;
+    const char *ids[NOTIFY_SORTED_MAX];
+    int woken = 0, n;
+    bool parked = false;
 
     if (w == NULL || payload == NULL)
         return;
+    /* Sorted once, each waiter is a binary search: a busy queue's
+     * notifications cost little even with thousands of waiters. */
+    n = payload_ids(payload, ids);
     pthread_mutex_lock(&w->lock);
     for (Wait *x = w->head; x != NULL; x = x->next) {
-        if (waiters_payload_names(payload, x->job_id)) {
-            x->fired = true;
-            pthread_cond_signal(&x->wake);
+        const char *key = x->job_id;
+        bool named = n >= 0 ? bsearch(&key, ids, (size_t)n, sizeof ids[0], compare_ids) != NULL
+                            : waiters_payload_names(payload, x->job_id);
+        if (named) {
+            parked |= fire(x);
             woken++;
         }
     }
     pthread_mutex_unlock(&w->lock);
+    if (parked)
+        wake_listener(w);
     if (woken > 0)
         log_debug("[waiters] a job change woke %d waiter(s)", woken);
 }
 
 void waiters_set_listening(Waiters *w, bool up)
 {
+    bool parked = false;
+
     if (w == NULL)
         return;
     pthread_mutex_lock(&w->lock);
     if (up && !w->listening) {
         /* Changes may have gone unnoticed while down: re-read them all. */
         w->listening = true;
-        fire_all(w);
+        parked = fire_all(w);
     } else if (!up && w->listening) {
-        /* Sleepers recompute their wait: at most WAITERS_FALLBACK_MS now. */
+        /* Sleepers recompute their wait: at most WAITERS_FALLBACK_MS now;
+         * the listener ticks parked waits itself. */
         w->listening = false;
         for (Wait *x = w->head; x != NULL; x = x->next)
             pthread_cond_signal(&x->wake);
+        parked = w->parked > 0;
     }
     pthread_mutex_unlock(&w->lock);
+    if (parked)
+        wake_listener(w);
 }
 
-bool waiters_enter(Waiters *w, Wait *wait, const char *job_id)
+/* enter registers wait; holds_thread: for waiters_sleep (waiters_enter). */
+static bool enter(Waiters *w, Wait *wait, const char *job_id, bool holds_thread)
 {
     pthread_condattr_t attr;
     bool ok = false;
 
-    wait->registered = false;
-    wait->fired = false;
-    wait->sleeping = false;
-    wait->prev = wait->next = NULL;
+    memset(wait, 0, sizeof *wait);
+    wait->fd = -1;
+    wait->holds_thread = holds_thread;
     if (w == NULL || w->max_waiters <= 0 || job_id == NULL ||
         !uuid_normalize(job_id, strlen(job_id), wait->job_id))
         return false;
@@ -140,19 +222,78 @@ bool waiters_enter(Waiters *w, Wait *wait, const char *job_id)
         return false;
 
     pthread_mutex_lock(&w->lock);
-    ok = !w->stopping && w->count < w->max_waiters;
+    ok =
+        !w->stopping && w->count < w->max_waiters && (!holds_thread || w->threads < w->max_threads);
     if (ok) {
         wait->next = w->head;
         if (w->head != NULL)
             w->head->prev = wait;
         w->head = wait;
         w->count++;
+        w->threads += holds_thread;
         wait->registered = true;
     }
     pthread_mutex_unlock(&w->lock);
     if (!ok)
         pthread_cond_destroy(&wait->wake);
     return ok;
+}
+
+bool waiters_enter(Waiters *w, Wait *wait, const char *job_id)
+{
+    return enter(w, wait, job_id, true);
+}
+
+bool waiters_reserve(Waiters *w, Wait *wait, const char *job_id)
+{
+    return enter(w, wait, job_id, false);
+}
+
+/* watch adds a parked wait's connection to the listener's epoll set, for
+ * one event: its peer closing it, or sending anything (an abort). */
+static bool watch(Waiters *w, Wait *wait)
+{
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = wait};
+
+    return epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, wait->fd, &ev) == 0;
+}
+
+bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready, void *arg)
+{
+    if (w == NULL || wait == NULL || !wait->registered || wait->holds_thread || fd < 0 ||
+        w->epoll_fd < 0)
+        return false;
+    wait->fd = fd;
+    wait->deadline_ms = deadline_ms;
+    wait->ready = ready;
+    wait->ready_arg = arg;
+    /* Watched before it counts as parked: an event that comes first only
+     * marks it gone, and the listener looks at parked waits only. */
+    if (!watch(w, wait)) {
+        log_warn("[waiters] cannot watch a parked connection: %s", strerror(errno));
+        wait->fd = -1;
+        return false;
+    }
+    pthread_mutex_lock(&w->lock);
+    wait->parked = true;
+    wait->taken = false;
+    w->parked++;
+    pthread_mutex_unlock(&w->lock);
+    wake_listener(w);
+    return true;
+}
+
+void waiters_rearm(Waiters *w, Wait *wait)
+{
+    bool watched = watch(w, wait);
+
+    pthread_mutex_lock(&w->lock);
+    if (!watched)
+        wait->gone = true; /* cannot watch it: end it as if its client left */
+    wait->taken = false;
+    pthread_mutex_unlock(&w->lock);
+    if (!watched)
+        log_warn("[waiters] cannot watch a parked connection again: %s", strerror(errno));
 }
 
 /* timespec_at converts a waiters_now_ms time to a CLOCK_MONOTONIC timespec. */
@@ -221,6 +362,11 @@ void waiters_leave(Waiters *w, Wait *wait)
     wait->prev = wait->next = NULL;
     wait->registered = false;
     w->count--;
+    w->threads -= wait->holds_thread;
+    if (wait->parked) {
+        wait->parked = false;
+        w->parked--;
+    }
     if (w->count == 0 && w->stopping)
         pthread_cond_broadcast(&w->drained);
     pthread_mutex_unlock(&w->lock);
@@ -237,6 +383,19 @@ int waiters_count(const Waiters *w)
         return 0;
     pthread_mutex_lock(&m->lock);
     n = m->count;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
+int waiters_parked(const Waiters *w)
+{
+    Waiters *m = (Waiters *)w;
+    int n;
+
+    if (w == NULL)
+        return 0;
+    pthread_mutex_lock(&m->lock);
+    n = m->parked;
     pthread_mutex_unlock(&m->lock);
     return n;
 }
@@ -308,6 +467,14 @@ static void listener_connect(Listener *l)
                  ", waking every waiter once");
     else
         log_info("[waiters] long-poll listener: listening on " WAITERS_CHANNEL);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &tag_conn};
+    if (epoll_ctl(l->w->epoll_fd, EPOLL_CTL_ADD, PQsocket(c), &ev) != 0) {
+        log_warn("[waiters] cannot watch the listener's connection: %s", strerror(errno));
+        PQfinish(c);
+        l->down_logged = true;
+        l->reconnect_at = waiters_now_ms() + WAITERS_FALLBACK_MS;
+        return;
+    }
     l->down_logged = false;
     l->conn = c;
     waiters_set_listening(l->w, true);
@@ -325,6 +492,7 @@ static void listener_drop(Listener *l)
         "their job every second until it is back",
         reason);
     l->down_logged = true;
+    (void)epoll_ctl(l->w->epoll_fd, EPOLL_CTL_DEL, PQsocket(l->conn), NULL);
     PQfinish(l->conn);
     l->conn = NULL;
     l->reconnect_at = waiters_now_ms();
@@ -344,38 +512,110 @@ static void listener_take(Listener *l)
     }
 }
 
+/* run_ready runs the callbacks of the parked waits that are due: fired
+ * (or, while the listener is down, every WAITERS_FALLBACK_MS), gone,
+ * past their deadline, or all of them when stopping.  Each is taken out
+ * of the epoll set first; its callback leaves or re-arms it. */
+static void run_ready(Listener *l)
+{
+    Waiters *w = l->w;
+    Wait *batch = NULL, **tail = &batch;
+    long long now = waiters_now_ms();
+
+    pthread_mutex_lock(&w->lock);
+    bool tick = !w->listening && w->parked > 0 && now >= l->tick_at;
+    if (tick)
+        l->tick_at = now + WAITERS_FALLBACK_MS;
+    for (Wait *x = w->head; x != NULL; x = x->next) {
+        if (!x->parked || x->taken)
+            continue;
+        if (x->gone)
+            x->why = WAIT_GONE;
+        else if (w->stopping)
+            x->why = WAIT_STOPPING;
+        else if (x->fired || tick)
+            x->why = WAIT_NOTIFIED;
+        else if (now >= x->deadline_ms)
+            x->why = WAIT_DEADLINE;
+        else
+            continue;
+        x->fired = false;
+        x->taken = true;
+        x->ready_next = NULL;
+        *tail = x;
+        tail = &x->ready_next;
+    }
+    pthread_mutex_unlock(&w->lock);
+
+    /* Taken: only this thread touches them now, until they are re-armed. */
+    while (batch != NULL) {
+        Wait *x = batch;
+        batch = x->ready_next;
+        (void)epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, x->fd, NULL);
+        x->ready(x, x->why, x->ready_arg);
+    }
+}
+
+/* next_timeout is how long the listener may wait, in ms: until the
+ * earliest deadline of a parked wait, and WAITERS_FALLBACK_MS at most. */
+static int next_timeout(Listener *l)
+{
+    Waiters *w = l->w;
+    long long now = waiters_now_ms(), until = now + WAITERS_FALLBACK_MS;
+
+    if (l->conn == NULL && w->conninfo != NULL && l->reconnect_at < until)
+        until = l->reconnect_at;
+    pthread_mutex_lock(&w->lock);
+    for (Wait *x = w->head; x != NULL; x = x->next) {
+        if (x->parked && !x->taken && x->deadline_ms < until)
+            until = x->deadline_ms;
+    }
+    pthread_mutex_unlock(&w->lock);
+    return until <= now ? 0 : (int)(until - now);
+}
+
 /* listener_wait is the one place the listener waits: the stop pipe, the
- * connection's socket while connected, and a timeout of at most
- * WAITERS_FALLBACK_MS.  Reads what arrived.  Returns false when stopping. */
+ * wake-up eventfd, the connection's socket while connected and every
+ * parked connection, with a timeout of at most WAITERS_FALLBACK_MS.
+ * Reads what arrived; marks the parked waits whose client left.  Returns
+ * false when stopping. */
 static bool listener_wait(Listener *l)
 {
-    struct pollfd fds[2] = {{.fd = l->w->stop_pipe[0], .events = POLLIN}, {.fd = -1}};
-    long long timeout = WAITERS_FALLBACK_MS;
+    enum { EVENTS = 64 };
+    struct epoll_event ev[EVENTS];
+    bool stop = false;
+    int n = epoll_wait(l->w->epoll_fd, ev, EVENTS, next_timeout(l));
 
-    if (l->conn != NULL) {
-        fds[1].fd = PQsocket(l->conn);
-        fds[1].events = POLLIN;
-    } else {
-        timeout = l->reconnect_at - waiters_now_ms();
-        if (timeout < 0)
-            timeout = 0;
-        if (timeout > WAITERS_FALLBACK_MS)
-            timeout = WAITERS_FALLBACK_MS;
-    }
-    if (poll(fds, 2, (int)timeout) < 0) {
+    if (n < 0) {
         if (errno != EINTR)
-            log_warn("[waiters] poll: %s", strerror(errno));
+            log_warn("[waiters] epoll_wait: %s", strerror(errno));
         return true;
     }
-    if (fds[0].revents != 0)
-        return false;
-    if (l->conn != NULL && fds[1].revents != 0) {
-        if (!PQconsumeInput(l->conn) || PQstatus(l->conn) == CONNECTION_BAD)
-            listener_drop(l);
-        else
-            listener_take(l);
+    for (int i = 0; i < n; i++) {
+        void *tag = ev[i].data.ptr;
+        if (tag == &tag_stop) {
+            stop = true;
+        } else if (tag == &tag_wake) {
+            uint64_t count;
+            if (read(l->w->wake_fd, &count, sizeof count) < 0 && errno != EAGAIN)
+                log_debug("[waiters] cannot read the wake-up count: %s", strerror(errno));
+        } else if (tag == &tag_conn) {
+            if (l->conn == NULL)
+                continue;
+            if (!PQconsumeInput(l->conn) || PQstatus(l->conn) == CONNECTION_BAD)
+                listener_drop(l);
+            else
+                listener_take(l);
+        } else {
+            /* A parked client connection: the peer closed it or aborted
+             * the request (a FastCGI server sends nothing else). */
+            Wait *x = tag;
+            pthread_mutex_lock(&l->w->lock);
+            x->gone = true;
+            pthread_mutex_unlock(&l->w->lock);
+        }
     }
-    return true;
+    return !stop;
 }
 
 /* stopping says whether waiters_stop was called; a connection attempt
@@ -395,14 +635,18 @@ static void *listener_main(void *arg)
     Listener l = {.w = arg};
 
     for (;;) {
-        if (l.conn == NULL && waiters_now_ms() >= l.reconnect_at && !stopping(l.w))
+        if (l.w->conninfo != NULL && l.conn == NULL && waiters_now_ms() >= l.reconnect_at &&
+            !stopping(l.w))
             listener_connect(&l);
         /* LISTEN's own answer may have brought notifications along. */
         if (l.conn != NULL)
             listener_take(&l);
+        run_ready(&l);
         if (!listener_wait(&l))
             break;
     }
+    /* Nothing parks any more (waiters_stop): answer what is still parked. */
+    run_ready(&l);
     PQfinish(l.conn);
     return NULL;
 }
@@ -435,6 +679,17 @@ static bool start_listener(Waiters *w, Error *err)
                   strerror(errno));
         return false;
     }
+    w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event stop_ev = {.events = EPOLLIN, .data.ptr = &tag_stop};
+    struct epoll_event wake_ev = {.events = EPOLLIN, .data.ptr = &tag_wake};
+    if (w->wake_fd < 0 || w->epoll_fd < 0 ||
+        epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->stop_pipe[0], &stop_ev) != 0 ||
+        epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->wake_fd, &wake_ev) != 0) {
+        error_set(err, 500, "internal_error", "cannot set up the listener's epoll: %s",
+                  strerror(errno));
+        return false;
+    }
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     rc = pthread_create(&w->thread, NULL, listener_main, w);
@@ -447,7 +702,7 @@ static bool start_listener(Waiters *w, Error *err)
     return true;
 }
 
-Waiters *waiters_start(const char *conninfo, int max_waiters, Error *err)
+Waiters *waiters_start(const char *conninfo, int max_waiters, int max_threads, Error *err)
 {
     Waiters *w = calloc(1, sizeof(*w));
     pthread_condattr_t attr;
@@ -461,16 +716,20 @@ Waiters *waiters_start(const char *conninfo, int max_waiters, Error *err)
     pthread_cond_init(&w->drained, &attr);
     pthread_condattr_destroy(&attr);
     w->stop_pipe[0] = w->stop_pipe[1] = -1;
+    w->epoll_fd = w->wake_fd = -1;
     w->max_waiters = max_waiters > 0 ? max_waiters : 0;
+    w->max_threads = max_threads > 0 ? max_threads : 0;
     w->listening = true;
-    if (w->max_waiters == 0 || conninfo == NULL)
+    if (w->max_waiters == 0)
         return w;
 
-    w->listening = false; /* until the thread's LISTEN is in place */
-    w->conninfo = strdup(conninfo);
-    if (w->conninfo == NULL) {
-        error_set(err, 500, "out_of_memory", "out of memory");
-        goto fail;
+    if (conninfo != NULL) {
+        w->listening = false; /* until the thread's LISTEN is in place */
+        w->conninfo = strdup(conninfo);
+        if (w->conninfo == NULL) {
+            error_set(err, 500, "out_of_memory", "out of memory");
+            goto fail;
+        }
     }
     if (!start_listener(w, err))
         goto fail;
@@ -488,7 +747,11 @@ void waiters_shutdown(Waiters *w)
     w->stopping = true;
     for (Wait *x = w->head; x != NULL; x = x->next)
         pthread_cond_signal(&x->wake);
+    bool parked = w->parked > 0;
     pthread_mutex_unlock(&w->lock);
+    /* The listener answers the parked ones (WAIT_STOPPING). */
+    if (parked)
+        wake_listener(w);
 }
 
 void waiters_stop(Waiters *w)
@@ -511,6 +774,10 @@ void waiters_stop(Waiters *w)
         close(w->stop_pipe[0]);
     if (w->stop_pipe[1] >= 0)
         close(w->stop_pipe[1]);
+    if (w->wake_fd >= 0)
+        close(w->wake_fd);
+    if (w->epoll_fd >= 0)
+        close(w->epoll_fd);
     pthread_cond_destroy(&w->drained);
     pthread_mutex_destroy(&w->lock);
     free(w->conninfo);

@@ -199,9 +199,9 @@ static const KeyRow key_rows[] = {
     ROW_INT(max_items, 10000, 1, 1000000, RESTART, "most items in one submitted job"),
     ROW_INT(wait_max_seconds, 30, 0, 600, RESTART,
             "longest long-poll (?wait=N, Prefer: wait=N), in seconds"),
-    ROW_INT(
-        max_waiters, 4, 0, 1024, RESTART,
-        "threads of one process that may hold a long-poll at once; further waits answer at once"),
+    ROW_INT(max_waiters, 4096, 0, 65536, RESTART,
+            "long-polls one process holds at once (a parked read holds no thread); further waits "
+            "answer at once"),
     ROW_INT(large_result_bytes, 5242880, 1024, 1073741824, RESTART,
             "results this large or larger are served behind a pointer to the results route, not "
             "inline, in bytes"),

@@ -101,7 +101,7 @@ typedef struct Config {
     int max_body_bytes;          /* request body cap, bytes */
     int max_items;               /* items per job cap */
     int wait_max_seconds;        /* long-poll cap, seconds */
-    int max_waiters;             /* long-polling threads cap */
+    int max_waiters;             /* long-polls held at once per process */
     int large_result_bytes;      /* inline results cap, bytes */
     int retention_days;          /* job retention, days */
     int retry_after_seconds;     /* polling hint, seconds */

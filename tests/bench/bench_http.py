@@ -19,7 +19,13 @@ keep-alive, on 127.0.0.1) measures, at 16 and 64 connections:
            runs), against the same hello GET: a write beside the
            cheapest read, so the ratio says what a submit costs;
   memory   peak resident memory (VmHWM) of each pgjob.fcgi process and
-           of lighttpd (beside hello_fcgi's).
+           of lighttpd (beside hello_fcgi's);
+  goal 6   LONG_POLLS clients hold GET /v1/jobs/{id}?wait=30 of a queued
+           job through lighttpd, all parked in the one pgjob.fcgi
+           (pgjob_waiters), while wrk measures the GET job at 16
+           connections; its p99 beside the same GET on the idle server,
+           run just before (aim: within 1.2x), and the resident memory
+           the parked long-polls add, per long-poll.
 
 Each figure (requests/s, p50, p99 from wrk --latency) is the median of
 RUNS runs; the runs of the programs are interleaved so that a noisy
@@ -35,8 +41,10 @@ of both programs, default 8).
 
 import os
 import re
+import resource
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -73,6 +81,12 @@ AIM_RATIO = 0.8  # status reads at this fraction of the baseline or better
 AIM_P99_MS = 10.0  # p99 under this at AIM_P99_CONNECTIONS
 AIM_P99_CONNECTIONS = 64
 LABEL = 38  # width of the table's first column
+# Goal 6 (issue 11): this many long-polls held by one pgjob.fcgi while the
+# GET job is measured at LONG_POLL_CONNECTIONS; its p99 within
+# AIM_LONG_POLL_P99 of the idle server's.
+LONG_POLLS = int(os.environ.get("BENCH_LONG_POLLS", "1000"))
+LONG_POLL_CONNECTIONS = 16
+AIM_LONG_POLL_P99 = 1.2
 
 
 class BenchError(RuntimeError):
@@ -92,6 +106,9 @@ class BenchLighttpd(web.Lighttpd):
         self.hello = hello
         with open(self.main_conf, "a") as f:
             f.write(f"""
+# goal 6: LONG_POLLS clients, each with a connection to pgjob.fcgi too
+server.max-fds = {max(4096, 4 * LONG_POLLS)}
+server.max-connections = {max(1024, 2 * LONG_POLLS)}
 # the baseline of tests/bench/bench_http.py
 $HTTP["url"] =~ "^/hello" {{
     fastcgi.server = (
@@ -325,6 +342,105 @@ def print_table(results, memory, errors):
         print(f"WARNING: {line}")
 
 
+# ---- goal 6: long-polls held while reads are measured ----------------------------------
+
+def waiters_now(server):
+    text = requests.get(server.url("/metrics"), timeout=30).text
+    m = re.search(r"^pgjob_waiters (\d+)$", text, re.M)
+    return int(m.group(1)) if m else -1
+
+
+def hold_long_polls(server, key, job_id, n):
+    """n connections to lighttpd, each sending GET /v1/jobs/{job_id}?wait=30
+    and reading nothing; returns them once pgjob.fcgi holds all n."""
+    host, port = "127.0.0.1", server.port
+    request = (f"GET /v1/jobs/{job_id}?wait=30 HTTP/1.1\r\nHost: {host}\r\n"
+               f"X-API-Key: {key}\r\n\r\n").encode()
+    socks = []
+    for _ in range(n):
+        s = socket.create_connection((host, port), timeout=30)
+        s.sendall(request)
+        socks.append(s)
+    for _ in range(600):
+        if waiters_now(server) >= n:
+            return socks
+        time.sleep(0.05)
+    close_all(socks)
+    raise BenchError(f"pgjob.fcgi holds {waiters_now(server)} of {n} long-polls\n"
+                     + server.log_block())
+
+
+def close_all(socks):
+    for s in socks:
+        s.close()
+
+
+def fcgi_rss_kb(server):
+    pids = server.fcgi_pids()
+    return sum(current_rss_kb(p) for p in pids)
+
+
+def current_rss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure_long_polls(server, key, get, queued_id):
+    """Goal 6: RUNS times, wrk's GET job on the idle server, then with
+    LONG_POLLS long-polls held; (idle, loaded, memory per long-poll in KiB,
+    errors)."""
+    idle_runs, loaded_runs, per_poll, errors = [], [], [], []
+    for _ in range(RUNS):
+        idle_runs.append(wrk(server, get, LONG_POLL_CONNECTIONS, SECONDS))
+        before = fcgi_rss_kb(server)
+        socks = hold_long_polls(server, key, queued_id, LONG_POLLS)
+        try:
+            per_poll.append((fcgi_rss_kb(server) - before) / LONG_POLLS)
+            loaded_runs.append(wrk(server, get, LONG_POLL_CONNECTIONS, SECONDS))
+            held = waiters_now(server)
+            if held < LONG_POLLS:
+                errors.append(f"goal 6: only {held} of {LONG_POLLS} long-polls were still "
+                              "held after the loaded run")
+        finally:
+            close_all(socks)
+        for _ in range(600):
+            if waiters_now(server) == 0:
+                break
+            time.sleep(0.05)
+        else:
+            errors.append("goal 6: the long-polls of clients that left were not dropped")
+    for name, rs in (("idle GET", idle_runs), ("GET beside long-polls", loaded_runs)):
+        bad = sum(r["bad_status"] + r["socket_errors"] for r in rs)
+        if bad:
+            errors.append(f"goal 6 {name}: {bad} bad answers or socket errors")
+
+    def med(rs):
+        return {k: median_of(rs, k) for k in ("rps", "p50", "p99")}
+
+    return med(idle_runs), med(loaded_runs), statistics.median(per_poll), errors
+
+
+def print_long_polls(idle, loaded, per_poll_kb):
+    ratio = loaded["p99"] / idle["p99"] if idle["p99"] else float("nan")
+    met = "met" if ratio <= AIM_LONG_POLL_P99 else "MISSED"
+    print()
+    print(f"goal 6: {LONG_POLLS} long-polls (?wait=30) held by one pgjob.fcgi of {THREADS} "
+          f"threads, GET job at {LONG_POLL_CONNECTIONS} conns")
+    print(f"{'measure':<{LABEL}} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7}")
+    print(f"{'GET job, idle server':<{LABEL}} {idle['rps']:>9.0f} {idle['p50']:>7.2f} "
+          f"{idle['p99']:>7.2f}")
+    print(f"{f'GET job, {LONG_POLLS} long-polls held':<{LABEL}} {loaded['rps']:>9.0f} "
+          f"{loaded['p50']:>7.2f} {loaded['p99']:>7.2f}")
+    print(f"{'p99 ratio (held / idle)':<{LABEL}} {ratio:>9.2f}  aim <= {AIM_LONG_POLL_P99} {met}")
+    print(f"{'resident memory per long-poll, KiB':<{LABEL}} {per_poll_kb:>9.1f}")
+
+
 # ---- main ------------------------------------------------------------------------------
 
 def measure(server, key, job_id, folder):
@@ -377,7 +493,10 @@ def measure(server, key, job_id, folder):
                               ("POST 10 items (vs hello GET)", "post", "write")):
         for c in CONNECTIONS:
             results.append((f"{label}, {c} conns", kind, c, med(name, c), med("hello", c)))
-    return results, errors
+    queued_id = submit.check(server).json()["id"]
+    long_polls = measure_long_polls(server, key, get, queued_id)
+    errors += long_polls[3]
+    return results, errors, long_polls[:3]
 
 
 def main():
@@ -387,6 +506,12 @@ def main():
         raise BenchError(f"{hello_bin} is missing: make bench builds it")
     if shutil.which("wrk") is None:
         raise BenchError("wrk is not installed (Debian: apt-get install wrk)")
+    # The long-polls' client sockets, beside wrk's.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = LONG_POLLS + 1024
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY
+                                                    else min(want, hard), hard))
     pg = PgServer()
     server = None
     started = []
@@ -406,12 +531,13 @@ def main():
         if not server.fcgi_pids() or not server.hello_pids():
             raise BenchError("lighttpd did not spawn both pgjob.fcgi and hello_fcgi\n"
                              + server.log_block())
-        results, errors = measure(server, key, job_id, folder)
+        results, errors, long_polls = measure(server, key, job_id, folder)
         hello_kb = max((peak_rss_kb(p) or 0 for p in server.hello_pids()), default=0)
         memory = [(f"peak RSS pgjob.fcgi pid {p}, MiB", peak_rss_kb(p) or 0, hello_kb)
                   for p in server.fcgi_pids()]
         memory.append(("peak RSS lighttpd, MiB", peak_rss_kb(server.proc.pid) or 0, None))
         print_table(results, memory, errors)
+        print_long_polls(*long_polls)
     finally:
         try:
             if server is not None:

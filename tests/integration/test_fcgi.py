@@ -11,6 +11,7 @@ serving, and no job may have been written.
 """
 
 import os
+import selectors
 import signal
 import socket
 import subprocess
@@ -309,6 +310,166 @@ def test_sigterm_stops_cleanly_even_with_a_long_poll_held(standalone, key):
     thread.join(timeout=10)
     # The held request is answered (with the job as it is) before the exit.
     assert "r" in box and box["r"].status == 200, f"{box}\n{proc.log_block()}"
+
+
+# ---- parked long-polls: many per process, few threads ------------------------------------
+
+# How many long-polls the tests hold in one process ("several hundred";
+# make bench holds 1,000).
+MANY = 300
+
+
+def submit_jobs(proc, key, n):
+    """n queued echo jobs of key's account; their ids."""
+    ids = []
+    for _ in range(n):
+        r = fcgi_client.http(proc.address, "POST", "/v1/jobs", {"X-API-Key": key.key},
+                             body={"type": "echo", "items": [1]})
+        assert r.status == 202, repr(r)
+        ids.append(r.json()["id"])
+    return ids
+
+
+def send_long_polls(proc, key, ids, wait):
+    """One connection per id, each sending GET /v1/jobs/{id}?wait=wait
+    without reading the answer; the connections."""
+    conns = []
+    for job_id in ids:
+        conn = fcgi_client.Connection(proc.address, timeout=60)
+        params = fcgi_client.http_params("GET", f"/v1/jobs/{job_id}?wait={wait}",
+                                         {"X-API-Key": key.key})
+        conn.send(fcgi_client.begin_request() + fcgi_client.stream(
+            fcgi_client.PARAMS, 1, fcgi_client.encode_pairs(params))
+            + fcgi_client.stream(fcgi_client.STDIN, 1, b""))
+        conns.append(conn)
+    return conns
+
+
+def collect(conns, timeout):
+    """Read the answer of every connection as it comes, within timeout
+    seconds; {index: (Response, monotonic time)}, missing ones left out."""
+    got = {}
+    sel = selectors.DefaultSelector()
+    for i, conn in enumerate(conns):
+        sel.register(conn.sock, selectors.EVENT_READ, i)
+    deadline = time.monotonic() + timeout
+    while len(got) < len(conns) and time.monotonic() < deadline:
+        for key_, _ in sel.select(timeout=max(0.0, deadline - time.monotonic())):
+            i = key_.data
+            got[i] = (conns[i].read_response(), time.monotonic())
+            sel.unregister(conns[i].sock)
+    sel.close()
+    return got
+
+
+def thread_count(proc):
+    with open(f"/proc/{proc.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    raise AssertionError("no Threads: line")
+
+
+def test_one_process_with_four_threads_holds_hundreds_of_long_polls(standalone, key, web_conn):
+    """MANY long-polls park in one process of 4 request threads; plain
+    requests are served meanwhile; a change answers its waiters at once,
+    the others answer at their deadline, and every slot is given back."""
+    proc = standalone(threads=4, max_waiters=MANY + 50, wait_max_seconds=60)
+    ids = submit_jobs(proc, key, MANY + 10)
+    held, short = ids[:MANY], ids[MANY:]
+    conns = send_long_polls(proc, key, held, 60)
+    try:
+        poll(f"{MANY} long-polls to be parked", lambda: fcgi_waiters(proc) == MANY, timeout=60,
+             logs=proc.log_block)
+        # Few threads: 4 request threads, the listener, the main thread.
+        assert thread_count(proc) <= 6, proc.log_block()
+        # Plain requests are served at once, and a short long-poll beside
+        # them answers at its deadline with the job as it is.
+        start = time.monotonic()
+        r = fcgi_client.http(proc.address, "GET", f"/v1/jobs/{held[0]}", {"X-API-Key": key.key})
+        assert r.status == 200 and r.json()["status"] == "queued", repr(r)
+        assert_serving(proc)
+        assert time.monotonic() - start < 5, "a plain read waited behind the long-polls"
+        start = time.monotonic()
+        shorts = send_long_polls(proc, key, short, 1)
+        answers = collect(shorts, 30)
+        assert len(answers) == len(short), f"{len(answers)} answered\n{proc.log_block()}"
+        for r, at in answers.values():
+            assert r.status == 200 and r.json()["status"] == "queued", repr(r)
+            assert at - start >= 0.9, "a short long-poll answered before its deadline"
+        for c in shorts:
+            c.close()
+        assert fcgi_waiters(proc) == MANY
+        # Nothing was answered of the held ones yet.
+        assert collect(conns, 0.2) == {}
+        # Every job changes: each long-poll answers with its job.
+        changed = time.monotonic()
+        with web_conn.cursor() as cur:
+            for job_id in held:
+                cur.execute("SELECT pgjob.cancel(%s, %s)", (key.account_id, job_id))
+        answers = collect(conns, 45)
+        assert len(answers) == MANY, f"{len(answers)} of {MANY} answered\n{proc.log_block()}"
+        for i, (r, at) in answers.items():
+            assert r.status == 200, repr(r)
+            job = r.json()
+            assert job["id"] == held[i] and job["status"] == "canceled", job
+            assert r.header("ETag") == f'W/"{job["id"][:8]}-{job["version"]}"'
+            assert at - changed < 40, "answered at the deadline, not at the change"
+        poll("every slot to be given back", lambda: fcgi_waiters(proc) == 0, timeout=10,
+             logs=proc.log_block)
+        assert_serving(proc)
+    finally:
+        for c in conns:
+            c.close()
+
+
+def test_a_client_that_leaves_while_parked_gives_its_slot_back(standalone, key):
+    """The peer closing a parked connection ends the request without an
+    answer, long before its deadline; the process serves on."""
+    proc = standalone(threads=2, max_waiters=10, wait_max_seconds=60)
+    ids = submit_jobs(proc, key, 3)
+    conns = send_long_polls(proc, key, ids, 60)
+    poll("3 long-polls to be parked", lambda: fcgi_waiters(proc) == 3, timeout=20,
+         logs=proc.log_block)
+    for c in conns[:2]:
+        c.close()
+    poll("the 2 that left to be dropped", lambda: fcgi_waiters(proc) == 1, timeout=10,
+         logs=proc.log_block)
+    assert_serving(proc)
+    # The one still there is answered as usual.
+    r = fcgi_client.http(proc.address, "POST", f"/v1/jobs/{ids[2]}/cancel", {"X-API-Key": key.key})
+    assert r.status == 200, repr(r)
+    answers = collect(conns[2:], 20)
+    assert answers and answers[0][0].json()["status"] == "canceled", proc.log_block()
+    conns[2].close()
+    assert proc.running(), proc.log_block()
+
+
+def test_sigterm_answers_every_parked_long_poll(standalone, key):
+    """SIGTERM answers each parked long-poll with its job as it is now,
+    then the process exits 0, without waiting out the deadlines."""
+    proc = standalone(threads=2, max_waiters=100, wait_max_seconds=60)
+    ids = submit_jobs(proc, key, 40)
+    conns = send_long_polls(proc, key, ids, 60)
+    try:
+        poll("40 long-polls to be parked", lambda: fcgi_waiters(proc) == 40, timeout=30,
+             logs=proc.log_block)
+        proc.proc.send_signal(signal.SIGTERM)
+        answers = collect(conns, 20)
+        try:
+            status = proc.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.proc.kill()
+            proc.proc.wait()
+            status = None
+        assert status == 0, proc.log_block()
+        assert len(answers) == 40, f"{len(answers)} answered\n{proc.log_block()}"
+        for i, (r, _) in answers.items():
+            assert r.status == 200 and r.json()["id"] == ids[i], repr(r)
+            assert r.json()["status"] == "queued"
+    finally:
+        for c in conns:
+            c.close()
 
 
 # ---- socket activation (systemd) ------------------------------------------------------------

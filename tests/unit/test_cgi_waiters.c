@@ -3,12 +3,15 @@
  * test_cgi_waiters.c tests the long-polls of one process (cgi/waiters.c)
  * without PostgreSQL: notifications are injected with waiters_notify and
  * outages with waiters_set_listening, on a Waiters started without a
- * listener (conninfo NULL), except for one test whose listener cannot
- * reach any server.
+ * listener connection (conninfo NULL), except for one test whose
+ * listener cannot reach any server.  Parked waits are watched on one end
+ * of a socket pair whose other end plays the client.
  */
 #include <pthread.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "suites.h"
 #include "waiters.h"
@@ -81,7 +84,7 @@ static bool sleep_timed(Waiters *w, Wait *wait, long long ms, long long *elapsed
 static Waiters *start_seam(int max_waiters)
 {
     Error err = {0};
-    Waiters *w = waiters_start(NULL, max_waiters, &err);
+    Waiters *w = waiters_start(NULL, max_waiters, max_waiters, &err);
 
     REQUIRE(w != NULL);
     return w;
@@ -124,7 +127,7 @@ static void payload_names(void)
 static void disabled(void)
 {
     Error err = {0};
-    Waiters *w = waiters_start("host=/nonexistent", 0, &err);
+    Waiters *w = waiters_start("host=/nonexistent", 0, 0, &err);
     Wait wait;
 
     /* max_waiters 0 starts nothing, so the conninfo is never used. */
@@ -329,7 +332,7 @@ static void unreachable_database(void)
 {
     Error err = {0};
     /* A socket directory that does not exist: every attempt fails at once. */
-    Waiters *w = waiters_start("host=/nonexistent/pgjob port=1", 2, &err);
+    Waiters *w = waiters_start("host=/nonexistent/pgjob port=1", 2, 2, &err);
     Wait wait;
     long long elapsed;
 
@@ -340,6 +343,201 @@ static void unreachable_database(void)
     CHECK(elapsed < LONG_MS);
     waiters_leave(w, &wait);
     waiters_stop(w); /* joins the retrying thread */
+}
+
+/* ---- parked waits ---- */
+
+/* Probe is one parked wait and what its callback saw.  fds is a socket
+ * pair: [0] is parked (the FastCGI connection), [1] the client. */
+typedef struct Probe {
+    Waiters *w;
+    Wait wait;
+    int fds[2];
+    int rearm; /* re-arm on this many notifications before leaving */
+    pthread_mutex_t lock;
+    pthread_cond_t called;
+    int calls;
+    WaitReason why;
+    long long at; /* when the last call came, waiters_now_ms */
+} Probe;
+
+static void probe_ready(Wait *wait, WaitReason why, void *arg)
+{
+    Probe *p = arg;
+    bool rearm;
+
+    pthread_mutex_lock(&p->lock);
+    rearm = p->rearm > 0 && why == WAIT_NOTIFIED;
+    if (rearm)
+        p->rearm--;
+    else
+        waiters_leave(p->w, wait);
+    p->calls++;
+    p->why = why;
+    p->at = waiters_now_ms();
+    pthread_cond_broadcast(&p->called);
+    pthread_mutex_unlock(&p->lock);
+    if (rearm)
+        waiters_rearm(p->w, wait);
+}
+
+/* probe_park reserves p's wait for job_id and parks it until ms from now. */
+static void probe_park(Probe *p, Waiters *w, const char *job_id, long long ms, bool notify_first)
+{
+    p->w = w;
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, p->fds) == 0);
+    REQUIRE(pthread_mutex_init(&p->lock, NULL) == 0);
+    REQUIRE(pthread_cond_init(&p->called, NULL) == 0);
+    REQUIRE(waiters_reserve(w, &p->wait, job_id));
+    if (notify_first)
+        waiters_notify(w, job_id); /* between the reserve and the park: kept */
+    REQUIRE(waiters_park(w, &p->wait, p->fds[0], waiters_now_ms() + ms, probe_ready, p));
+}
+
+/* probe_await waits up to ms for the callback's n-th call; its count. */
+static int probe_await(Probe *p, int n, long long ms)
+{
+    struct timespec until;
+    int calls;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += (time_t)(ms / 1000);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->lock);
+    while (p->calls < n && pthread_cond_timedwait(&p->called, &p->lock, &until) == 0)
+        ;
+    calls = p->calls;
+    pthread_mutex_unlock(&p->lock);
+    return calls;
+}
+
+static void probe_close(Probe *p)
+{
+    close(p->fds[0]);
+    if (p->fds[1] >= 0)
+        close(p->fds[1]);
+    pthread_cond_destroy(&p->called);
+    pthread_mutex_destroy(&p->lock);
+}
+
+static void parked_wakes_on_its_job_only(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {0};
+
+    probe_park(&p, w, job_a, LONG_MS, false);
+    CHECK_INT(waiters_parked(w), 1);
+    waiters_notify(w, job_b);
+    CHECK_INT(probe_await(&p, 1, SHORT_MS), 0);
+    waiters_notify(w, "2d7f5e3a-3f4c-4e3d-9a2f-1c8dab4e6a93 0b9f7c1e-5d2a-4c1b-9e0f-3a6d8b2c4e71");
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    CHECK_INT(p.why, WAIT_NOTIFIED);
+    CHECK_INT(waiters_count(w), 0);
+    CHECK_INT(waiters_parked(w), 0);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+static void parked_notified_before_park(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {0};
+    long long start = waiters_now_ms();
+
+    probe_park(&p, w, job_a, LONG_MS, true);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    CHECK_INT(p.why, WAIT_NOTIFIED);
+    CHECK(p.at - start < LONG_MS);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+static void parked_rearms(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {.rearm = 1};
+
+    probe_park(&p, w, job_a, LONG_MS, false);
+    waiters_notify(w, "*");
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    /* Re-armed: still parked, woken again by the next notification. */
+    CHECK_INT(waiters_count(w), 1);
+    CHECK_INT(probe_await(&p, 2, SHORT_MS), 1);
+    waiters_notify(w, job_a);
+    REQUIRE(probe_await(&p, 2, LONG_MS) == 2);
+    CHECK_INT(p.why, WAIT_NOTIFIED);
+    CHECK_INT(waiters_count(w), 0);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+static void parked_deadline(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {0};
+    long long deadline = waiters_now_ms() + 200;
+
+    probe_park(&p, w, job_a, 200, false);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    CHECK_INT(p.why, WAIT_DEADLINE);
+    CHECK(p.at >= deadline);
+    CHECK(p.at < deadline + LONG_MS);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+static void parked_client_gone(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {0};
+    long long start = waiters_now_ms();
+
+    probe_park(&p, w, job_a, LONG_MS, false);
+    close(p.fds[1]);
+    p.fds[1] = -1;
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    CHECK_INT(p.why, WAIT_GONE);
+    CHECK(p.at - start < LONG_MS);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+static void parked_answered_on_stop(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p[2] = {{0}, {0}};
+
+    probe_park(&p[0], w, job_a, LONG_MS, false);
+    probe_park(&p[1], w, job_b, LONG_MS, false);
+    /* waiters_stop returns once every parked wait was answered. */
+    waiters_stop(w);
+    for (int i = 0; i < 2; i++) {
+        CHECK_INT(p[i].calls, 1);
+        CHECK_INT(p[i].why, WAIT_STOPPING);
+        probe_close(&p[i]);
+    }
+}
+
+static void thread_cap(void)
+{
+    Error err = {0};
+    Waiters *w = waiters_start(NULL, 3, 1, &err);
+    Wait held, refused, parked;
+
+    REQUIRE(w != NULL);
+    CHECK(waiters_enter(w, &held, job_a));
+    /* One thread may wait: a second waiters_enter is refused ... */
+    CHECK(!waiters_enter(w, &refused, job_b));
+    /* ... but a wait that will park is not bounded by threads. */
+    CHECK(waiters_reserve(w, &parked, job_c));
+    CHECK_INT(waiters_count(w), 2);
+    waiters_leave(w, &held);
+    waiters_leave(w, &parked);
+    waiters_stop(w);
 }
 
 const Test cgi_waiters_tests[] = {
@@ -355,5 +553,12 @@ const Test cgi_waiters_tests[] = {
     {"cgi_waiters_listener_down_falls_back", listener_down_falls_back},
     {"cgi_waiters_listener_down_wakes_sleeper", listener_down_wakes_sleeper},
     {"cgi_waiters_unreachable_database", unreachable_database},
+    {"cgi_waiters_parked_wakes_on_its_job_only", parked_wakes_on_its_job_only},
+    {"cgi_waiters_parked_notified_before_park", parked_notified_before_park},
+    {"cgi_waiters_parked_rearms", parked_rearms},
+    {"cgi_waiters_parked_deadline", parked_deadline},
+    {"cgi_waiters_parked_client_gone", parked_client_gone},
+    {"cgi_waiters_parked_answered_on_stop", parked_answered_on_stop},
+    {"cgi_waiters_thread_cap", thread_cap},
     {NULL, NULL},
 };
