@@ -209,12 +209,23 @@ static void *worker_main(void *arg)
     sigemptyset(&wake);
     sigaddset(&wake, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+    bool accept_failing = false;
     while (!atomic_load(&s->stopping)) {
         if (FCGX_Accept_r(fr) < 0) {
+            int e = errno;
             if (atomic_load(&s->stopping))
                 break;
+            /* Out of file descriptors, say: pause instead of spinning,
+             * and log the first failure of a run, not every one. */
+            if (!accept_failing)
+                log_warn("accepting a connection failed: %s; retrying every 100 ms", strerror(e));
+            accept_failing = true;
+            nanosleep(&(struct timespec){.tv_nsec = 100 * 1000 * 1000}, NULL);
             continue;
         }
+        if (accept_failing)
+            log_info("accepting connections again");
+        accept_failing = false;
         snprintf(id, sizeof(id), "%ld-%ld", (long)getpid(), atomic_fetch_add(&s->served, 1) + 1);
         /* A parked long-poll keeps fr: accept the next one with a new one. */
         FCGX_Request *next =
