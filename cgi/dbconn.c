@@ -172,16 +172,18 @@ static const Statement statements[STMT_COUNT] = {
 struct DbConn {
     PGconn *conn;
     char *conninfo;
+    int statement_timeout_seconds; /* set on each new session; 0: the server's */
     long long retry_at_ms; /* no connection attempt before this, monotonic ms */
     bool down;             /* the last attempt or statement found the database down */
 };
 
-DbConn *dbconn_new(const char *conninfo)
+DbConn *dbconn_new(const char *conninfo, int statement_timeout_seconds)
 {
     DbConn *c = calloc(1, sizeof(*c));
 
     if (c == NULL)
         return NULL;
+    c->statement_timeout_seconds = statement_timeout_seconds;
     c->conninfo = strdup(conninfo ? conninfo : "");
     if (c->conninfo == NULL) {
         free(c);
@@ -233,6 +235,22 @@ static bool prepare_all(DbConn *c, Error *err)
     return true;
 }
 
+/* bound_statements sets the session's statement_timeout: a statement
+ * stuck behind a lock or on an overloaded server then fails (SQLSTATE
+ * 57014) and frees the thread, instead of holding it until the web
+ * server gives up on the request. */
+static bool bound_statements(DbConn *c, Error *err)
+{
+    char ms[32];
+    const char *params[1] = {ms};
+
+    if (c->statement_timeout_seconds <= 0)
+        return true;
+    snprintf(ms, sizeof(ms), "%lld", (long long)c->statement_timeout_seconds * 1000);
+    return db_run(c->conn, "SELECT set_config('statement_timeout', $1, false)", 1, params,
+                  "setting statement_timeout", err);
+}
+
 /* ensure_connected opens and prepares the connection if needed. */
 static bool ensure_connected(DbConn *c, Error *err)
 {
@@ -243,7 +261,8 @@ static bool ensure_connected(DbConn *c, Error *err)
         return false;
     }
     c->conn = db_connect(c->conninfo, "pgjob.fcgi", err);
-    if (c->conn != NULL && (!schema_check(c->conn, err) || !prepare_all(c, err))) {
+    if (c->conn != NULL &&
+        (!bound_statements(c, err) || !schema_check(c->conn, err) || !prepare_all(c, err))) {
         if (err->status != 503) {
             log_error("%s", err->message);
             error_set(err, 503, "db_unavailable",
@@ -262,6 +281,10 @@ static bool ensure_connected(DbConn *c, Error *err)
     c->down = false;
     return true;
 }
+
+/* The SQLSTATE of a statement canceled by statement_timeout or
+ * pg_cancel_backend. */
+#define SQLSTATE_QUERY_CANCELED "57014"
 
 /* pj_code returns the Error code of a PJ SQLSTATE with status. */
 static const char *pj_code(int status, const char *field)
@@ -298,6 +321,15 @@ static void map_error(DbConn *c, const PGresult *r, StmtId id, Error *err, char 
         return;
     }
     db_error(c->conn, r, statements[id].name, err);
+    /* query_canceled: statement_timeout fired (or an operator canceled
+     * the statement).  The statement was rolled back and the session is
+     * fine: the client may try again soon. */
+    if (strcmp(state, SQLSTATE_QUERY_CANCELED) == 0 && PQstatus(c->conn) == CONNECTION_OK) {
+        log_warn("%s", err->message);
+        error_set(err, 503, "db_timeout",
+                  "the database did not finish the request in time; try again later");
+        return;
+    }
     if (err->status == 503 || PQstatus(c->conn) != CONNECTION_OK) {
         mark_down(c, err);
         error_set(err, 503, "db_unavailable", "the database is unavailable");

@@ -50,8 +50,11 @@ enum { DB_FIELD_SIZE = 64 };
 typedef struct DbConn DbConn;
 
 /* dbconn_new returns a new, not yet connected DbConn for conninfo
- * (copied; "" means libpq's environment), or NULL when out of memory. */
-DbConn *dbconn_new(const char *conninfo);
+ * (copied; "" means libpq's environment) whose session bounds every
+ * statement to statement_timeout_seconds (PostgreSQL's
+ * statement_timeout, set once connected; 0: the server's own), or NULL
+ * when out of memory. */
+DbConn *dbconn_new(const char *conninfo, int statement_timeout_seconds);
 
 /* dbconn_free closes the connection and frees c; NULL is fine. */
 void dbconn_free(DbConn *c);
@@ -64,6 +67,8 @@ void dbconn_free(DbConn *c);
  *                          job_not_found, invalid_state, expired,
  *                          unprocessable, idempotency_key_reused)
  *   unreachable database   503 db_unavailable (the connection is dropped)
+ *   statement_timeout or   503 db_timeout (the connection is kept: the
+ *   a canceled statement       statement was rolled back, the session is fine)
  *   anything else          500 db_error (logged with the request id)
  * The server's message is the error's detail for PJ errors only. */
 PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *err, char *field);

@@ -259,7 +259,7 @@ static bool start_workers(Server *s)
     for (int i = 0; i < s->nworkers; i++) {
         Worker *w = &s->workers[i];
         w->server = s;
-        w->db = dbconn_new(s->cfg->database);
+        w->db = dbconn_new(s->cfg->database, s->cfg->statement_timeout_seconds);
         if (w->db == NULL)
             return false;
         atomic_fetch_add(&s->running, 1);

@@ -196,6 +196,10 @@ static const KeyRow key_rows[] = {
     ROW_INT(body_timeout_seconds, 10, 1, 3600, RESTART,
             "longest time a request body may take to arrive once its headers are authenticated, in "
             "seconds; a slower one gets 408 and frees the thread"),
+    ROW_INT(statement_timeout_seconds, 10, 1, 3600, RESTART,
+            "longest time one database statement of pgjob.fcgi may run (PostgreSQL's "
+            "statement_timeout for its sessions), in seconds; a request whose statement takes "
+            "longer (a lock held, an overloaded database) gets 503 db_timeout with Retry-After"),
     ROW_INT(max_items, 10000, 1, 1000000, RESTART, "most items in one submitted job"),
     ROW_INT(wait_max_seconds, 30, 0, 600, RESTART,
             "longest long-poll (?wait=N, Prefer: wait=N), in seconds"),

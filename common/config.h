@@ -115,7 +115,8 @@ typedef struct Config {
     int result_cache_seconds; /* age of a cached result that answers a submit; 0: off */
     bool result_cache_shared; /* one cache for all accounts, not one per account */
 
-    int body_timeout_seconds; /* time a request body may take to arrive, seconds */
+    int body_timeout_seconds;      /* time a request body may take to arrive, seconds */
+    int statement_timeout_seconds; /* pgjob.fcgi: longest statement, seconds */
 
     ExecType *exec;     /* exec types, exec_count of them, owned */
     size_t exec_count;  /* entries in exec */

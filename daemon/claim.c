@@ -98,7 +98,7 @@ bool claim_due(const Dispatcher *d)
     /* a whole batch, or all the prefetch when that is smaller */
     int enough = d->cfg->claim_batch < d->cfg->prefetch ? d->cfg->claim_batch : d->cfg->prefetch;
 
-    if (d->mode != SHUTDOWN_NONE || room <= 0 || !claim_wanted(d))
+    if (d->mode != SHUTDOWN_NONE || d->rescue_first || room <= 0 || !claim_wanted(d))
         return false;
     return d->running + d->claiming < d->cfg->workers || room >= (enough > 0 ? enough : 1);
 }

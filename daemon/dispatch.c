@@ -2,15 +2,16 @@
 /*
  * dispatch.c - the dispatcher: claim, hand out, record, maintain.
  *
- * The dispatcher's state and its other two files: see dispatcher.h.
+ * The dispatcher's state and its other files: see dispatcher.h.
  *
  * One pass of the loop: act on signals, (re)connect, collect outcomes,
- * read the lanes' answers, run due maintenance while the main lane is
- * idle, give the free lanes statements (outcome batches, then claims),
- * run the timers, then wait in one poll() on the wake-up pipe and the
- * lanes' sockets.  Claims and outcome batches never make it wait; it does
- * wait to set up a connection, for maintenance, for renewing the leases
- * of prefetched jobs, and for the handlers' data on a reload.
+ * read the lanes' and the maintenance connection's answers, send the due
+ * maintenance statement on its connection, give the free lanes statements
+ * (a due renewal of prefetched leases, outcome batches, then claims), run
+ * the timers, then wait in one poll() on the wake-up pipe and the
+ * connections' sockets.  Claims, outcomes, renewals and maintenance never
+ * make it wait; it does wait to set up a connection and for the
+ * handlers' data on a reload.
  */
 #include "dispatch.h"
 
@@ -28,7 +29,6 @@
 #include "dispatcher.h"
 #include "handlers/handlers.h"
 #include "log.h"
-#include "maint.h"
 #include "pool.h"
 #include "run.h"
 #include "schema.h"
@@ -94,15 +94,12 @@ static void watchdog(Dispatcher *d)
     }
 }
 
-/* set_up_connection checks the schema, LISTENs and takes the maintenance
- * lock on a new connection. */
+/* set_up_connection checks the schema and LISTENs on a new connection. */
 static bool set_up_connection(Dispatcher *d, Error *err)
 {
     if (!schema_check(d->conn, err))
         return false;
     if (d->cfg->listen && !db_run(d->conn, "LISTEN pgjob_ready", 0, NULL, "listen", err))
-        return false;
-    if (!maint_try_lock(d->conn, &d->maintainer, err))
         return false;
     if (PQsetnonblocking(d->conn, 0) != 0) {
         error_set(err, 500, "db_error", "cannot set the connection blocking");
@@ -150,13 +147,21 @@ static void try_connect(Dispatcher *d)
         d->reconnect_at = now + d->reconnect_delay_ms;
         return;
     }
+    /* The maintenance connection, with the maintenance lock if no other
+     * daemon holds it.  Its first rescue comes before the first claim, so
+     * that jobs handed back by a dead daemon keep their place in line
+     * (cleared when that rescue is answered, or cannot be made). */
+    d->rescue_first = true;
+    watchdog(d);
+    maintlane_open(d);
+    watchdog(d);
     log_info("connected to the database%s%s", d->cfg->listen ? ", listening" : ", polling only",
              d->maintainer ? ", maintainer" : "");
     d->down_logged = false;
     d->reconnect_delay_ms = 0;
     claim_want_all(d);
     /* At start-up and after an outage, rescue first, but only once the
-     * outcomes held through the outage are recorded (maintain): their
+     * outcomes held through the outage are recorded (dispatch_run): their
      * leases may have run out meanwhile, and a rescue would throw that
      * finished work away and run it again. */
     d->next_rescue = now;
@@ -173,59 +178,6 @@ static void try_connect(Dispatcher *d)
             log_warn("cannot notify systemd: %s", strerror(errno));
         d->ready_sent = true;
     }
-}
-
-/* ---- leases of prefetched jobs ---- */
-
-/* renew_waiting renews the leases of the claimed jobs still waiting for a
- * worker (prefetch), once a heartbeat period, and drops those whose
- * attempt lost the job meanwhile. */
-static void renew_waiting(Dispatcher *d, long long now)
-{
-    static const char sql[] =
-        "SELECT id, state FROM pgjob.renew($1::jsonb, make_interval(secs => $2::integer))";
-    long long every = d->cfg->heartbeat_seconds * 1000LL;
-    JobRef refs[256];
-    char lease[16];
-    Error err = {0};
-    size_t n;
-
-    if (now < d->next_renew)
-        return;
-    d->next_renew = now + every / 2;
-    n = pool_due_renewals(d->pool, now - every, now, refs, sizeof(refs) / sizeof(refs[0]));
-    if (n == 0)
-        return;
-    json_t *entries = json_array();
-    for (size_t i = 0; i < n && entries != NULL; i++) {
-        if (json_array_append_new(entries, json_pack("{s:s, s:i}", "id", refs[i].id, "attempt",
-                                                     refs[i].attempt)) != 0) {
-            json_decref(entries);
-            entries = NULL;
-        }
-    }
-    char *text = entries ? json_dumps(entries, JOB_JSON_FLAGS) : NULL;
-    json_decref(entries);
-    if (text == NULL) {
-        log_error("out of memory renewing %zu leases", n);
-        return;
-    }
-    snprintf(lease, sizeof(lease), "%d", d->cfg->lease_seconds);
-    const char *params[2] = {text, lease};
-    watchdog(d);
-    PGresult *r = db_exec(d->conn, sql, 2, params);
-    free(text);
-    if (!db_tuples_ok(r)) {
-        db_error(d->conn, r, "renewing leases", &err);
-        PQclear(r);
-        statement_failed(d, &err);
-        return;
-    }
-    for (int i = 0; i < PQntuples(r); i++) {
-        if (strcmp(PQgetvalue(r, i, 1), "running") != 0)
-            pool_drop(d->pool, PQgetvalue(r, i, 0));
-    }
-    PQclear(r);
 }
 
 /* ---- notifications and waiting ---- */
@@ -281,24 +233,18 @@ static long long next_wakeup(Dispatcher *d, long long now)
         t = earliest(t, d->next_watchdog);
     if (d->mode != SHUTDOWN_NONE)
         t = earliest(t, d->aborted ? d->deadline + SHUTDOWN_GIVE_UP_MS : d->deadline);
-    /* Maintenance waits for the main lane; its answer wakes the loop. */
-    if (!lane_idle(d, 0))
-        return t;
-    /* A rescue held back for outcomes waits for their answer, which wakes
-     * the loop. */
-    if (!d->flush_first)
-        t = earliest(t, d->next_rescue);
-    if (d->cfg->prefetch > 0)
+    /* A renewal waits for a free lane, whose answer wakes the loop. */
+    if (idle && d->cfg->prefetch > 0)
         t = earliest(t, d->next_renew);
-    if (d->maintainer)
-        t = earliest(t, earliest(d->next_expire, d->next_prune));
-    return t;
+    /* A rescue held back for outcomes waits for their answer, which wakes
+     * the loop, as does the answer of a maintenance statement. */
+    return earliest(t, maintlane_wakeup(d, now));
 }
 
 /* wait_for_events is the one place the dispatcher waits. */
 static void wait_for_events(Dispatcher *d)
 {
-    struct pollfd fds[LANES + 1] = {{.fd = d->wake[0], .events = POLLIN}};
+    struct pollfd fds[LANES + 2] = {{.fd = d->wake[0], .events = POLLIN}};
     nfds_t nfds = 1;
     long long now = clock_ms(), timeout;
     char drain[256];
@@ -318,6 +264,10 @@ static void wait_for_events(Dispatcher *d)
             fds[nfds].fd = PQsocket(d->lanes[i].conn);
             fds[nfds++].events = POLLIN;
         }
+    }
+    if (maintlane_socket(d) >= 0) {
+        fds[nfds].fd = maintlane_socket(d);
+        fds[nfds++].events = POLLIN;
     }
     if (timeout < 0)
         timeout = 0;
@@ -341,68 +291,6 @@ static size_t unrecorded(const Dispatcher *d)
     for (int i = 0; i < LANES; i++)
         n += d->lanes[i].nbatch;
     return n;
-}
-
-/* maintain runs the due maintenance.  Every daemon rescues expired
- * leases (pgjob.rescue skips rows another daemon is handling), so a hung
- * daemon never stops the rescue of its own jobs; expiry and pruning are
- * done only by the daemon holding the maintenance lock, and a hung
- * maintainer merely delays them. */
-static void maintain(Dispatcher *d, long long now)
-{
-    Error err = {0};
-    bool ok = true;
-
-    watchdog(d);
-    if (d->flush_first && unrecorded(d) == 0)
-        d->flush_first = false;
-    if (now >= d->next_rescue && !d->flush_first) {
-        d->next_rescue = now + d->cfg->rescue_interval_seconds * 1000LL;
-        Stats *s = &d->stats;
-        long before = s->rescued + s->rescue_requeued + s->rescue_failed;
-        long unstarted = s->rescue_requeued;
-        ok = maint_rescue(d->conn, d->cfg->maintenance_batch, &s->rescued, &s->rescue_requeued,
-                          &s->rescue_failed, &err);
-        if (ok && s->rescued + s->rescue_requeued + s->rescue_failed > before) {
-            log_info("rescued %ld jobs whose lease expired (%ld had not started)",
-                     s->rescued + s->rescue_requeued + s->rescue_failed - before,
-                     s->rescue_requeued - unstarted);
-            claim_want_all(d);
-        }
-        if (ok && !d->maintainer) {
-            ok = maint_try_lock(d->conn, &d->maintainer, &err);
-            if (ok && d->maintainer)
-                log_info("this daemon is now the maintainer (expiry and pruning)");
-        }
-    }
-    if (ok && d->maintainer && now >= d->next_expire) {
-        d->next_expire = now + d->cfg->expire_interval_seconds * 1000LL;
-        ok = maint_expire(d->conn, d->cfg->maintenance_batch, &d->stats.expired, &err);
-        long cached = 0;
-        if (ok)
-            ok = maint_cache_prune(d->conn, d->cfg->result_cache_seconds,
-                                   d->cfg->result_cache_entries, d->cfg->maintenance_batch, &cached,
-                                   &err);
-        if (ok && cached > 0)
-            log_debug("deleted %ld results from the result cache", cached);
-    }
-    if (ok && d->maintainer && now >= d->next_prune) {
-        d->next_prune = now + d->cfg->prune_interval_seconds * 1000LL;
-        ok = maint_prune(d->conn, d->cfg->prune_after_days, d->cfg->maintenance_batch,
-                         &d->stats.pruned, &err);
-    }
-    if (!ok)
-        statement_failed(d, &err);
-}
-
-/* main_due says whether maintenance or renewals wait for the main lane. */
-static bool main_due(const Dispatcher *d, long long now)
-{
-    if (d->conn == NULL)
-        return false;
-    return (now >= d->next_rescue && !d->flush_first) ||
-           (d->cfg->prefetch > 0 && now >= d->next_renew) ||
-           (d->maintainer && (now >= d->next_expire || now >= d->next_prune));
 }
 
 /* status_line writes the counters into buf. */
@@ -574,6 +462,7 @@ static bool start(Dispatcher *d, Error *err)
     d->next_stats = now + d->cfg->stats_period_seconds * 1000LL;
     d->next_expire = now;
     d->next_prune = now;
+    d->next_lock = now;
     d->next_poll = now;
     return true;
 }
@@ -593,6 +482,7 @@ static void stop(Dispatcher *d)
         if (d->lanes[i].conn != NULL)
             PQfinish(d->lanes[i].conn);
     }
+    maintlane_close(d);
     if (d->conn != NULL)
         PQfinish(d->conn);
     claim_free(d);
@@ -626,14 +516,14 @@ int dispatch_run(Config *cfg, const char *config_path)
         claim_take_outcomes(&d);
         for (int i = 0; i < LANES; i++)
             lane_poll(&d, i);
+        maintlane_poll(&d);
         if (finished(&d))
             break;
-        if (lane_idle(&d, 0)) {
-            maintain(&d, now);
-            if (d.conn != NULL && cfg->prefetch > 0)
-                renew_waiting(&d, now);
-        }
-        d.main_due = main_due(&d, clock_ms());
+        /* The rescue after a (re)connect waits for the outcomes held
+         * through the outage: see try_connect. */
+        if (d.flush_first && unrecorded(&d) == 0)
+            d.flush_first = false;
+        maintlane_start(&d, now);
         lane_start_work(&d);
         tick(&d, now);
         publish(&d);

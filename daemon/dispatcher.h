@@ -4,7 +4,8 @@
  * by nothing else: dispatch.c (the loop: connection, waiting, timers,
  * signals), lanes.c (the lanes' statements in flight), claim.c (what to
  * claim, handing claimed jobs out, taking their outcomes back) and
- * pending.c (the outcomes waiting to be recorded).  The public entry point is dispatch.h.
+ * pending.c (the outcomes waiting to be recorded) and maintlane.c (the
+ * maintenance connection).  The public entry point is dispatch.h.
  *
  * Wording: a slot is a worker thread; `running` counts the jobs handed to
  * the pool whose outcome has not come back yet.  `pending` holds outcomes
@@ -24,6 +25,7 @@
 #include "exporter.h"
 #include "handlers/handlers.h"
 #include "job.h"
+#include "maint.h"
 #include "pool.h"
 
 typedef enum ShutdownMode {
@@ -46,10 +48,10 @@ typedef struct TypeSlot {
 } TypeSlot;
 
 /* A lane is one connection with at most one statement in flight, sent
- * without waiting: a claim round or a batch of outcomes.  Lane 0 is the
- * main connection (it also LISTENs and runs maintenance, which waits for
- * the lane to be idle); the others are connections opened on first use,
- * that is under load.  With more than one lane PostgreSQL records a batch
+ * without waiting: a renewal of prefetched leases, a claim round or a
+ * batch of outcomes.  Lane 0 is the main connection (it also LISTENs);
+ * the others are connections opened on first use, that is under load.
+ * Maintenance has a connection of its own (MaintLane).  With more than one lane PostgreSQL records a batch
  * or runs a second claim while a claim runs; the third covers the time a
  * lane waits for the workers between two statements (measured: at batch
  * 10, two lanes reached 0.75 of the plain SQL loop with 2 clients, three
@@ -60,11 +62,13 @@ typedef enum LaneWork {
     LANE_IDLE,
     LANE_CLAIM,  /* a claim round; its reservations are in want and slot_want */
     LANE_RECORD, /* a batch of outcomes, owned in batch */
+    LANE_RENEW,  /* the renewal of the leases of prefetched jobs */
 } LaneWork;
 
 /* DISPATCH_WAIT_MS bounds every wait of the dispatcher for the database:
- * a statement it waits for (connection set-up, maintenance, renewals) and
- * the answer of a lane's statement.  A database that does not answer in
+ * a statement it waits for (connection set-up, the handlers' data) and
+ * the answer of a lane's statement; it is also the maintenance session's
+ * statement_timeout.  A database that does not answer in
  * time is taken as lost (reconnect, with backoff), so the dispatcher keeps
  * its loop, and systemd's watchdog (WatchdogSec=30), alive through any
  * outage.  Connecting is bounded by connect_timeout (common/db.c). */
@@ -73,6 +77,10 @@ typedef enum LaneWork {
 /* RECORD_BATCH_MAX is the upper bound of complete_batch (common/config.c). */
 #define RECORD_BATCH_MAX 1000
 
+/* RENEW_MAX: most leases one renewal statement renews; the others wait
+ * for the next one, half a heartbeat period later. */
+#define RENEW_MAX 256
+
 typedef struct Lane {
     PGconn *conn;       /* lanes 1 and up: NULL until first used, or after a loss */
     long long retry_at; /* lanes 1 and up: when to try connecting again, monotonic ms */
@@ -80,9 +88,25 @@ typedef struct Lane {
     long long sent_ms;                /* when the lane's statement was sent, monotonic ms */
     Outcome *batch[RECORD_BATCH_MAX]; /* LANE_RECORD: the outcomes being recorded */
     size_t nbatch;
+    JobRef renew[RENEW_MAX]; /* LANE_RENEW: the leases being renewed */
+    size_t nrenew;
     int want;       /* LANE_CLAIM: jobs asked for of the types without a limit */
     int *slot_want; /* LANE_CLAIM: jobs asked for per limited type, [nslots] */
 } Lane;
+
+/* MaintLane is the maintenance connection (maintlane.c): rescue, the
+ * maintenance lock, expiry and pruning, one statement at a time, sent
+ * without waiting.  It holds the maintenance lock when maintainer is set. */
+typedef struct MaintLane {
+    PGconn *conn;       /* NULL until opened, or after a loss */
+    long long retry_at; /* when to try connecting again, monotonic ms */
+    MaintStep step;     /* the statement in flight; MAINT_NONE: idle */
+    MaintStep next;     /* the statement that follows at once; MAINT_NONE: the timers say */
+    int round;          /* statements of this step in a row (MAINT_ROUNDS) */
+    long long sent_ms;  /* when step was sent, monotonic ms */
+    long handled;       /* rows step's answer handled */
+    bool failed;        /* step's answer was an error */
+} MaintLane;
 
 /* Stats are the counters of the summary line and STATUS=. */
 typedef struct Stats {
@@ -100,12 +124,12 @@ typedef struct Dispatcher {
     int wake[2]; /* [0] read end, polled; [1] write end, for workers and signals */
 
     PGconn *conn;
-    bool maintainer;        /* holds the maintenance lock on conn */
+    bool maintainer;        /* holds the maintenance lock on maint.conn */
     bool ready_sent;        /* READY=1 was sent */
     bool handlers_due;      /* handlers_load is due: at start and on SIGHUP */
     bool down_logged;       /* the database is known to be down */
     bool flush_first;       /* after a (re)connect: record held outcomes before rescuing */
-    bool main_due;          /* maintenance or renewals are due: lane 0 takes no new work */
+    bool rescue_first;      /* after a (re)connect: claim nothing before the first rescue */
     long long reconnect_at; /* monotonic ms */
     int reconnect_delay_ms;
 
@@ -115,6 +139,7 @@ typedef struct Dispatcher {
     size_t npending, pending_cap;
     long long pending_since; /* when the oldest pending outcome came back */
     Lane lanes[LANES];
+    MaintLane maint;
 
     /* Whether a claim is worth making, per claim group: the types without
      * a limit (here) and each limited type (in its slot).  A notification
@@ -127,7 +152,11 @@ typedef struct Dispatcher {
     unsigned claim_turn;   /* alternates which group a round serves first */
     unsigned limited_turn; /* the limited type a round starts with */
     long long next_poll, next_rescue, next_expire, next_prune, next_stats, next_watchdog;
-    long long next_renew;
+    long long next_renew, next_lock;
+    /* Leases whose renewal was cut off (its lane was lost): renewed again
+     * first, at once, since they were marked renewed when it was sent. */
+    JobRef renew_again[RENEW_MAX];
+    size_t nrenew_again;
     long long watchdog_ms; /* a third of WATCHDOG_USEC; 0: off */
 
     ShutdownMode mode;
@@ -138,8 +167,8 @@ typedef struct Dispatcher {
     Exporter *exporter; /* GET /metrics (metrics_listen); NULL: off */
 } Dispatcher;
 
-/* The three files below depend on each other in one direction only:
- * pending.c <- claim.c <- lanes.c <- dispatch.c.  Each exported name
+/* The files below depend on each other in one direction only:
+ * pending.c <- claim.c <- lanes.c, maintlane.c <- dispatch.c.  Each exported name
  * carries its file's prefix. */
 
 /* ---- pending.c ---- */
@@ -202,11 +231,36 @@ void lane_poll(Dispatcher *d, int i);
 void lane_abandon(Dispatcher *d, int i);
 void lane_settle(Dispatcher *d, int i);
 
-/* lane_start_work gives the free lanes work: outcomes, then claims. */
+/* lane_start_work gives the free lanes work: a due renewal of prefetched
+ * leases first, then outcomes, then claims. */
 void lane_start_work(Dispatcher *d);
 
 /* lane_drop_main closes the main connection after an error (lane 0's
  * work is abandoned) and schedules a reconnect; logged once per outage. */
 void lane_drop_main(Dispatcher *d, const char *why);
+
+/* ---- maintlane.c ---- */
+
+/* maintlane_open opens the maintenance connection if it is closed, sets
+ * it up and tries the maintenance lock, waiting for the answers: for the
+ * dispatcher's own (re)connect.  A failure is logged and tried again
+ * later. */
+void maintlane_open(Dispatcher *d);
+
+/* maintlane_start sends the maintenance statement whose turn it is, if
+ * the connection is idle (opening it when it is due and closed);
+ * maintlane_poll reads what has come of the one in flight. */
+void maintlane_start(Dispatcher *d, long long now);
+void maintlane_poll(Dispatcher *d);
+
+/* maintlane_wakeup is when maintlane_start has something to send
+ * (LLONG_MAX: nothing, or a statement is in flight: its socket wakes
+ * the loop); maintlane_socket the socket to poll, or -1. */
+long long maintlane_wakeup(const Dispatcher *d, long long now);
+int maintlane_socket(const Dispatcher *d);
+
+/* maintlane_close closes the maintenance connection (and gives up the
+ * maintenance lock). */
+void maintlane_close(Dispatcher *d);
 
 #endif

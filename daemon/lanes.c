@@ -5,7 +5,10 @@
  * Outcomes come back from the pool into `pending` and are recorded in
  * batches of one kind (complete, fail, release).  Every statement goes on
  * a lane without waiting; the loop polls the lanes' sockets and handles
- * an answer when it has come.
+ * an answer when it has come.  The renewal of prefetched jobs' leases
+ * takes the first free lane when it is due, ahead of outcomes and claims:
+ * behind claim rounds under a deep queue it would starve, and a lease not
+ * renewed gets its job rescued while it waits in the daemon.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include "db.h"
 #include "dispatcher.h"
 #include "log.h"
+#include "pool.h"
 
 /* count_result adds one row of a batch call's answer to the counters. */
 static void count_result(Dispatcher *d, const char *id, const char *outcome)
@@ -42,6 +46,10 @@ static const char *const batch_sql[] = {
     [OUTCOME_FAIL] = "SELECT id, outcome FROM pgjob.fail($1::jsonb, $2::interval, $3::interval)",
     [OUTCOME_RELEASE] = "SELECT id, outcome FROM pgjob.release($1::jsonb)",
 };
+
+/* The statement that renews the leases of prefetched jobs. */
+static const char renew_sql[] =
+    "SELECT id, state FROM pgjob.renew($1::jsonb, make_interval(secs => $2::integer))";
 
 /* encode_batch returns the new JSON text of batch[0..n) (free()), or NULL
  * when out of memory. */
@@ -116,6 +124,11 @@ void lane_abandon(Dispatcher *d, int i)
     for (size_t j = 0; j < lane->nbatch; j++)
         pending_add(d, lane->batch[j]);
     lane->nbatch = 0;
+    /* A renewal cut off is sent again at once: its leases count as
+     * renewed, and would otherwise wait a heartbeat period more. */
+    for (size_t j = 0; j < lane->nrenew && d->nrenew_again < RENEW_MAX; j++)
+        d->renew_again[d->nrenew_again++] = lane->renew[j];
+    lane->nrenew = 0;
     lane->work = LANE_IDLE;
 }
 
@@ -161,6 +174,58 @@ static bool lane_free(Dispatcher *d, int i)
         return false;
     }
     return true;
+}
+
+/* renew_due says whether the leases of prefetched jobs are due for a
+ * renewal. */
+static bool renew_due(const Dispatcher *d)
+{
+    return d->nrenew_again > 0 || (d->cfg->prefetch > 0 && clock_ms() >= d->next_renew);
+}
+
+/* lane_renew renews, on lane i, the leases of the claimed jobs still
+ * waiting for a worker that were not renewed for a heartbeat period;
+ * their answer drops those whose attempt lost the job meanwhile.  The
+ * lane stays idle when there is none. */
+static void lane_renew(Dispatcher *d, int i)
+{
+    long long now = clock_ms(), every = d->cfg->heartbeat_seconds * 1000LL;
+    JobRef *refs = d->lanes[i].renew;
+    char lease[16];
+    size_t n = d->nrenew_again;
+
+    memcpy(refs, d->renew_again, n * sizeof(refs[0]));
+    d->nrenew_again = 0;
+    if (now >= d->next_renew) {
+        d->next_renew = now + every / 2;
+        n += pool_due_renewals(d->pool, now - every, now, refs + n, RENEW_MAX - n);
+    }
+    d->lanes[i].nrenew = n;
+    if (n == 0)
+        return;
+    json_t *entries = json_array();
+    for (size_t j = 0; j < n && entries != NULL; j++) {
+        if (json_array_append_new(entries, json_pack("{s:s, s:i}", "id", refs[j].id, "attempt",
+                                                     refs[j].attempt)) != 0) {
+            json_decref(entries);
+            entries = NULL;
+        }
+    }
+    char *text = entries ? json_dumps(entries, JOB_JSON_FLAGS) : NULL;
+    json_decref(entries);
+    if (text == NULL) {
+        log_error("out of memory renewing %zu leases", n);
+        d->lanes[i].nrenew = 0;
+        return;
+    }
+    snprintf(lease, sizeof(lease), "%d", d->cfg->lease_seconds);
+    const char *params[2] = {text, lease};
+    d->lanes[i].work = LANE_RENEW;
+    d->lanes[i].sent_ms = now;
+    int sent = PQsendQueryParams(lane_conn(d, i), renew_sql, 2, NULL, params, NULL, NULL, 0);
+    free(text);
+    if (!sent)
+        lane_lost(d, i, PQerrorMessage(lane_conn(d, i)));
 }
 
 /* lane_record starts recording a batch of pending outcomes on lane i. */
@@ -218,13 +283,22 @@ static void lane_answer(Dispatcher *d, int i, PGresult *r)
     if (db_tuples_ok(r)) {
         if (lane->work == LANE_CLAIM) {
             claim_hand_out(d, lane, r);
+        } else if (lane->work == LANE_RENEW) {
+            for (int j = 0; j < PQntuples(r); j++) {
+                if (strcmp(PQgetvalue(r, j, 1), "running") != 0)
+                    pool_drop(d->pool, PQgetvalue(r, j, 0));
+            }
         } else {
             for (int j = 0; j < PQntuples(r); j++)
                 count_result(d, PQgetvalue(r, j, 0), PQgetvalue(r, j, 1));
         }
         return;
     }
-    db_error(conn, r, lane->work == LANE_CLAIM ? "claim" : "recording outcomes", &err);
+    db_error(conn, r,
+             lane->work == LANE_CLAIM   ? "claim"
+             : lane->work == LANE_RENEW ? "renewing leases"
+                                        : "recording outcomes",
+             &err);
     if (PQstatus(conn) != CONNECTION_OK || err.status == 503) {
         lane_lost(d, i, err.message);
     } else if (lane->work == LANE_RECORD) {
@@ -244,6 +318,7 @@ static void lane_done(Dispatcher *d, int i)
     for (size_t j = 0; j < lane->nbatch; j++)
         outcome_free(lane->batch[j]);
     lane->nbatch = 0;
+    lane->nrenew = 0;
     lane->work = LANE_IDLE;
 }
 
@@ -290,24 +365,27 @@ void lane_settle(Dispatcher *d, int i)
     lane_read(d, i, true);
 }
 
-/* lane_start_work gives the free lanes work: outcomes first (they free memory
- * and tell clients sooner), on lane 1, then the later ones, the main lane
- * last; then claims, on the main lane first.  So a claim runs while the
- * previous batch is recorded, and while the queue is deep claims run side
- * by side; the third lane connects only when the other two are busy. */
+/* lane_start_work gives the free lanes work: a due renewal of prefetched
+ * leases first, on the first free lane, so that it waits for at most one
+ * statement however busy claims keep the lanes; then outcomes (they free
+ * memory and tell clients sooner), on lane 1, then the later ones, the
+ * main lane last; then claims, on the main lane first.  So a claim runs
+ * while the previous batch is recorded, and while the queue is deep
+ * claims run side by side; the third lane connects only when the other
+ * two are busy. */
 void lane_start_work(Dispatcher *d)
 {
-    /* While maintenance or renewals are due, the main lane takes no new
-     * statement, so that it is idle for them at the next pass: under a
-     * deep queue claims would otherwise keep it busy for good, and the
-     * leases of prefetched jobs would run out unrenewed. */
+    for (int i = 0; i < LANES && renew_due(d); i++) {
+        if (lane_free(d, i))
+            lane_renew(d, i);
+    }
     for (int k = 1; k <= LANES; k++) {
         int i = k % LANES;
-        if (flush_due(d) && !(i == 0 && d->main_due) && lane_free(d, i))
+        if (flush_due(d) && lane_free(d, i))
             lane_record(d, i);
     }
     for (int i = 0; i < LANES; i++) {
-        if (claim_due(d) && !(i == 0 && d->main_due) && lane_free(d, i))
+        if (claim_due(d) && lane_free(d, i))
             lane_claim(d, i);
     }
 }
@@ -323,7 +401,10 @@ void lane_drop_main(Dispatcher *d, const char *why)
     if (d->conn != NULL)
         PQfinish(d->conn);
     d->conn = NULL;
-    d->maintainer = false;
+    /* The database is taken as lost: the maintenance connection goes too
+     * (an idle one would find out only at its next statement), and is
+     * made again with the main one. */
+    maintlane_close(d);
     d->reconnect_delay_ms = 100;
     d->reconnect_at = clock_ms() + d->reconnect_delay_ms;
 }

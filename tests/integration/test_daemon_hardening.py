@@ -7,7 +7,7 @@ import time
 
 # Fixtures, found by pytest under these names:
 from daemon import acct, daemon, ddir, probe  # noqa: F401
-from daemon import job, script, submit, wait_status, wait_until
+from daemon import job, script, submit, submit_many, value, wait_status, wait_until
 
 
 def test_outcome_held_through_an_outage_is_written_before_the_rescue(
@@ -84,6 +84,57 @@ exec cat
         "a job handed back was run after a job submitted later"
     b.wait_log(r"rescued \d+ jobs whose lease expired \([1-9]\d* had not started\)")
     assert b.stop() == 0
+
+
+def test_slow_maintenance_stops_neither_claims_nor_renewals(daemon, conn, connect, acct, ddir):
+    """A maintenance statement that does not finish (here the result cache
+    is locked, so the maintainer's pruning of it waits for the lock) holds
+    only its own connection: while one such statement waits, the daemon
+    keeps claiming and recording (jobs complete during that one wait), and
+    keeps renewing the short leases of the jobs it prefetched, so every
+    job of the backlog completes in its first attempt, nothing rescued."""
+    prog = script(ddir, "slow.sh", "sleep 0.3\nexec cat\n")
+    locker = connect()
+    locker.autocommit = False
+    waiting = """SELECT pid, query_start FROM pg_stat_activity
+                  WHERE wait_event_type = 'Lock' AND query LIKE '%result_cache_prune%'"""
+    # A backend waiting for a lock notices its client has gone only with
+    # this set: a statement the daemon gave up on must not look waiting.
+    with conn.cursor() as cur:
+        cur.execute("SELECT current_database()")
+        cur.execute(f'ALTER DATABASE "{cur.fetchone()[0]}"'
+                    " SET client_connection_check_interval = '100ms'")
+    try:
+        with locker.cursor() as cur:
+            cur.execute("LOCK TABLE pgjob.result_cache IN ACCESS EXCLUSIVE MODE")
+        # One worker, ten prefetched: a job waits about 3 s in the daemon,
+        # longer than its 2 s lease, so only renewals keep it.
+        d = daemon({"exec.slow.command": prog}, workers=1, prefetch=10, lease_seconds=2,
+                   heartbeat_seconds=1, expire_interval_seconds=1)
+        n = submit_many(conn, acct, 60, type="slow")
+        # Jobs completed during one wait of the pruning (the same backend
+        # and statement start): more than the lanes could have had in
+        # flight when it began (3 batches of at most 1 outcome here).
+        seen, during = {}, 0
+        end = time.monotonic() + 120
+        while during < 6:
+            done = value(conn, "SELECT count(*) FROM pgjob.job WHERE status = 'completed'")
+            with conn.cursor() as cur:
+                cur.execute(waiting)
+                for key in cur.fetchall():
+                    during = max(during, done - seen.setdefault(key, done))
+            assert done < n, f"no wait of the pruning saw 6 jobs complete ({during} at most)"
+            assert time.monotonic() < end, f"{done} of {n} completed in 120 s"
+            time.sleep(0.1)  # samples pg_stat_activity; bounded above
+        wait_until(conn, "SELECT count(*) = %s FROM pgjob.job WHERE status = 'completed'",
+                   (n,), timeout=120, what="the backlog to complete")
+    finally:
+        locker.rollback()
+        locker.close()
+    assert value(conn, "SELECT max(attempt_count) FROM pgjob.job") == 1, \
+        "a job was rescued: its lease ran out while it waited in the daemon"
+    assert not d.log_lines(r"rescued \d+ jobs"), d.log()
+    assert d.stop() == 0
 
 
 def test_job_pgjobd_cannot_read_fails_at_once(daemon, conn, acct):

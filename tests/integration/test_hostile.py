@@ -271,3 +271,32 @@ def test_long_poll_takes_a_waiter_slot_only_once_authenticated(api, web):
         locker.close()
     t.join(60)
     assert answers and answers[0].status_code == 401, answers
+
+
+# ---- a statement that does not finish -------------------------------------------
+
+def test_blocked_statement_is_503_with_retry_after(api, lighttpd, web):
+    """pgjob.fcgi's statements are bounded by statement_timeout_seconds:
+    with pgjob.job locked, a read and a submit each wait that long and
+    answer 503 db_timeout with Retry-After (not 500), nothing is written,
+    and the same connection serves the next request once the lock goes."""
+    server = lighttpd(statement_timeout_seconds=1, fcgi_threads=1)
+    client = api.new_client(server, api.account.key)
+    job_id = client.submit().json()["id"]
+    locker = web.connect()
+    locker.autocommit = False
+    try:
+        with locker.cursor() as cur:
+            cur.execute("LOCK TABLE pgjob.job IN ACCESS EXCLUSIVE MODE")
+        for r in (client.job(job_id), client.submit()):
+            problem(r, 503, "db_timeout")
+            assert r.headers.get("Retry-After", "").isdigit(), describe(r)
+    finally:
+        locker.rollback()
+        locker.close()
+    r = client.job(job_id)
+    assert r.status_code == 200, describe(r)
+    assert api.jobs() == 1
+    # One connection throughout: the timeout did not drop it.
+    log = server.log_block()
+    assert "database unavailable" not in log, log

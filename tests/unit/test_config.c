@@ -805,6 +805,7 @@ static void write_docs(void)
         "fcgi_threads",
         "max_body_bytes",
         "body_timeout_seconds",
+        "statement_timeout_seconds",
         "max_items",
         "wait_max_seconds",
         "max_waiters",
