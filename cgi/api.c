@@ -31,7 +31,7 @@ Api *api_new(const Config *cfg, Error *err)
     api->shared.cfg = cfg;
     api->shared.types = jobtypes_all(cfg, &api->shared.ntypes);
     api->shared.metrics = metrics_new();
-    api->shared.wait_db = dbconn_new(cfg->database);
+    api->shared.wait_db = dbconn_new(cfg->database, cfg->statement_timeout_seconds);
     if (api->shared.types == NULL || api->shared.metrics == NULL || api->shared.wait_db == NULL)
         goto oom;
     /* A wait that holds its thread (Prefer: wait on a submit) may take
