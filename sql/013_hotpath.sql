@@ -34,7 +34,8 @@
 -- 2. 010's document_done ran once per row (a PL/pgSQL call and an index
 --    probe of pgjob.document) for every job that became terminal,
 --    document job or not.  It is now a statement trigger that deletes
---    the documents of all the statement's terminal jobs in one join.
+--    the documents of all the statement's terminal jobs in one join, and
+--    returns at once when the statement made no job terminal.
 -- 3. 009's outcome counter read and joined the old and new rows of every
 --    UPDATE of pgjob.job, claims and heartbeats included; a statement
 --    whose rows are all 'processing' (claims, heartbeats) has no outcome,
@@ -318,6 +319,11 @@ CREATE OR REPLACE VIEW pgjob.report_queue AS
 CREATE OR REPLACE FUNCTION pgjob.document_done() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgjob, pg_temp AS $$
 BEGIN
+    -- Most statements (claims, heartbeats) make no job terminal.
+    IF NOT EXISTS (SELECT 1 FROM new_rows n
+                    WHERE n.status IN ('completed', 'failed', 'canceled', 'expired')) THEN
+        RETURN NULL;
+    END IF;
     WITH gone AS (
         DELETE FROM pgjob.document d
          USING new_rows n
