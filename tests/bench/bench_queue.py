@@ -474,6 +474,11 @@ def main():
         print("CPU time per job of a pgjobd drain (pgjobd and its backends), median (us): "
               + ", ".join(f"{k} {statistics.median(cpu[k]):.1f}"
                           for k in ("pgjobd", "base") if k in cpu))
+        # the held drains come in pairs: backlog 1, backlog 2 of each run
+        for k, held in (("pgjobd", q.cpu.get("held")), ("base", base.cpu.get("held") if BASE else None)):
+            if held:
+                print(f"  {k}, held xmin: backlog 1 {statistics.median(held[0::2]):.1f},"
+                      f" backlog 2 {statistics.median(held[1::2]):.1f}")
         print("WAL written per job, median (bytes): "
               + ", ".join(f"{k} {statistics.median(wal[k]):.0f}"
                           for k in ("plain", "functions", "pgjobd", "base") if k in wal))
