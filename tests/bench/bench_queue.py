@@ -28,6 +28,12 @@ Sides:
              backlogs in a row: the second drains on top of the first's
              dead tuples.
 
+Beside jobs/s it prints the WAL written per job of each pgbench loop
+and pgjobd drain (pg_current_wal_lsn before and after; autovacuum's
+included) and the CPU time per job of each pgjobd drain (pgjobd's and
+its backends', from /proc): what a drain costs, which a loaded machine
+bends far less than it bends the rates.
+
 Figures, not assertions.  Environment: PGJOB_BUILD (build folder),
 BENCH_QUEUE_JOBS (default 30000), BENCH_LARGE=1 (200,000 jobs),
 BENCH_RUNS (default 3), BENCH_PEERS (0: no peers), BENCH_MEMORY_JOBS (jobs
@@ -104,6 +110,18 @@ UPDATE plain_job SET status = 'done', result = '{"ok": true}', locked_at = NULL
 """
 
 
+def cpu_seconds(pid):
+    """The CPU time (user + system) a process has used, in seconds; 0
+    when it is gone.  The server runs on this machine, so its backends'
+    times are readable here too."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class BenchServer(PgServer):
     SETTINGS = dict(PgServer.SETTINGS, shared_buffers="256MB")
     if STATEMENTS:
@@ -140,6 +158,12 @@ class Queue:
         self.conn = pg.connect(db)
         self.account = self.one("SELECT pgjob.create_account('bench')")
         self.rss = {}
+        # WAL bytes written per job, per side: a figure of the work a
+        # drain writes that a loaded machine does not bend
+        self.wal = {}
+        # CPU time per job of a pgjobd drain: the daemon's and its
+        # backends', which a loaded machine bends much less than the rate
+        self.cpu = {}
         if not main:
             return
         pg.execute("CREATE DATABASE bench_plain")
@@ -246,15 +270,33 @@ class Queue:
         return self.one("SELECT count(*) FROM pgjob.job WHERE status = 'completed'"
                         " AND attempt_count = 1")
 
+    def wal_mark(self):
+        return self.one("SELECT pg_current_wal_lsn()::text")
+
+    def wal_count(self, side, mark):
+        """Record the WAL written since mark, per job of a backlog."""
+        written = self.one("SELECT pg_current_wal_lsn() - %s::pg_lsn", (mark,))
+        self.wal.setdefault(side, []).append(float(written) / JOBS)
+
     def drain(self, side, total):
         """Drain the queued backlog with a fresh pgjobd until `total` jobs
         have finished; returns jobs/s."""
+        mark = self.wal_mark()
         with BuildDaemon(self.build, self.pg.dsn(self.db), {
                 "workers": CLIENTS, "claim_batch": BATCH, "complete_batch": BATCH,
                 "prefetch": 2 * BATCH, "types": "echo"}) as d:
             start = d.wait_ready()
             end = self.wait_empty(d.proc, total)
             self.rss[side] = max(self.rss.get(side, 0), d.peak_rss_kb())
+            # the daemon is fresh, and so are its backends: all their time
+            # is this drain's
+            with self.conn.cursor() as cur:
+                cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+                pids = [r[0] for r in cur.fetchall()]
+            used = cpu_seconds(d.proc.pid) + sum(cpu_seconds(p) for p in pids)
+            self.cpu.setdefault(side, []).append(used * 1e6 / JOBS)
+        self.wal_count(side, mark)
         return JOBS / (end - start)
 
     def pgjobd(self, reset=False):
@@ -331,7 +373,9 @@ class Queue:
                          " FROM generate_series(%s, %s) g",
                          (start + 1, min(JOBS, start + 1000)), conn=conn)
             self.run("VACUUM ANALYZE plain_job", conn=conn)
+            mark = self.wal_mark()
             elapsed = self.pgbench("bench_plain", PLAIN_SCRIPT, JOBS // (BATCH * CLIENTS) + 2)
+            self.wal_count("plain", mark)
             done = self.one("SELECT count(*) FROM plain_job WHERE status = 'done'", conn=conn)
         finally:
             conn.close()
@@ -341,8 +385,10 @@ class Queue:
 
     def functions(self):
         self.fill(JOBS)
+        mark = self.wal_mark()
         elapsed = self.pgbench(self.db, LOOP_SCRIPT.format(batch=BATCH),
                                JOBS // (BATCH * CLIENTS) + 2)
+        self.wal_count("functions", mark)
         done = self.completed()
         if done != JOBS:
             raise RuntimeError(f"the functions loop completed {done} of {JOBS} jobs")
@@ -423,6 +469,19 @@ def main():
             print(f"peers skipped: {q.peers}")
         print("goals: pgjobd >= 1.5 x graphile-worker, >= 0.8 x plain; held xmin >= 0.5 of"
               " pgjobd, backlog 2 no slower than backlog 1")
+        wal = {**q.wal, **({"base": base.wal["pgjobd"]} if BASE else {})}
+        cpu = {**q.cpu, **({"base": base.cpu["pgjobd"]} if BASE else {})}
+        print("CPU time per job of a pgjobd drain (pgjobd and its backends), median (us): "
+              + ", ".join(f"{k} {statistics.median(cpu[k]):.1f}"
+                          for k in ("pgjobd", "base") if k in cpu))
+        # the held drains come in pairs: backlog 1, backlog 2 of each run
+        for k, held in (("pgjobd", q.cpu.get("held")), ("base", base.cpu.get("held") if BASE else None)):
+            if held:
+                print(f"  {k}, held xmin: backlog 1 {statistics.median(held[0::2]):.1f},"
+                      f" backlog 2 {statistics.median(held[1::2]):.1f}")
+        print("WAL written per job, median (bytes): "
+              + ", ".join(f"{k} {statistics.median(wal[k]):.0f}"
+                          for k in ("plain", "functions", "pgjobd", "base") if k in wal))
         print(f"pgjobd peak resident memory: {q.rss.get('pgjobd', 0) / 1024:.1f} MiB,"
               f" held-xmin runs {q.rss.get('held', 0) / 1024:.1f} MiB")
         print(f"settings: PostgreSQL {q.one('SHOW server_version')}, shared_buffers 256MB,"

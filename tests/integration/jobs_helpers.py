@@ -299,7 +299,9 @@ def check_invariants(conn):
     """Assert the invariants of 001_schema.sql over every job:
     queued <=> a ready row (with the job's type and priority);
     processing <=> a lease row for attempt = attempt_count; other statuses
-    have neither; a terminal job has completed_at and expires_at."""
+    have neither; a terminal job has completed_at and expires_at; paused
+    <=> paused_since, and only an expired job has no items (the partial
+    indexes of 013_hotpath.sql)."""
     bad = rows(conn, """
         SELECT j.id, j.status, j.attempt_count, r.job_id AS ready,
                r.type AS r_type, r.priority AS r_priority,
@@ -312,7 +314,9 @@ def check_invariants(conn):
             OR (r.job_id IS NOT NULL AND (r.type <> j.type OR r.priority <> j.priority))
             OR (l.job_id IS NOT NULL AND l.attempt <> j.attempt_count)
             OR (j.status IN ('completed', 'failed', 'canceled')
-                AND (j.completed_at IS NULL OR j.expires_at IS NULL))""")
+                AND (j.completed_at IS NULL OR j.expires_at IS NULL))
+            OR (j.status = 'paused') IS DISTINCT FROM (j.paused_since IS NOT NULL)
+            OR (j.items IS NULL) IS DISTINCT FROM (j.status = 'expired')""")
     assert not bad, f"invariants broken: {bad}"
     orphans = value(conn, """
         SELECT (SELECT count(*) FROM pgjob.ready r

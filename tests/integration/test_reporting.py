@@ -177,7 +177,7 @@ def test_history_survives_expiry_and_pruning(conn, acct):
     assert (j["status"], j["validation_flags"], j["results"]) == ("expired", [], None)
     assert history(conn, jid) == before
 
-    conn.cursor().execute("UPDATE pgjob.job SET updated_at = now() - interval '31 days'"
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '31 days'"
                           " WHERE id = %s", (jid,))
     assert value(conn, "SELECT pgjob.prune(interval '30 days', 10)") == 1
     assert job(conn, jid) is None
@@ -227,7 +227,7 @@ def test_history_retention_prunes_in_bounded_batches(conn, acct):
     conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() WHERE id = ANY (%s::uuid[])",
                           ([str(s) for s in stubs],))
     assert expire(conn) == 3
-    conn.cursor().execute("UPDATE pgjob.job SET updated_at = now() - interval '31 days'")
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '31 days'")
 
     # The stubs go first, then history with what is left of the batch.
     assert value(conn, "SELECT pgjob.prune(interval '30 days', 2)") == 2

@@ -317,3 +317,25 @@ def test_cache_survives_job_expiry(conn, acct):
     conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() WHERE id = %s", (first["id"],))
     assert expire(conn) == 1
     assert submit_doc(conn, acct)["cache_hit"] is True
+
+
+def test_one_completion_of_two_jobs_of_one_cache_key(conn, acct):
+    """The terminal trigger runs once per statement (013_hotpath.sql): two
+    jobs of the same cache key completed by one complete() leave one cache
+    row (the greater job id's outcome) and no document bytes; a claim or a
+    completion of non-document jobs touches neither table."""
+    a = submit_doc(conn, acct, cache=datetime.timedelta(0))
+    b = submit_doc(conn, acct, cache=datetime.timedelta(0))
+    assert a["status"] == b["status"] == "queued"
+    got = {r["id"]: r["attempt"] for r in rows(conn, "SELECT id, attempt FROM pgjob.claim("
+                                                   "'w', 2, '{extract}'::text[])")}
+    assert set(got) == {a["id"], b["id"]}
+    entries = [{"id": str(i), "attempt": got[i],
+                "results": [{"status": "completed", "output": str(i), "error": None}]}
+               for i in got]
+    assert sorted(r["outcome"] for r in rows(conn, "SELECT * FROM pgjob.complete(%s::jsonb)",
+                                             (Json(entries),))) == ["completed", "completed"]
+    assert value(conn, "SELECT count(*) FROM pgjob.document") == 0
+    assert rows(conn, "SELECT results -> 0 ->> 'output' AS o FROM pgjob.result_cache") \
+        == [{"o": str(max(a["id"], b["id"]))}]
+    check_invariants(conn)

@@ -190,3 +190,73 @@ def test_floor_is_reset_by_a_full_scan(conn, acct):
     conn.cursor().execute("SET pgjob.claim_full_scan_interval = '0'")
     assert [r["id"] for r in claim(conn, "w", 3, types=TYPES)] == ids[3:]
     check_invariants(conn)
+
+
+# ---- HOT updates of pgjob.job (sql/013_hotpath.sql) -------------------------
+
+HOT = """
+    SELECT pg_stat_get_xact_tuples_updated('pgjob.job'::regclass),
+           pg_stat_get_xact_tuples_hot_updated('pgjob.job'::regclass)"""
+
+
+def updates_in(conn, sql, params=None):
+    """Run sql in a transaction of its own; return (updates, HOT updates)
+    of pgjob.job it made, from the transaction's own statistics."""
+    conn.autocommit = False
+    try:
+        cur = conn.cursor()
+        cur.execute(HOT)
+        u0, h0 = cur.fetchone()
+        cur.execute(sql, params)
+        cur.execute(HOT)
+        u1, h1 = cur.fetchone()
+        conn.commit()
+    finally:
+        conn.autocommit = True
+    return u1 - u0, h1 - h0
+
+
+def test_claim_and_heartbeat_are_hot_updates(conn, acct):
+    """No index of pgjob.job names a column a claim or a heartbeat
+    changes, and a page keeps room for the new version: both are HOT
+    updates.  Any index that names status or updated_at breaks this.
+    Whether a new version finds room on its page depends on when the
+    page's dead versions are pruned, so a few may not be HOT."""
+    submit_many(conn, acct, 20, type="echo")
+    conn.cursor().execute("VACUUM pgjob.job")
+    updates, hot = updates_in(conn, "SELECT count(*) FROM pgjob.claim('w', 20, '{echo}'::text[])")
+    assert updates == 20 and hot >= 15
+    lease = rows(conn, "SELECT job_id::text, attempt FROM pgjob.lease")
+    beats = updates_in(conn, "SELECT count(*) FROM unnest(%s::uuid[], %s::integer[]) AS l(id, a),"
+                             " pgjob.heartbeat(l.id, l.a, p_items_done => 1,"
+                             " p_results => '[{\"ok\": true}]'::jsonb)",
+                       ([r["job_id"] for r in lease], [r["attempt"] for r in lease]))
+    assert beats[0] == 20 and beats[1] >= 15
+    check_invariants(conn)
+    # What the test can see fail: an index naming status makes them not HOT.
+    conn.cursor().execute("CREATE INDEX job_status_probe ON pgjob.job (status)")
+    try:
+        submit_many(conn, acct, 5, type="echo")
+        assert updates_in(conn, "SELECT count(*) FROM pgjob.claim('w', 5, '{echo}'::text[])") \
+            == (5, 0)
+    finally:
+        conn.cursor().execute("DROP INDEX pgjob.job_status_probe")
+
+
+def test_paused_since_follows_pause_resume_cancel(conn, acct):
+    jid = submit(conn, acct, type="echo")
+    depth = "SELECT jobs FROM pgjob.queue_depth() WHERE status = 'paused'"
+    conn.cursor().execute("SELECT pgjob.pause(%s, %s)", (acct, jid))
+    assert value(conn, "SELECT paused_since IS NOT NULL FROM pgjob.job WHERE id = %s", (jid,))
+    assert value(conn, depth) == 1
+    assert value(conn, "SELECT paused FROM pgjob.report_queue WHERE type = 'echo'") == 1
+    check_invariants(conn)
+    conn.cursor().execute("SELECT pgjob.resume(%s, %s)", (acct, jid))
+    assert value(conn, "SELECT paused_since FROM pgjob.job WHERE id = %s", (jid,)) is None
+    assert value(conn, depth) == 0
+    check_invariants(conn)
+    conn.cursor().execute("SELECT pgjob.pause(%s, %s)", (acct, jid))
+    conn.cursor().execute("SELECT pgjob.cancel(%s, %s)", (acct, jid))
+    assert value(conn, "SELECT paused_since FROM pgjob.job WHERE id = %s", (jid,)) is None
+    assert value(conn, depth) == 0
+    check_invariants(conn)

@@ -209,9 +209,9 @@ def test_prune_deletes_only_old_expired_stubs(conn, acct):
     assert expire(conn) == 3
     old = ids[:2]
     conn.cursor().execute(
-        "UPDATE pgjob.job SET updated_at = now() - interval '31 days' "
+        "UPDATE pgjob.job SET expires_at = now() - interval '31 days' "
         "WHERE id = ANY (%s::uuid[])", (old + [ids[3]],))
-    # ids[2]: expired just now; ids[3]: completed (old updated_at) but not
+    # ids[2]: expired just now; ids[3]: completed (old expires_at) but not
     # expired.  Only the two old stubs go.
     assert value(conn, "SELECT pgjob.prune()") == 2
     left = {r["id"] for r in rows(conn, "SELECT id FROM pgjob.job")}
@@ -232,7 +232,7 @@ def test_prune_limit(conn, acct):
         complete_one(conn, r["id"], r["attempt"], item_count=1)
     make_due_for_expiry(conn, ids)
     assert expire(conn) == 3
-    conn.cursor().execute("UPDATE pgjob.job SET updated_at = now() - "
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - "
                           "interval '40 days'")
     assert value(conn, "SELECT pgjob.prune(p_limit => 2)") == 2
     assert value(conn, "SELECT count(*) FROM pgjob.job") == 1
