@@ -12,9 +12,9 @@ import psycopg2
 import pytest
 from psycopg2.extras import Json
 
-from jobs_helpers import (check_invariants, claim_one, complete_one, cancel,
-                          expire, fail_one, job, new_account, pg_error, row,
-                          rows, value)
+from jobs_helpers import (Listener, check_invariants, claim_one, complete_one,
+                          cancel, expire, fail_one, job, new_account, pg_error,
+                          row, rows, value)
 
 
 pytestmark = pytest.mark.sql_only
@@ -139,6 +139,31 @@ def test_identical_submit_completes_at_submit(conn, acct):
     h = row(conn, "SELECT * FROM pgjob.job_history WHERE job_id = %s", (hit["id"],))
     assert h["status"] == "completed" and h["cache_hit"] is True and h["model"] == "x"
     check_invariants(conn)
+
+
+def test_a_hit_wakes_no_worker(conn, connect, acct):
+    """A miss is queued and sends one pgjob_ready naming its type; a hit is
+    completed in its submit, so it sends none (a worker woken for it finds
+    nothing), only the pgjob_job notification of its completion."""
+    listener = Listener(connect())
+    miss = submit_doc(conn, acct)
+    notes = listener.drain(conn)
+    assert Listener.on(notes, "pgjob_ready") == ["extract"]
+    run_to_completion(conn, miss["id"])
+    listener.drain(conn)
+    hit = submit_doc(conn, acct)
+    assert hit["cache_hit"] is True
+    notes = listener.drain(conn)
+    assert Listener.on(notes, "pgjob_ready") == []
+    assert Listener.on(notes, "pgjob_job") == [str(hit["id"])]
+    # The quiet hit does not silence a later submit of the same transaction.
+    with conn.cursor() as cur:
+        cur.execute("BEGIN")
+    submit_doc(conn, acct)
+    submit_doc(conn, acct, b"another document")
+    with conn.cursor() as cur:
+        cur.execute("COMMIT")
+    assert Listener.on(listener.drain(conn), "pgjob_ready") == ["extract"]
 
 
 def test_a_hit_makes_the_checks_of_submit(conn, acct):
