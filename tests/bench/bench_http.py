@@ -30,7 +30,11 @@ reported under the table.
 Environment: PGJOB_BUILD (build folder, default build), BENCH_RUNS
 (default 3), BENCH_HTTP_SECONDS (one wrk run, default 5),
 BENCH_HTTP_CONNECTIONS (default 16,64), BENCH_HTTP_THREADS (fcgi_threads
-of both programs, default 8).
+of both programs, default 8), BENCH_HTTP_BEFORE (optional: the build
+folder of another version, e.g. of an older commit; its pgjob.fcgi then
+runs under a second lighttpd on a database its own pgjobctl migrated, and
+its POST is measured in the same runs, interleaved, against the same
+hello GET: a before/after comparison that a busy machine slows alike).
 """
 
 import os
@@ -54,6 +58,8 @@ from pgserver import PgServer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("PGJOB_BUILD", "build"))
+BEFORE = os.environ.get("BENCH_HTTP_BEFORE")
+BEFORE_BUILD = os.path.join(ROOT, BEFORE) if BEFORE else None
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "5"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_HTTP_CONNECTIONS", "16,64").split(",")]
@@ -65,6 +71,7 @@ OTHER_JOBS = 10000
 WRK_THREADS = 2
 WARMUP_SECONDS = 1
 DBNAME = "bench_http"
+BEFORE_DBNAME = "bench_http_before"
 ITEMS = [f"item {i}" for i in range(10)]
 BATCH_BODY = '{"type": "echo", "items": [%s]}' % ", ".join(f'"{x}"' for x in ITEMS)
 
@@ -156,14 +163,14 @@ def kill_leftovers(pids):
 
 # ---- the database ------------------------------------------------------------
 
-def prepare_database(pg):
-    """Migrate, make an account with a key, a completed 10-item echo job
-    (the one every read asks for) and OTHER_JOBS queued ones around it.
-    Returns (key, job_id)."""
-    pg.execute(f"CREATE DATABASE {DBNAME}")
-    subprocess.run([os.path.join(BUILD, "pgjobctl"), "migrate", "--database", pg.dsn(DBNAME)],
+def prepare_database(pg, dbname=DBNAME, build=BUILD):
+    """Migrate (with build's pgjobctl), make an account with a key, a
+    completed 10-item echo job (the one every read asks for) and
+    OTHER_JOBS queued ones around it.  Returns (key, job_id)."""
+    pg.execute(f"CREATE DATABASE {dbname}")
+    subprocess.run([os.path.join(build, "pgjobctl"), "migrate", "--database", pg.dsn(dbname)],
                    check=True, stdout=subprocess.DEVNULL)
-    conn = pg.connect(DBNAME)
+    conn = pg.connect(dbname)
     try:
         account = web.new_account(conn, "bench")
         with conn.cursor() as cur:
@@ -191,8 +198,9 @@ def prepare_database(pg):
 # ---- wrk -------------------------------------------------------------------------
 
 class Scenario:
-    def __init__(self, name, method, path, headers=None, body=None, expect=200):
+    def __init__(self, name, method, path, headers=None, body=None, expect=200, server=None):
         self.name = name
+        self.server = server  # None: the main server
         self.method = method
         self.path = path
         self.headers = headers or {}
@@ -215,6 +223,7 @@ class Scenario:
 
     def check(self, server):
         """One request with requests: the status wrk will be counting on."""
+        server = self.server or server
         r = requests.request(self.method, server.url(self.path), headers=self.headers,
                              data=self.body, timeout=10, allow_redirects=False)
         if r.status_code != self.expect:
@@ -264,6 +273,7 @@ def parse_wrk(out):
 
 
 def wrk(server, scenario, connections, seconds):
+    server = scenario.server or server
     threads = min(WRK_THREADS, connections)  # wrk wants a connection per thread at least
     argv = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
             "--latency", "-s", scenario.script, server.url(scenario.path)]
@@ -314,6 +324,9 @@ def print_table(results, memory, errors):
         ratio = f"{ours_kb / base_kb:>6.2f}" if base_kb else f"{'-':>6}"
         print(f"{label:<{LABEL}} {ours_kb / 1024:>9.1f} {base} {ratio}")
     print("requests/s (higher is better); ratio = pgjob / baseline; latencies from wrk --latency.")
+    if BEFORE_BUILD:
+        print(f"BEFORE: the POST of the pgjob.fcgi built in {BEFORE} (its own lighttpd and")
+        print("        database, same cluster), in the same runs against the same hello GET.")
     print("baseline: hello_fcgi's GET /hello?id= of the same job row (one prepared primary-key")
     print("          SELECT, no API key); the POST rows use that same GET as their baseline:")
     print("          a queued 10-item write beside the cheapest read.  Memory: hello_fcgi.")
@@ -327,7 +340,8 @@ def print_table(results, memory, errors):
 
 # ---- main ------------------------------------------------------------------------------
 
-def measure(server, key, job_id, folder):
+def measure(server, key, job_id, folder, before=None):
+    """The runs; before: (server, key) of BENCH_HTTP_BEFORE's pgjob.fcgi."""
     hello = Scenario("hello", "GET", f"/hello?id={job_id}")
     get = Scenario("get", "GET", f"/v1/jobs/{job_id}", {"X-API-Key": key})
     hello_body = hello.check(server).json()
@@ -344,6 +358,14 @@ def measure(server, key, job_id, folder):
     revalidate.check(server)
     submit.check(server)
     scenarios = [hello, get, revalidate, submit]
+    writes = [submit]
+    if before is not None:
+        submit_before = Scenario("post_before", "POST", "/v1/jobs",
+                                 {"X-API-Key": before[1], "Content-Type": "application/json"},
+                                 BATCH_BODY, expect=202, server=before[0])
+        submit_before.check(server)
+        scenarios.append(submit_before)
+        writes.append(submit_before)
     for s in scenarios:
         s.write_script(folder)
 
@@ -357,7 +379,7 @@ def measure(server, key, job_id, folder):
         # add weigh on the next run's reads of both programs alike.
         for c in CONNECTIONS:
             order = [hello, get, revalidate] if i % 2 == 0 else [revalidate, get, hello]
-            for s in order + [submit]:
+            for s in order + (writes if i % 2 == 0 else writes[::-1]):
                 runs[(s.name, c)].append(wrk(server, s, c, SECONDS))
 
     errors = []
@@ -373,8 +395,11 @@ def measure(server, key, job_id, folder):
         return {k: median_of(rs, k) for k in ("rps", "p50", "p99")}
 
     results = []
-    for label, name, kind in (("GET job", "get", "read"), ("304 revalidation", "304", "read"),
-                              ("POST 10 items (vs hello GET)", "post", "write")):
+    rows = [("GET job", "get", "read"), ("304 revalidation", "304", "read"),
+            ("POST 10 items (vs hello GET)", "post", "write")]
+    if before is not None:
+        rows.append(("POST 10 items, BEFORE", "post_before", "write"))
+    for label, name, kind in rows:
         for c in CONNECTIONS:
             results.append((f"{label}, {c} conns", kind, c, med(name, c), med("hello", c)))
     return results, errors
@@ -387,26 +412,30 @@ def main():
         raise BenchError(f"{hello_bin} is missing: make bench builds it")
     if shutil.which("wrk") is None:
         raise BenchError("wrk is not installed (Debian: apt-get install wrk)")
+    if BEFORE_BUILD and not os.access(os.path.join(BEFORE_BUILD, "pgjob.fcgi"), os.X_OK):
+        raise BenchError(f"BENCH_HTTP_BEFORE: {BEFORE_BUILD}/pgjob.fcgi is missing")
     pg = PgServer()
     server = None
+    before = None
     started = []
+    before_started = []
     folder = tempfile.mkdtemp(prefix="pgjob-bench-http-")
     try:
         pg.setup()
         key, job_id = prepare_database(pg)
         dsn = pg.dsn(DBNAME)
-        server = BenchLighttpd({"database": dsn, "fcgi_threads": THREADS, "log_level": "warn",
-                                # the defaults of pgjob.conf, not the tests' small caps
-                                "max_items": None, "max_body_bytes": None,
-                                "wait_max_seconds": None, "max_waiters": None,
-                                "large_result_bytes": None},
-                               hello_bin, THREADS, dsn)
+        server = BenchLighttpd(fcgi_conf(dsn), hello_bin, THREADS, dsn)
         server.start()
         started = server.fcgi_pids() + server.hello_pids()
         if not server.fcgi_pids() or not server.hello_pids():
             raise BenchError("lighttpd did not spawn both pgjob.fcgi and hello_fcgi\n"
                              + server.log_block())
-        results, errors = measure(server, key, job_id, folder)
+        if BEFORE_BUILD:
+            before_key, _ = prepare_database(pg, BEFORE_DBNAME, BEFORE_BUILD)
+            before = start_before(pg.dsn(BEFORE_DBNAME))
+            before_started = web.fcgi_pids(before.dir)
+        results, errors = measure(server, key, job_id, folder,
+                                  (before, before_key) if before else None)
         hello_kb = max((peak_rss_kb(p) or 0 for p in server.hello_pids()), default=0)
         memory = [(f"peak RSS pgjob.fcgi pid {p}, MiB", peak_rss_kb(p) or 0, hello_kb)
                   for p in server.fcgi_pids()]
@@ -414,6 +443,8 @@ def main():
         print_table(results, memory, errors)
     finally:
         try:
+            if before is not None:
+                stop_server(before, before_started)
             if server is not None:
                 stop_server(server, started)
         finally:
@@ -421,10 +452,37 @@ def main():
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def fcgi_conf(dsn):
+    """pgjob.conf of a benchmarked pgjob.fcgi."""
+    return {"database": dsn, "fcgi_threads": THREADS, "log_level": "warn",
+            # the defaults of pgjob.conf, not the tests' small caps
+            "max_items": None, "max_body_bytes": None, "wait_max_seconds": None,
+            "max_waiters": None, "large_result_bytes": None}
+
+
+def start_before(dsn):
+    """A second lighttpd (the tests' own) serving BENCH_HTTP_BEFORE's
+    pgjob.fcgi on dsn."""
+    saved = os.environ.get("PGJOB_BUILD")
+    os.environ["PGJOB_BUILD"] = BEFORE_BUILD  # web.py finds pgjob.fcgi there
+    try:
+        before = web.Lighttpd(fcgi_conf(dsn))
+    finally:
+        if saved is None:
+            del os.environ["PGJOB_BUILD"]
+        else:
+            os.environ["PGJOB_BUILD"] = saved
+    before.start()
+    if not web.fcgi_pids(before.dir):
+        raise BenchError("the BEFORE lighttpd did not spawn pgjob.fcgi\n" + before.log_block())
+    return before
+
+
 def stop_server(server, started):
     """Stop lighttpd, which stops pgjob.fcgi and hello_fcgi; then kill
     any of them still running (web.py's teardown does so for pgjob.fcgi)."""
-    started = sorted(set(started) | set(server.fcgi_pids()) | set(server.hello_pids()))
+    hello = server.hello_pids() if isinstance(server, BenchLighttpd) else []
+    started = sorted(set(started) | set(web.fcgi_pids(server.dir)) | set(hello))
     problem = server.cleanup()
     if problem:
         print(f"bench_http: lighttpd did not stop cleanly:\n{problem}", file=sys.stderr)
