@@ -342,3 +342,37 @@ def test_status_read_checks_the_key_in_its_one_round_trip(api):
     problem(api.client.get("/v1/jobs/00000000-0000-4000-8000-000000000000"), 404,
             "job_not_found")
     assert api.client.get(path).status_code == 200
+
+
+def test_submit_checks_a_recent_key_with_the_write(api):
+    """A key pgjob.fcgi found live lately is checked by the submit's own
+    statement (cgi/keycache.h): the job is written under that key, and a
+    key revoked or expired since is 401 with nothing written, on every
+    submit after as well."""
+    for end in ("revoke", "expire"):
+        key, key_id = new_key(api.conn, api.account.account_id)
+        client = api.client_for(key=key)
+        before = api.jobs()
+        ids = []
+        # The first submit looks the key up before its body; the next ones
+        # in the same statement as the write.
+        for _ in range(3):
+            r = client.submit(items=["x"])
+            assert r.status_code == 202, describe(r)
+            ids.append(r.json()["id"])
+        with api.conn.cursor() as cur:
+            cur.execute("SELECT DISTINCT api_key_id FROM pgjob.job WHERE id = ANY(%s::uuid[])",
+                        (ids,))
+            assert cur.fetchall() == [(key_id,)]
+            if end == "revoke":
+                revoke_key(api.conn, key_id)
+            else:
+                cur.execute("UPDATE pgjob.api_key SET expires_at = now() - interval '1 second'"
+                            " WHERE id = %s", (key_id,))
+        for _ in range(2):
+            r = client.submit(items=["y"])
+            problem(r, 401, "invalid_api_key")
+            assert "WWW-Authenticate" in r.headers, describe(r)
+        assert api.jobs() == before + 3
+    # The account's other key is untouched.
+    assert api.client.submit().status_code == 202
