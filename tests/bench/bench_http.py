@@ -19,7 +19,12 @@ keep-alive, on 127.0.0.1) measures, at 16 and 64 connections:
            runs), against the same hello GET: a write beside the
            cheapest read, so the ratio says what a submit costs;
   memory   peak resident memory (VmHWM) of each pgjob.fcgi process and
-           of lighttpd (beside hello_fcgi's).
+           of lighttpd (beside hello_fcgi's);
+  CPU      CPU time (user and system, from /proc) per request of the
+           FastCGI program and its PostgreSQL backends, for the hello GET
+           and the POST: what one request costs, which a busy machine
+           changes far less than it changes requests/s (lighttpd and wrk
+           are left out: the same for both).
 
 Each figure (requests/s, p50, p99 from wrk --latency) is the median of
 RUNS runs; the runs of the programs are interleaved so that a noisy
@@ -198,9 +203,11 @@ def prepare_database(pg, dbname=DBNAME, build=BUILD):
 # ---- wrk -------------------------------------------------------------------------
 
 class Scenario:
-    def __init__(self, name, method, path, headers=None, body=None, expect=200, server=None):
+    def __init__(self, name, method, path, headers=None, body=None, expect=200, server=None,
+                 cpu_pids=None):
         self.name = name
         self.server = server  # None: the main server
+        self.cpu_pids = cpu_pids  # None, or a function: the pids whose CPU time a request costs
         self.method = method
         self.path = path
         self.headers = headers or {}
@@ -272,16 +279,46 @@ def parse_wrk(out):
     }
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of pid so far, in seconds (0 once gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(server, scenario, connections, seconds):
     server = scenario.server or server
     threads = min(WRK_THREADS, connections)  # wrk wants a connection per thread at least
     argv = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
             "--latency", "-s", scenario.script, server.url(scenario.path)]
+    pids = scenario.cpu_pids() if scenario.cpu_pids else []
+    cpu_before = sum(cpu_seconds(p) for p in pids)
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60,
                           check=False)
+    cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
     if proc.returncode != 0:
         raise BenchError(f"wrk failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
-    return parse_wrk(proc.stdout)
+    result = parse_wrk(proc.stdout)
+    result["cpu_us"] = cpu / result["requests"] * 1e6 if pids and result["requests"] else None
+    return result
+
+
+def backend_pids(pg, dbname, pgjob):
+    """The client backends of dbname: pgjob.fcgi's (pgjob) or the hello
+    program's (no application_name)."""
+    conn = pg.connect(dbname)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s"
+                        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                        " AND (CASE WHEN %s THEN application_name LIKE 'pgjob.fcgi%%'"
+                        "      ELSE application_name = '' END)", (dbname, pgjob))
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
 
 
 # ---- the table -------------------------------------------------------------------
@@ -306,7 +343,7 @@ def lighttpd_version():
     return out.split()[0] if out.split() else "lighttpd"
 
 
-def print_table(results, memory, errors):
+def print_table(results, memory, errors, cpu):
     print()
     print(f"pgjob.fcgi benchmark: {lighttpd_version()}, pgjob.fcgi and hello_fcgi with "
           f"{THREADS} threads each under one lighttpd; wrk {WRK_THREADS} threads, "
@@ -323,6 +360,10 @@ def print_table(results, memory, errors):
         base = f"{base_kb / 1024:>9.1f}" if base_kb else f"{'-':>9}"
         ratio = f"{ours_kb / base_kb:>6.2f}" if base_kb else f"{'-':>6}"
         print(f"{label:<{LABEL}} {ours_kb / 1024:>9.1f} {base} {ratio}")
+    print(f"{'CPU per request, us (FastCGI program + its backends)':<{LABEL + 20}} "
+          f"{'median':>7} {'min':>7}")
+    for label, median, low in cpu:
+        print(f"{label:<{LABEL + 20}} {median:>7.0f} {low:>7.0f}")
     print("requests/s (higher is better); ratio = pgjob / baseline; latencies from wrk --latency.")
     if BEFORE_BUILD:
         print(f"BEFORE: the POST of the pgjob.fcgi built in {BEFORE} (its own lighttpd and")
@@ -340,9 +381,10 @@ def print_table(results, memory, errors):
 
 # ---- main ------------------------------------------------------------------------------
 
-def measure(server, key, job_id, folder, before=None):
+def measure(pg, server, key, job_id, folder, before=None):
     """The runs; before: (server, key) of BENCH_HTTP_BEFORE's pgjob.fcgi."""
-    hello = Scenario("hello", "GET", f"/hello?id={job_id}")
+    hello = Scenario("hello", "GET", f"/hello?id={job_id}",
+                     cpu_pids=lambda: server.hello_pids() + backend_pids(pg, DBNAME, False))
     get = Scenario("get", "GET", f"/v1/jobs/{job_id}", {"X-API-Key": key})
     hello_body = hello.check(server).json()
     if hello_body.get("id") != job_id or hello_body.get("status") != "completed":
@@ -354,7 +396,8 @@ def measure(server, key, job_id, folder, before=None):
                           {"X-API-Key": key, "If-None-Match": etag}, expect=304)
     submit = Scenario("post", "POST", "/v1/jobs",
                       {"X-API-Key": key, "Content-Type": "application/json"}, BATCH_BODY,
-                      expect=202)
+                      expect=202,
+                      cpu_pids=lambda: server.fcgi_pids() + backend_pids(pg, DBNAME, True))
     revalidate.check(server)
     submit.check(server)
     scenarios = [hello, get, revalidate, submit]
@@ -362,7 +405,9 @@ def measure(server, key, job_id, folder, before=None):
     if before is not None:
         submit_before = Scenario("post_before", "POST", "/v1/jobs",
                                  {"X-API-Key": before[1], "Content-Type": "application/json"},
-                                 BATCH_BODY, expect=202, server=before[0])
+                                 BATCH_BODY, expect=202, server=before[0],
+                                 cpu_pids=lambda: web.fcgi_pids(before[0].dir)
+                                 + backend_pids(pg, BEFORE_DBNAME, True))
         submit_before.check(server)
         scenarios.append(submit_before)
         writes.append(submit_before)
@@ -394,6 +439,13 @@ def measure(server, key, job_id, folder, before=None):
         rs = runs[(name, c)]
         return {k: median_of(rs, k) for k in ("rps", "p50", "p99")}
 
+    cpu = []
+    for label, name in (("hello GET", "hello"), ("POST 10 items", "post"),
+                        ("POST 10 items, BEFORE", "post_before")):
+        for c in CONNECTIONS:
+            values = [r["cpu_us"] for r in runs.get((name, c), []) if r["cpu_us"] is not None]
+            if values:
+                cpu.append((f"{label}, {c} conns", statistics.median(values), min(values)))
     results = []
     rows = [("GET job", "get", "read"), ("304 revalidation", "304", "read"),
             ("POST 10 items (vs hello GET)", "post", "write")]
@@ -402,7 +454,7 @@ def measure(server, key, job_id, folder, before=None):
     for label, name, kind in rows:
         for c in CONNECTIONS:
             results.append((f"{label}, {c} conns", kind, c, med(name, c), med("hello", c)))
-    return results, errors
+    return results, errors, cpu
 
 
 def main():
@@ -434,13 +486,13 @@ def main():
             before_key, _ = prepare_database(pg, BEFORE_DBNAME, BEFORE_BUILD)
             before = start_before(pg.dsn(BEFORE_DBNAME))
             before_started = web.fcgi_pids(before.dir)
-        results, errors = measure(server, key, job_id, folder,
-                                  (before, before_key) if before else None)
+        results, errors, cpu = measure(pg, server, key, job_id, folder,
+                                       (before, before_key) if before else None)
         hello_kb = max((peak_rss_kb(p) or 0 for p in server.hello_pids()), default=0)
         memory = [(f"peak RSS pgjob.fcgi pid {p}, MiB", peak_rss_kb(p) or 0, hello_kb)
                   for p in server.fcgi_pids()]
         memory.append(("peak RSS lighttpd, MiB", peak_rss_kb(server.proc.pid) or 0, None))
-        print_table(results, memory, errors)
+        print_table(results, memory, errors, cpu)
     finally:
         try:
             if before is not None:
