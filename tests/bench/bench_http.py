@@ -35,11 +35,12 @@ reported under the table.
 Environment: PGJOB_BUILD (build folder, default build), BENCH_RUNS
 (default 3), BENCH_HTTP_SECONDS (one wrk run, default 5),
 BENCH_HTTP_CONNECTIONS (default 16,64), BENCH_HTTP_THREADS (fcgi_threads
-of both programs, default 8), BENCH_HTTP_BEFORE (optional: the build
-folder of another version, e.g. of an older commit; its pgjob.fcgi then
-runs under a second lighttpd on a database its own pgjobctl migrated, and
-its POST is measured in the same runs, interleaved, against the same
-hello GET: a before/after comparison that a busy machine slows alike).
+of both programs, default 8), BENCH_BASE_BUILD (optional, as in
+bench_queue.py: the build folder of another version, e.g. of main before
+a change; its pgjob.fcgi then runs under a second lighttpd on a database
+its own pgjobctl migrated, and its POST is measured in the same runs,
+interleaved, against the same hello GET: a before/after comparison that
+a busy machine slows alike).
 """
 
 import os
@@ -63,7 +64,7 @@ from pgserver import PgServer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("PGJOB_BUILD", "build"))
-BEFORE = os.environ.get("BENCH_HTTP_BEFORE")
+BEFORE = os.environ.get("BENCH_BASE_BUILD")
 BEFORE_BUILD = os.path.join(ROOT, BEFORE) if BEFORE else None
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "5"))
@@ -366,8 +367,8 @@ def print_table(results, memory, errors, cpu):
         print(f"{label:<{LABEL + 20}} {median:>7.0f} {low:>7.0f}")
     print("requests/s (higher is better); ratio = pgjob / baseline; latencies from wrk --latency.")
     if BEFORE_BUILD:
-        print(f"BEFORE: the POST of the pgjob.fcgi built in {BEFORE} (its own lighttpd and")
-        print("        database, same cluster), in the same runs against the same hello GET.")
+        print(f"base build: the POST of the pgjob.fcgi built in {BEFORE} (its own lighttpd")
+        print("        and database, same cluster), in the same runs against the same hello GET.")
     print("baseline: hello_fcgi's GET /hello?id= of the same job row (one prepared primary-key")
     print("          SELECT, no API key); the POST rows use that same GET as their baseline:")
     print("          a queued 10-item write beside the cheapest read.  Memory: hello_fcgi.")
@@ -382,7 +383,7 @@ def print_table(results, memory, errors, cpu):
 # ---- main ------------------------------------------------------------------------------
 
 def measure(pg, server, key, job_id, folder, before=None):
-    """The runs; before: (server, key) of BENCH_HTTP_BEFORE's pgjob.fcgi."""
+    """The runs; before: (server, key) of BENCH_BASE_BUILD's pgjob.fcgi."""
     hello = Scenario("hello", "GET", f"/hello?id={job_id}",
                      cpu_pids=lambda: server.hello_pids() + backend_pids(pg, DBNAME, False))
     get = Scenario("get", "GET", f"/v1/jobs/{job_id}", {"X-API-Key": key})
@@ -441,7 +442,7 @@ def measure(pg, server, key, job_id, folder, before=None):
 
     cpu = []
     for label, name in (("hello GET", "hello"), ("POST 10 items", "post"),
-                        ("POST 10 items, BEFORE", "post_before")):
+                        ("POST 10 items, base build", "post_before")):
         for c in CONNECTIONS:
             values = [r["cpu_us"] for r in runs.get((name, c), []) if r["cpu_us"] is not None]
             if values:
@@ -450,7 +451,7 @@ def measure(pg, server, key, job_id, folder, before=None):
     rows = [("GET job", "get", "read"), ("304 revalidation", "304", "read"),
             ("POST 10 items (vs hello GET)", "post", "write")]
     if before is not None:
-        rows.append(("POST 10 items, BEFORE", "post_before", "write"))
+        rows.append(("POST 10 items, base build", "post_before", "write"))
     for label, name, kind in rows:
         for c in CONNECTIONS:
             results.append((f"{label}, {c} conns", kind, c, med(name, c), med("hello", c)))
@@ -465,7 +466,7 @@ def main():
     if shutil.which("wrk") is None:
         raise BenchError("wrk is not installed (Debian: apt-get install wrk)")
     if BEFORE_BUILD and not os.access(os.path.join(BEFORE_BUILD, "pgjob.fcgi"), os.X_OK):
-        raise BenchError(f"BENCH_HTTP_BEFORE: {BEFORE_BUILD}/pgjob.fcgi is missing")
+        raise BenchError(f"BENCH_BASE_BUILD: {BEFORE_BUILD}/pgjob.fcgi is missing")
     pg = PgServer()
     server = None
     before = None
@@ -513,7 +514,7 @@ def fcgi_conf(dsn):
 
 
 def start_before(dsn):
-    """A second lighttpd (the tests' own) serving BENCH_HTTP_BEFORE's
+    """A second lighttpd (the tests' own) serving BENCH_BASE_BUILD's
     pgjob.fcgi on dsn."""
     saved = os.environ.get("PGJOB_BUILD")
     os.environ["PGJOB_BUILD"] = BEFORE_BUILD  # web.py finds pgjob.fcgi there
@@ -526,7 +527,8 @@ def start_before(dsn):
             os.environ["PGJOB_BUILD"] = saved
     before.start()
     if not web.fcgi_pids(before.dir):
-        raise BenchError("the BEFORE lighttpd did not spawn pgjob.fcgi\n" + before.log_block())
+        raise BenchError("the base build's lighttpd did not spawn pgjob.fcgi\n"
+                         + before.log_block())
     return before
 
 
