@@ -2,6 +2,7 @@
 /* dbconn.c - lazy connection, prepared statements, SQLSTATE to HTTP. */
 #include "dbconn.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,12 +333,34 @@ static PGresult *exec_once(DbConn *c, StmtId id, const char *const *params, Erro
     return NULL;
 }
 
+/* closed_while_idle says whether the server sent anything on c's idle
+ * connection: nothing is due between statements (this connection does not
+ * LISTEN), so input there is nearly always the server ending the session
+ * (a restart, pg_terminate_backend) and its end of file.  A poll, no round
+ * trip. */
+static bool closed_while_idle(const DbConn *c)
+{
+    struct pollfd p = {.fd = PQsocket(c->conn), .events = POLLIN};
+
+    return p.fd < 0 || poll(&p, 1, 0) != 0;
+}
+
 PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *err, char *field)
 {
     bool was_connected = c->conn != NULL;
     PGresult *r;
 
     field[0] = '\0';
+    /* A write is never sent twice (it may have run before the connection
+     * broke), so a connection the server closed while idle is replaced
+     * before a write, as a read's retry below would replace it.  (A submit
+     * with a recently seen key is a request's first statement.) */
+    if (was_connected && !is_read(id) && closed_while_idle(c)) {
+        log_info("database connection closed while idle; reconnecting");
+        PQfinish(c->conn);
+        c->conn = NULL;
+        c->retry_at_ms = 0;
+    }
     if (!ensure_connected(c, err))
         return NULL;
     r = exec_once(c, id, params, err, field);

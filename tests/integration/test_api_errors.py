@@ -270,6 +270,31 @@ def test_metrics_count_the_requests(api):
 
 # ---- the database goes away -------------------------------------------------------------
 
+
+def test_submit_after_a_database_restart_is_not_503(pg, web, lighttpd, account, client):
+    """A submit whose key was seen lately is its request's first statement,
+    and a write is never sent twice (it may have run): pgjob.fcgi replaces
+    a connection the server closed while idle before it sends one, so the
+    submits right after a PostgreSQL restart succeed."""
+    server = lighttpd(fcgi_threads=2)
+    acct = account()
+    c = client(server, acct.key)
+    for _ in range(6):  # the threads connected, the key seen live
+        r = c.submit()
+        assert r.status_code == 202, describe(r)
+    with pg_outage(pg, web):
+        pass  # a restart: every connection of the server died while idle
+    codes = [c.submit().status_code for _ in range(6)]
+    assert codes == [202] * 6, server.log_block()
+    conn = web.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pgjob.job WHERE account_id = %s",
+                        (acct.account_id,))
+            assert cur.fetchone()[0] == 12
+    finally:
+        conn.close()
+
 def test_database_outage_is_503_and_recovers(pg, web, lighttpd, account, client):
     server = lighttpd(fcgi_threads=2)
     acct = account()
