@@ -527,8 +527,9 @@ def start_before(dsn):
             os.environ["PGJOB_BUILD"] = saved
     before.start()
     if not web.fcgi_pids(before.dir):
-        raise BenchError("the base build's lighttpd did not spawn pgjob.fcgi\n"
-                         + before.log_block())
+        log = before.log_block()
+        stop_server(before, [])
+        raise BenchError("the base build's lighttpd did not spawn pgjob.fcgi\n" + log)
     return before
 
 
