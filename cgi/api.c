@@ -32,7 +32,9 @@ Api *api_new(const Config *cfg, Error *err)
     api->shared.types = jobtypes_all(cfg, &api->shared.ntypes);
     api->shared.metrics = metrics_new();
     api->shared.wait_db = dbconn_new(cfg->database, cfg->statement_timeout_seconds);
-    if (api->shared.types == NULL || api->shared.metrics == NULL || api->shared.wait_db == NULL)
+    api->shared.keys = keycache_new();
+    if (api->shared.types == NULL || api->shared.metrics == NULL || api->shared.wait_db == NULL ||
+        api->shared.keys == NULL)
         goto oom;
     /* A wait that holds its thread (Prefer: wait on a submit) may take
      * half the request threads at most; a read parks instead. */
@@ -57,6 +59,7 @@ void api_free(Api *api)
     waiters_stop(api->shared.waiters); /* answers the parked long-polls with wait_db */
     dbconn_free(api->shared.wait_db);
     metrics_free(api->shared.metrics);
+    keycache_free(api->shared.keys);
     free(api->shared.types);
     free(api);
 }
@@ -92,6 +95,31 @@ static bool read_key(ApiRequest *ar)
 static bool authenticate(ApiRequest *ar)
 {
     return read_key(ar) && api_lookup_key(ar);
+}
+
+/* authenticate_submit is authenticate for a submit, but a key found live
+ * lately (keycache.h) is checked by the submit's own statement, in the
+ * same round trip (api_submit; ar->account stays "" until then).  Any
+ * other key is checked now, before the body is read. */
+static bool authenticate_submit(ApiRequest *ar)
+{
+    if (!read_key(ar))
+        return false;
+    if (keycache_recent(ar->shared->keys, ar->key_hash, clock_ms()))
+        return true;
+    return api_lookup_key(ar);
+}
+
+/* authenticate_route authenticates ar the way its route does: a status
+ * read in its job read (api_read_job), a submit by authenticate_submit,
+ * every other route by authenticate. */
+static bool authenticate_route(ApiRequest *ar)
+{
+    if (ar->match.route == ROUTE_GET)
+        return read_key(ar);
+    if (ar->match.route == ROUTE_SUBMIT)
+        return authenticate_submit(ar);
+    return authenticate(ar);
 }
 
 /* dispatch runs the route's handler. */
@@ -168,11 +196,10 @@ void api_handle(Api *api, DbConn *db, Request *req, Response *res)
         /* Answered: a bad or expired signature, or a key that failed. */
     } else if (ar.match.route == ROUTE_RESULTS_FULL) {
         dispatch(&ar);
-    } else if ((ar.match.route == ROUTE_GET ? read_key(&ar) : authenticate(&ar)) &&
-               api_read_body(&ar)) {
+    } else if (authenticate_route(&ar) && api_read_body(&ar)) {
         /* The key is checked from the headers before a byte of the body
-         * is read.  A status read authenticates in its job read
-         * (api_read_job). */
+         * is read, unless it was found live lately (authenticate_submit).
+         * A status read authenticates in its job read (api_read_job). */
         dispatch(&ar);
     }
     /* A parked long-poll is counted and logged when it is answered

@@ -128,8 +128,36 @@ static bool values_storable(const SubmitRequest *s, const char *text, Error *err
     return true;
 }
 
+/* run_submit_key runs pgjob.submit for a caller whose key was not looked
+ * up yet (found live lately: keycache.h), looking it up in the same
+ * statement.  A row: ar->account and ar->key_id are filled.  No row: the
+ * key is not live now, and nothing was written. */
+static PGresult *run_submit_key(ApiRequest *ar, const char *const params[10], Error *err,
+                                char *field)
+{
+    /* STMT_SUBMIT's parameters, the key hash for account and key id. */
+    const char *key_params[9] = {
+        ar->key_hash, params[1], params[2], params[3], params[4],
+        params[5],    params[6], params[8], params[9],
+    };
+    PGresult *r = dbconn_exec(ar->db, STMT_SUBMIT_KEY, key_params, err, field);
+
+    if (r == NULL)
+        return NULL;
+    if (PQntuples(r) != 1) {
+        keycache_forget(ar->shared->keys, ar->key_hash);
+        return r;
+    }
+    snprintf(ar->account, sizeof(ar->account), "%s", column(r, "auth_account"));
+    snprintf(ar->key_id, sizeof(ar->key_id), "%s", column(r, "auth_key"));
+    keycache_note(ar->shared->keys, ar->key_hash, clock_ms());
+    return r;
+}
+
 /* run_submit runs pgjob.submit for the validated request s, reading
- * items and metadata from body_text (the JSON body, or upload.h's text). */
+ * items and metadata from body_text (the JSON body, or upload.h's text).
+ * A row with the job; no row only when the caller's key was checked with
+ * the submit and is not live (run_submit_key). */
 static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, const char *body_text,
                             Error *err, char *field)
 {
@@ -152,6 +180,8 @@ static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, const char *
         retention,
         inline_max,
     };
+    if (ar->account[0] == '\0')
+        return run_submit_key(ar, params, err, field);
     return dbconn_exec(ar->db, STMT_SUBMIT, params, err, field);
 }
 
@@ -198,6 +228,13 @@ void api_submit(ApiRequest *ar)
     }
     bool is_document = false;
     r = NULL;
+    /* A document's submit needs the account first (its key may not have
+     * been looked up yet: authenticate_submit in api.c). */
+    if (document_type(s->type) && ar->account[0] == '\0' && !api_lookup_key(ar)) {
+        submit_request_free(s);
+        free(upload_text);
+        return;
+    }
     if (document_type(s->type))
         r = api_submit_document(ar, s, upload ? upload_text : ar->req->body, upload, &is_document,
                                 &err, field);
@@ -207,6 +244,12 @@ void api_submit(ApiRequest *ar)
     free(upload_text);
     if (r == NULL) {
         api_fail_db(ar, &err, field);
+        return;
+    }
+    if (PQntuples(r) != 1) {
+        /* The key, checked with the submit, is not live: nothing written. */
+        PQclear(r);
+        api_invalid_key(ar);
         return;
     }
     snprintf(ar->match.id, sizeof(ar->match.id), "%s", column(r, "id"));

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "hmac.h"
 #include "jobstatus.h"
 #include "log.h"
@@ -229,12 +230,14 @@ bool api_lookup_key(ApiRequest *ar)
     }
     if (PQntuples(r) != 1) {
         PQclear(r);
+        keycache_forget(ar->shared->keys, ar->key_hash);
         api_invalid_key(ar);
         return false;
     }
     snprintf(ar->account, sizeof(ar->account), "%s", PQgetvalue(r, 0, 0));
     snprintf(ar->key_id, sizeof(ar->key_id), "%s", PQgetvalue(r, 0, 1));
     PQclear(r);
+    keycache_note(ar->shared->keys, ar->key_hash, clock_ms());
     return true;
 }
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "dbconn.h"
+#include "keycache.h"
 #include "metrics.h"
 #include "profile.h"
 #include "request.h"
@@ -27,6 +28,7 @@ typedef struct ApiShared {
     Waiters *waiters;
     DbConn *wait_db; /* the listener thread's, for parked long-polls (api_wait.c) */
     Metrics *metrics;
+    KeyCache *keys; /* the keys found live lately (keycache.h) */
     double started; /* process start, seconds since the epoch */
 } ApiShared;
 
@@ -64,8 +66,9 @@ void api_fail_db(ApiRequest *ar, const Error *err, const char *field);
 int api_wait_seconds(ApiRequest *ar, bool query_allowed);
 
 /* api_lookup_key finds the account and key id of ar->key_hash (the
- * caller's key, read by the route's way of reading keys); false with the
- * response rendered (401, 503) when it cannot. */
+ * caller's key, read by the route's way of reading keys), and notes in
+ * the key cache whether the key is live; false with the response
+ * rendered (401, 503) when it cannot. */
 bool api_lookup_key(ApiRequest *ar);
 
 /* api_invalid_key renders the 401 of a key that is unknown or not live. */

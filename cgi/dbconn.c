@@ -2,6 +2,7 @@
 /* dbconn.c - lazy connection, prepared statements, SQLSTATE to HTTP. */
 #include "dbconn.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,28 +36,48 @@ typedef struct Statement {
     "started_at, completed_at, updated_at, expires_at, processing_ms, validation_flags, " \
     "confidence, model, cache_hit, version, idempotency_key"
 
+/* The columns of pgjob.submit's row s around its results, which are left
+ * out from large_result_bytes on (a CASE on the statement's parameter). */
+#define SUBMITTED_HEAD                                                         \
+    "s.created, (s.job).id, (s.job).type, (s.job).status, (s.job).item_count," \
+    " (s.job).items_done, (s.job).items_failed,"
+#define SUBMITTED_TAIL                                                        \
+    " (s.job).results_bytes, (s.job).error,"                                  \
+    " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"         \
+    " (s.job).priority, (s.job).run_at, (s.job).created_at,"                  \
+    " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"          \
+    " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"   \
+    " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version," \
+    " (s.job).idempotency_key"
+
 static const Statement statements[STMT_COUNT] = {
     [STMT_KEY_LOOKUP] = {"key_lookup",
                          "SELECT account_id, key_id FROM pgjob.api_key_lookup($1::bytea)", 1},
     /* items and metadata are taken from the request body as the client
      * wrote it, so numbers keep every digit. */
-    [STMT_SUBMIT] =
-        {"submit",
-         "SELECT s.created, (s.job).id, (s.job).type, (s.job).status,"
-         " (s.job).item_count, (s.job).items_done, (s.job).items_failed,"
-         " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results END AS results,"
-         " (s.job).results_bytes, (s.job).error,"
-         " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"
-         " (s.job).priority, (s.job).run_at, (s.job).created_at,"
-         " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
-         " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
-         " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
-         " (s.job).idempotency_key"
-         " FROM pgjob.submit($1::bigint, $2, ($3::jsonb) -> 'items', $4::integer,"
+    [STMT_SUBMIT] = {"submit",
+                     "SELECT " SUBMITTED_HEAD " CASE WHEN (s.job).results_bytes < $10::bigint THEN "
+                     "(s.job).results END AS results," SUBMITTED_TAIL
+                     " FROM pgjob.submit($1::bigint, $2, ($3::jsonb) -> 'items', $4::integer,"
+                     " $5::timestamptz, $6::integer,"
+                     " coalesce(($3::jsonb) -> 'metadata', '{}'::jsonb), $7, $8::bigint,"
+                     " make_interval(days => $9::integer)) AS s",
+                     10},
+    /* STMT_SUBMIT with the key looked up in the same statement, for a
+     * caller whose key was found live lately (keycache.h): no row means
+     * the key is not live now (pgjob.api_key_lookup says which keys are),
+     * and then submit never ran.  api_key_lookup is a plain SQL function,
+     * inlined by the planner. */
+    [STMT_SUBMIT_KEY] =
+        {"submit_key",
+         "SELECT k.account_id AS auth_account, k.key_id AS auth_key, " SUBMITTED_HEAD
+         " CASE WHEN (s.job).results_bytes < $9::bigint THEN (s.job).results END AS "
+         "results," SUBMITTED_TAIL " FROM pgjob.api_key_lookup($1::bytea) AS k"
+         " CROSS JOIN LATERAL pgjob.submit(k.account_id, $2, ($3::jsonb) -> 'items', $4::integer,"
          " $5::timestamptz, $6::integer,"
-         " coalesce(($3::jsonb) -> 'metadata', '{}'::jsonb), $7, $8::bigint,"
-         " make_interval(days => $9::integer)) AS s",
-         10},
+         " coalesce(($3::jsonb) -> 'metadata', '{}'::jsonb), $7, k.key_id,"
+         " make_interval(days => $8::integer)) AS s",
+         9},
     [STMT_GET_JOB] = {"get_job",
                       "SELECT " JOB_FIELDS " FROM pgjob.get_job($1::bigint, $2::uuid, $3::bigint)",
                       3},
@@ -105,22 +126,14 @@ static const Statement statements[STMT_COUNT] = {
          3},
     /* STMT_SUBMIT with the items under the body's key $11 (a profile's
      * "transactions"), and no metadata. */
-    [STMT_PROFILE_SUBMIT] =
-        {"profile_submit",
-         "SELECT s.created, (s.job).id, (s.job).type, (s.job).status,"
-         " (s.job).item_count, (s.job).items_done, (s.job).items_failed,"
-         " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results END AS results,"
-         " (s.job).results_bytes, (s.job).error,"
-         " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"
-         " (s.job).priority, (s.job).run_at, (s.job).created_at,"
-         " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
-         " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
-         " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
-         " (s.job).idempotency_key"
-         " FROM pgjob.submit($1::bigint, $2, ($3::jsonb) -> $11, $4::integer,"
-         " $5::timestamptz, $6::integer, '{}'::jsonb, $7, $8::bigint,"
-         " make_interval(days => $9::integer)) AS s",
-         11},
+    [STMT_PROFILE_SUBMIT] = {"profile_submit",
+                             "SELECT " SUBMITTED_HEAD
+                             " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results "
+                             "END AS results," SUBMITTED_TAIL
+                             " FROM pgjob.submit($1::bigint, $2, ($3::jsonb) -> $11, $4::integer,"
+                             " $5::timestamptz, $6::integer, '{}'::jsonb, $7, $8::bigint,"
+                             " make_interval(days => $9::integer)) AS s",
+                             11},
     [STMT_OUTCOME_COUNTS] = {"outcome_counts",
                              "SELECT type, outcome, jobs FROM pgjob.outcome_counts()", 0},
     /* The body is parsed once (the lateral subquery), and the document's
@@ -128,16 +141,8 @@ static const Statement statements[STMT_COUNT] = {
      * once, inside the body. */
     [STMT_SUBMIT_DOCUMENT] =
         {"submit_document",
-         "SELECT s.created, (s.job).id, (s.job).type, (s.job).status,"
-         " (s.job).item_count, (s.job).items_done, (s.job).items_failed,"
-         " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results END AS results,"
-         " (s.job).results_bytes, (s.job).error,"
-         " (s.job).metadata, (s.job).attempt_count, (s.job).max_attempts,"
-         " (s.job).priority, (s.job).run_at, (s.job).created_at,"
-         " (s.job).started_at, (s.job).completed_at, (s.job).updated_at,"
-         " (s.job).expires_at, (s.job).processing_ms, (s.job).validation_flags,"
-         " (s.job).confidence, (s.job).model, (s.job).cache_hit, (s.job).version,"
-         " (s.job).idempotency_key,"
+         "SELECT " SUBMITTED_HEAD " CASE WHEN (s.job).results_bytes < $10::bigint THEN "
+         "(s.job).results END AS results," SUBMITTED_TAIL ","
          /* The profiles' "result" of a job answered from the cache. */
          " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results -> 0 -> 'output'"
          " END AS first_output"
@@ -360,12 +365,34 @@ static PGresult *exec_once(DbConn *c, StmtId id, const char *const *params, Erro
     return NULL;
 }
 
+/* closed_while_idle says whether the server sent anything on c's idle
+ * connection: nothing is due between statements (this connection does not
+ * LISTEN), so input there is nearly always the server ending the session
+ * (a restart, pg_terminate_backend) and its end of file.  A poll, no round
+ * trip. */
+static bool closed_while_idle(const DbConn *c)
+{
+    struct pollfd p = {.fd = PQsocket(c->conn), .events = POLLIN};
+
+    return p.fd < 0 || poll(&p, 1, 0) != 0;
+}
+
 PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *err, char *field)
 {
     bool was_connected = c->conn != NULL;
     PGresult *r;
 
     field[0] = '\0';
+    /* A write is never sent twice (it may have run before the connection
+     * broke), so a connection the server closed while idle is replaced
+     * before a write, as a read's retry below would replace it.  (A submit
+     * with a recently seen key is a request's first statement.) */
+    if (was_connected && !is_read(id) && closed_while_idle(c)) {
+        log_info("database connection closed while idle; reconnecting");
+        PQfinish(c->conn);
+        c->conn = NULL;
+        c->retry_at_ms = 0;
+    }
     if (!ensure_connected(c, err))
         return NULL;
     r = exec_once(c, id, params, err, field);

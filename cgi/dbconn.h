@@ -23,6 +23,10 @@ typedef enum StmtId {
     STMT_SUBMIT,      /* account, type, body (items and metadata are read from it),
                          priority, run_at, max_attempts, idempotency key, api key id,
                          retention (days), inline max bytes */
+    STMT_SUBMIT_KEY,  /* STMT_SUBMIT's, with the key hash for account and api key id:
+                         key hash, type, body, priority, run_at, max_attempts,
+                         idempotency key, retention (days), inline max bytes; no row:
+                         the key is not live (nothing was written) */
     STMT_GET_JOB,     /* account, job id, inline max bytes */
     STMT_GET_JOB_KEY, /* key hash, job id, inline max bytes: key lookup and read at once */
     STMT_LIST_JOBS,   /* account, status, type, created_after, before_created, before_id, limit */

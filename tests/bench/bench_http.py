@@ -26,6 +26,11 @@ keep-alive, on 127.0.0.1) measures, at 16 and 64 connections:
            connections; its p99 beside the same GET on the idle server,
            run just before (aim: within 1.2x), and the resident memory
            the parked long-polls add, per long-poll.
+  CPU      CPU time (user and system, from /proc) per request of the
+           FastCGI program and its PostgreSQL backends, for the hello GET
+           and the POST: what one request costs, which a busy machine
+           changes far less than it changes requests/s (lighttpd and wrk
+           are left out: the same for both).
 
 Each figure (requests/s, p50, p99 from wrk --latency) is the median of
 RUNS runs; the runs of the programs are interleaved so that a noisy
@@ -36,7 +41,12 @@ reported under the table.
 Environment: PGJOB_BUILD (build folder, default build), BENCH_RUNS
 (default 3), BENCH_HTTP_SECONDS (one wrk run, default 5),
 BENCH_HTTP_CONNECTIONS (default 16,64), BENCH_HTTP_THREADS (fcgi_threads
-of both programs, default 8).
+of both programs, default 8), BENCH_BASE_BUILD (optional, as in
+bench_queue.py: the build folder of another version, e.g. of main before
+a change; its pgjob.fcgi then runs under a second lighttpd on a database
+its own pgjobctl migrated, and its POST is measured in the same runs,
+interleaved, against the same hello GET: a before/after comparison that
+a busy machine slows alike).
 """
 
 import os
@@ -62,6 +72,8 @@ from pgserver import PgServer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("PGJOB_BUILD", "build"))
+BEFORE = os.environ.get("BENCH_BASE_BUILD")
+BEFORE_BUILD = os.path.join(ROOT, BEFORE) if BEFORE else None
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "5"))
 CONNECTIONS = [int(c) for c in os.environ.get("BENCH_HTTP_CONNECTIONS", "16,64").split(",")]
@@ -73,6 +85,7 @@ OTHER_JOBS = 10000
 WRK_THREADS = 2
 WARMUP_SECONDS = 1
 DBNAME = "bench_http"
+BEFORE_DBNAME = "bench_http_before"
 ITEMS = [f"item {i}" for i in range(10)]
 BATCH_BODY = '{"type": "echo", "items": [%s]}' % ", ".join(f'"{x}"' for x in ITEMS)
 
@@ -173,14 +186,14 @@ def kill_leftovers(pids):
 
 # ---- the database ------------------------------------------------------------
 
-def prepare_database(pg):
-    """Migrate, make an account with a key, a completed 10-item echo job
-    (the one every read asks for) and OTHER_JOBS queued ones around it.
-    Returns (key, job_id)."""
-    pg.execute(f"CREATE DATABASE {DBNAME}")
-    subprocess.run([os.path.join(BUILD, "pgjobctl"), "migrate", "--database", pg.dsn(DBNAME)],
+def prepare_database(pg, dbname=DBNAME, build=BUILD):
+    """Migrate (with build's pgjobctl), make an account with a key, a
+    completed 10-item echo job (the one every read asks for) and
+    OTHER_JOBS queued ones around it.  Returns (key, job_id)."""
+    pg.execute(f"CREATE DATABASE {dbname}")
+    subprocess.run([os.path.join(build, "pgjobctl"), "migrate", "--database", pg.dsn(dbname)],
                    check=True, stdout=subprocess.DEVNULL)
-    conn = pg.connect(DBNAME)
+    conn = pg.connect(dbname)
     try:
         account = web.new_account(conn, "bench")
         with conn.cursor() as cur:
@@ -208,8 +221,11 @@ def prepare_database(pg):
 # ---- wrk -------------------------------------------------------------------------
 
 class Scenario:
-    def __init__(self, name, method, path, headers=None, body=None, expect=200):
+    def __init__(self, name, method, path, headers=None, body=None, expect=200, server=None,
+                 cpu_pids=None):
         self.name = name
+        self.server = server  # None: the main server
+        self.cpu_pids = cpu_pids  # None, or a function: the pids whose CPU time a request costs
         self.method = method
         self.path = path
         self.headers = headers or {}
@@ -232,6 +248,7 @@ class Scenario:
 
     def check(self, server):
         """One request with requests: the status wrk will be counting on."""
+        server = self.server or server
         r = requests.request(self.method, server.url(self.path), headers=self.headers,
                              data=self.body, timeout=10, allow_redirects=False)
         if r.status_code != self.expect:
@@ -280,15 +297,46 @@ def parse_wrk(out):
     }
 
 
+def cpu_seconds(pid):
+    """User plus system CPU time of pid so far, in seconds (0 once gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(server, scenario, connections, seconds):
+    server = scenario.server or server
     threads = min(WRK_THREADS, connections)  # wrk wants a connection per thread at least
     argv = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
             "--latency", "-s", scenario.script, server.url(scenario.path)]
+    pids = scenario.cpu_pids() if scenario.cpu_pids else []
+    cpu_before = sum(cpu_seconds(p) for p in pids)
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60,
                           check=False)
+    cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
     if proc.returncode != 0:
         raise BenchError(f"wrk failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
-    return parse_wrk(proc.stdout)
+    result = parse_wrk(proc.stdout)
+    result["cpu_us"] = cpu / result["requests"] * 1e6 if pids and result["requests"] else None
+    return result
+
+
+def backend_pids(pg, dbname, pgjob):
+    """The client backends of dbname: pgjob.fcgi's (pgjob) or the hello
+    program's (no application_name)."""
+    conn = pg.connect(dbname)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s"
+                        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                        " AND (CASE WHEN %s THEN application_name LIKE 'pgjob.fcgi%%'"
+                        "      ELSE application_name = '' END)", (dbname, pgjob))
+            return [r[0] for r in cur.fetchall()]
+    finally:
+        conn.close()
 
 
 # ---- the table -------------------------------------------------------------------
@@ -313,7 +361,7 @@ def lighttpd_version():
     return out.split()[0] if out.split() else "lighttpd"
 
 
-def print_table(results, memory, errors):
+def print_table(results, memory, errors, cpu):
     print()
     print(f"pgjob.fcgi benchmark: {lighttpd_version()}, pgjob.fcgi and hello_fcgi with "
           f"{THREADS} threads each under one lighttpd; wrk {WRK_THREADS} threads, "
@@ -330,7 +378,14 @@ def print_table(results, memory, errors):
         base = f"{base_kb / 1024:>9.1f}" if base_kb else f"{'-':>9}"
         ratio = f"{ours_kb / base_kb:>6.2f}" if base_kb else f"{'-':>6}"
         print(f"{label:<{LABEL}} {ours_kb / 1024:>9.1f} {base} {ratio}")
+    print(f"{'CPU per request, us (FastCGI program + its backends)':<{LABEL + 20}} "
+          f"{'median':>7} {'min':>7}")
+    for label, median, low in cpu:
+        print(f"{label:<{LABEL + 20}} {median:>7.0f} {low:>7.0f}")
     print("requests/s (higher is better); ratio = pgjob / baseline; latencies from wrk --latency.")
+    if BEFORE_BUILD:
+        print(f"base build: the POST of the pgjob.fcgi built in {BEFORE} (its own lighttpd")
+        print("        and database, same cluster), in the same runs against the same hello GET.")
     print("baseline: hello_fcgi's GET /hello?id= of the same job row (one prepared primary-key")
     print("          SELECT, no API key); the POST rows use that same GET as their baseline:")
     print("          a queued 10-item write beside the cheapest read.  Memory: hello_fcgi.")
@@ -443,8 +498,10 @@ def print_long_polls(idle, loaded, per_poll_kb):
 
 # ---- main ------------------------------------------------------------------------------
 
-def measure(server, key, job_id, folder):
-    hello = Scenario("hello", "GET", f"/hello?id={job_id}")
+def measure(pg, server, key, job_id, folder, before=None):
+    """The runs; before: (server, key) of BENCH_BASE_BUILD's pgjob.fcgi."""
+    hello = Scenario("hello", "GET", f"/hello?id={job_id}",
+                     cpu_pids=lambda: server.hello_pids() + backend_pids(pg, DBNAME, False))
     get = Scenario("get", "GET", f"/v1/jobs/{job_id}", {"X-API-Key": key})
     hello_body = hello.check(server).json()
     if hello_body.get("id") != job_id or hello_body.get("status") != "completed":
@@ -456,10 +513,21 @@ def measure(server, key, job_id, folder):
                           {"X-API-Key": key, "If-None-Match": etag}, expect=304)
     submit = Scenario("post", "POST", "/v1/jobs",
                       {"X-API-Key": key, "Content-Type": "application/json"}, BATCH_BODY,
-                      expect=202)
+                      expect=202,
+                      cpu_pids=lambda: server.fcgi_pids() + backend_pids(pg, DBNAME, True))
     revalidate.check(server)
     submit.check(server)
     scenarios = [hello, get, revalidate, submit]
+    writes = [submit]
+    if before is not None:
+        submit_before = Scenario("post_before", "POST", "/v1/jobs",
+                                 {"X-API-Key": before[1], "Content-Type": "application/json"},
+                                 BATCH_BODY, expect=202, server=before[0],
+                                 cpu_pids=lambda: web.fcgi_pids(before[0].dir)
+                                 + backend_pids(pg, BEFORE_DBNAME, True))
+        submit_before.check(server)
+        scenarios.append(submit_before)
+        writes.append(submit_before)
     for s in scenarios:
         s.write_script(folder)
 
@@ -473,7 +541,7 @@ def measure(server, key, job_id, folder):
         # add weigh on the next run's reads of both programs alike.
         for c in CONNECTIONS:
             order = [hello, get, revalidate] if i % 2 == 0 else [revalidate, get, hello]
-            for s in order + [submit]:
+            for s in order + (writes if i % 2 == 0 else writes[::-1]):
                 runs[(s.name, c)].append(wrk(server, s, c, SECONDS))
 
     errors = []
@@ -488,15 +556,25 @@ def measure(server, key, job_id, folder):
         rs = runs[(name, c)]
         return {k: median_of(rs, k) for k in ("rps", "p50", "p99")}
 
+    cpu = []
+    for label, name in (("hello GET", "hello"), ("POST 10 items", "post"),
+                        ("POST 10 items, base build", "post_before")):
+        for c in CONNECTIONS:
+            values = [r["cpu_us"] for r in runs.get((name, c), []) if r["cpu_us"] is not None]
+            if values:
+                cpu.append((f"{label}, {c} conns", statistics.median(values), min(values)))
     results = []
-    for label, name, kind in (("GET job", "get", "read"), ("304 revalidation", "304", "read"),
-                              ("POST 10 items (vs hello GET)", "post", "write")):
+    rows = [("GET job", "get", "read"), ("304 revalidation", "304", "read"),
+            ("POST 10 items (vs hello GET)", "post", "write")]
+    if before is not None:
+        rows.append(("POST 10 items, base build", "post_before", "write"))
+    for label, name, kind in rows:
         for c in CONNECTIONS:
             results.append((f"{label}, {c} conns", kind, c, med(name, c), med("hello", c)))
     queued_id = submit.check(server).json()["id"]
     long_polls = measure_long_polls(server, key, get, queued_id)
     errors += long_polls[3]
-    return results, errors, long_polls[:3]
+    return results, errors, cpu, long_polls[:3]
 
 
 def main():
@@ -512,34 +590,40 @@ def main():
     if soft != resource.RLIM_INFINITY and soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY
                                                     else min(want, hard), hard))
+    if BEFORE_BUILD and not os.access(os.path.join(BEFORE_BUILD, "pgjob.fcgi"), os.X_OK):
+        raise BenchError(f"BENCH_BASE_BUILD: {BEFORE_BUILD}/pgjob.fcgi is missing")
     pg = PgServer()
     server = None
+    before = None
     started = []
+    before_started = []
     folder = tempfile.mkdtemp(prefix="pgjob-bench-http-")
     try:
         pg.setup()
         key, job_id = prepare_database(pg)
         dsn = pg.dsn(DBNAME)
-        server = BenchLighttpd({"database": dsn, "fcgi_threads": THREADS, "log_level": "warn",
-                                # the defaults of pgjob.conf, not the tests' small caps
-                                "max_items": None, "max_body_bytes": None,
-                                "wait_max_seconds": None, "max_waiters": None,
-                                "large_result_bytes": None},
-                               hello_bin, THREADS, dsn)
+        server = BenchLighttpd(fcgi_conf(dsn), hello_bin, THREADS, dsn)
         server.start()
         started = server.fcgi_pids() + server.hello_pids()
         if not server.fcgi_pids() or not server.hello_pids():
             raise BenchError("lighttpd did not spawn both pgjob.fcgi and hello_fcgi\n"
                              + server.log_block())
-        results, errors, long_polls = measure(server, key, job_id, folder)
+        if BEFORE_BUILD:
+            before_key, _ = prepare_database(pg, BEFORE_DBNAME, BEFORE_BUILD)
+            before = start_before(pg.dsn(BEFORE_DBNAME))
+            before_started = web.fcgi_pids(before.dir)
+        results, errors, cpu, long_polls = measure(pg, server, key, job_id, folder,
+                                                   (before, before_key) if before else None)
         hello_kb = max((peak_rss_kb(p) or 0 for p in server.hello_pids()), default=0)
         memory = [(f"peak RSS pgjob.fcgi pid {p}, MiB", peak_rss_kb(p) or 0, hello_kb)
                   for p in server.fcgi_pids()]
         memory.append(("peak RSS lighttpd, MiB", peak_rss_kb(server.proc.pid) or 0, None))
-        print_table(results, memory, errors)
+        print_table(results, memory, errors, cpu)
         print_long_polls(*long_polls)
     finally:
         try:
+            if before is not None:
+                stop_server(before, before_started)
             if server is not None:
                 stop_server(server, started)
         finally:
@@ -547,10 +631,39 @@ def main():
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def fcgi_conf(dsn):
+    """pgjob.conf of a benchmarked pgjob.fcgi."""
+    return {"database": dsn, "fcgi_threads": THREADS, "log_level": "warn",
+            # the defaults of pgjob.conf, not the tests' small caps
+            "max_items": None, "max_body_bytes": None, "wait_max_seconds": None,
+            "max_waiters": None, "large_result_bytes": None}
+
+
+def start_before(dsn):
+    """A second lighttpd (the tests' own) serving BENCH_BASE_BUILD's
+    pgjob.fcgi on dsn."""
+    saved = os.environ.get("PGJOB_BUILD")
+    os.environ["PGJOB_BUILD"] = BEFORE_BUILD  # web.py finds pgjob.fcgi there
+    try:
+        before = web.Lighttpd(fcgi_conf(dsn))
+    finally:
+        if saved is None:
+            del os.environ["PGJOB_BUILD"]
+        else:
+            os.environ["PGJOB_BUILD"] = saved
+    before.start()
+    if not web.fcgi_pids(before.dir):
+        log = before.log_block()
+        stop_server(before, [])
+        raise BenchError("the base build's lighttpd did not spawn pgjob.fcgi\n" + log)
+    return before
+
+
 def stop_server(server, started):
     """Stop lighttpd, which stops pgjob.fcgi and hello_fcgi; then kill
     any of them still running (web.py's teardown does so for pgjob.fcgi)."""
-    started = sorted(set(started) | set(server.fcgi_pids()) | set(server.hello_pids()))
+    hello = server.hello_pids() if isinstance(server, BenchLighttpd) else []
+    started = sorted(set(started) | set(web.fcgi_pids(server.dir)) | set(hello))
     problem = server.cleanup()
     if problem:
         print(f"bench_http: lighttpd did not stop cleanly:\n{problem}", file=sys.stderr)

@@ -270,6 +270,31 @@ def test_metrics_count_the_requests(api):
 
 # ---- the database goes away -------------------------------------------------------------
 
+
+def test_submit_after_a_database_restart_is_not_503(pg, web, lighttpd, account, client):
+    """A submit whose key was seen lately is its request's first statement,
+    and a write is never sent twice (it may have run): pgjob.fcgi replaces
+    a connection the server closed while idle before it sends one, so the
+    submits right after a PostgreSQL restart succeed."""
+    server = lighttpd(fcgi_threads=2)
+    acct = account()
+    c = client(server, acct.key)
+    for _ in range(6):  # the threads connected, the key seen live
+        r = c.submit()
+        assert r.status_code == 202, describe(r)
+    with pg_outage(pg, web):
+        pass  # a restart: every connection of the server died while idle
+    codes = [c.submit().status_code for _ in range(6)]
+    assert codes == [202] * 6, server.log_block()
+    conn = web.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pgjob.job WHERE account_id = %s",
+                        (acct.account_id,))
+            assert cur.fetchone()[0] == 12
+    finally:
+        conn.close()
+
 def test_database_outage_is_503_and_recovers(pg, web, lighttpd, account, client):
     server = lighttpd(fcgi_threads=2)
     acct = account()
@@ -342,3 +367,37 @@ def test_status_read_checks_the_key_in_its_one_round_trip(api):
     problem(api.client.get("/v1/jobs/00000000-0000-4000-8000-000000000000"), 404,
             "job_not_found")
     assert api.client.get(path).status_code == 200
+
+
+def test_submit_checks_a_recent_key_with_the_write(api):
+    """A key pgjob.fcgi found live lately is checked by the submit's own
+    statement (cgi/keycache.h): the job is written under that key, and a
+    key revoked or expired since is 401 with nothing written, on every
+    submit after as well."""
+    for end in ("revoke", "expire"):
+        key, key_id = new_key(api.conn, api.account.account_id)
+        client = api.client_for(key=key)
+        before = api.jobs()
+        ids = []
+        # The first submit looks the key up before its body; the next ones
+        # in the same statement as the write.
+        for _ in range(3):
+            r = client.submit(items=["x"])
+            assert r.status_code == 202, describe(r)
+            ids.append(r.json()["id"])
+        with api.conn.cursor() as cur:
+            cur.execute("SELECT DISTINCT api_key_id FROM pgjob.job WHERE id = ANY(%s::uuid[])",
+                        (ids,))
+            assert cur.fetchall() == [(key_id,)]
+            if end == "revoke":
+                revoke_key(api.conn, key_id)
+            else:
+                cur.execute("UPDATE pgjob.api_key SET expires_at = now() - interval '1 second'"
+                            " WHERE id = %s", (key_id,))
+        for _ in range(2):
+            r = client.submit(items=["y"])
+            problem(r, 401, "invalid_api_key")
+            assert "WWW-Authenticate" in r.headers, describe(r)
+        assert api.jobs() == before + 3
+    # The account's other key is untouched.
+    assert api.client.submit().status_code == 202

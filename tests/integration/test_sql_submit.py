@@ -152,6 +152,22 @@ def test_idempotent_replay_returns_same_job(conn, acct):
     check_invariants(conn)
 
 
+
+def test_request_hash_only_with_an_idempotency_key(conn, acct):
+    """015_submit: without a key the INSERT is a plain one and stores no
+    request hash (only a repeat of a key compares it); with a key the hash
+    is there, and two submits without a key are two jobs."""
+    plain = submit_row(conn, acct, "enrich", ["a"])
+    twin = submit_row(conn, acct, "enrich", ["a"])
+    keyed = submit_row(conn, acct, "enrich", ["a"], idempotency_key="key-h")
+    assert plain["created"] and twin["created"] and plain["id"] != twin["id"]
+    hashes = {r["id"]: r["request_hash"]
+              for r in rows(conn, "SELECT id::text AS id, request_hash FROM pgjob.job")}
+    assert hashes[plain["id"]] is None and hashes[twin["id"]] is None
+    assert hashes[keyed["id"]] is not None and len(hashes[keyed["id"]]) == 32
+    assert value(conn, "SELECT count(*) FROM pgjob.ready") == 3
+    check_invariants(conn)
+
 BODY_CHANGES = [
     dict(items=["a", "c"]),
     dict(type="invoice"),

@@ -32,6 +32,7 @@ static const Test *const tables[] = {
     cgi_utf8_tests,
     cgi_document_tests,
     cgi_uuid_tests,
+    cgi_keycache_tests,
     cgi_timestamp_tests,
     cgi_sha256_tests,
     cgi_request_tests,

@@ -32,6 +32,7 @@ extern const Test cgi_mem_tests[];
 extern const Test cgi_utf8_tests[];
 extern const Test cgi_document_tests[];
 extern const Test cgi_uuid_tests[];
+extern const Test cgi_keycache_tests[];
 extern const Test cgi_timestamp_tests[];
 extern const Test cgi_sha256_tests[];
 extern const Test cgi_request_tests[];
