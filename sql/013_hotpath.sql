@@ -322,8 +322,12 @@ CREATE OR REPLACE VIEW pgjob.report_queue AS
 CREATE OR REPLACE FUNCTION pgjob.document_done() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pgjob, pg_temp AS $$
 BEGIN
-    -- Most statements (claims, heartbeats) make no job terminal.
-    IF NOT EXISTS (SELECT 1 FROM new_rows n
+    -- Most statements make no job terminal (claims, heartbeats), or make
+    -- terminal only jobs without a document (one probe of document's key
+    -- each).  Returning here also keeps the statement below, which locks
+    -- result_cache even when it writes nothing, off the path of every job
+    -- that is not a document's.
+    IF NOT EXISTS (SELECT 1 FROM new_rows n JOIN pgjob.document d ON d.job_id = n.id
                     WHERE n.status IN ('completed', 'failed', 'canceled', 'expired')) THEN
         RETURN NULL;
     END IF;
