@@ -447,6 +447,25 @@ def test_a_client_that_leaves_while_parked_gives_its_slot_back(standalone, key):
     assert proc.running(), proc.log_block()
 
 
+# A result far larger than a connection's buffers hold.
+BIG_RESULT = [{"ok": "x" * (8 * 1024 * 1024)}]
+
+
+def big_running_jobs(proc, key, web_conn, n):
+    """n running jobs of key's account, each with BIG_RESULT so far (the
+    process needs large_result_bytes above 8 MB to inline it); their ids.
+    No other job of the account may be queued."""
+    ids = submit_jobs(proc, key, n)
+    with web_conn.cursor() as cur:
+        cur.execute("SELECT id::text, attempt FROM pgjob.claim('slow-reader-test', %s)", (n,))
+        claimed = dict(cur.fetchall())
+        assert sorted(claimed) == sorted(ids), claimed
+        for job_id in ids:
+            cur.execute("SELECT pgjob.heartbeat(%s, %s, p_items_done => 1, p_results => %s)",
+                        (job_id, claimed[job_id], json.dumps(BIG_RESULT)))
+    return ids
+
+
 def test_a_client_that_does_not_read_its_answer_stalls_no_other_long_poll(standalone, key,
                                                                           web_conn):
     """Three parked long-polls whose answers are large (running jobs with
@@ -457,15 +476,7 @@ def test_a_client_that_does_not_read_its_answer_stalls_no_other_long_poll(standa
     do not read.  The three then read their whole answers."""
     proc = standalone(threads=2, max_waiters=10, wait_max_seconds=60,
                       large_result_bytes=64 * 1024 * 1024)
-    big = submit_jobs(proc, key, 3)
-    result = [{"ok": "x" * (8 * 1024 * 1024)}]
-    with web_conn.cursor() as cur:
-        cur.execute("SELECT id::text, attempt FROM pgjob.claim('slow-reader-test', 3)")
-        claimed = dict(cur.fetchall())
-        assert sorted(claimed) == sorted(big), claimed
-        for job_id in big:
-            cur.execute("SELECT pgjob.heartbeat(%s, %s, p_items_done => 1, p_results => %s)",
-                        (job_id, claimed[job_id], json.dumps(result)))
+    big = big_running_jobs(proc, key, web_conn, 3)
     small = submit_jobs(proc, key, 1)
     # The small one first: the listener's batch runs the newest first.
     small_conns = send_long_polls(proc, key, small, 60)
@@ -491,12 +502,43 @@ def test_a_client_that_does_not_read_its_answer_stalls_no_other_long_poll(standa
             assert r.status == 200, repr(r)[:300]
             job = r.json()
             assert job["id"] == big[i] and job["status"] == "canceled", job["id"]
-            assert job["results"] == result
+            assert job["results"] == BIG_RESULT
         poll("every slot to be given back", lambda: fcgi_waiters(proc) == 0, timeout=20,
              logs=proc.log_block)
         assert_serving(proc)
     finally:
         for c in small_conns + big_conns:
+            c.close()
+
+
+def test_sigterm_finishes_writing_a_large_answer(standalone, key, web_conn):
+    """SIGTERM answers a parked long-poll whose answer is larger than its
+    connection takes at once, and whose client reads only after the
+    signal: the process writes the rest as the client reads, then exits
+    0."""
+    proc = standalone(threads=2, max_waiters=10, wait_max_seconds=60,
+                      large_result_bytes=64 * 1024 * 1024)
+    ids = big_running_jobs(proc, key, web_conn, 1)
+    conns = send_long_polls(proc, key, ids, 60, rcvbuf=4096)
+    try:
+        poll("the long-poll to be parked", lambda: fcgi_waiters(proc) == 1, timeout=20,
+             logs=proc.log_block)
+        proc.proc.send_signal(signal.SIGTERM)
+        poll("the answer to be under way", lambda: "signal 15: stopping" in proc.log_block(),
+             timeout=20, logs=proc.log_block)
+        time.sleep(0.5)  # the listener fills the connection meanwhile; the test holds either way
+        r = conns[0].read_response()
+        assert r.status == 200 and r.json()["id"] == ids[0], repr(r)[:300]
+        assert r.json()["results"] == BIG_RESULT
+        try:
+            status = proc.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.proc.kill()
+            proc.proc.wait()
+            status = None
+        assert status == 0, proc.log_block()
+    finally:
+        for c in conns:
             c.close()
 
 
