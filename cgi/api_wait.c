@@ -73,13 +73,11 @@ static void send_parked(Parked *p, long wait_ms)
     HeldSend sent = fcgi_io_held_send(p->held, wait_ms);
 
     if (sent == HELD_PENDING && wait_ms == 0) {
-        waiters_rearm_write(p->ar.shared->waiters, &p->wait,
-                            clock_ms() + FCGI_IO_HELD_WRITE_MS);
+        waiters_rearm_write(p->ar.shared->waiters, &p->wait, clock_ms() + FCGI_IO_HELD_WRITE_MS);
         return;
     }
     if (sent == HELD_PENDING)
-        log_debug("[req %s] the client did not read its long-poll's answer in time",
-                  p->ar.req->id);
+        log_debug("[req %s] the client did not read its long-poll's answer in time", p->ar.req->id);
     end_parked(p);
 }
 

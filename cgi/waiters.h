@@ -54,9 +54,10 @@
  * answers or parks the wait again (waiters_rearm).  An answer is written
  * without blocking: what the connection does not take at once is written
  * as it drains (waiters_rearm_write), and the wait leaves
- * (waiters_leave) once it is all written or the client is gone.  So one process holds up to max_waiters long-polls
- * with a handful of threads; only a wait that holds its thread
- * (waiters_enter: Prefer: wait on a submit) is also bounded by
+ * (waiters_leave) once it is all written, the client is gone or the
+ * write's deadline passed.  So one process holds up to max_waiters
+ * long-polls with a handful of threads; only a wait that holds its
+ * thread (waiters_enter: Prefer: wait on a submit) is also bounded by
  * max_threads.
  *
  * Locking: one mutex per Waiters guards the list of waiters, their

@@ -353,7 +353,7 @@ typedef struct Probe {
     Waiters *w;
     Wait wait;
     int fds[2];
-    int rearm; /* re-arm on this many notifications before leaving */
+    int rearm;          /* re-arm on this many notifications before leaving */
     long long write_ms; /* > 0: on a notification, fill the connection and wait
                            this long for room (waiters_rearm_write) */
     pthread_mutex_t lock;
