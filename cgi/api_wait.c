@@ -9,7 +9,10 @@
  * changed, at the deadline, when the process stops, or when the client
  * leaves: one read of the job on the listener's own connection, the
  * route's own answer (the same code as a read that does not wait), and
- * the response written and the request ended by fcgi_io_held_end.
+ * the response written without blocking (fcgi_io_held_send): what the
+ * connection does not take at once is written as it drains
+ * (waiters_rearm_write), within FCGI_IO_HELD_WRITE_MS, so a client that
+ * reads slowly never holds the listener and the other parked requests.
  *
  * A parked request holds no database connection and no thread: its
  * Parked record, the held request (libfcgi's buffers included) and the
@@ -29,7 +32,8 @@
 typedef struct Parked {
     Wait wait;           /* its registration; the listener's callback names it */
     ApiRequest ar;       /* the request as the route left it (res and db set per use) */
-    HeldRequest *held;   /* the FastCGI request, answered by fcgi_io_held_end */
+    HeldRequest *held;   /* the FastCGI request, answered by fcgi_io_held_send */
+    bool answered;       /* its answer is made and being written */
     char version[24];    /* the version the client has seen, as text */
     ApiJobRead read;     /* the route's read of the job */
     ApiJobAnswer answer; /* the route's answer */
@@ -52,11 +56,37 @@ static bool changed(const PGresult *r, const char *seen)
            (version != NULL && strcmp(version, seen) != 0);
 }
 
+/* end_parked gives p's slot back, closes its connection and frees it. */
+static void end_parked(Parked *p)
+{
+    waiters_leave(p->ar.shared->waiters, &p->wait);
+    fcgi_io_held_close(p->held);
+    free(p);
+}
+
+/* send_parked writes what is left of p's answer, waiting at most wait_ms
+ * (0 in the listener, which must never block): when the connection takes
+ * no more and wait_ms is 0, the rest is written as it drains
+ * (waiters_rearm_write); otherwise p ends. */
+static void send_parked(Parked *p, long wait_ms)
+{
+    HeldSend sent = fcgi_io_held_send(p->held, wait_ms);
+
+    if (sent == HELD_PENDING && wait_ms == 0) {
+        waiters_rearm_write(p->ar.shared->waiters, &p->wait, clock_ms() + FCGI_IO_HELD_WRITE_MS);
+        return;
+    }
+    if (sent == HELD_PENDING)
+        log_debug("[req %s] the client did not read its long-poll's answer in time", p->ar.req->id);
+    end_parked(p);
+}
+
 /* finish_parked ends parked request p for reason why, reading with db:
  * the client is gone (no answer), or the job is read and, unless a
  * notification named it without changing it (then the wait is parked
- * again), answered.  Frees p unless re-armed. */
-static void finish_parked(Parked *p, WaitReason why, DbConn *db)
+ * again), answered: written within wait_ms, or, with 0, as its
+ * connection drains (send_parked).  Frees p unless re-armed. */
+static void finish_parked(Parked *p, WaitReason why, DbConn *db, long wait_ms)
 {
     Waiters *w = p->ar.shared->waiters;
     ApiRequest ar = p->ar;
@@ -89,20 +119,36 @@ static void finish_parked(Parked *p, WaitReason why, DbConn *db)
             log_debug("[req %s] %s %s: %d after a long-poll", ar.req->id, ar.req->method,
                       ar.req->path, res->status);
     }
-    waiters_leave(w, &p->wait);
-    fcgi_io_held_end(p->held, res);
+    if (res != NULL && fcgi_io_held_answer(p->held, res)) {
+        response_free(res);
+        p->answered = true;
+        send_parked(p, wait_ms);
+        return;
+    }
+    if (res == NULL)
+        log_debug("[req %s] the client went away while its long-poll was parked", ar.req->id);
     response_free(res);
-    free(p);
+    end_parked(p);
 }
 
 /* on_ready is the parked wait's callback, run by the listener thread,
- * which reads with its own connection. */
+ * which reads with its own connection and never blocks on a client.
+ * Once answered, it writes more as the connection drains, until the
+ * client leaves or the deadline of the write. */
 static void on_ready(Wait *wait, WaitReason why, void *arg)
 {
     Parked *p = arg;
 
     (void)wait;
-    finish_parked(p, why, p->ar.shared->wait_db);
+    if (!p->answered)
+        finish_parked(p, why, p->ar.shared->wait_db, 0);
+    else if (why == WAIT_WRITABLE)
+        send_parked(p, 0);
+    else {
+        log_debug("[req %s] long-poll answer not written: %s", p->ar.req->id,
+                  why == WAIT_GONE ? "the client went away" : "the client did not read it in time");
+        end_parked(p);
+    }
 }
 
 void api_long_poll(ApiRequest *ar, PGresult *r, int seconds, ApiJobRead read, ApiJobAnswer answer)
@@ -142,7 +188,9 @@ void api_long_poll(ApiRequest *ar, PGresult *r, int seconds, ApiJobRead read, Ap
     p->answer = answer;
     ar->parked = true;
     if (!waiters_park(w, &p->wait, fcgi_io_held_fd(held), deadline, on_ready, p))
-        finish_parked(p, WAIT_STOPPING, ar->db); /* answered from here, with the job as it is */
+        /* Answered from here, with the job as it is; this thread may
+         * wait for the client to take it. */
+        finish_parked(p, WAIT_STOPPING, ar->db, FCGI_IO_HELD_WRITE_MS);
     return;
 leave:
     waiters_leave(w, &p->wait);

@@ -2,12 +2,15 @@
 /* fcgi_io.c - FCGX_Request in, Response out, and nothing else. */
 #include "fcgi_io.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "clock.h"
@@ -29,6 +32,9 @@ struct HeldRequest {
     FCGX_Request *fr;
     Request *req;
     bool head;
+    char *out;       /* its answer as FastCGI records (fcgi_io_held_answer) */
+    size_t out_len;  /* bytes in out */
+    size_t out_sent; /* of them written */
 };
 
 /* set_timeout bounds each read(2) (SO_RCVTIMEO) or write(2) (SO_SNDTIMEO)
@@ -201,30 +207,113 @@ int fcgi_io_held_fd(const HeldRequest *h)
     return h->fr->ipcFd;
 }
 
-void fcgi_io_held_end(HeldRequest *h, const Response *res)
+/* put_header writes a FastCGI record header of type and content length
+ * len for request id at p; returns the end. */
+static char *put_header(char *p, int type, int id, size_t len)
+{
+    p[0] = FCGI_VERSION_1;
+    p[1] = (char)type;
+    p[2] = (char)((id >> 8) & 0xff);
+    p[3] = (char)(id & 0xff);
+    p[4] = (char)((len >> 8) & 0xff);
+    p[5] = (char)(len & 0xff);
+    p[6] = 0; /* no padding */
+    p[7] = 0;
+    return p + FCGI_HEADER_LEN;
+}
+
+bool fcgi_io_held_answer(HeldRequest *h, const Response *res)
+{
+    static const char fallback[] = "Status: 500 Internal Server Error\r\n\r\n";
+    size_t head_len = 0, body_len, len, records, at = 0;
+    char *head = render_head(res, &head_len), *p;
+    int id = h->fr->requestId;
+
+    if (head == NULL)
+        log_error("[req %s] out of memory rendering a long-poll's answer", h->req->id);
+    body_len = head != NULL && render_body_wanted(res, h->head) ? res->body_len : 0;
+    len = head != NULL ? head_len + body_len : sizeof fallback - 1;
+    /* STDOUT records of at most FCGI_MAX_LENGTH bytes, the empty one that
+     * ends the stream, and END_REQUEST: what FCGX_Finish_r would send. */
+    records = (len + FCGI_MAX_LENGTH - 1) / FCGI_MAX_LENGTH;
+    free(h->out);
+    h->out = malloc(len + (records + 2) * FCGI_HEADER_LEN + sizeof(FCGI_EndRequestBody));
+    if (h->out == NULL) {
+        free(head);
+        log_error("[req %s] out of memory answering a long-poll", h->req->id);
+        return false;
+    }
+    p = h->out;
+    while (at < len) {
+        size_t n = len - at > FCGI_MAX_LENGTH ? FCGI_MAX_LENGTH : len - at;
+        p = put_header(p, FCGI_STDOUT, id, n);
+        for (size_t end = at + n; at < end;) {
+            /* From the head, then from the body (or the fallback). */
+            const char *src = head == NULL    ? fallback + at
+                              : at < head_len ? head + at
+                                              : res->body + (at - head_len);
+            size_t avail = head != NULL && at < head_len ? head_len - at : len - at;
+            size_t k = avail < end - at ? avail : end - at;
+            memcpy(p, src, k);
+            p += k;
+            at += k;
+        }
+    }
+    p = put_header(p, FCGI_STDOUT, id, 0);
+    p = put_header(p, FCGI_END_REQUEST, id, sizeof(FCGI_EndRequestBody));
+    memset(p, 0, sizeof(FCGI_EndRequestBody)); /* appStatus 0, FCGI_REQUEST_COMPLETE */
+    p += sizeof(FCGI_EndRequestBody);
+    h->out_len = (size_t)(p - h->out);
+    h->out_sent = 0;
+    free(head);
+    return true;
+}
+
+HeldSend fcgi_io_held_send(HeldRequest *h, long wait_ms)
+{
+    long long deadline = clock_ms() + wait_ms;
+
+    while (h->out_sent < h->out_len) {
+        ssize_t n = send(h->fr->ipcFd, h->out + h->out_sent, h->out_len - h->out_sent,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+            h->out_sent += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            long long left = deadline - clock_ms();
+            struct pollfd pfd = {.fd = h->fr->ipcFd, .events = POLLOUT};
+            if (left <= 0)
+                return HELD_PENDING;
+            if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+                return HELD_FAILED;
+            continue;
+        }
+        log_debug("[req %s] the client went away before its long-poll's answer was written",
+                  h->req->id);
+        return HELD_FAILED;
+    }
+    return HELD_SENT;
+}
+
+void fcgi_io_held_close(HeldRequest *h)
 {
     if (h == NULL)
         return;
-    if (res != NULL) {
-        set_timeout(h->fr->ipcFd, SO_SNDTIMEO, FCGI_IO_HELD_WRITE_MS);
-        write_response(h->fr, res, h->head, h->req->id);
-    } else {
-        log_debug("[req %s] the client went away while its long-poll was parked", h->req->id);
-    }
-    /* libfcgi closes a connection by waiting up to 2 s for the peer to
-     * hang up first, which would hold the thread that answers every
-     * parked request.  Its input was read to the end (hold), so nothing
-     * is left for an RST to discard: end the request as if the connection
-     * were kept, then close it here at once.  (A connection the web server
-     * does keep, FCGI_KEEP_CONN, is closed too: nobody accepts on it.) */
-    h->fr->keepConnection = 1;
-    FCGX_Finish_r(h->fr);
-    if (h->fr->ipcFd >= 0) {
+    /* Its answer, if any, went out through fcgi_io_held_send, and its
+     * input was read to the end (hold): free libfcgi's state without
+     * writing, and close the connection here at once (libfcgi's close
+     * would wait up to 2 s for the peer to hang up first, in the thread
+     * that answers every parked request).  A connection the web server
+     * would keep (FCGI_KEEP_CONN) is closed too: nobody accepts on it. */
+    FCGX_Free(h->fr, 0);
+    if (h->fr->ipcFd >= 0)
         close(h->fr->ipcFd);
-        h->fr->ipcFd = -1;
-    }
     free(h->fr);
     request_free(h->req);
+    free(h->out);
     free(h);
 }
 

@@ -43,9 +43,9 @@ struct FCGX_Request *fcgi_io_serve(struct FCGX_Request *fr, long max_body, long 
                                    const char *id, RequestHandler handle, RejectObserver rejected,
                                    void *arg);
 
-/* The longest a held request's answer may take to write, in ms: a web
- * server that stops reading cannot hold the thread that answers. */
-enum { FCGI_IO_HELD_WRITE_MS = 5000 };
+/* The longest a parked long-poll's answer may take to be written, in
+ * ms: a client that stops reading gives its slot back then. */
+enum { FCGI_IO_HELD_WRITE_MS = 30000 };
 
 /* fcgi_io_held_request returns the Request h owns. */
 Request *fcgi_io_held_request(HeldRequest *h);
@@ -54,11 +54,25 @@ Request *fcgi_io_held_request(HeldRequest *h);
  * its peer closes when the client goes away (to watch it, not to use). */
 int fcgi_io_held_fd(const HeldRequest *h);
 
-/* fcgi_io_held_end writes res (NULL: nothing, the client is gone; no
- * body for HEAD) within FCGI_IO_HELD_WRITE_MS, ends the FastCGI request,
- * closes its connection and frees h, its Request and its FCGX_Request.
- * Any one thread may call it, once.  A client that went away is only
- * logged at debug level (SIGPIPE must be ignored). */
-void fcgi_io_held_end(HeldRequest *h, const Response *res);
+/* fcgi_io_held_answer prepares res (its head, and its body unless the
+ * request is a HEAD) as h's answer, framed as FastCGI records, for
+ * fcgi_io_held_send.  false when out of memory (logged). */
+bool fcgi_io_held_answer(HeldRequest *h, const Response *res) __attribute__((warn_unused_result));
+
+/* HeldSend is how far fcgi_io_held_send got. */
+typedef enum HeldSend {
+    HELD_SENT,    /* the whole answer is written */
+    HELD_PENDING, /* the connection takes no more now: call again when it is writable */
+    HELD_FAILED,  /* the client went away (logged at debug level) */
+} HeldSend;
+
+/* fcgi_io_held_send writes what is left of h's answer, waiting at most
+ * wait_ms for the connection to take it (0: never blocks).  Any one
+ * thread at a time may call it. */
+HeldSend fcgi_io_held_send(HeldRequest *h, long wait_ms);
+
+/* fcgi_io_held_close ends h without writing anything more, closes its
+ * connection and frees h, its Request and its FCGX_Request. */
+void fcgi_io_held_close(HeldRequest *h);
 
 #endif

@@ -255,6 +255,9 @@ static bool watch(Waiters *w, Wait *wait)
 {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = wait};
 
+    if (wait->writing)
+        ev.events |= EPOLLOUT;
+
     return epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, wait->fd, &ev) == 0;
 }
 
@@ -294,6 +297,25 @@ void waiters_rearm(Waiters *w, Wait *wait)
     pthread_mutex_unlock(&w->lock);
     if (!watched)
         log_warn("[waiters] cannot watch a parked connection again: %s", strerror(errno));
+}
+
+void waiters_rearm_write(Waiters *w, Wait *wait, long long deadline_ms)
+{
+    bool watched;
+
+    pthread_mutex_lock(&w->lock);
+    wait->writing = true;
+    wait->writable = false;
+    wait->deadline_ms = deadline_ms;
+    pthread_mutex_unlock(&w->lock);
+    watched = watch(w, wait); /* for EPOLLOUT now */
+    pthread_mutex_lock(&w->lock);
+    if (!watched)
+        wait->gone = true; /* cannot watch it: end it as if its client left */
+    wait->taken = false;
+    pthread_mutex_unlock(&w->lock);
+    if (!watched)
+        log_warn("[waiters] cannot watch a connection being answered: %s", strerror(errno));
 }
 
 /* timespec_at converts a waiters_now_ms time to a CLOCK_MONOTONIC timespec. */
@@ -514,7 +536,8 @@ static void listener_take(Listener *l)
 
 /* run_ready runs the callbacks of the parked waits that are due: fired
  * (or, while the listener is down, every WAITERS_FALLBACK_MS), gone,
- * past their deadline, or all of them when stopping.  Each is taken out
+ * past their deadline, writable while their answer is written, or,
+ * when stopping, all of them whose answer is not under way.  Each is taken out
  * of the epoll set first; its callback leaves or re-arms it. */
 static void run_ready(Listener *l)
 {
@@ -531,15 +554,18 @@ static void run_ready(Listener *l)
             continue;
         if (x->gone)
             x->why = WAIT_GONE;
-        else if (w->stopping)
-            x->why = WAIT_STOPPING;
-        else if (x->fired || tick)
+        else if (x->writing && x->writable)
+            x->why = WAIT_WRITABLE;
+        else if (w->stopping && !x->writing)
+            x->why = WAIT_STOPPING; /* an answer under way goes on to its deadline */
+        else if (!x->writing && (x->fired || tick))
             x->why = WAIT_NOTIFIED;
         else if (now >= x->deadline_ms)
             x->why = WAIT_DEADLINE;
         else
             continue;
         x->fired = false;
+        x->writable = false;
         x->taken = true;
         x->ready_next = NULL;
         *tail = x;
@@ -594,6 +620,11 @@ static bool listener_wait(Listener *l)
     for (int i = 0; i < n; i++) {
         void *tag = ev[i].data.ptr;
         if (tag == &tag_stop) {
+            /* Read, so that the answers still being written after the
+             * stop are waited for without spinning (listener_main). */
+            char byte;
+            if (read(l->w->stop_pipe[0], &byte, 1) < 0)
+                log_debug("[waiters] cannot read the stop pipe: %s", strerror(errno));
             stop = true;
         } else if (tag == &tag_wake) {
             uint64_t count;
@@ -608,10 +639,15 @@ static bool listener_wait(Listener *l)
                 listener_take(l);
         } else {
             /* A parked client connection: the peer closed it or aborted
-             * the request (a FastCGI server sends nothing else). */
+             * the request (a FastCGI server sends nothing else), or,
+             * while its answer is written, it takes more. */
             Wait *x = tag;
+            uint32_t e = ev[i].events;
             pthread_mutex_lock(&l->w->lock);
-            x->gone = true;
+            if (x->writing && (e & EPOLLOUT) && !(e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+                x->writable = true;
+            else
+                x->gone = true;
             pthread_mutex_unlock(&l->w->lock);
         }
     }
@@ -645,8 +681,14 @@ static void *listener_main(void *arg)
         if (!listener_wait(&l))
             break;
     }
-    /* Nothing parks any more (waiters_stop): answer what is still parked. */
+    /* Nothing parks any more (waiters_stop): answer what is still parked,
+     * and finish writing the answers under way, each within its deadline
+     * (a notification no longer matters). */
     run_ready(&l);
+    while (waiters_parked(l.w) > 0) {
+        (void)listener_wait(&l);
+        run_ready(&l);
+    }
     PQfinish(l.conn);
     return NULL;
 }

@@ -51,10 +51,13 @@
  * one at a time, when a notification names the job (or the listener was
  * down, see above), at the deadline, when the process stops, or when the
  * client connection closes.  The callback re-reads the job and either
- * answers and leaves (waiters_leave) or parks the wait again
- * (waiters_rearm).  So one process holds up to max_waiters long-polls
- * with a handful of threads; only a wait that holds its thread
- * (waiters_enter: Prefer: wait on a submit) is also bounded by
+ * answers or parks the wait again (waiters_rearm).  An answer is written
+ * without blocking: what the connection does not take at once is written
+ * as it drains (waiters_rearm_write), and the wait leaves
+ * (waiters_leave) once it is all written, the client is gone or the
+ * write's deadline passed.  So one process holds up to max_waiters
+ * long-polls with a handful of threads; only a wait that holds its
+ * thread (waiters_enter: Prefer: wait on a submit) is also bounded by
  * max_threads.
  *
  * Locking: one mutex per Waiters guards the list of waiters, their
@@ -86,6 +89,7 @@ typedef enum WaitReason {
     WAIT_DEADLINE, /* its deadline passed */
     WAIT_STOPPING, /* the process is stopping: answer with the job as it is now */
     WAIT_GONE,     /* its client connection closed (or aborted the request) */
+    WAIT_WRITABLE, /* its connection takes more of its answer (waiters_rearm_write) */
 } WaitReason;
 
 struct Wait;
@@ -108,6 +112,8 @@ typedef struct Wait {
     bool parked;                 /* handed to the listener (waiters_park, waiters_rearm) */
     bool taken;                  /* the listener is running its callback */
     bool gone;                   /* its client connection closed while parked */
+    bool writing;                /* its answer is being written (waiters_rearm_write) */
+    bool writable;               /* writing, and its connection takes more */
     WaitReason why;              /* the reason of the callback being run */
     int fd;                      /* the parked client connection, watched by the listener */
     long long deadline_ms;       /* a parked wait's deadline (waiters_now_ms) */
@@ -141,7 +147,9 @@ void waiters_shutdown(Waiters *w);
 
 /* waiters_stop wakes every waiter (their waiters_sleep returns false and
  * later waiters_enter calls fail), runs the callback of every parked wait
- * (WAIT_STOPPING) in the listener thread, stops and joins that thread,
+ * (WAIT_STOPPING) in the listener thread, lets the answers under way
+ * (waiters_rearm_write) finish or reach their deadline, stops and joins
+ * that thread,
  * which closes its connection, waits until every waiter has called
  * waiters_leave, and frees w.  Call it once no thread parks any more.
  * NULL is fine. */
@@ -177,6 +185,14 @@ bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitRea
  * change (a notification of another job's batch, "*"): same connection,
  * deadline and callback. */
 void waiters_rearm(Waiters *w, Wait *wait);
+
+/* waiters_rearm_write parks again, from its callback, a wait whose
+ * answer did not fit into its connection at once: the listener runs the
+ * callback with WAIT_WRITABLE when the connection takes more, and as
+ * usual when the client leaves, the process stops or at deadline_ms (the
+ * time the answer may take); notifications no longer run it.  So a
+ * client that reads slowly holds its slot, never the listener. */
+void waiters_rearm_write(Waiters *w, Wait *wait, long long deadline_ms);
 
 /* waiters_sleep blocks the caller until one of:
  *   - a notification named the job since enter or the previous sleep:

@@ -15,7 +15,8 @@ an empty one; the application answers STDOUT and STDERR records (each
 stream ended by an empty one) and one END_REQUEST.
 
   Connection(address)      one connection; address is (host, port) or a
-                           Unix socket path
+                           Unix socket path; rcvbuf= a small receive
+                           buffer (a client that reads slowly)
   request(address, params, body=b"", ...) -> Response
   http_params(method, uri, headers=None, body=b"", ...) -> the CGI
                            parameters a web server would send
@@ -198,10 +199,14 @@ def _parse_cgi(stdout):
 class Connection:
     """One FastCGI connection to address ((host, port) or a path)."""
 
-    def __init__(self, address, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, address, timeout=DEFAULT_TIMEOUT, rcvbuf=None):
         family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
+        if rcvbuf is not None:
+            # Before connect, so that TCP's window stays that small: a
+            # peer that does not read then blocks the sender early.
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.connect(address)
         self._buf = b""
 

@@ -10,6 +10,7 @@ After each malformed request the process must still be running and
 serving, and no job may have been written.
 """
 
+import json
 import os
 import selectors
 import signal
@@ -330,12 +331,13 @@ def submit_jobs(proc, key, n):
     return ids
 
 
-def send_long_polls(proc, key, ids, wait):
+def send_long_polls(proc, key, ids, wait, rcvbuf=None):
     """One connection per id, each sending GET /v1/jobs/{id}?wait=wait
-    without reading the answer; the connections."""
+    without reading the answer; the connections (rcvbuf: a small receive
+    buffer, fcgi_client.Connection)."""
     conns = []
     for job_id in ids:
-        conn = fcgi_client.Connection(proc.address, timeout=60)
+        conn = fcgi_client.Connection(proc.address, timeout=60, rcvbuf=rcvbuf)
         params = fcgi_client.http_params("GET", f"/v1/jobs/{job_id}?wait={wait}",
                                          {"X-API-Key": key.key})
         conn.send(fcgi_client.begin_request() + fcgi_client.stream(
@@ -443,6 +445,101 @@ def test_a_client_that_leaves_while_parked_gives_its_slot_back(standalone, key):
     assert answers and answers[0][0].json()["status"] == "canceled", proc.log_block()
     conns[2].close()
     assert proc.running(), proc.log_block()
+
+
+# A result far larger than a connection's buffers hold.
+BIG_RESULT = [{"ok": "x" * (8 * 1024 * 1024)}]
+
+
+def big_running_jobs(proc, key, web_conn, n):
+    """n running jobs of key's account, each with BIG_RESULT so far (the
+    process needs large_result_bytes above 8 MB to inline it); their ids.
+    No other job of the account may be queued."""
+    ids = submit_jobs(proc, key, n)
+    with web_conn.cursor() as cur:
+        cur.execute("SELECT id::text, attempt FROM pgjob.claim('slow-reader-test', %s)", (n,))
+        claimed = dict(cur.fetchall())
+        assert sorted(claimed) == sorted(ids), claimed
+        for job_id in ids:
+            cur.execute("SELECT pgjob.heartbeat(%s, %s, p_items_done => 1, p_results => %s)",
+                        (job_id, claimed[job_id], json.dumps(BIG_RESULT)))
+    return ids
+
+
+def test_a_client_that_does_not_read_its_answer_stalls_no_other_long_poll(standalone, key,
+                                                                          web_conn):
+    """Three parked long-polls whose answers are large (running jobs with
+    8 MB of results so far, far more than the socket buffers hold) and
+    whose clients read nothing for now, and one small one parked before
+    them: when all four jobs change in one statement, the small one is
+    answered at once, not after the listener has waited on the three that
+    do not read.  The three then read their whole answers."""
+    proc = standalone(threads=2, max_waiters=10, wait_max_seconds=60,
+                      large_result_bytes=64 * 1024 * 1024)
+    big = big_running_jobs(proc, key, web_conn, 3)
+    small = submit_jobs(proc, key, 1)
+    # The small one first: the listener's batch runs the newest first.
+    small_conns = send_long_polls(proc, key, small, 60)
+    poll("the small long-poll to be parked", lambda: fcgi_waiters(proc) == 1, timeout=20,
+         logs=proc.log_block)
+    big_conns = send_long_polls(proc, key, big, 60, rcvbuf=4096)
+    try:
+        poll("4 long-polls to be parked", lambda: fcgi_waiters(proc) == 4, timeout=20,
+             logs=proc.log_block)
+        changed = time.monotonic()
+        with web_conn.cursor() as cur:
+            cur.execute("SELECT pgjob.cancel(%s, j) FROM unnest(%s::uuid[]) AS j",
+                        (key.account_id, big + small))
+        answers = collect(small_conns, 30)
+        assert answers, f"the small long-poll was not answered\n{proc.log_block()}"
+        r, at = answers[0]
+        assert r.status == 200 and r.json()["status"] == "canceled", repr(r)
+        # A write that stalls held the listener 5 s (15 s for the three);
+        # answered beside them, it takes well under a second.
+        assert at - changed < 10, f"answered {at - changed:.1f} s after the change"
+        for i, conn in enumerate(big_conns):
+            r = conn.read_response()
+            assert r.status == 200, repr(r)[:300]
+            job = r.json()
+            assert job["id"] == big[i] and job["status"] == "canceled", job["id"]
+            assert job["results"] == BIG_RESULT
+        poll("every slot to be given back", lambda: fcgi_waiters(proc) == 0, timeout=20,
+             logs=proc.log_block)
+        assert_serving(proc)
+    finally:
+        for c in small_conns + big_conns:
+            c.close()
+
+
+def test_sigterm_finishes_writing_a_large_answer(standalone, key, web_conn):
+    """SIGTERM answers a parked long-poll whose answer is larger than its
+    connection takes at once, and whose client reads only after the
+    signal: the process writes the rest as the client reads, then exits
+    0."""
+    proc = standalone(threads=2, max_waiters=10, wait_max_seconds=60,
+                      large_result_bytes=64 * 1024 * 1024)
+    ids = big_running_jobs(proc, key, web_conn, 1)
+    conns = send_long_polls(proc, key, ids, 60, rcvbuf=4096)
+    try:
+        poll("the long-poll to be parked", lambda: fcgi_waiters(proc) == 1, timeout=20,
+             logs=proc.log_block)
+        proc.proc.send_signal(signal.SIGTERM)
+        poll("the answer to be under way", lambda: "signal 15: stopping" in proc.log_block(),
+             timeout=20, logs=proc.log_block)
+        time.sleep(0.5)  # the listener fills the connection meanwhile; the test holds either way
+        r = conns[0].read_response()
+        assert r.status == 200 and r.json()["id"] == ids[0], repr(r)[:300]
+        assert r.json()["results"] == BIG_RESULT
+        try:
+            status = proc.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.proc.kill()
+            proc.proc.wait()
+            status = None
+        assert status == 0, proc.log_block()
+    finally:
+        for c in conns:
+            c.close()
 
 
 def test_sigterm_answers_every_parked_long_poll(standalone, key):

@@ -353,7 +353,9 @@ typedef struct Probe {
     Waiters *w;
     Wait wait;
     int fds[2];
-    int rearm; /* re-arm on this many notifications before leaving */
+    int rearm;          /* re-arm on this many notifications before leaving */
+    long long write_ms; /* > 0: on a notification, fill the connection and wait
+                           this long for room (waiters_rearm_write) */
     pthread_mutex_t lock;
     pthread_cond_t called;
     int calls;
@@ -367,6 +369,18 @@ static void probe_ready(Wait *wait, WaitReason why, void *arg)
     bool rearm;
 
     pthread_mutex_lock(&p->lock);
+    if (p->write_ms > 0 && why == WAIT_NOTIFIED) {
+        /* An answer larger than the connection takes: fill it. */
+        char junk[4096] = {0};
+        while (send(p->fds[0], junk, sizeof junk, MSG_DONTWAIT) > 0)
+            ;
+        p->calls++;
+        p->why = why;
+        pthread_cond_broadcast(&p->called);
+        pthread_mutex_unlock(&p->lock);
+        waiters_rearm_write(p->w, wait, waiters_now_ms() + p->write_ms);
+        return;
+    }
     rearm = p->rearm > 0 && why == WAIT_NOTIFIED;
     if (rearm)
         p->rearm--;
@@ -522,6 +536,71 @@ static void parked_answered_on_stop(void)
     }
 }
 
+/* drain reads what the connection holds for the client. */
+static void drain(int fd)
+{
+    char buf[65536];
+
+    while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+        ;
+}
+
+static void parked_write_waits_for_room(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {.write_ms = LONG_MS};
+
+    probe_park(&p, w, job_a, LONG_MS, false);
+    waiters_notify(w, job_a);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    /* Its connection is full: neither a notification nor the wait's
+     * first deadline runs it again, only room to write. */
+    waiters_notify(w, job_a);
+    CHECK_INT(probe_await(&p, 2, SHORT_MS), 1);
+    CHECK_INT(waiters_count(w), 1);
+    drain(p.fds[1]);
+    REQUIRE(probe_await(&p, 2, LONG_MS) == 2);
+    CHECK_INT(p.why, WAIT_WRITABLE);
+    CHECK_INT(waiters_count(w), 0);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+static void parked_write_deadline(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {.write_ms = 200};
+    long long start;
+
+    probe_park(&p, w, job_a, LONG_MS, false);
+    waiters_notify(w, job_a);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    start = waiters_now_ms();
+    /* A client that reads nothing: its write ends at the deadline. */
+    REQUIRE(probe_await(&p, 2, LONG_MS) == 2);
+    CHECK_INT(p.why, WAIT_DEADLINE);
+    CHECK(p.at - start >= 150);
+    CHECK_INT(waiters_count(w), 0);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+static void parked_write_client_gone(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {.write_ms = LONG_MS};
+
+    probe_park(&p, w, job_a, LONG_MS, false);
+    waiters_notify(w, job_a);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    close(p.fds[1]);
+    p.fds[1] = -1;
+    REQUIRE(probe_await(&p, 2, LONG_MS) == 2);
+    CHECK_INT(p.why, WAIT_GONE);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
 static void thread_cap(void)
 {
     Error err = {0};
@@ -559,6 +638,9 @@ const Test cgi_waiters_tests[] = {
     {"cgi_waiters_parked_deadline", parked_deadline},
     {"cgi_waiters_parked_client_gone", parked_client_gone},
     {"cgi_waiters_parked_answered_on_stop", parked_answered_on_stop},
+    {"cgi_waiters_parked_write_waits_for_room", parked_write_waits_for_room},
+    {"cgi_waiters_parked_write_deadline", parked_write_deadline},
+    {"cgi_waiters_parked_write_client_gone", parked_write_client_gone},
     {"cgi_waiters_thread_cap", thread_cap},
     {NULL, NULL},
 };
