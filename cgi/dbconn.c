@@ -178,8 +178,8 @@ struct DbConn {
     PGconn *conn;
     char *conninfo;
     int statement_timeout_seconds; /* set on each new session; 0: the server's */
-    long long retry_at_ms; /* no connection attempt before this, monotonic ms */
-    bool down;             /* the last attempt or statement found the database down */
+    long long retry_at_ms;         /* no connection attempt before this, monotonic ms */
+    bool down;                     /* the last attempt or statement found the database down */
 };
 
 DbConn *dbconn_new(const char *conninfo, int statement_timeout_seconds)

@@ -21,7 +21,8 @@ bool strnum_long(const char *s, long min, long max, long *out) __attribute__((wa
 /* strnum_digits is strnum_long for text that must be digits only, as in
  * a port or a Content-Length: no sign at all ("+80" and "-0" are
  * refused). */
-bool strnum_digits(const char *s, long min, long max, long *out) __attribute__((warn_unused_result));
+bool strnum_digits(const char *s, long min, long max, long *out)
+    __attribute__((warn_unused_result));
 
 /* strnum_int is strnum_long for an int. */
 bool strnum_int(const char *s, int min, int max, int *out) __attribute__((warn_unused_result));

@@ -51,11 +51,10 @@ typedef struct TypeSlot {
  * without waiting: a renewal of prefetched leases, a claim round or a
  * batch of outcomes.  Lane 0 is the main connection (it also LISTENs);
  * the others are connections opened on first use, that is under load.
- * Maintenance has a connection of its own (MaintLane).  With more than one lane PostgreSQL records a batch
- * or runs a second claim while a claim runs; the third covers the time a
- * lane waits for the workers between two statements (measured: at batch
- * 10, two lanes reached 0.75 of the plain SQL loop with 2 clients, three
- * reached 1.1; more did not pay on 2 cores). */
+ * Maintenance has a connection of its own (MaintLane).  With more than one lane PostgreSQL records
+ * a batch or runs a second claim while a claim runs; the third covers the time a lane waits for the
+ * workers between two statements (measured: at batch 10, two lanes reached 0.75 of the plain SQL
+ * loop with 2 clients, three reached 1.1; more did not pay on 2 cores). */
 #define LANES 3
 
 typedef enum LaneWork {

@@ -15,16 +15,18 @@
 /* The statement of each step; each answers one row. */
 static const char *const step_sql[] = {
     [MAINT_SETUP] = "SELECT set_config('statement_timeout', $1, false)",
-    [MAINT_RESCUE] = "SELECT count(*) FILTER (WHERE outcome = 'retrying'),"
-                     "       count(*) FILTER (WHERE outcome = 'failed'),"
-                     "       count(*) FILTER (WHERE outcome = 'requeued')"
-                     "  FROM pgjob.rescue($1::integer)",
+    [MAINT_RESCUE] =
+        "SELECT count(*) FILTER (WHERE outcome = 'retrying'),"
+        "       count(*) FILTER (WHERE outcome = 'failed'),"
+        "       count(*) FILTER (WHERE outcome = 'requeued')"
+        "  FROM pgjob.rescue($1::integer)",
     [MAINT_LOCK] = "SELECT pg_try_advisory_lock($1::bigint)",
     [MAINT_EXPIRE] = "SELECT pgjob.expire($1::integer)",
     /* result_cache_seconds 0 turns the cache off: what it holds is of no
      * use, so the age bound is then "any". */
-    [MAINT_CACHE_PRUNE] = "SELECT pgjob.result_cache_prune(coalesce(make_interval(secs =>"
-                          " $1::integer), interval '0'), $2::bigint, $3::integer)",
+    [MAINT_CACHE_PRUNE] =
+        "SELECT pgjob.result_cache_prune(coalesce(make_interval(secs =>"
+        " $1::integer), interval '0'), $2::bigint, $3::integer)",
     [MAINT_PRUNE] = "SELECT pgjob.prune(make_interval(days => $1::integer), $2::integer)",
 };
 

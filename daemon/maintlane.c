@@ -136,8 +136,8 @@ void maintlane_start(Dispatcher *d, long long now)
 
     if (d->conn == NULL || m->step != MAINT_NONE)
         return;
-    if (m->conn == NULL && (now < m->retry_at || maintlane_wakeup(d, now) > now ||
-                            !connect_lane(d, false)))
+    if (m->conn == NULL &&
+        (now < m->retry_at || maintlane_wakeup(d, now) > now || !connect_lane(d, false)))
         return;
     MaintStep step = m->next;
     if (step == MAINT_NONE) {
@@ -202,8 +202,8 @@ static void done(Dispatcher *d)
                    m->step == MAINT_CACHE_PRUNE || m->step == MAINT_PRUNE;
 
     m->round++;
-    if (m->step == MAINT_RESCUE && (m->failed || m->handled < d->cfg->maintenance_batch ||
-                                    m->round >= MAINT_ROUNDS))
+    if (m->step == MAINT_RESCUE &&
+        (m->failed || m->handled < d->cfg->maintenance_batch || m->round >= MAINT_ROUNDS))
         d->rescue_first = false;
     if (m->failed) {
         m->next = MAINT_NONE;

@@ -55,8 +55,7 @@ static void host_port(void)
                 {"0.0.0.0:65535", "0.0.0.0", 65535}};
     static const char *const bad[] = {"9465",     ":9465",    "h:65536", "::1:9465", "[::1]9465",
                                       "a host:1", "host:",    "host:9x", "[]:1",     "a]b:1",
-                                      "[::1:1",   "x[y]z:80", "",
-                                      "host:+80", "host:-0"};
+                                      "[::1:1",   "x[y]z:80", "",        "host:+80", "host:-0"};
     char host[HOSTPORT_HOST_SIZE], small[4];
     long port;
 

@@ -166,11 +166,17 @@ static void double_range(void)
 }
 
 const Test strnum_tests[] = {
-    {"strnum_long_valid", long_valid},       {"strnum_long_limits", long_limits},
-    {"strnum_long_overflow", long_overflow}, {"strnum_long_garbage", long_garbage},
-    {"strnum_long_empty", long_empty},       {"strnum_long_whitespace", long_whitespace},
-    {"strnum_long_range", long_range},       {"strnum_int_range", int_range},
-    {"strnum_double_valid", double_valid},   {"strnum_double_rejects", double_rejects},
-    {"strnum_double_range", double_range},   {"strnum_digits", digits_only},
+    {"strnum_long_valid", long_valid},
+    {"strnum_long_limits", long_limits},
+    {"strnum_long_overflow", long_overflow},
+    {"strnum_long_garbage", long_garbage},
+    {"strnum_long_empty", long_empty},
+    {"strnum_long_whitespace", long_whitespace},
+    {"strnum_long_range", long_range},
+    {"strnum_int_range", int_range},
+    {"strnum_double_valid", double_valid},
+    {"strnum_double_rejects", double_rejects},
+    {"strnum_double_range", double_range},
+    {"strnum_digits", digits_only},
     {NULL, NULL},
 };
