@@ -6,12 +6,13 @@
  * or so.  progress() renews the lease once heartbeat_seconds have passed
  * since the last renewal, sending the checkpoint when items were done
  * since: items_done and the results added since the last checkpoint the
- * database confirmed (a heartbeat that failed is sent again from the
- * same index, which the SQL makes idempotent); it tells the handler to stop when the
- * daemon aborts (shutdown) or the heartbeat says the job was canceled,
- * paused or lost.  A database error on a heartbeat does not stop the job:
- * it is logged, the connection is retried later, and the lease may run
- * out, in which case the completion is refused by the fencing check.
+ * database confirmed (after a failed heartbeat the next one sends again
+ * from the same index, which the SQL makes idempotent).  It tells the
+ * handler to stop when the daemon aborts (shutdown) or the heartbeat
+ * says the job was canceled, paused or lost.  A database error on a
+ * heartbeat does not stop the job: it is logged, the connection is
+ * retried later, and the lease may run out, in which case the completion
+ * is refused by the fencing check.
  */
 #include "run.h"
 
