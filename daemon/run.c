@@ -4,12 +4,15 @@
  *
  * The handler calls progress() after each item and at least every second
  * or so.  progress() renews the lease once heartbeat_seconds have passed
- * since the last renewal, sending the checkpoint (the results so far)
- * when items were done since; it tells the handler to stop when the
- * daemon aborts (shutdown) or the heartbeat says the job was canceled,
- * paused or lost.  A database error on a heartbeat does not stop the job:
- * it is logged, the connection is retried later, and the lease may run
- * out, in which case the completion is refused by the fencing check.
+ * since the last renewal, sending the checkpoint when items were done
+ * since: items_done and the results added since the last checkpoint the
+ * database confirmed (after a failed heartbeat the next one sends again
+ * from the same index, which the SQL makes idempotent).  It tells the
+ * handler to stop when the daemon aborts (shutdown) or the heartbeat
+ * says the job was canceled, paused or lost.  A database error on a
+ * heartbeat does not stop the job: it is logged, the connection is
+ * retried later, and the lease may run out, in which case the completion
+ * is refused by the fencing check.
  */
 #include "run.h"
 
@@ -34,6 +37,7 @@ typedef struct RunState {
     HandlerOutput *out;
     long long last_beat_ms; /* last renewal, or the claim */
     size_t sent_done;       /* items_done of the last checkpoint sent */
+    size_t sent_results;    /* results the database confirmed holding */
     StopReason stop;
     LeaseState lease;
     PGresult *document; /* the fetched document's bytes, lent to the handler */
@@ -92,19 +96,30 @@ static LeaseState beat(RunState *rs, size_t items_done)
 
     if (c == NULL)
         return LEASE_UNKNOWN;
-    if (items_done != rs->sent_done && items_done <= json_array_size(rs->out->results))
+    size_t have = json_array_size(rs->out->results);
+
+    if (items_done != rs->sent_done && items_done <= have)
         results = rs->out->results;
-    LeaseState s = lease_heartbeat(c, rs->job, lease, items_done,
-                                   results ? count_failed(results) : 0, results, &err);
+    /* Handlers only append; should the array ever be shorter than what
+     * was confirmed, send it whole. */
+    if (rs->sent_results > have)
+        rs->sent_results = 0;
+    LeaseState s =
+        lease_heartbeat(c, rs->job, lease, items_done, results ? count_failed(results) : 0, results,
+                        rs->sent_results, &err);
     if (s == LEASE_UNKNOWN) {
         log_warn("[job %s] heartbeat failed: %s", rs->job->id, err.message);
         if (PQstatus(c) != CONNECTION_OK)
             run_conn_close(rs->rc);
+        else
+            rs->sent_results = 0; /* refused (e.g. PJ409): the next one sends all */
         return s;
     }
     rs->last_beat_ms = clock_ms();
-    if (results != NULL)
+    if (results != NULL) {
         rs->sent_done = items_done;
+        rs->sent_results = have;
+    }
     return s;
 }
 
@@ -265,6 +280,7 @@ Outcome *run_job(RunEnv *env, RunConn *rc, Job *job)
         .out = &out,
         .last_beat_ms = clock_ms(),
         .sent_done = job->items_done,
+        .sent_results = json_array_size(job->results),
     };
     HandlerContext ctx = {
         .progress = progress, .arg = &rs, .settings = job->settings, .document = document};

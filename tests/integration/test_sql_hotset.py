@@ -232,6 +232,13 @@ def test_claim_and_heartbeat_are_hot_updates(conn, acct):
                              " p_results => '[{\"ok\": true}]'::jsonb)",
                        ([r["job_id"] for r in lease], [r["attempt"] for r in lease]))
     assert beats[0] == 20 and beats[1] >= 15
+    # A heartbeat that sends only the results from an index on (016)
+    # locks the row before its update: still HOT.
+    beats = updates_in(conn, "SELECT count(*) FROM unnest(%s::uuid[], %s::integer[]) AS l(id, a),"
+                             " pgjob.heartbeat(l.id, l.a, p_items_done => 1,"
+                             " p_results => '[{\"ok\": 2}]'::jsonb, p_results_from => 1)",
+                       ([r["job_id"] for r in lease], [r["attempt"] for r in lease]))
+    assert beats[0] == 20 and beats[1] >= 15
     check_invariants(conn)
     # What the test can see fail: an index naming status makes them not HOT.
     conn.cursor().execute("CREATE INDEX job_status_probe ON pgjob.job (status)")

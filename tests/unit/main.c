@@ -18,6 +18,7 @@ static const Test *const tables[] = {
     handler_exec_tests,
     exporter_tests,
     promtext_tests,
+    lease_tests,
     enrich_tests,
     enrich_fields_tests,
     enrich_table_tests,

@@ -53,5 +53,6 @@ extern const Test exporter_tests[];
 extern const Test doc_text_tests[];
 extern const Test cgi_hmac_tests[];
 extern const Test promtext_tests[];
+extern const Test lease_tests[];
 
 #endif
