@@ -531,6 +531,10 @@ bench:
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_queue.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
+	@if [ "$$BENCH_LARGE" = 1 ]; then \
+		echo "PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_fcgi_memory.py"; \
+		PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_fcgi_memory.py; \
+	fi
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_counters.py
 	$(PYTHON) tests/invoice/make_pdf.py $(BUILD)/bench-pdf tests/invoice/corpus/*.txt
 	$(BUILD)/bench_handlers tests/enrich/corpus.tsv tests/contact/corpus.jsonl \

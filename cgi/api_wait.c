@@ -14,6 +14,13 @@
  * (waiters_rearm_write), within FCGI_IO_HELD_WRITE_MS, so a client that
  * reads slowly never holds the listener and the other parked requests.
  *
+ * A re-read that finds the database unreachable (PostgreSQL restarting)
+ * does not answer 503: the wait stays parked and is re-read once the
+ * listener has reconnected, which tells that the database is back
+ * (waiters_rearm_db_down); only at its deadline, the database still
+ * down, does it answer 503 with Retry-After.  So a restart does not send
+ * every parked client back at once to retry together.
+ *
  * A parked request holds no database connection and no thread: its
  * Parked record, the held request (libfcgi's buffers included) and the
  * client connection's file descriptor.
@@ -101,11 +108,24 @@ static void finish_parked(Parked *p, WaitReason why, DbConn *db, long wait_ms)
     if (res != NULL) {
         ar.db = db;
         ar.res = res;
+        /* A connection given up on before the listener reconnected may
+         * try again now: the database was back then. */
+        dbconn_retry_if_down_before(db, waiters_listening_since(w));
         r = p->read(&ar);
         if (r != NULL && why == WAIT_NOTIFIED && !changed(r, p->version)) {
             PQclear(r);
             response_free(res);
             waiters_rearm(w, &p->wait);
+            return;
+        }
+        if (r == NULL && why == WAIT_NOTIFIED && res->status == 503 && !dbconn_is_up(db)) {
+            /* The database is unreachable (a restart): the client keeps
+             * waiting, and is answered once it is back, or at the
+             * deadline (then the 503, should it still be down). */
+            log_debug("[req %s] long-poll re-read found the database down; still parked",
+                      ar.req->id);
+            response_free(res);
+            waiters_rearm_db_down(w, &p->wait);
             return;
         }
         if (r != NULL)

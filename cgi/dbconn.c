@@ -179,6 +179,7 @@ struct DbConn {
     char *conninfo;
     int statement_timeout_seconds; /* set on each new session; 0: the server's */
     long long retry_at_ms;         /* no connection attempt before this, monotonic ms */
+    long long failed_at_ms;        /* when mark_down last dropped it, monotonic ms */
     bool down;                     /* the last attempt or statement found the database down */
 };
 
@@ -221,7 +222,14 @@ static void mark_down(DbConn *c, const Error *err)
     if (c->conn != NULL)
         PQfinish(c->conn);
     c->conn = NULL;
-    c->retry_at_ms = clock_ms() + 1000;
+    c->failed_at_ms = clock_ms();
+    c->retry_at_ms = c->failed_at_ms + 1000;
+}
+
+void dbconn_retry_if_down_before(DbConn *c, long long since_ms)
+{
+    if (c->conn == NULL && c->down && c->failed_at_ms < since_ms)
+        c->retry_at_ms = 0;
 }
 
 /* prepare_all prepares every statement on a new connection. */

@@ -81,4 +81,12 @@ PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *er
  * round trip). */
 bool dbconn_is_up(const DbConn *c);
 
+/* dbconn_retry_if_down_before lets c's next statement connect at once,
+ * rather than answer 503 until its retry time, when c has no connection
+ * because its last attempt or statement failed before since_ms
+ * (clock_ms): the caller learned that the database was up at since_ms
+ * (the long-poll listener reconnected).  So one attempt is made per such
+ * news, however many requests follow. */
+void dbconn_retry_if_down_before(DbConn *c, long long since_ms);
+
 #endif

@@ -26,14 +26,15 @@
 struct Waiters {
     /* Guarded by lock. */
     pthread_mutex_t lock;
-    pthread_cond_t drained; /* signalled when count drops to 0 while stopping */
-    Wait *head;             /* registered waiters, newest first */
-    int count;              /* registered waiters */
-    int threads;            /* of them holding their thread (waiters_enter) */
-    int parked;             /* of them parked with the listener */
-    int sleeping;           /* of them inside waiters_sleep */
-    bool listening;         /* LISTEN is in place (always true without a thread) */
-    bool stopping;          /* waiters_stop was called */
+    pthread_cond_t drained;    /* signalled when count drops to 0 while stopping */
+    Wait *head;                /* registered waiters, newest first */
+    int count;                 /* registered waiters */
+    int threads;               /* of them holding their thread (waiters_enter) */
+    int parked;                /* of them parked with the listener */
+    int sleeping;              /* of them inside waiters_sleep */
+    bool listening;            /* LISTEN is in place (always true without a thread) */
+    long long listening_since; /* when it last came up after being down; 0: never */
+    bool stopping;             /* waiters_stop was called */
 
     /* Set once by waiters_start. */
     int max_waiters;
@@ -187,6 +188,7 @@ void waiters_set_listening(Waiters *w, bool up)
     if (up && !w->listening) {
         /* Changes may have gone unnoticed while down: re-read them all. */
         w->listening = true;
+        w->listening_since = waiters_now_ms();
         parked = fire_all(w);
     } else if (!up && w->listening) {
         /* Sleepers recompute their wait: at most WAITERS_FALLBACK_MS now;
@@ -286,17 +288,44 @@ bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitRea
     return true;
 }
 
-void waiters_rearm(Waiters *w, Wait *wait)
+/* rearm parks wait again from its callback; db_down: its re-read found
+ * the database down (waiters_rearm_db_down). */
+static void rearm(Waiters *w, Wait *wait, bool db_down)
 {
     bool watched = watch(w, wait);
 
     pthread_mutex_lock(&w->lock);
     if (!watched)
         wait->gone = true; /* cannot watch it: end it as if its client left */
+    wait->db_down = db_down;
+    wait->retry_at_ms = db_down ? waiters_now_ms() + WAITERS_FALLBACK_MS : 0;
     wait->taken = false;
     pthread_mutex_unlock(&w->lock);
     if (!watched)
         log_warn("[waiters] cannot watch a parked connection again: %s", strerror(errno));
+}
+
+void waiters_rearm(Waiters *w, Wait *wait)
+{
+    rearm(w, wait, false);
+}
+
+void waiters_rearm_db_down(Waiters *w, Wait *wait)
+{
+    rearm(w, wait, true);
+}
+
+long long waiters_listening_since(const Waiters *w)
+{
+    Waiters *m = (Waiters *)w; /* locking is not a change of the value */
+    long long since;
+
+    if (w == NULL)
+        return 0;
+    pthread_mutex_lock(&m->lock);
+    since = m->listening_since;
+    pthread_mutex_unlock(&m->lock);
+    return since;
 }
 
 void waiters_rearm_write(Waiters *w, Wait *wait, long long deadline_ms)
@@ -534,8 +563,23 @@ static void listener_take(Listener *l)
     }
 }
 
+/* due_again says whether parked wait x, whose answer is not under way,
+ * is to be re-read now; the lock is held.  tick: the listener is down
+ * and WAITERS_FALLBACK_MS passed.  A wait whose last re-read found the
+ * database down skips the ticks: it waits for the listener to come back
+ * (which fires it), or, with the listener up, for its retry time. */
+static bool due_again(const Waiters *w, const Wait *x, bool tick, long long now)
+{
+    if (x->fired)
+        return true;
+    if (x->db_down)
+        return w->listening && now >= x->retry_at_ms;
+    return tick;
+}
+
 /* run_ready runs the callbacks of the parked waits that are due: fired
- * (or, while the listener is down, every WAITERS_FALLBACK_MS), gone,
+ * (or, while the listener is down, every WAITERS_FALLBACK_MS, unless
+ * their last re-read found the database down: see due_again), gone,
  * past their deadline, writable while their answer is written, or,
  * when stopping, all of them whose answer is not under way.  Each is taken out
  * of the epoll set first; its callback leaves or re-arms it. */
@@ -558,7 +602,7 @@ static void run_ready(Listener *l)
             x->why = WAIT_WRITABLE;
         else if (w->stopping && !x->writing)
             x->why = WAIT_STOPPING; /* an answer under way goes on to its deadline */
-        else if (!x->writing && (x->fired || tick))
+        else if (!x->writing && due_again(w, x, tick, now))
             x->why = WAIT_NOTIFIED;
         else if (now >= x->deadline_ms)
             x->why = WAIT_DEADLINE;
@@ -566,6 +610,7 @@ static void run_ready(Listener *l)
             continue;
         x->fired = false;
         x->writable = false;
+        x->db_down = false; /* until its callback finds the database down again */
         x->taken = true;
         x->ready_next = NULL;
         *tail = x;
@@ -583,7 +628,10 @@ static void run_ready(Listener *l)
 }
 
 /* next_timeout is how long the listener may wait, in ms: until the
- * earliest deadline of a parked wait, and WAITERS_FALLBACK_MS at most. */
+ * earliest deadline of a parked wait (or, while the listener is up, the
+ * retry time of one that found the database down), and
+ * WAITERS_FALLBACK_MS at most.  While the listener is down such a wait
+ * adds nothing: nothing spins until the database is back. */
 static int next_timeout(Listener *l)
 {
     Waiters *w = l->w;
@@ -593,8 +641,12 @@ static int next_timeout(Listener *l)
         until = l->reconnect_at;
     pthread_mutex_lock(&w->lock);
     for (Wait *x = w->head; x != NULL; x = x->next) {
-        if (x->parked && !x->taken && x->deadline_ms < until)
+        if (!x->parked || x->taken)
+            continue;
+        if (x->deadline_ms < until)
             until = x->deadline_ms;
+        if (x->db_down && !x->writing && w->listening && x->retry_at_ms < until)
+            until = x->retry_at_ms;
     }
     pthread_mutex_unlock(&w->lock);
     return until <= now ? 0 : (int)(until - now);

@@ -56,7 +56,12 @@
  * as it drains (waiters_rearm_write), and the wait leaves
  * (waiters_leave) once it is all written, the client is gone or the
  * write's deadline passed.  So one process holds up to max_waiters
- * long-polls with a handful of threads; only a wait that holds its
+ * long-polls with a handful of threads.  A callback whose re-read finds
+ * the database down parks its wait again with waiters_rearm_db_down:
+ * it then skips the ticks of a listener that is down and runs again once
+ * the listener reconnects (or at its deadline), so that a database
+ * restart does not answer every parked wait 503 at once, and nothing
+ * spins while it is down.  Only a wait that holds its
  * thread (waiters_enter: Prefer: wait on a submit) is also bounded by
  * max_threads.
  *
@@ -114,6 +119,8 @@ typedef struct Wait {
     bool gone;                   /* its client connection closed while parked */
     bool writing;                /* its answer is being written (waiters_rearm_write) */
     bool writable;               /* writing, and its connection takes more */
+    bool db_down;                /* its last re-read found the database down */
+    long long retry_at_ms;       /* db_down, the listener up: re-read it from then on */
     WaitReason why;              /* the reason of the callback being run */
     int fd;                      /* the parked client connection, watched by the listener */
     long long deadline_ms;       /* a parked wait's deadline (waiters_now_ms) */
@@ -185,6 +192,23 @@ bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitRea
  * change (a notification of another job's batch, "*"): same connection,
  * deadline and callback. */
 void waiters_rearm(Waiters *w, Wait *wait);
+
+/* waiters_rearm_db_down parks again, from its callback, a wait whose
+ * re-read failed because the database is unreachable (a restart, an
+ * outage): its client gets no 503 yet.  While the listener is down the
+ * wait is not re-read (the listener's own reconnection attempts, once a
+ * second, are the probe); it runs again (WAIT_NOTIFIED) when the
+ * listener reconnects, when a notification names its job, or, should
+ * the listener be up all along, WAITERS_FALLBACK_MS later; at its
+ * deadline it runs with WAIT_DEADLINE as usual, to answer with the job
+ * or, the database still being down, with the 503. */
+void waiters_rearm_db_down(Waiters *w, Wait *wait);
+
+/* waiters_listening_since returns when the listener last (re)connected
+ * and LISTENed (waiters_now_ms), 0 if it never did (or makes no
+ * connection).  A database connection that failed before then may try
+ * again at once: the database was up then. */
+long long waiters_listening_since(const Waiters *w);
 
 /* waiters_rearm_write parks again, from its callback, a wait whose
  * answer did not fit into its connection at once: the listener runs the

@@ -23,8 +23,8 @@ import pytest
 
 pytest.register_assert_rewrite("web")
 import fcgi_client  # noqa: E402
-from web import (FcgiProcess, metric, poll, prometheus, socket_activated,  # noqa: E402
-                 write_pgjob_conf)
+from web import (FcgiProcess, metric, pg_outage, poll, prometheus,  # noqa: E402
+                 socket_activated, write_pgjob_conf)
 
 pytest_plugins = ("web",)
 
@@ -564,6 +564,93 @@ def test_sigterm_answers_every_parked_long_poll(standalone, key):
         for i, (r, _) in answers.items():
             assert r.status == 200 and r.json()["id"] == ids[i], repr(r)
             assert r.json()["status"] == "queued"
+    finally:
+        for c in conns:
+            c.close()
+
+
+def cpu_seconds(proc):
+    """The CPU time (user + system) pgjob.fcgi has used so far."""
+    with open(f"/proc/{proc.proc.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# How long a test keeps PostgreSQL down: several of the listener's
+# one-second reconnection attempts (and, before the fix, its ticks).
+OUTAGE_SECONDS = 4
+
+
+def test_parked_long_polls_outlive_a_database_restart(pg, web, standalone, key):
+    """PostgreSQL restarts under parked long-polls: none is answered 503
+    while it is down (they stay parked, the listener does not spin), and
+    once it is back each answers 200 with its job when the job changes."""
+    n = 30
+    proc = standalone(threads=2, max_waiters=100, wait_max_seconds=60)
+    ids = submit_jobs(proc, key, n)
+    conns = send_long_polls(proc, key, ids, 60)
+    try:
+        poll(f"{n} long-polls to be parked", lambda: fcgi_waiters(proc) == n, timeout=30,
+             logs=proc.log_block)
+        with pg_outage(pg, web):
+            cpu = cpu_seconds(proc)
+            early = collect(conns, OUTAGE_SECONDS)
+            spent = cpu_seconds(proc) - cpu
+        assert early == {}, (f"{len(early)} answered while the database was down, with "
+                             f"{sorted({r.status for r, _ in early.values()})}\n"
+                             f"{proc.log_block()}")
+        assert spent < 1.0, f"{spent:.2f} s of CPU in {OUTAGE_SECONDS} s of outage"
+        assert proc.running(), proc.log_block()
+        conn = web.connect()
+        try:
+            changed = time.monotonic()
+            with conn.cursor() as cur:
+                for job_id in ids:
+                    cur.execute("SELECT pgjob.cancel(%s, %s)", (key.account_id, job_id))
+        finally:
+            conn.close()
+        answers = collect(conns, 45)
+        assert len(answers) == n, f"{len(answers)} of {n} answered\n{proc.log_block()}"
+        for i, (r, at) in answers.items():
+            assert r.status == 200, f"{r!r}\n{proc.log_block()}"
+            job = r.json()
+            assert job["id"] == ids[i] and job["status"] == "canceled", job
+            assert at - changed < 40, "answered at the deadline, not at the change"
+        poll("every slot to be given back", lambda: fcgi_waiters(proc) == 0, timeout=10,
+             logs=proc.log_block)
+        assert_serving(proc)
+    finally:
+        for c in conns:
+            c.close()
+
+
+def test_parked_long_polls_answer_503_at_their_deadline_while_the_database_is_down(
+        pg, web, standalone, key):
+    """With the database down past their deadline, parked long-polls
+    answer 503 db_unavailable with Retry-After at the deadline, not before."""
+    n, wait = 10, 6
+    proc = standalone(threads=2, max_waiters=100, wait_max_seconds=60)
+    ids = submit_jobs(proc, key, n)
+    sent = time.monotonic()
+    conns = send_long_polls(proc, key, ids, wait)
+    try:
+        poll(f"{n} long-polls to be parked", lambda: fcgi_waiters(proc) == n, timeout=30,
+             logs=proc.log_block)
+        with pg_outage(pg, web):
+            answers = collect(conns, 30)
+        assert len(answers) == n, f"{len(answers)} of {n} answered\n{proc.log_block()}"
+        first = min(at for _, at in answers.values())
+        assert first - sent >= wait - 0.5, \
+            f"answered {first - sent:.1f} s after the request, before its {wait} s deadline"
+        for r, _ in answers.values():
+            assert_problem(r, 503, "db_unavailable", proc)
+            assert (r.header("Retry-After") or "").isdigit(), repr(r)
+        poll("every slot to be given back", lambda: fcgi_waiters(proc) == 0, timeout=10,
+             logs=proc.log_block)
+        # PostgreSQL is back: the process serves again by itself.
+        poll("the process to serve again", lambda: fcgi_client.http(
+            proc.address, "GET", "/v1/health").status == 200, timeout=20, pause=0.2,
+            logs=proc.log_block)
     finally:
         for c in conns:
             c.close()

@@ -10,6 +10,7 @@ claim) shows the growth the measure would see, so the test can fail.
 """
 
 import json
+import re
 import statistics
 
 import pytest
@@ -222,23 +223,42 @@ def test_claim_and_heartbeat_are_hot_updates(conn, acct):
     updates.  Any index that names status or updated_at breaks this.
     Whether a new version finds room on its page depends on when the
     page's dead versions are pruned, so a few may not be HOT."""
+    # The rule itself: no index of pgjob.job names (as a key, in an
+    # expression or in its predicate) a column that a claim or a
+    # heartbeat writes.
+    changed = {"status", "updated_at", "attempt_count", "started_at", "version",
+               "items_done", "results", "failed_attempts", "run_at"}
+    for index in rows(conn, """
+            SELECT c.relname,
+                   ARRAY(SELECT a.attname FROM pg_attribute a
+                          WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)),
+                   coalesce(pg_get_expr(i.indexprs, i.indrelid), '') || ' ' ||
+                   coalesce(pg_get_expr(i.indpred, i.indrelid), '')
+              FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+             WHERE i.indrelid = 'pgjob.job'::regclass"""):
+        name, columns, exprs = index.values()
+        named = set(columns) | set(re.findall(r"[a-z_]+", exprs))
+        assert not named & changed, f"index {name} names {sorted(named & changed)}"
+    # And the effect, counted: with room on the page (fillfactor), most are
+    # HOT; how many exactly depends on when dead versions were pruned, and
+    # on a busy machine fewer may be, so this counts at least one.
     submit_many(conn, acct, 20, type="echo")
     conn.cursor().execute("VACUUM pgjob.job")
     updates, hot = updates_in(conn, "SELECT count(*) FROM pgjob.claim('w', 20, '{echo}'::text[])")
-    assert updates == 20 and hot >= 15
+    assert updates == 20 and hot >= 1
     lease = rows(conn, "SELECT job_id::text, attempt FROM pgjob.lease")
     beats = updates_in(conn, "SELECT count(*) FROM unnest(%s::uuid[], %s::integer[]) AS l(id, a),"
                              " pgjob.heartbeat(l.id, l.a, p_items_done => 1,"
                              " p_results => '[{\"ok\": true}]'::jsonb)",
                        ([r["job_id"] for r in lease], [r["attempt"] for r in lease]))
-    assert beats[0] == 20 and beats[1] >= 15
+    assert beats[0] == 20 and beats[1] >= 1
     # A heartbeat that sends only the results from an index on (016)
     # locks the row before its update: still HOT.
     beats = updates_in(conn, "SELECT count(*) FROM unnest(%s::uuid[], %s::integer[]) AS l(id, a),"
                              " pgjob.heartbeat(l.id, l.a, p_items_done => 1,"
                              " p_results => '[{\"ok\": 2}]'::jsonb, p_results_from => 1)",
                        ([r["job_id"] for r in lease], [r["attempt"] for r in lease]))
-    assert beats[0] == 20 and beats[1] >= 15
+    assert beats[0] == 20 and beats[1] >= 1
     check_invariants(conn)
     # What the test can see fail: an index naming status makes them not HOT.
     conn.cursor().execute("CREATE INDEX job_status_probe ON pgjob.job (status)")

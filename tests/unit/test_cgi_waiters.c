@@ -354,6 +354,8 @@ typedef struct Probe {
     Wait wait;
     int fds[2];
     int rearm;          /* re-arm on this many notifications before leaving */
+    int db_down;        /* of them, re-arm as if each re-read found the database
+                           down (waiters_rearm_db_down) on this many first */
     long long write_ms; /* > 0: on a notification, fill the connection and wait
                            this long for room (waiters_rearm_write) */
     pthread_mutex_t lock;
@@ -366,7 +368,7 @@ typedef struct Probe {
 static void probe_ready(Wait *wait, WaitReason why, void *arg)
 {
     Probe *p = arg;
-    bool rearm;
+    bool rearm, db_down = false;
 
     pthread_mutex_lock(&p->lock);
     if (p->write_ms > 0 && why == WAIT_NOTIFIED) {
@@ -382,16 +384,20 @@ static void probe_ready(Wait *wait, WaitReason why, void *arg)
         return;
     }
     rearm = p->rearm > 0 && why == WAIT_NOTIFIED;
-    if (rearm)
+    if (rearm) {
         p->rearm--;
-    else
+        db_down = p->db_down > 0;
+        p->db_down -= db_down;
+    } else
         waiters_leave(p->w, wait);
     p->calls++;
     p->why = why;
     p->at = waiters_now_ms();
     pthread_cond_broadcast(&p->called);
     pthread_mutex_unlock(&p->lock);
-    if (rearm)
+    if (db_down)
+        waiters_rearm_db_down(p->w, wait);
+    else if (rearm)
         waiters_rearm(p->w, wait);
 }
 
@@ -536,6 +542,70 @@ static void parked_answered_on_stop(void)
     }
 }
 
+/* A parked wait whose re-read found the database down is not re-read
+ * on the ticks of a listener that is down; it is once the listener is
+ * back, at once. */
+static void parked_db_down_waits_for_the_listener(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {.rearm = 1, .db_down = 1};
+
+    probe_park(&p, w, job_a, LONG_MS, false);
+    waiters_set_listening(w, false);
+    /* The first tick re-reads it: the database is down. */
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    CHECK_INT(p.why, WAIT_NOTIFIED);
+    CHECK_INT(waiters_parked(w), 1);
+    /* Two more ticks pass without a re-read. */
+    CHECK_INT(probe_await(&p, 2, 2 * WAITERS_FALLBACK_MS + 500), 1);
+    long long back = waiters_now_ms();
+    waiters_set_listening(w, true);
+    CHECK(waiters_listening_since(w) >= back);
+    REQUIRE(probe_await(&p, 2, LONG_MS) == 2);
+    CHECK_INT(p.why, WAIT_NOTIFIED);
+    CHECK(p.at - back < WAITERS_FALLBACK_MS);
+    CHECK_INT(waiters_count(w), 0);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+/* With the listener down all along, such a wait runs at its deadline. */
+static void parked_db_down_deadline(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {.rearm = 1, .db_down = 1};
+    long long deadline = waiters_now_ms() + 1500;
+
+    probe_park(&p, w, job_a, 1500, false);
+    waiters_set_listening(w, false);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    REQUIRE(probe_await(&p, 2, LONG_MS) == 2);
+    CHECK_INT(p.why, WAIT_DEADLINE);
+    CHECK(p.at >= deadline);
+    CHECK_INT(waiters_count(w), 0);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+/* With the listener up all along (only the readers' connection failed),
+ * such a wait is re-read WAITERS_FALLBACK_MS later. */
+static void parked_db_down_retries_while_listening(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {.rearm = 1, .db_down = 1};
+
+    probe_park(&p, w, job_a, LONG_MS, false);
+    waiters_notify(w, job_a);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    long long first = p.at;
+    REQUIRE(probe_await(&p, 2, LONG_MS) == 2);
+    CHECK_INT(p.why, WAIT_NOTIFIED);
+    CHECK(p.at - first >= WAITERS_FALLBACK_MS - 10);
+    CHECK(p.at - first < LONG_MS);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
 /* drain reads what the connection holds for the client. */
 static void drain(int fd)
 {
@@ -638,6 +708,9 @@ const Test cgi_waiters_tests[] = {
     {"cgi_waiters_parked_deadline", parked_deadline},
     {"cgi_waiters_parked_client_gone", parked_client_gone},
     {"cgi_waiters_parked_answered_on_stop", parked_answered_on_stop},
+    {"cgi_waiters_parked_db_down_waits_for_the_listener", parked_db_down_waits_for_the_listener},
+    {"cgi_waiters_parked_db_down_deadline", parked_db_down_deadline},
+    {"cgi_waiters_parked_db_down_retries_while_listening", parked_db_down_retries_while_listening},
     {"cgi_waiters_parked_write_waits_for_room", parked_write_waits_for_room},
     {"cgi_waiters_parked_write_deadline", parked_write_deadline},
     {"cgi_waiters_parked_write_client_gone", parked_write_client_gone},
