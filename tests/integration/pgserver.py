@@ -84,8 +84,13 @@ class PortLock:
     The kernel picks a free port (bind to port 0); an exclusive fcntl lock on
     <tmp>/pgjob-test-port-<port>.lock keeps every other session using this
     class off it until release().  Ports whose lock is held elsewhere are
-    skipped.
+    skipped.  An fcntl lock belongs to the process, so locking a port this
+    process already holds would succeed: ports held here are kept in a set
+    and skipped too (a server and one of its profile ports once drew the
+    same port, and lighttpd served the profile on both).
     """
+
+    _held_here = set()
 
     def __init__(self):
         self.port = None
@@ -93,8 +98,9 @@ class PortLock:
         self._path = None
         for _ in range(_PORT_TRIES):
             port = self._kernel_port()
-            if self._try_lock(port):
+            if port not in PortLock._held_here and self._try_lock(port):
                 self.port = port
+                PortLock._held_here.add(port)
                 return
         raise PgServerError(f"no free port after {_PORT_TRIES} tries")
 
@@ -141,6 +147,7 @@ class PortLock:
             pass
         os.close(self._fd)
         self._fd = None
+        PortLock._held_here.discard(self.port)
 
 
 class PgServer:
