@@ -55,12 +55,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 
-from pgserver import PgServer  # noqa: E402
+from pgserver import PgServer, PortLock  # noqa: E402
 from bench_daemon import Daemon, LOOP_SCRIPT  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -130,11 +131,28 @@ class BenchServer(PgServer):
 
 
 class BuildDaemon(Daemon):
-    """bench_daemon's Daemon, running the pgjobd of a given build."""
+    """bench_daemon's Daemon, running the pgjobd of a given build, with its
+    metrics on a loopback port of its own: completed() reads its count of
+    recorded completions."""
 
     def __init__(self, build, dsn, settings):
-        super().__init__(dsn, settings)
+        self._port = PortLock()
+        super().__init__(dsn, dict(settings, metrics_listen=f'"127.0.0.1:{self._port.port}"'))
         self.build = build
+
+    def completed(self):
+        url = f"http://127.0.0.1:{self._port.port}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith('pgjobd_job_outcomes_total{outcome="completed"}'):
+                    return int(line.split()[1])
+        raise RuntimeError("pgjobd's metrics name no completed outcomes")
+
+    def __exit__(self, *exc):
+        try:
+            return super().__exit__(*exc)
+        finally:
+            self._port.release()
 
     def __enter__(self):
         env = dict(os.environ, NOTIFY_SOCKET=self.sock_path)
@@ -214,10 +232,6 @@ class Queue:
         """Queue n one-item echo jobs, 1,000 per statement (not timed)."""
         if truncate:
             self.run("TRUNCATE pgjob.job, pgjob.ready, pgjob.lease, pgjob.job_history")
-            # the history's insert counter at the start of the jobs counted
-            # by wait_empty (statistics outlive a TRUNCATE)
-            self.history_base = self.one(
-                "SELECT pg_stat_get_tuples_inserted('pgjob.job_history'::regclass)")
         for start in range(0, n, 1000):
             self.run("SELECT count(*) FROM generate_series(%s, %s) g,"
                      " pgjob.submit(%s, 'echo', jsonb_build_array(g))",
@@ -231,40 +245,28 @@ class Queue:
         return self.one("SELECT (SELECT count(*) FROM pgjob.ready)"
                         " + (SELECT count(*) FROM pgjob.lease)")
 
-    def wait_empty(self, proc, total):
-        """Wait until `total` jobs have finished (their history rows) and
-        nothing is queued or running.  Counting rows is no cheap probe:
-        under a held snapshot pgjob.ready and pgjob.lease hold every dead
-        tuple of a drain, and pgjob.job_history every job so far, which a
-        count reads while the drain runs.  So the history's insert counter
-        of the statistics (reported by each backend within a second) says
-        when the end is near, and only then are the rows counted."""
-        start = time.monotonic()
-        end = start + DEADLINE
-        first = None
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError("pgjobd exited during the benchmark")
-            now = time.monotonic()
-            if now > end:
-                raise RuntimeError("a drain did not finish in time")
-            done = self.one("SELECT pg_stat_get_tuples_inserted('pgjob.job_history'::regclass)"
-                            ) - self.history_base
-            first = first or (now, done)
-            rate = (done - first[1]) / (now - first[0]) if now > first[0] else 0
-            # the counter is up to a second behind: start counting rows
-            # when less than 1.5 s of work seems left
-            if total - done < 3000 or (rate > 0 and (total - done) / rate < 1.5):
-                break
-            time.sleep(0.2)  # a measurement poll, not synchronisation
-        while True:
-            if proc.poll() is not None:
+    def wait_empty(self, d, total):
+        """Wait until daemon d has recorded `total` completions, then check
+        that nothing is queued or running.  The daemon's own counter (its
+        metrics_listen), read over loopback, is the probe: it counts a
+        completion once the database has answered for it and costs the
+        database nothing.  Counting rows is no cheap probe under a held
+        snapshot (pgjob.ready and pgjob.lease hold every dead tuple of a
+        drain), and the statistics' insert counter can lag by the server's
+        idle flush interval (10 s in PostgreSQL 15), which once made a
+        drain of 1.2 s measure as 10."""
+        end = time.monotonic() + DEADLINE
+        while d.completed() < total:
+            if d.proc.poll() is not None:
                 raise RuntimeError("pgjobd exited during the benchmark")
             if time.monotonic() > end:
                 raise RuntimeError("a drain did not finish in time")
-            if self.left() == 0:
-                return time.monotonic()
-            time.sleep(0.05)
+            time.sleep(0.02)  # a measurement poll, not synchronisation
+        done = time.monotonic()
+        left = self.left()
+        if left != 0:
+            raise RuntimeError(f"{left} jobs queued or running after {total} completions")
+        return done
 
     def completed(self):
         return self.one("SELECT count(*) FROM pgjob.job WHERE status = 'completed'"
@@ -278,15 +280,15 @@ class Queue:
         written = self.one("SELECT pg_current_wal_lsn() - %s::pg_lsn", (mark,))
         self.wal.setdefault(side, []).append(float(written) / JOBS)
 
-    def drain(self, side, total):
-        """Drain the queued backlog with a fresh pgjobd until `total` jobs
-        have finished; returns jobs/s."""
+    def drain(self, side):
+        """Drain the queued backlog of JOBS jobs with a fresh pgjobd;
+        returns jobs/s."""
         mark = self.wal_mark()
         with BuildDaemon(self.build, self.pg.dsn(self.db), {
                 "workers": CLIENTS, "claim_batch": BATCH, "complete_batch": BATCH,
                 "prefetch": 2 * BATCH, "types": "echo"}) as d:
             start = d.wait_ready()
-            end = self.wait_empty(d.proc, total)
+            end = self.wait_empty(d, JOBS)
             self.rss[side] = max(self.rss.get(side, 0), d.peak_rss_kb())
             # the daemon is fresh, and so are its backends: all their time
             # is this drain's
@@ -303,7 +305,7 @@ class Queue:
         self.fill(JOBS)
         if reset:
             self.run("SELECT pg_stat_statements_reset()")
-        rate = self.drain("pgjobd", JOBS)
+        rate = self.drain("pgjobd")
         if self.completed() != JOBS:
             raise RuntimeError(f"pgjobd completed {self.completed()} of {JOBS} jobs once")
         return rate
@@ -319,9 +321,9 @@ class Queue:
             if self.one("SELECT backend_xmin IS NOT NULL FROM pg_stat_activity"
                         " WHERE pid = %s", (holder.get_backend_pid(),)) is not True:
                 raise RuntimeError("the snapshot holder holds no xmin")
-            rates = [self.drain("held", JOBS)]
+            rates = [self.drain("held")]
             self.fill(JOBS, truncate=False)
-            rates.append(self.drain("held", 2 * JOBS))
+            rates.append(self.drain("held"))
         finally:
             holder.rollback()
             holder.close()
@@ -341,7 +343,7 @@ class Queue:
             d.wait_ready()
             for done in range(step, total + 1, step):
                 self.fill(step, truncate=False)
-                self.wait_empty(d.proc, done)
+                self.wait_empty(d, done)
                 marks.append((done, d.peak_rss_kb()))
                 print(f"memory: {done} jobs, pgjobd peak {marks[-1][1] / 1024:.1f} MiB",
                       flush=True)
