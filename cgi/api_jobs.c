@@ -46,29 +46,20 @@ static bool finished(const PGresult *r)
 }
 
 /* wait_for_job (a submit's wait) re-reads the job into *r until it is
- * finished (until_done) or its version differs from version, or the
- * deadline passes.  The
- * caller has entered the wait.  false with the response rendered when a
- * re-read fails (*r is then NULL). */
-static bool wait_for_job(ApiRequest *ar, Wait *wait, PGresult **r, const char *version,
-                         bool until_done, long long deadline)
+ * finished or the deadline passes; the caller has entered the wait.  The
+ * job exists whatever happens here, so a re-read that fails (the database
+ * went away) answers nothing: it ends the wait with *r the last row read,
+ * and false. */
+static bool wait_for_job(ApiRequest *ar, Wait *wait, PGresult **r, long long deadline)
 {
-    char seen[24];
-
-    snprintf(seen, sizeof(seen), "%s", version ? version : "");
-    for (;;) {
-        const char *now_version = column(*r, "version");
-        if (finished(*r))
-            return true;
-        if (!until_done && now_version != NULL && strcmp(now_version, seen) != 0)
-            return true;
-        if (!waiters_sleep(ar->shared->waiters, wait, deadline))
-            return true;
-        PQclear(*r);
-        *r = api_read_job(ar);
-        if (*r == NULL)
+    while (!finished(*r) && waiters_sleep(ar->shared->waiters, wait, deadline)) {
+        PGresult *next = api_reread_job(ar);
+        if (next == NULL)
             return false;
+        PQclear(*r);
+        *r = next;
     }
+    return true;
 }
 
 /* ---- submit ---- */
@@ -254,16 +245,28 @@ void api_submit(ApiRequest *ar)
     }
     snprintf(ar->match.id, sizeof(ar->match.id), "%s", column(r, "id"));
     if (seconds > 0 && waiters_enter(ar->shared->waiters, &wait, ar->match.id)) {
-        PQclear(r);
-        r = api_read_job(ar);
-        bool ok = r != NULL &&
-                  wait_for_job(ar, &wait, &r, NULL, true, clock_ms() + (long long)seconds * 1000);
+        /* Waiting starts with a read (a notification may have come before
+         * the wait was entered).  The submit's row stands in for any read
+         * that fails: the answer is then 202 with the job, never a 503
+         * that would have the client send it again. */
+        PGresult *latest = api_reread_job(ar);
+        bool waited = latest != NULL;
+        if (latest != NULL) {
+            PQclear(r);
+            r = latest;
+            waited = wait_for_job(ar, &wait, &r, clock_ms() + (long long)seconds * 1000);
+        }
         waiters_leave(ar->shared->waiters, &wait);
-        if (!ok)
-            return;
-        snprintf(applied, sizeof(applied), "wait=%d", seconds);
-        if (!response_header(ar->res, "Preference-Applied", applied))
-            log_debug("[req %s] cannot set Preference-Applied", ar->req->id);
+        if (waited) {
+            snprintf(applied, sizeof(applied), "wait=%d", seconds);
+            if (!response_header(ar->res, "Preference-Applied", applied))
+                log_debug("[req %s] cannot set Preference-Applied", ar->req->id);
+        } else {
+            log_warn(
+                "[req %s] job %s was created; its wait ended when the job could not be "
+                "read again, so the answer is the last state read",
+                ar->req->id, ar->match.id);
+        }
     }
     /* Location goes with 202 only: a CGI gateway (Apache mod_fcgid) takes a
      * 200 with a local Location for an internal redirect (RFC 3875, 6.2.2). */

@@ -179,7 +179,10 @@ void api_render_job(ApiRequest *ar, int status, const PGresult *r, int row)
     }
 }
 
-PGresult *api_read_job(ApiRequest *ar)
+/* read_job runs get_job for the route's id.  When it fails: with answer,
+ * the failure is the response (404, 401, 503, ...); without, nothing is
+ * answered.  NULL then. */
+static PGresult *read_job(ApiRequest *ar, bool answer)
 {
     char inline_max[24], field[DB_FIELD_SIZE];
     Error err = {0};
@@ -192,12 +195,14 @@ PGresult *api_read_job(ApiRequest *ar)
     const char *params[3] = {with_key ? ar->key_hash : ar->account, ar->match.id, inline_max};
     r = dbconn_exec(ar->db, with_key ? STMT_GET_JOB_KEY : STMT_GET_JOB, params, &err, field);
     if (r == NULL) {
-        api_fail_db(ar, &err, field);
+        if (answer)
+            api_fail_db(ar, &err, field);
         return NULL;
     }
     if (with_key && PQntuples(r) == 0) {
         PQclear(r);
-        api_invalid_key(ar);
+        if (answer)
+            api_invalid_key(ar);
         return NULL;
     }
     if (with_key) {
@@ -209,11 +214,23 @@ PGresult *api_read_job(ApiRequest *ar)
     }
     if (r == NULL || PQntuples(r) != 1) {
         PQclear(r);
-        error_set(&err, 404, "job_not_found", "job %s not found", ar->match.id);
-        api_fail(ar, &err, NULL);
+        if (answer) {
+            error_set(&err, 404, "job_not_found", "job %s not found", ar->match.id);
+            api_fail(ar, &err, NULL);
+        }
         return NULL;
     }
     return r;
+}
+
+PGresult *api_read_job(ApiRequest *ar)
+{
+    return read_job(ar, true);
+}
+
+PGresult *api_reread_job(ApiRequest *ar)
+{
+    return read_job(ar, false);
 }
 
 bool api_lookup_key(ApiRequest *ar)

@@ -88,6 +88,10 @@ bool api_not_modified(ApiRequest *ar, const PGresult *r, int row);
  * already rendered (404, 503, ...) when it fails. */
 PGresult *api_read_job(ApiRequest *ar);
 
+/* api_reread_job is api_read_job for a job the request already holds a
+ * row of: NULL, with nothing answered, when the read fails. */
+PGresult *api_reread_job(ApiRequest *ar);
+
 /* ApiJobRead re-reads the job of a long-poll, as the route's first read
  * did; NULL with the response rendered when it fails. */
 typedef PGresult *(*ApiJobRead)(ApiRequest *ar);

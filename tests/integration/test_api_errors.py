@@ -8,6 +8,7 @@ case the account has no job in the database.
 """
 
 import json
+import threading
 import time
 
 import pytest
@@ -294,6 +295,45 @@ def test_submit_after_a_database_restart_is_not_503(pg, web, lighttpd, account, 
             assert cur.fetchone()[0] == 12
     finally:
         conn.close()
+
+def test_a_waiting_submit_answers_its_job_through_an_outage(pg, web, lighttpd, account, client):
+    """A submit with Prefer: wait has written its job before it waits; if
+    the database goes away during the wait, the answer is still 202 with
+    that job (its id and Location), never a 503 that tells the client to
+    send the job again."""
+    server = lighttpd(fcgi_threads=2)
+    acct = account()
+    c = client(server, acct.key)
+    outcome = {}
+
+    def submit():
+        outcome["r"] = c.submit("echo", ["kept"], headers={"Prefer": "wait=8"})
+
+    waiter = threading.Thread(target=submit)
+    waiter.start()
+    try:
+        poll("the submit to wait", lambda: metric(prometheus(client(server).get("/metrics").text),
+                                                  "pgjob_waiters") == 1,
+             timeout=30, pause=0.1, logs=server.log_block)
+        with pg_outage(pg, web):
+            # down for a while, so that the wait's re-read finds no database
+            time.sleep(1.5)
+    finally:
+        waiter.join(timeout=60)
+    assert not waiter.is_alive()
+    r = outcome["r"]
+    assert r.status_code == 202, describe(r)
+    job = r.json()
+    assert job["status"] == "queued" and r.headers["Location"] == f"/v1/jobs/{job['id']}"
+    conn = web.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pgjob.job WHERE account_id = %s AND id = %s",
+                        (acct.account_id, job["id"]))
+            assert cur.fetchone()[0] == 1
+    finally:
+        conn.close()
+
 
 def test_database_outage_is_503_and_recovers(pg, web, lighttpd, account, client):
     server = lighttpd(fcgi_threads=2)
