@@ -48,12 +48,12 @@ static bool finished(const PGresult *r)
 /* wait_for_job (a submit's wait) re-reads the job into *r until it is
  * finished or the deadline passes; the caller has entered the wait.  The
  * job exists whatever happens here, so a re-read that fails (the database
- * went away) answers nothing: it ends the wait with *r the last row read,
- * and false. */
-static bool wait_for_job(ApiRequest *ar, Wait *wait, PGresult **r, long long deadline)
+ * went away, the key was revoked) answers nothing: it ends the wait with
+ * *r the last row read, and false with err saying why. */
+static bool wait_for_job(ApiRequest *ar, Wait *wait, PGresult **r, long long deadline, Error *err)
 {
     while (!finished(*r) && waiters_sleep(ar->shared->waiters, wait, deadline)) {
-        PGresult *next = api_reread_job(ar);
+        PGresult *next = api_reread_job(ar, err);
         if (next == NULL)
             return false;
         PQclear(*r);
@@ -249,12 +249,13 @@ void api_submit(ApiRequest *ar)
          * the wait was entered).  The submit's row stands in for any read
          * that fails: the answer is then 202 with the job, never a 503
          * that would have the client send it again. */
-        PGresult *latest = api_reread_job(ar);
+        Error read_err = {0};
+        PGresult *latest = api_reread_job(ar, &read_err);
         bool waited = latest != NULL;
         if (latest != NULL) {
             PQclear(r);
             r = latest;
-            waited = wait_for_job(ar, &wait, &r, clock_ms() + (long long)seconds * 1000);
+            waited = wait_for_job(ar, &wait, &r, clock_ms() + (long long)seconds * 1000, &read_err);
         }
         waiters_leave(ar->shared->waiters, &wait);
         if (waited) {
@@ -263,9 +264,9 @@ void api_submit(ApiRequest *ar)
                 log_debug("[req %s] cannot set Preference-Applied", ar->req->id);
         } else {
             log_warn(
-                "[req %s] job %s was created; its wait ended when the job could not be "
-                "read again, so the answer is the last state read",
-                ar->req->id, ar->match.id);
+                "[req %s] the wait for job %s ended: it could not be read again (%s); "
+                "the answer is the job as last read",
+                ar->req->id, ar->match.id, read_err.message);
         }
     }
     /* Location goes with 202 only: a CGI gateway (Apache mod_fcgid) takes a

@@ -179,13 +179,11 @@ void api_render_job(ApiRequest *ar, int status, const PGresult *r, int row)
     }
 }
 
-/* read_job runs get_job for the route's id.  When it fails: with answer,
- * the failure is the response (404, 401, 503, ...); without, nothing is
- * answered.  NULL then. */
-static PGresult *read_job(ApiRequest *ar, bool answer)
+/* read_job runs get_job for the route's id.  NULL with err filled when it
+ * fails (404, 401, 503, ...); with answer, err is also the response. */
+static PGresult *read_job(ApiRequest *ar, bool answer, Error *err)
 {
     char inline_max[24], field[DB_FIELD_SIZE];
-    Error err = {0};
     PGresult *r;
     /* Not authenticated yet (a status read): look the key up in the same
      * round trip. */
@@ -193,14 +191,15 @@ static PGresult *read_job(ApiRequest *ar, bool answer)
 
     snprintf(inline_max, sizeof(inline_max), "%d", ar->shared->cfg->large_result_bytes);
     const char *params[3] = {with_key ? ar->key_hash : ar->account, ar->match.id, inline_max};
-    r = dbconn_exec(ar->db, with_key ? STMT_GET_JOB_KEY : STMT_GET_JOB, params, &err, field);
+    r = dbconn_exec(ar->db, with_key ? STMT_GET_JOB_KEY : STMT_GET_JOB, params, err, field);
     if (r == NULL) {
         if (answer)
-            api_fail_db(ar, &err, field);
+            api_fail_db(ar, err, field);
         return NULL;
     }
     if (with_key && PQntuples(r) == 0) {
         PQclear(r);
+        error_set(err, 401, "invalid_api_key", "the API key is unknown, revoked or expired");
         if (answer)
             api_invalid_key(ar);
         return NULL;
@@ -214,10 +213,9 @@ static PGresult *read_job(ApiRequest *ar, bool answer)
     }
     if (r == NULL || PQntuples(r) != 1) {
         PQclear(r);
-        if (answer) {
-            error_set(&err, 404, "job_not_found", "job %s not found", ar->match.id);
-            api_fail(ar, &err, NULL);
-        }
+        error_set(err, 404, "job_not_found", "job %s not found", ar->match.id);
+        if (answer)
+            api_fail(ar, err, NULL);
         return NULL;
     }
     return r;
@@ -225,12 +223,14 @@ static PGresult *read_job(ApiRequest *ar, bool answer)
 
 PGresult *api_read_job(ApiRequest *ar)
 {
-    return read_job(ar, true);
+    Error err = {0};
+
+    return read_job(ar, true, &err);
 }
 
-PGresult *api_reread_job(ApiRequest *ar)
+PGresult *api_reread_job(ApiRequest *ar, Error *err)
 {
-    return read_job(ar, false);
+    return read_job(ar, false, err);
 }
 
 bool api_lookup_key(ApiRequest *ar)

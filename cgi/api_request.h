@@ -89,8 +89,9 @@ bool api_not_modified(ApiRequest *ar, const PGresult *r, int row);
 PGresult *api_read_job(ApiRequest *ar);
 
 /* api_reread_job is api_read_job for a job the request already holds a
- * row of: NULL, with nothing answered, when the read fails. */
-PGresult *api_reread_job(ApiRequest *ar);
+ * row of: NULL with err filled, and nothing answered, when the read
+ * fails. */
+PGresult *api_reread_job(ApiRequest *ar, Error *err);
 
 /* ApiJobRead re-reads the job of a long-poll, as the route's first read
  * did; NULL with the response rendered when it fails. */

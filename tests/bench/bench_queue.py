@@ -156,8 +156,12 @@ class BuildDaemon(Daemon):
 
     def __enter__(self):
         env = dict(os.environ, NOTIFY_SOCKET=self.sock_path)
-        self.proc = subprocess.Popen([os.path.join(self.build, "pgjobd"), "--config", self.conf],
-                                     env=env, stdout=self.log, stderr=self.log)
+        try:
+            self.proc = subprocess.Popen([os.path.join(self.build, "pgjobd"), "--config",
+                                          self.conf], env=env, stdout=self.log, stderr=self.log)
+        except OSError:
+            self._port.release()
+            raise
         return self
 
 

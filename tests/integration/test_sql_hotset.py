@@ -40,9 +40,10 @@ WALKED = """
       FROM pg_index i WHERE i.indrelid = 'pgjob.ready'::regclass"""
 
 
+# The index pages this transaction read (its own counts only, which no
+# other backend's report can change between two reads).
 PAGES = """
-    SELECT sum(pg_stat_get_blocks_fetched(i.indexrelid)
-               + pg_stat_get_xact_blocks_fetched(i.indexrelid))
+    SELECT sum(pg_stat_get_xact_blocks_fetched(i.indexrelid))
       FROM pg_index i WHERE i.indrelid = 'pgjob.ready'::regclass"""
 
 
@@ -131,7 +132,8 @@ def test_claim_starts_reading_the_index_at_its_floor(connect, conn, acct, types)
     # front of the live ones (some 30 index pages).  A claim that starts
     # at the floor reads a root-to-leaf path and the leaf pages of the
     # entries since the floor; one that starts at the front of the rank
-    # reads every page of dead entries (measured before 017: 35 to 40).
+    # reads every page of dead entries (measured before 017: 28 to 33 in
+    # the last claims).
     submit_many(conn, acct, 6500, type="echo")
     conn.cursor().execute("VACUUM ANALYZE pgjob.ready")
     holder = connect(autocommit=False)
@@ -152,12 +154,12 @@ def test_claim_starts_reading_the_index_at_its_floor(connect, conn, acct, types)
         holder.rollback()
         holder.close()
     # Measured with 017: 7, 8, 11, 13, 9, 11, 14, 9, 12, 14, 9, 11, 11 (the
-    # floor is rewritten every second claim); before it the same drain
-    # read 7, 8, 11, ... 31, 33, 33, one page more per claim.  The last
-    # claims read no more than the early ones (the first is a full scan
-    # that sets the floor).
+    # floor is rewritten every few claims); before it the same drain read
+    # 7, 8, 11, ... 31, 33, 33, more with every claim.  The last claims
+    # read no more than the early ones, with room to spare (the first
+    # claim is a full scan that sets the floor).
     pages = [int(p) for p in pages]
-    assert max(pages[-4:]) <= max(pages[1:5]) + 3, pages
+    assert max(pages[-4:]) <= max(pages[1:5]) + 6, pages
 
 
 def in_order(conn, n, types=TYPES):
