@@ -1,0 +1,265 @@
+-- SPDX-License-Identifier: MIT
+-- 018_floor_ranks: a floor for each rank, so that no rank is walked again.
+--
+-- 012_hotset.sql gave each job type one floor, in one rank (-priority):
+-- a claim scanned that rank from its floor, but the ranks before it
+-- (higher priorities) from their very start.  Under a held snapshot the
+-- dead entries of higher priorities stay in the index, so once the jobs
+-- of a higher priority were all claimed and the floor moved on to a
+-- lower one, every claim walked them all again (measured: 6,000 claimed
+-- jobs of priority 10, then claims of priority 0 read 38 to 43 index
+-- pages each, against 7 to 16).  Moving the floor back over them is no
+-- answer: a job of a higher priority scheduled for later is in front of
+-- such a floor, and would be hidden when it falls due.
+--
+-- So pgjob.ready_floor now holds a floor per job type and rank: where the
+-- live rows of that type start within that rank.  A claim reads the
+-- floors of its types, keeps the ranks where every type has one (the
+-- lowest key among them), and scans in claim order: each floored rank
+-- from its floor, the ranks between them from their start (no claim took
+-- a row there, so no claim left dead entries there since the last full
+-- scan), stopping once it has its rows.  It records, for every rank it
+-- took rows from, the key of the first row taken there: as 012 did for
+-- its one rank (on a full scan; for a rank without a floor yet; or when
+-- the floor moved by more than two claims' worth of submissions).  A
+-- full scan (every claim_full_scan_interval, 5 seconds by default)
+-- replaces all the floors of its types with those it took, so a floor
+-- that hid a row (the rare cases of 012) lasts no longer than before.
+-- The trigger ready_floor_lower already matches a floor by type and
+-- rank: a row queued in front of the floor of its rank lowers it.
+--
+-- This file replaces claim (of 017_floor_scan.sql) and the key of
+-- pgjob.ready_floor; nothing else changes.
+
+ALTER TABLE pgjob.ready_floor DROP CONSTRAINT ready_floor_pkey;
+ALTER TABLE pgjob.ready_floor ADD PRIMARY KEY (type, rank);
+
+COMMENT ON TABLE pgjob.ready_floor IS
+    'Per job type and rank (-priority), where the live rows of pgjob.ready start in claim order (see 012_hotset.sql, 018_floor_ranks.sql)';
+
+-- claim: as in 017_floor_scan.sql, with a floor per rank.
+CREATE OR REPLACE FUNCTION pgjob.claim(
+    p_worker text,
+    p_limit  integer,
+    p_types  text[]   DEFAULT NULL,
+    p_lease  interval DEFAULT '30 seconds',
+    p_start  integer  DEFAULT NULL)
+RETURNS TABLE (id uuid, type text, attempt integer, max_attempts integer,
+               items jsonb, item_count integer, items_done integer, items_failed integer,
+               results jsonb, metadata jsonb, lease_until timestamptz)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    v_types   text[];
+    v_floored integer;
+    v_fresh   boolean;
+    v_checked timestamptz;
+    v_ranks   integer[] := '{}';
+    v_runs    timestamptz[];
+    v_seqs    bigint[];
+    v_full    boolean;
+    v_recheck interval;
+    v_prev    integer := -1001;  -- below every rank (priority is -1000 to 1000)
+    v_tids    tid[] := '{}';
+    v_more    tid[];
+    v_at      integer;
+    v_kranks  integer[];
+    v_kruns   timestamptz[];
+    v_kseqs   bigint[];
+BEGIN
+    IF p_worker IS NULL OR length(p_worker) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'worker must be a name of 1 to 200 characters'
+            USING ERRCODE = 'PJ400', COLUMN = 'worker';
+    END IF;
+    IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 1000 THEN
+        RAISE EXCEPTION 'limit must be between 1 and 1000' USING ERRCODE = 'PJ400', COLUMN = 'limit';
+    END IF;
+    IF p_lease IS NULL OR p_lease NOT BETWEEN interval '1 second' AND interval '1 hour' THEN
+        RAISE EXCEPTION 'lease must be between 1 second and 1 hour'
+            USING ERRCODE = 'PJ400', COLUMN = 'lease';
+    END IF;
+    IF p_start < 0 THEN
+        RAISE EXCEPTION 'start must not be negative' USING ERRCODE = 'PJ400', COLUMN = 'start';
+    END IF;
+
+    -- The floors of the claimed types: usable when every type has at
+    -- least one and none was last checked 5 seconds ago or more.  The
+    -- ranks kept are those where every type has a floor, each at the
+    -- lowest key among them.  A claim of every type (p_types NULL) always
+    -- scans in full.
+    IF p_types IS NOT NULL THEN
+        v_recheck := coalesce(nullif(current_setting('pgjob.claim_full_scan_interval', true), ''),
+                              '5 seconds')::interval;
+        v_types := ARRAY(SELECT DISTINCT t FROM unnest(p_types) AS t WHERE t IS NOT NULL);
+        SELECT count(DISTINCT f.type), bool_and(f.checked_at > now() - v_recheck),
+               min(f.checked_at)
+          INTO v_floored, v_fresh, v_checked
+          FROM pgjob.ready_floor f
+         WHERE f.type = ANY (v_types);
+        SELECT coalesce(array_agg(g.rank ORDER BY g.rank), '{}'),
+               array_agg(g.run_at ORDER BY g.rank), array_agg(g.seq ORDER BY g.rank)
+          INTO v_ranks, v_runs, v_seqs
+          FROM (SELECT f.rank, (array_agg(f.run_at ORDER BY f.run_at, f.seq))[1] AS run_at,
+                       (array_agg(f.seq ORDER BY f.run_at, f.seq))[1] AS seq
+                  FROM pgjob.ready_floor f
+                 WHERE f.type = ANY (v_types)
+                 GROUP BY f.rank
+                HAVING count(*) = cardinality(v_types)) AS g;
+    END IF;
+    v_full := p_types IS NULL OR v_floored IS DISTINCT FROM cardinality(v_types)
+              OR v_fresh IS NOT TRUE OR cardinality(v_ranks) = 0;
+
+    -- Lock the rows to take, in claim order, by ctid.
+    IF v_full THEN
+        v_tids := ARRAY(
+            SELECT r.ctid FROM pgjob.ready r
+             WHERE r.run_at <= now() AND (p_types IS NULL OR r.type = ANY (p_types))
+             ORDER BY -r.priority, r.run_at, r.seq
+             LIMIT p_limit
+               FOR UPDATE SKIP LOCKED);
+    ELSE
+        FOR i IN 1 .. cardinality(v_ranks) LOOP
+            EXIT WHEN cardinality(v_tids) >= p_limit;
+            -- The ranks between the last floored one and this one, whole.
+            IF v_ranks[i] > v_prev + 1 THEN
+                v_more := ARRAY(
+                    SELECT r.ctid FROM pgjob.ready r
+                     WHERE -r.priority > v_prev AND -r.priority < v_ranks[i]
+                       AND r.run_at <= now() AND r.type = ANY (v_types)
+                     ORDER BY -r.priority, r.run_at, r.seq
+                     LIMIT p_limit - cardinality(v_tids)
+                       FOR UPDATE SKIP LOCKED);
+                v_tids := v_tids || v_more;
+                EXIT WHEN cardinality(v_tids) >= p_limit;
+            END IF;
+            -- This rank from its floor: the row comparison is the only
+            -- lower bound of the first index column, so the index scan
+            -- starts there (017_floor_scan.sql).
+            v_more := ARRAY(
+                SELECT r.ctid FROM pgjob.ready r
+                 WHERE (-r.priority, r.run_at, r.seq) >= (v_ranks[i], v_runs[i], v_seqs[i])
+                   AND -r.priority <= v_ranks[i]
+                   AND r.run_at <= now() AND r.type = ANY (v_types)
+                 ORDER BY -r.priority, r.run_at, r.seq
+                 LIMIT p_limit - cardinality(v_tids)
+                   FOR UPDATE SKIP LOCKED);
+            v_tids := v_tids || v_more;
+            v_prev := v_ranks[i];
+        END LOOP;
+        -- The ranks after the last floored one, whole.
+        IF cardinality(v_tids) < p_limit THEN
+            v_more := ARRAY(
+                SELECT r.ctid FROM pgjob.ready r
+                 WHERE -r.priority > v_prev AND r.run_at <= now() AND r.type = ANY (v_types)
+                 ORDER BY -r.priority, r.run_at, r.seq
+                 LIMIT p_limit - cardinality(v_tids)
+                   FOR UPDATE SKIP LOCKED);
+            v_tids := v_tids || v_more;
+        END IF;
+    END IF;
+
+    -- The floors: for every rank this claim took rows from, the key of the
+    -- first row it took there.  Everything before it in that rank was
+    -- walked past by this claim (it scanned the rank from its floor, or
+    -- from its start): deleted, or held by another claim.
+    IF p_types IS NOT NULL THEN
+        SELECT coalesce(array_agg(t.rank ORDER BY t.rank), '{}'),
+               array_agg(t.run_at ORDER BY t.rank), array_agg(t.seq ORDER BY t.rank)
+          INTO v_kranks, v_kruns, v_kseqs
+          FROM (SELECT DISTINCT ON (-r.priority) -r.priority AS rank, r.run_at, r.seq
+                  FROM pgjob.ready r
+                 WHERE r.ctid = ANY (v_tids)
+                 ORDER BY -r.priority, r.run_at, r.seq) AS t;
+        IF v_full THEN
+            -- A full scan walked every rank up to the last it took from.
+            -- The floors of the ranks beyond are forgotten (it did not
+            -- check them); the others stay, checked now: a rank it walked
+            -- through and took nothing from holds no due row it could
+            -- take, so its floor hides none.  Floors another claim is
+            -- writing are left to it.
+            IF cardinality(v_kranks) > 0 THEN
+                DELETE FROM pgjob.ready_floor f
+                 WHERE f.ctid = ANY (ARRAY(SELECT g.ctid FROM pgjob.ready_floor g
+                                            WHERE g.type = ANY (v_types)
+                                              AND g.rank > v_kranks[cardinality(v_kranks)]
+                                              FOR UPDATE SKIP LOCKED));
+            END IF;
+            UPDATE pgjob.ready_floor f
+               SET checked_at = now()
+             WHERE f.ctid = ANY (ARRAY(SELECT g.ctid FROM pgjob.ready_floor g
+                                        WHERE g.type = ANY (v_types)
+                                          FOR UPDATE SKIP LOCKED));
+            v_checked := now();
+            -- One that took nothing puts a floor at the very front of a
+            -- type that has none, so that the next claims need no full
+            -- scan of their own.
+            IF cardinality(v_kranks) = 0 THEN
+                INSERT INTO pgjob.ready_floor (type, rank, run_at, seq, checked_at)
+                SELECT t, -1000, '-infinity', 0, v_checked FROM unnest(v_types) AS t
+                 WHERE NOT EXISTS (SELECT 1 FROM pgjob.ready_floor g WHERE g.type = t)
+                ON CONFLICT (type, rank) DO NOTHING;
+            END IF;
+        END IF;
+        FOR i IN 1 .. cardinality(v_kranks) LOOP
+            v_at := array_position(v_ranks, v_kranks[i]);
+            IF v_full OR v_at IS NULL OR v_kseqs[i] - v_seqs[v_at] > 2 * p_limit THEN
+                -- Set after a full scan, for a rank without a floor, or
+                -- when it moved by more than two claims' worth of
+                -- submissions.
+                UPDATE pgjob.ready_floor f
+                   SET run_at = v_kruns[i], seq = v_kseqs[i]
+                 WHERE f.ctid = ANY (ARRAY(SELECT g.ctid FROM pgjob.ready_floor g
+                                            WHERE g.type = ANY (v_types) AND g.rank = v_kranks[i]
+                                              FOR UPDATE SKIP LOCKED));
+                -- Only where none is: a floor another claim holds locked
+                -- would make this insert wait for it.
+                INSERT INTO pgjob.ready_floor (type, rank, run_at, seq, checked_at)
+                SELECT t, v_kranks[i], v_kruns[i], v_kseqs[i], v_checked
+                  FROM unnest(v_types) AS t
+                 WHERE NOT EXISTS (SELECT 1 FROM pgjob.ready_floor g
+                                    WHERE g.type = t AND g.rank = v_kranks[i])
+                ON CONFLICT (type, rank) DO NOTHING;
+            END IF;
+        END LOOP;
+    END IF;
+
+    RETURN QUERY
+        WITH taken AS (
+            -- The rows are locked, so they are where the scan saw them
+            -- (ready rows are never updated, only deleted).
+            DELETE FROM pgjob.ready r
+             WHERE r.ctid = ANY (v_tids)
+            RETURNING r.job_id, -r.priority AS rank, r.run_at, r.seq
+        ), numbered AS (
+            SELECT t.job_id, t.seq, row_number() OVER (ORDER BY t.rank, t.run_at, t.seq) AS n
+              FROM taken t
+        ), started AS (
+            UPDATE pgjob.job j
+               SET status = 'processing',
+                   attempt_count = j.attempt_count + 1,
+                   started_at = now(),
+                   updated_at = now(),
+                   version = j.version + 1
+             WHERE j.id = ANY (ARRAY(SELECT t.job_id FROM taken t))
+            RETURNING j.id, j.type, j.attempt_count, j.max_attempts, j.items, j.item_count,
+                      j.items_done, j.items_failed, j.results, j.metadata
+        ), leased AS (
+            INSERT INTO pgjob.lease (job_id, attempt, worker, lease_until, started, seq)
+            SELECT s.id, s.attempt_count, p_worker, now() + p_lease,
+                   p_start IS NULL OR n.n <= p_start, n.seq
+              FROM started s
+              JOIN numbered n ON n.job_id = s.id
+            RETURNING job_id, lease_until
+        ), notified AS MATERIALIZED (
+            -- One pgjob_job notification for the statement.
+            SELECT pgjob.notify_jobs(array_agg(l.job_id)) AS done FROM leased l
+        )
+        SELECT s.id, s.type, s.attempt_count, s.max_attempts, s.items, s.item_count,
+               s.items_done, s.items_failed, s.results, s.metadata, l.lease_until
+          FROM started s
+          JOIN leased l ON l.job_id = s.id
+          JOIN numbered n ON n.job_id = s.id
+         CROSS JOIN notified
+         ORDER BY n.n;
+END
+$$;
