@@ -17,8 +17,10 @@
 -- floors of its types, keeps the ranks where every type has one (the
 -- lowest key among them), and scans in claim order: each floored rank
 -- from its floor, the ranks between them from their start (no claim took
--- a row there, so no claim left dead entries there since the last full
--- scan), stopping once it has its rows.  It records, for every rank it
+-- a row there since their floors were set; a rank whose floor a full
+-- scan forgot, or where only some of the types have one, is walked from
+-- its start until a claim takes a row there again), stopping once it has
+-- its rows.  It records, for every rank it
 -- took rows from, the key of the first row taken there: as 012 did for
 -- its one rank (on a full scan; for a rank without a floor yet; or when
 -- the floor moved by more than two claims' worth of submissions).  A
@@ -26,7 +28,13 @@
 -- replaces all the floors of its types with those it took, so a floor
 -- that hid a row (the rare cases of 012) lasts no longer than before.
 -- The trigger ready_floor_lower already matches a floor by type and
--- rank: a row queued in front of the floor of its rank lowers it.
+-- rank: a row queued in front of the floor of its rank lowers it.  A
+-- claim never waits for a floor row: it skips one another claim is
+-- writing, leaves alone one lowered since it read it, and inserts one
+-- only under an advisory lock on (type, rank) tried without waiting (an
+-- insert that met another claim's uncommitted row would wait for it, and
+-- claims of overlapping types could deadlock).  A floor at '-infinity'
+-- (left by a full scan that took nothing) starts no rank.
 --
 -- This file replaces claim (of 017_floor_scan.sql) and the key of
 -- pgjob.ready_floor; nothing else changes.
@@ -66,6 +74,7 @@ DECLARE
     v_kranks  integer[];
     v_kruns   timestamptz[];
     v_kseqs   bigint[];
+    v_set     bigint;
 BEGIN
     IF p_worker IS NULL OR length(p_worker) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'worker must be a name of 1 to 200 characters'
@@ -91,23 +100,29 @@ BEGIN
         v_recheck := coalesce(nullif(current_setting('pgjob.claim_full_scan_interval', true), ''),
                               '5 seconds')::interval;
         v_types := ARRAY(SELECT DISTINCT t FROM unnest(p_types) AS t WHERE t IS NOT NULL);
+        -- One read of the floors.  A floor at '-infinity' (what a full
+        -- scan that took nothing leaves) counts for the types' freshness
+        -- but starts no rank: the ranks are scanned from their start.
         SELECT count(DISTINCT f.type), bool_and(f.checked_at > now() - v_recheck),
-               min(f.checked_at)
-          INTO v_floored, v_fresh, v_checked
-          FROM pgjob.ready_floor f
-         WHERE f.type = ANY (v_types);
-        SELECT coalesce(array_agg(g.rank ORDER BY g.rank), '{}'),
-               array_agg(g.run_at ORDER BY g.rank), array_agg(g.seq ORDER BY g.rank)
-          INTO v_ranks, v_runs, v_seqs
-          FROM (SELECT f.rank, (array_agg(f.run_at ORDER BY f.run_at, f.seq))[1] AS run_at,
-                       (array_agg(f.seq ORDER BY f.run_at, f.seq))[1] AS seq
-                  FROM pgjob.ready_floor f
-                 WHERE f.type = ANY (v_types)
-                 GROUP BY f.rank
-                HAVING count(*) = cardinality(v_types)) AS g;
+               min(f.checked_at),
+               coalesce((array_agg(f.rank ORDER BY f.rank, f.run_at, f.seq)
+                         FILTER (WHERE f.n = 1 AND f.per_rank = cardinality(v_types)
+                                   AND f.run_at > '-infinity')), '{}'),
+               array_agg(f.run_at ORDER BY f.rank, f.run_at, f.seq)
+                   FILTER (WHERE f.n = 1 AND f.per_rank = cardinality(v_types)
+                             AND f.run_at > '-infinity'),
+               array_agg(f.seq ORDER BY f.rank, f.run_at, f.seq)
+                   FILTER (WHERE f.n = 1 AND f.per_rank = cardinality(v_types)
+                             AND f.run_at > '-infinity')
+          INTO v_floored, v_fresh, v_checked, v_ranks, v_runs, v_seqs
+          FROM (SELECT g.type, g.rank, g.run_at, g.seq, g.checked_at,
+                       row_number() OVER (PARTITION BY g.rank ORDER BY g.run_at, g.seq) AS n,
+                       count(*) OVER (PARTITION BY g.rank) AS per_rank
+                  FROM pgjob.ready_floor g
+                 WHERE g.type = ANY (v_types)) AS f;
     END IF;
     v_full := p_types IS NULL OR v_floored IS DISTINCT FROM cardinality(v_types)
-              OR v_fresh IS NOT TRUE OR cardinality(v_ranks) = 0;
+              OR v_fresh IS NOT TRUE;
 
     -- Lock the rows to take, in claim order, by ctid.
     IF v_full THEN
@@ -197,6 +212,7 @@ BEGIN
                 INSERT INTO pgjob.ready_floor (type, rank, run_at, seq, checked_at)
                 SELECT t, -1000, '-infinity', 0, v_checked FROM unnest(v_types) AS t
                  WHERE NOT EXISTS (SELECT 1 FROM pgjob.ready_floor g WHERE g.type = t)
+                   AND pg_try_advisory_xact_lock(hashtext('pgjob.ready_floor ' || t), -1000)
                 ON CONFLICT (type, rank) DO NOTHING;
             END IF;
         END IF;
@@ -205,20 +221,32 @@ BEGIN
             IF v_full OR v_at IS NULL OR v_kseqs[i] - v_seqs[v_at] > 2 * p_limit THEN
                 -- Set after a full scan, for a rank without a floor, or
                 -- when it moved by more than two claims' worth of
-                -- submissions.
+                -- submissions.  Left alone: a floor another claim is
+                -- writing, and one lowered since this claim read it (by a
+                -- row put back in front of it meanwhile, which this
+                -- claim's scan may not have seen).
                 UPDATE pgjob.ready_floor f
                    SET run_at = v_kruns[i], seq = v_kseqs[i]
-                 WHERE f.ctid = ANY (ARRAY(SELECT g.ctid FROM pgjob.ready_floor g
-                                            WHERE g.type = ANY (v_types) AND g.rank = v_kranks[i]
-                                              FOR UPDATE SKIP LOCKED));
-                -- Only where none is: a floor another claim holds locked
-                -- would make this insert wait for it.
-                INSERT INTO pgjob.ready_floor (type, rank, run_at, seq, checked_at)
-                SELECT t, v_kranks[i], v_kruns[i], v_kseqs[i], v_checked
-                  FROM unnest(v_types) AS t
-                 WHERE NOT EXISTS (SELECT 1 FROM pgjob.ready_floor g
-                                    WHERE g.type = t AND g.rank = v_kranks[i])
-                ON CONFLICT (type, rank) DO NOTHING;
+                 WHERE f.ctid = ANY (ARRAY(
+                           SELECT g.ctid FROM pgjob.ready_floor g
+                            WHERE g.type = ANY (v_types) AND g.rank = v_kranks[i]
+                              AND (v_at IS NULL OR (g.run_at, g.seq) >= (v_runs[v_at], v_seqs[v_at]))
+                              FOR UPDATE SKIP LOCKED));
+                GET DIAGNOSTICS v_set = ROW_COUNT;
+                IF v_set < cardinality(v_types) THEN
+                    -- Only where none is, and never waiting: a claim that
+                    -- is inserting the same floor holds its advisory lock
+                    -- (an insert that met its row would wait for it, and
+                    -- two claims of overlapping types could deadlock).
+                    INSERT INTO pgjob.ready_floor (type, rank, run_at, seq, checked_at)
+                    SELECT t, v_kranks[i], v_kruns[i], v_kseqs[i], v_checked
+                      FROM unnest(v_types) AS t
+                     WHERE NOT EXISTS (SELECT 1 FROM pgjob.ready_floor g
+                                        WHERE g.type = t AND g.rank = v_kranks[i])
+                       AND pg_try_advisory_xact_lock(hashtext('pgjob.ready_floor ' || t),
+                                                     v_kranks[i])
+                    ON CONFLICT (type, rank) DO NOTHING;
+                END IF;
             END IF;
         END LOOP;
     END IF;
