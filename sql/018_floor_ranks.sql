@@ -69,6 +69,9 @@ DECLARE
     v_recheck interval;
     v_prev    integer := -1001;  -- below every rank (priority is -1000 to 1000)
     v_tids    tid[] := '{}';
+    -- The rows whose keys the floors are taken from: the first row of each
+    -- floored rank's scan, every row of the scans that may span ranks.
+    v_keyed   tid[] := '{}';
     v_more    tid[];
     v_at      integer;
     v_kranks  integer[];
@@ -132,6 +135,7 @@ BEGIN
              ORDER BY -r.priority, r.run_at, r.seq
              LIMIT p_limit
                FOR UPDATE SKIP LOCKED);
+        v_keyed := v_tids;
     ELSE
         FOR i IN 1 .. cardinality(v_ranks) LOOP
             EXIT WHEN cardinality(v_tids) >= p_limit;
@@ -145,6 +149,7 @@ BEGIN
                      LIMIT p_limit - cardinality(v_tids)
                        FOR UPDATE SKIP LOCKED);
                 v_tids := v_tids || v_more;
+                v_keyed := v_keyed || v_more;
                 EXIT WHEN cardinality(v_tids) >= p_limit;
             END IF;
             -- This rank from its floor: the row comparison is the only
@@ -159,6 +164,7 @@ BEGIN
                  LIMIT p_limit - cardinality(v_tids)
                    FOR UPDATE SKIP LOCKED);
             v_tids := v_tids || v_more;
+            v_keyed := v_keyed || v_more[1:1];
             v_prev := v_ranks[i];
         END LOOP;
         -- The ranks after the last floored one, whole.
@@ -170,6 +176,7 @@ BEGIN
                  LIMIT p_limit - cardinality(v_tids)
                    FOR UPDATE SKIP LOCKED);
             v_tids := v_tids || v_more;
+            v_keyed := v_keyed || v_more;
         END IF;
     END IF;
 
@@ -183,7 +190,7 @@ BEGIN
           INTO v_kranks, v_kruns, v_kseqs
           FROM (SELECT DISTINCT ON (-r.priority) -r.priority AS rank, r.run_at, r.seq
                   FROM pgjob.ready r
-                 WHERE r.ctid = ANY (v_tids)
+                 WHERE r.ctid = ANY (v_keyed)
                  ORDER BY -r.priority, r.run_at, r.seq) AS t;
         IF v_full THEN
             -- A full scan walked every rank up to the last it took from.
