@@ -29,11 +29,12 @@
 -- that hid a row (the rare cases of 012) lasts no longer than before.
 -- The trigger ready_floor_lower already matches a floor by type and
 -- rank: a row queued in front of the floor of its rank lowers it.  A
--- claim never waits for a floor row: it skips one another claim is
--- writing, leaves alone one lowered since it read it, and inserts one
--- only under an advisory lock on (type, rank) tried without waiting (an
--- insert that met another claim's uncommitted row would wait for it, and
--- claims of overlapping types could deadlock).  A floor at '-infinity'
+-- claim does not wait for another claim's floor rows: it skips one
+-- another claim is writing, sets only the floor rows it read unchanged
+-- since (so one lowered meanwhile stays lowered), and inserts one only
+-- under an advisory lock on (type, rank) tried without waiting (an insert
+-- that met another claim's uncommitted row would wait for it, and claims
+-- of overlapping types could deadlock).  A floor at '-infinity'
 -- (left by a full scan that took nothing) starts no rank.
 --
 -- This file replaces claim (of 017_floor_scan.sql) and the key of
@@ -78,6 +79,7 @@ DECLARE
     v_kruns   timestamptz[];
     v_kseqs   bigint[];
     v_set     bigint;
+    v_fctids  tid[];  -- the floor rows as this claim read them
 BEGIN
     IF p_worker IS NULL OR length(p_worker) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'worker must be a name of 1 to 200 characters'
@@ -107,7 +109,7 @@ BEGIN
         -- scan that took nothing leaves) counts for the types' freshness
         -- but starts no rank: the ranks are scanned from their start.
         SELECT count(DISTINCT f.type), bool_and(f.checked_at > now() - v_recheck),
-               min(f.checked_at),
+               min(f.checked_at), array_agg(f.ctid),
                coalesce((array_agg(f.rank ORDER BY f.rank, f.run_at, f.seq)
                          FILTER (WHERE f.n = 1 AND f.per_rank = cardinality(v_types)
                                    AND f.run_at > '-infinity')), '{}'),
@@ -117,8 +119,8 @@ BEGIN
                array_agg(f.seq ORDER BY f.rank, f.run_at, f.seq)
                    FILTER (WHERE f.n = 1 AND f.per_rank = cardinality(v_types)
                              AND f.run_at > '-infinity')
-          INTO v_floored, v_fresh, v_checked, v_ranks, v_runs, v_seqs
-          FROM (SELECT g.type, g.rank, g.run_at, g.seq, g.checked_at,
+          INTO v_floored, v_fresh, v_checked, v_fctids, v_ranks, v_runs, v_seqs
+          FROM (SELECT g.ctid, g.type, g.rank, g.run_at, g.seq, g.checked_at,
                        row_number() OVER (PARTITION BY g.rank ORDER BY g.run_at, g.seq) AS n,
                        count(*) OVER (PARTITION BY g.rank) AS per_rank
                   FROM pgjob.ready_floor g
@@ -206,11 +208,6 @@ BEGIN
                                               AND g.rank > v_kranks[cardinality(v_kranks)]
                                               FOR UPDATE SKIP LOCKED));
             END IF;
-            UPDATE pgjob.ready_floor f
-               SET checked_at = now()
-             WHERE f.ctid = ANY (ARRAY(SELECT g.ctid FROM pgjob.ready_floor g
-                                        WHERE g.type = ANY (v_types)
-                                          FOR UPDATE SKIP LOCKED));
             v_checked := now();
             -- One that took nothing puts a floor at the very front of a
             -- type that has none, so that the next claims need no full
@@ -228,23 +225,25 @@ BEGIN
             IF v_full OR v_at IS NULL OR v_kseqs[i] - v_seqs[v_at] > 2 * p_limit THEN
                 -- Set after a full scan, for a rank without a floor, or
                 -- when it moved by more than two claims' worth of
-                -- submissions.  Left alone: a floor another claim is
-                -- writing, and one lowered since this claim read it (by a
-                -- row put back in front of it meanwhile, which this
-                -- claim's scan may not have seen).
+                -- submissions.  Only the floor rows as this claim read them
+                -- (same ctid) are set: one another claim is writing, or
+                -- one changed since (lowered by a row put back in front of
+                -- it meanwhile, which this claim's scan may not have seen)
+                -- is left alone.
                 UPDATE pgjob.ready_floor f
                    SET run_at = v_kruns[i], seq = v_kseqs[i]
                  WHERE f.ctid = ANY (ARRAY(
                            SELECT g.ctid FROM pgjob.ready_floor g
                             WHERE g.type = ANY (v_types) AND g.rank = v_kranks[i]
-                              AND (v_at IS NULL OR (g.run_at, g.seq) >= (v_runs[v_at], v_seqs[v_at]))
+                              AND g.ctid = ANY (v_fctids)
                               FOR UPDATE SKIP LOCKED));
                 GET DIAGNOSTICS v_set = ROW_COUNT;
                 IF v_set < cardinality(v_types) THEN
-                    -- Only where none is, and never waiting: a claim that
-                    -- is inserting the same floor holds its advisory lock
-                    -- (an insert that met its row would wait for it, and
-                    -- two claims of overlapping types could deadlock).
+                    -- Only where none is, and not waiting for a claim
+                    -- that is inserting the same floor: it holds the
+                    -- advisory lock (an insert that met its row would wait
+                    -- for it, and claims of overlapping types could
+                    -- deadlock).
                     INSERT INTO pgjob.ready_floor (type, rank, run_at, seq, checked_at)
                     SELECT t, v_kranks[i], v_kruns[i], v_kseqs[i], v_checked
                       FROM unnest(v_types) AS t
@@ -256,6 +255,13 @@ BEGIN
                 END IF;
             END IF;
         END LOOP;
+        IF v_full THEN
+            UPDATE pgjob.ready_floor f
+               SET checked_at = now()
+             WHERE f.ctid = ANY (ARRAY(SELECT g.ctid FROM pgjob.ready_floor g
+                                        WHERE g.type = ANY (v_types)
+                                          FOR UPDATE SKIP LOCKED));
+        END IF;
     END IF;
 
     RETURN QUERY
