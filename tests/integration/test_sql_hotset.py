@@ -9,7 +9,7 @@ a claim that walked them all would walk more entries batch after batch
 claim) shows the growth the measure would see, so the test can fail.
 Entries the index itself rejects (a row comparison checked entry by
 entry) are not counted as returned, so a second test counts the index
-pages a claim reads: it starts at the floor (sql/017_floor_scan.sql).
+pages a claim reads: it starts at the floor (sql/017_floor_ranks.sql).
 """
 
 import datetime
@@ -135,7 +135,7 @@ def test_claim_starts_reading_the_index_at_its_floor(connect, conn, acct, types)
     # front of the live ones (some 30 index pages).  A claim that starts
     # at the floor reads a root-to-leaf path and the leaf pages of the
     # entries since the floor; one that starts at the front of the rank
-    # reads every page of dead entries (measured before 017: 28 to 33 in
+    # reads every page of dead entries (measured before 017_floor_ranks: 28 to 33 in
     # the last claims).
     submit_many(conn, acct, 6500, type="echo")
     conn.cursor().execute("VACUUM ANALYZE pgjob.ready")
@@ -156,7 +156,7 @@ def test_claim_starts_reading_the_index_at_its_floor(connect, conn, acct, types)
     finally:
         holder.rollback()
         holder.close()
-    # Measured with 017: 7, 8, 11, 13, 9, 11, 14, 9, 12, 14, 9, 11, 11 (the
+    # Measured with the floor scan of 017: 7, 8, 11, 13, 9, 11, 14, 9, 12, 14, 9, 11, 11 (the
     # floor is rewritten every few claims); before it the same drain read
     # 7, 8, 11, ... 31, 33, 33, more with every claim.  The last claims
     # read no more than the early ones, with room to spare (the first
@@ -168,7 +168,7 @@ def test_claim_starts_reading_the_index_at_its_floor(connect, conn, acct, types)
 def test_claims_of_a_lower_priority_skip_the_dead_of_a_higher_one(connect, conn, acct):
     # 3,000 jobs of priority 10 claimed under a held snapshot leave their
     # dead entries in front of the priority-0 jobs.  Claims of priority 0
-    # start each rank at its own floor (sql/018_floor_ranks.sql); before,
+    # start each rank at its own floor (sql/017_floor_ranks.sql); before,
     # the ranks in front of the floor's were scanned from their start, and
     # every claim walked every one of those dead entries again.
     submit_many(conn, acct, 3000, type="echo", priority=10)
@@ -192,7 +192,7 @@ def test_claims_of_a_lower_priority_skip_the_dead_of_a_higher_one(connect, conn,
         holder.rollback()
         holder.close()
     # Claims 1-10 took priority 10, the rest priority 0.  Measured for the
-    # last three: 900, 1,200 and 1,500 entries with 018; 3,600, 3,900 and
+    # last three: 900, 1,200 and 1,500 entries with a floor per rank; 3,600, 3,900 and
     # 4,200 before it (every dead entry of priority 10 again).
     assert max(walked[-3:]) <= 2000, walked
     check_invariants(conn)
@@ -225,7 +225,7 @@ def test_claims_of_overlapping_types_never_wait_for_each_other(connect, conn, ac
     # Two transactions each claim a type, then the other's: each sets
     # floors of a rank new to it.  An insert of a floor that met the other
     # transaction's uncommitted one would wait for it, and the two would
-    # deadlock; a claim skips such a floor instead (018_floor_ranks.sql).
+    # deadlock; a claim skips such a floor instead (017_floor_ranks.sql).
     conn.cursor().execute("SET pgjob.claim_full_scan_interval = '1 hour'")
     for t in ("echo", "enrich"):
         submit_many(conn, acct, 4, type=t)
