@@ -12,6 +12,7 @@ entry) are not counted as returned, so a second test counts the index
 pages a claim reads: it starts at the floor (sql/017_floor_ranks.sql).
 """
 
+import contextlib
 import datetime
 import json
 import re
@@ -70,6 +71,20 @@ def claim_walk(conn, limit, types=TYPES, measure=WALKED):
     return got, walked
 
 
+@contextlib.contextmanager
+def held_snapshot(connect):
+    """Another session holds a REPEATABLE READ snapshot for the block: no
+    dead entry made meanwhile can be removed."""
+    holder = connect(autocommit=False)
+    holder.set_session(isolation_level="REPEATABLE READ")
+    holder.cursor().execute("SELECT count(*) FROM pgjob.account")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
+
+
 def complete_all(conn, ids):
     entries = [{"id": str(r["job_id"]), "attempt": r["attempt"], "results": [{"ok": True}]}
                for r in rows(conn, "SELECT job_id, attempt FROM pgjob.lease"
@@ -83,10 +98,7 @@ def drain_under_held_snapshot(connect, conn, acct, full_scans):
     (claim, then complete); return the index entries each claim walked."""
     submit_many(conn, acct, BATCH * BATCHES, type="echo")
     conn.cursor().execute("VACUUM ANALYZE pgjob.ready")
-    holder = connect(autocommit=False)
-    holder.set_session(isolation_level="REPEATABLE READ")
-    holder.cursor().execute("SELECT count(*) FROM pgjob.account")
-    try:
+    with held_snapshot(connect):
         if full_scans:
             conn.cursor().execute("SET pgjob.claim_full_scan_interval = '0'")
         else:
@@ -99,9 +111,6 @@ def drain_under_held_snapshot(connect, conn, acct, full_scans):
             complete_all(conn, got)
             used.append(walked)
         assert claim_walk(conn, BATCH)[0] == []
-    finally:
-        holder.rollback()
-        holder.close()
     check_invariants(conn)
     return used
 
@@ -139,10 +148,7 @@ def test_claim_starts_reading_the_index_at_its_floor(connect, conn, acct, types)
     # the last claims).
     submit_many(conn, acct, 6500, type="echo")
     conn.cursor().execute("VACUUM ANALYZE pgjob.ready")
-    holder = connect(autocommit=False)
-    holder.set_session(isolation_level="REPEATABLE READ")
-    holder.cursor().execute("SELECT count(*) FROM pgjob.account")
-    try:
+    with held_snapshot(connect):
         conn.cursor().execute("SET pgjob.claim_full_scan_interval = '1 hour'")
         pages = []
         for _ in range(12):
@@ -153,9 +159,6 @@ def test_claim_starts_reading_the_index_at_its_floor(connect, conn, acct, types)
         got, read = claim_walk(conn, 50, types, measure=PAGES)
         assert len(got) == 50
         pages.append(read)
-    finally:
-        holder.rollback()
-        holder.close()
     # Measured with the floor scan of 017: 7, 8, 11, 13, 9, 11, 14, 9, 12, 14, 9, 11, 11 (the
     # floor is rewritten every few claims); before it the same drain read
     # 7, 8, 11, ... 31, 33, 33, more with every claim.  The last claims
@@ -177,10 +180,7 @@ def test_claims_of_a_lower_priority_skip_the_dead_of_a_higher_one(connect, conn,
     # which may change the plan) between the claims
     conn.cursor().execute("ALTER TABLE pgjob.ready SET (autovacuum_enabled = off)")
     conn.cursor().execute("VACUUM ANALYZE pgjob.ready")
-    holder = connect(autocommit=False)
-    holder.set_session(isolation_level="REPEATABLE READ")
-    holder.cursor().execute("SELECT count(*) FROM pgjob.account")
-    try:
+    with held_snapshot(connect):
         conn.cursor().execute("SET pgjob.claim_full_scan_interval = '1 hour'")
         walked = []
         for _ in range(14):
@@ -188,9 +188,6 @@ def test_claims_of_a_lower_priority_skip_the_dead_of_a_higher_one(connect, conn,
             assert len(got) == 300
             complete_all(conn, got)
             walked.append(int(n))
-    finally:
-        holder.rollback()
-        holder.close()
     # Claims 1-10 took priority 10, the rest priority 0.  Measured for the
     # last three: 900, 1,200 and 1,500 entries with a floor per rank; 3,600, 3,900 and
     # 4,200 before it (every dead entry of priority 10 again).
