@@ -45,20 +45,21 @@ static bool finished(const PGresult *r)
     return jobstatus_word_terminal(column(r, "status"));
 }
 
-/* wait_for_job (a submit's wait) re-reads the job into *r until it is
- * finished or the deadline passes; the caller has entered the wait.  The
- * job exists whatever happens here, so a re-read that fails (the database
- * went away, the key was revoked) answers nothing: it ends the wait with
- * *r the last row read, and false with err saying why. */
+/* wait_for_job (a submit's wait) reads the job again into *r until it is
+ * finished or the deadline passes; it reads first, since a notification
+ * may have come before the caller entered the wait.  The job exists
+ * whatever happens here, so a read that fails (the database went away,
+ * the key was revoked) answers nothing: it ends the wait with *r the last
+ * row read (the submit's, if none), and false with err saying why. */
 static bool wait_for_job(ApiRequest *ar, Wait *wait, PGresult **r, long long deadline, Error *err)
 {
-    while (!finished(*r) && waiters_sleep(ar->shared->waiters, wait, deadline)) {
+    do {
         PGresult *next = api_reread_job(ar, err);
         if (next == NULL)
             return false;
         PQclear(*r);
         *r = next;
-    }
+    } while (!finished(*r) && waiters_sleep(ar->shared->waiters, wait, deadline));
     return true;
 }
 
@@ -245,18 +246,12 @@ void api_submit(ApiRequest *ar)
     }
     snprintf(ar->match.id, sizeof(ar->match.id), "%s", column(r, "id"));
     if (seconds > 0 && waiters_enter(ar->shared->waiters, &wait, ar->match.id)) {
-        /* Waiting starts with a read (a notification may have come before
-         * the wait was entered).  The submit's row stands in for any read
-         * that fails: the answer is then 202 with the job, never a 503
-         * that would have the client send it again. */
+        /* A read that fails leaves the last row read as the answer: 202
+         * with the job, never a 503 that would have the client send it
+         * again. */
         Error read_err = {0};
-        PGresult *latest = api_reread_job(ar, &read_err);
-        bool waited = latest != NULL;
-        if (latest != NULL) {
-            PQclear(r);
-            r = latest;
-            waited = wait_for_job(ar, &wait, &r, clock_ms() + (long long)seconds * 1000, &read_err);
-        }
+        bool waited =
+            wait_for_job(ar, &wait, &r, clock_ms() + (long long)seconds * 1000, &read_err);
         waiters_leave(ar->shared->waiters, &wait);
         if (waited) {
             snprintf(applied, sizeof(applied), "wait=%d", seconds);

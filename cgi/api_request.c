@@ -58,11 +58,17 @@ void api_fail_db(ApiRequest *ar, const Error *err, const char *field)
     api_fail(ar, err, field);
 }
 
+/* invalid_key fills err with the 401 of an unknown or revoked key. */
+static void invalid_key(Error *err)
+{
+    error_set(err, 401, "invalid_api_key", "the API key is unknown, revoked or expired");
+}
+
 /* api_invalid_key renders the 401 of an unknown or revoked key. */
 void api_invalid_key(ApiRequest *ar)
 {
     Error err;
-    error_set(&err, 401, "invalid_api_key", "the API key is unknown, revoked or expired");
+    invalid_key(&err);
     api_fail(ar, &err, NULL);
 }
 
@@ -199,9 +205,9 @@ static PGresult *read_job(ApiRequest *ar, bool answer, Error *err)
     }
     if (with_key && PQntuples(r) == 0) {
         PQclear(r);
-        error_set(err, 401, "invalid_api_key", "the API key is unknown, revoked or expired");
+        invalid_key(err);
         if (answer)
-            api_invalid_key(ar);
+            api_fail(ar, err, NULL);
         return NULL;
     }
     if (with_key) {
