@@ -63,6 +63,7 @@ sys.path.insert(0, HERE)
 
 from pgserver import PgServer, PortLock  # noqa: E402
 from bench_daemon import Daemon, LOOP_SCRIPT  # noqa: E402
+from web import metric, prometheus  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("PGJOB_BUILD", "build"))
@@ -143,10 +144,8 @@ class BuildDaemon(Daemon):
     def completed(self):
         url = f"http://127.0.0.1:{self._port.port}/metrics"
         with urllib.request.urlopen(url, timeout=10) as r:
-            for line in r.read().decode().splitlines():
-                if line.startswith('pgjobd_job_outcomes_total{outcome="completed"}'):
-                    return int(line.split()[1])
-        raise RuntimeError("pgjobd's metrics name no completed outcomes")
+            samples = prometheus(r.read().decode())
+        return int(metric(samples, "pgjobd_job_outcomes_total", outcome="completed"))
 
     def __exit__(self, *exc):
         try:
