@@ -33,8 +33,9 @@ Api *api_new(const Config *cfg, Error *err)
     api->shared.metrics = metrics_new();
     api->shared.wait_db = dbconn_new(cfg->database, cfg->statement_timeout_seconds);
     api->shared.keys = keycache_new();
+    api->shared.group = submit_group_new(cfg->database, cfg->statement_timeout_seconds);
     if (api->shared.types == NULL || api->shared.metrics == NULL || api->shared.wait_db == NULL ||
-        api->shared.keys == NULL)
+        api->shared.keys == NULL || api->shared.group == NULL)
         goto oom;
     /* A wait that holds its thread (Prefer: wait on a submit) may take
      * half the request threads at most; a read parks instead. */
@@ -60,6 +61,7 @@ void api_free(Api *api)
     dbconn_free(api->shared.wait_db);
     metrics_free(api->shared.metrics);
     keycache_free(api->shared.keys);
+    submit_group_free(api->shared.group);
     free(api->shared.types);
     free(api);
 }

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "render.h"
 #include "strnum.h"
+#include "submit_group.h"
 #include "timestamp.h"
 #include "upload.h"
 #include "utf8.h"
@@ -120,61 +121,51 @@ static bool values_storable(const SubmitRequest *s, const char *text, Error *err
     return true;
 }
 
-/* run_submit_key runs pgjob.submit for a caller whose key was not looked
- * up yet (found live lately: keycache.h), looking it up in the same
- * statement.  A row: ar->account and ar->key_id are filled.  No row: the
- * key is not live now, and nothing was written. */
-static PGresult *run_submit_key(ApiRequest *ar, const char *const params[10], Error *err,
-                                char *field)
+/* submitted reads the answer of a submit whose key was looked up with
+ * it (the account was not known: keycache.h): a row fills ar->account
+ * and ar->key_id; no row means the key is not live now, and nothing was
+ * written. */
+static void submitted(ApiRequest *ar, const PGresult *r)
 {
-    /* STMT_SUBMIT's parameters, the key hash for account and key id. */
-    const char *key_params[9] = {
-        ar->key_hash, params[1], params[2], params[3], params[4],
-        params[5],    params[6], params[8], params[9],
-    };
-    PGresult *r = dbconn_exec(ar->db, STMT_SUBMIT_KEY, key_params, err, field);
-
-    if (r == NULL)
-        return NULL;
     if (PQntuples(r) != 1) {
         keycache_forget(ar->shared->keys, ar->key_hash);
-        return r;
+        return;
     }
     snprintf(ar->account, sizeof(ar->account), "%s", column(r, "auth_account"));
     snprintf(ar->key_id, sizeof(ar->key_id), "%s", column(r, "auth_key"));
     keycache_note(ar->shared->keys, ar->key_hash, clock_ms());
-    return r;
 }
 
 /* run_submit runs pgjob.submit for the validated request s, reading
  * items and metadata from body_text (the JSON body, or upload.h's text).
- * A row with the job; no row only when the caller's key was checked with
- * the submit and is not live (run_submit_key). */
+ * A submit without an idempotency key and of a body that is not large
+ * goes through the process's group submit (submit_group.h).  When the key was not looked up yet
+ * (found live lately: keycache.h), it is looked up in the same statement.  A row with the job; no
+ * row only when that key is not live. */
 static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, const char *body_text,
                             Error *err, char *field)
 {
     char priority[16], attempts[16], retention[16], inline_max[24];
     const Config *cfg = ar->shared->cfg;
+    bool by_key = ar->account[0] == '\0';
+    PGresult *r;
 
     snprintf(priority, sizeof(priority), "%d", s->priority);
     snprintf(attempts, sizeof(attempts), "%d", s->max_attempts);
     snprintf(retention, sizeof(retention), "%d", cfg->retention_days);
     snprintf(inline_max, sizeof(inline_max), "%d", cfg->large_result_bytes);
-    const char *params[10] = {
-        ar->account,
-        s->type,
-        body_text,
-        priority,
-        s->run_at[0] ? s->run_at : NULL,
-        attempts,
-        ar->req->idempotency_key,
-        ar->key_id,
-        retention,
-        inline_max,
+    GroupSubmit g = {
+        .params = {ar->account, s->type, body_text, priority, s->run_at[0] ? s->run_at : NULL,
+                   attempts, ar->req->idempotency_key, ar->key_id, retention, inline_max},
+        .key_hash = ar->key_hash,
     };
-    if (ar->account[0] == '\0')
-        return run_submit_key(ar, params, err, field);
-    return dbconn_exec(ar->db, STMT_SUBMIT, params, err, field);
+    if (ar->req->idempotency_key == NULL && strlen(body_text) <= SUBMIT_GROUP_BODY_MAX)
+        r = submit_group_run(ar->shared->group, &g, err, field);
+    else
+        r = submit_alone(ar->db, &g, err, field);
+    if (r != NULL && by_key)
+        submitted(ar, r);
+    return r;
 }
 
 void api_submit(ApiRequest *ar)

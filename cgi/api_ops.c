@@ -116,6 +116,10 @@ void api_metrics(ApiRequest *ar)
 
     g.database_up = read_depth(ar, &g, &err) && read_outcomes(ar, &g, &counts, &err);
     g.waiters = waiters_count(ar->shared->waiters);
+    GroupCounts group = submit_group_counts(ar->shared->group);
+    g.submits_waiting = group.waiting;
+    g.submit_groups = group.statements;
+    g.submits_grouped = group.grouped;
     g.process_start_time = ar->shared->started;
     text = metrics_render(ar->shared->metrics, &g, &len);
     free((void *)g.outcomes);

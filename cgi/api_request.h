@@ -17,6 +17,7 @@
 #include "profile.h"
 #include "request.h"
 #include "router.h"
+#include "submit_group.h"
 #include "validate.h"
 #include "waiters.h"
 
@@ -28,8 +29,9 @@ typedef struct ApiShared {
     Waiters *waiters;
     DbConn *wait_db; /* the listener thread's, for parked long-polls (api_wait.c) */
     Metrics *metrics;
-    KeyCache *keys; /* the keys found live lately (keycache.h) */
-    double started; /* process start, seconds since the epoch */
+    KeyCache *keys;     /* the keys found live lately (keycache.h) */
+    SubmitGroup *group; /* the submits written together (submit_group.h) */
+    double started;     /* process start, seconds since the epoch */
 } ApiShared;
 
 /* ApiRequest is one request; everything borrowed for its duration. */

@@ -172,6 +172,15 @@ static const Statement statements[STMT_COUNT] = {
                           " 'results', coalesce(results, '[]'::jsonb))::text || E'\\n'"
                           " FROM pgjob.get_all_results($1::bigint, $2::uuid)",
                           2},
+    [STMT_SUBMIT_GROUP] =
+        {"submit_group",
+         "SELECT s.n, s.auth_account, s.auth_key, " SUBMITTED_HEAD
+         " CASE WHEN (s.job).results_bytes < $10::bigint THEN (s.job).results END AS "
+         "results," SUBMITTED_TAIL
+         " FROM pgjob.submit_group($1::bigint[], $2::bytea[], $3::bigint[], $4::text[],"
+         " $5::jsonb[], $6::integer[], $7::timestamptz[], $8::integer[],"
+         " make_interval(days => $9::integer)) AS s",
+         10},
 };
 
 struct DbConn {

@@ -45,6 +45,12 @@ typedef enum StmtId {
      * body's items[0] (file_base64, data_base64 or text). */
     STMT_SUBMIT_DOCUMENT,
     STMT_ALL_RESULTS, /* account (NULL: a signed URL), job id: every result at once */
+    /* Many submits without an idempotency key at once (submit_group.h), as
+     * PostgreSQL array literals of one element each: accounts (NULL: look
+     * up the key hash), key hashes, key ids, types, bodies, priorities,
+     * run_ats, max_attempts; then retention (days) and inline max bytes.
+     * One row per submit in order: STMT_SUBMIT_KEY's columns after n. */
+    STMT_SUBMIT_GROUP,
     STMT_COUNT
 } StmtId;
 

@@ -297,6 +297,15 @@ static void render_gauges(Buf *b, const MetricsGauges *g)
     }
     buf_family(b, "pgjob_waiters", "gauge", "Long-polls held by this process now.");
     buf_printf(b, "pgjob_waiters %d\n", g->waiters);
+    buf_family(b, "pgjob_submits_waiting", "gauge",
+               "Submits of this process waiting for a group write now.");
+    buf_printf(b, "pgjob_submits_waiting %d\n", g->submits_waiting);
+    buf_family(b, "pgjob_submit_groups_total", "counter",
+               "Statements of this process that wrote two submits or more at once.");
+    buf_printf(b, "pgjob_submit_groups_total %lld\n", g->submit_groups);
+    buf_family(b, "pgjob_submits_grouped_total", "counter",
+               "Submits of this process written by those statements.");
+    buf_printf(b, "pgjob_submits_grouped_total %lld\n", g->submits_grouped);
     buf_family(b, "pgjob_process_start_time_seconds", "gauge",
                "Start time of this process since the Unix epoch, in seconds.");
     buf_puts(b, "pgjob_process_start_time_seconds ");

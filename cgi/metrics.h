@@ -8,6 +8,11 @@
  *   pgjob_jobs{status}                             gauge: queued, processing, paused
  *   pgjob_database_up                              gauge: 1 or 0
  *   pgjob_waiters                                  gauge: long-polls held now
+ *   pgjob_submits_waiting                          gauge: submits waiting for a
+ *                                                  group write now (submit_group.h)
+ *   pgjob_submit_groups_total                      counter: statements that wrote
+ *                                                  two submits or more
+ *   pgjob_submits_grouped_total                    counter: submits those wrote
  *   pgjob_process_start_time_seconds               gauge
  *   pgjob_job_outcomes_total{type,outcome}         counter: jobs that reached an
  *                                                  outcome, as the database counted
@@ -55,7 +60,10 @@ typedef struct MetricsGauges {
     long long queued; /* jobs by status, when database_up */
     long long processing;
     long long paused;
-    int waiters;                    /* long-polls held in this process now (waiters_count) */
+    int waiters;         /* long-polls held in this process now (waiters_count) */
+    int submits_waiting; /* submit_group_counts' waiting, statements, grouped */
+    long long submit_groups;
+    long long submits_grouped;
     double process_start_time;      /* seconds since the Unix epoch */
     const MetricsOutcome *outcomes; /* database counts, noutcomes of them, when database_up */
     size_t noutcomes;

@@ -31,7 +31,8 @@ SCRIPT = os.path.join(ROOT, "sql", "roles.sql.example")
 WORKER_FUNCTIONS = ["claim", "heartbeat", "renew", "complete", "fail", "release", "rescue",
                     "expire", "prune", "document_fetch", "result_cache_prune"]
 WEB_FUNCTIONS = ["submit", "list_jobs", "get_results", "cancel", "pause", "resume",
-                 "queue_depth", "outcome_counts", "submit_document", "get_all_results"]
+                 "queue_depth", "outcome_counts", "submit_document", "get_all_results",
+                 "submit_group"]
 
 
 def as_role(dsn, role):

@@ -67,6 +67,16 @@ static const char sample_text[] =
     "# HELP pgjob_waiters Long-polls held by this process now.\n"
     "# TYPE pgjob_waiters gauge\n"
     "pgjob_waiters 2\n"
+    "# HELP pgjob_submits_waiting Submits of this process waiting for a group write now.\n"
+    "# TYPE pgjob_submits_waiting gauge\n"
+    "pgjob_submits_waiting 3\n"
+    "# HELP pgjob_submit_groups_total Statements of this process that wrote two submits or "
+    "more at once.\n"
+    "# TYPE pgjob_submit_groups_total counter\n"
+    "pgjob_submit_groups_total 7\n"
+    "# HELP pgjob_submits_grouped_total Submits of this process written by those statements.\n"
+    "# TYPE pgjob_submits_grouped_total counter\n"
+    "pgjob_submits_grouped_total 19\n"
     "# HELP pgjob_process_start_time_seconds Start time of this process since the Unix epoch, "
     "in seconds.\n"
     "# TYPE pgjob_process_start_time_seconds gauge\n"
@@ -92,6 +102,9 @@ static void sample(void)
                        .processing = 3,
                        .paused = 0,
                        .waiters = 2,
+                       .submits_waiting = 3,
+                       .submit_groups = 7,
+                       .submits_grouped = 19,
                        .process_start_time = 1700000000.5};
     const MetricsOutcome outcomes[] = {{"echo", "completed", 5}, {"a\"b", "retried", 0}};
     size_t len = 0;

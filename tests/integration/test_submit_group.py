@@ -1,0 +1,282 @@
+# SPDX-License-Identifier: MIT
+"""The group submit (cgi/submit_group.c, sql/018_submit_group.sql): the
+submits a pgjob.fcgi process receives while one is being written are
+written together by one statement, and each still gets the answer it
+would have had alone.
+
+To gather a group on purpose, a test holds a SHARE lock on pgjob.ready:
+the first submit's statement then waits for it inside PostgreSQL, and the
+submits sent meanwhile wait in pgjob.fcgi (pgjob_submits_waiting) until
+the lock is released.  The servers' statement_timeout_seconds is longer
+than any of those waits.
+"""
+
+import contextlib
+import json
+import threading
+
+import pytest
+
+pytest.register_assert_rewrite("web")
+from web import (describe, metric, new_account, pg_outage, poll, problem,  # noqa: E402
+                 prometheus, revoke_key)
+
+pytest_plugins = ("web",)
+
+# The signature of pgjob.submit_group, for the test that replaces it.
+GROUP_SIGNATURE = ("pgjob.submit_group(bigint[], bytea[], bigint[], text[], jsonb[], integer[],"
+                   " timestamptz[], integer[], interval)")
+
+
+# A body whose numbers only its own text holds exactly.
+DIGITS = ('{"type": "echo", "items": ["a", 1.50, {"n": 12345678901234567}],'
+          ' "metadata": {"m": 1}, "priority": 7, "max_attempts": 5}')
+
+
+def counts(server, client):
+    samples = prometheus(client(server).get("/metrics").text)
+    return {name: metric(samples, name) for name in
+            ("pgjob_submits_waiting", "pgjob_submit_groups_total",
+             "pgjob_submits_grouped_total")}
+
+
+class HeldReady:
+    """A transaction holding a SHARE lock on pgjob.ready: inserts into it
+    (every submit) wait until release()."""
+
+    def __init__(self, web):
+        self.conn = web.connect()
+        self.conn.autocommit = False
+        with self.conn.cursor() as cur:
+            cur.execute("LOCK TABLE pgjob.ready IN SHARE MODE")
+        # pg_stat_activity is read once per transaction: watch from outside it.
+        self.watch = web.connect()
+
+    def writers_waiting(self):
+        with self.watch.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_stat_activity"
+                        " WHERE wait_event_type = 'Lock' AND query LIKE '%pgjob.submit%'")
+            return cur.fetchone()[0]
+
+    def release(self):
+        with contextlib.suppress(Exception):  # the outage test's died with PostgreSQL
+            self.conn.rollback()
+        self.conn.close()
+        self.watch.close()
+
+
+def send_all(requests):
+    """Send each request (a callable) on a thread of its own; return the
+    threads and the dict their Responses land in, by index."""
+    answers = {}
+    threads = []
+    for i, send in enumerate(requests):
+        def run(i=i, send=send):
+            answers[i] = send()
+        t = threading.Thread(target=run)
+        t.start()
+        threads.append(t)
+    return threads, answers
+
+
+def join_all(threads):
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+
+
+def gather(web, server, client, first, rest):
+    """Send first, wait until its statement waits on the held lock, then
+    send rest and wait until all of them wait in pgjob.fcgi; release the
+    lock and return the answers (first's at 0, then rest's in order)."""
+    held = HeldReady(web)
+    threads = []
+    try:
+        t0, a0 = send_all([first])
+        threads += t0
+        poll("the first submit to wait on the lock", lambda: held.writers_waiting() == 1,
+             timeout=60, pause=0.05, logs=server.log_block)
+        t1, a1 = send_all(rest)
+        threads += t1
+        poll(f"{len(rest)} submits to gather",
+             lambda: counts(server, client)["pgjob_submits_waiting"] == len(rest),
+             timeout=60, pause=0.05, logs=server.log_block)
+    finally:
+        held.release()
+        join_all(threads)
+    return [a0[0]] + [a1[i] for i in range(len(rest))]
+
+
+def stored(conn, job_id):
+    with conn.cursor() as cur:
+        cur.execute("SELECT j.account_id, j.api_key_id, j.type, j.items, j.metadata, j.priority,"
+                    "       j.max_attempts, j.status, r.job_id IS NOT NULL"
+                    "  FROM pgjob.job j LEFT JOIN pgjob.ready r ON r.job_id = j.id"
+                    " WHERE j.id = %s", (job_id,))
+        return cur.fetchone()
+
+
+def jobs_of(conn, account_id):
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pgjob.job WHERE account_id = %s", (account_id,))
+        return cur.fetchone()[0]
+
+
+def test_submits_that_gather_are_written_by_one_statement(web, web_conn, lighttpd, client):
+    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
+    known, cached, fresh, revoked = (new_account(web_conn) for _ in range(4))
+    # A key used once is found live lately: its next submit looks it up in
+    # the group's own statement.  A key never used is looked up first.
+    assert client(server, cached.key).get("/v1/jobs").status_code == 200
+    assert client(server, revoked.key).get("/v1/jobs").status_code == 200
+    revoke_key(web_conn, revoked.key_id)
+    before = counts(server, client)
+    bodies = [
+        dict(type="echo", items=["first"]),
+        json.loads(DIGITS),
+        dict(type="echo", items=[[1, 2]], run_at="2999-01-01T00:00:00Z"),
+        dict(type="echo", items=["by a revoked key"]),
+        dict(type="enrich", items=[{"description": "AMZN Mktp US"}], metadata={"x": "y"}),
+    ]
+    keys = [known, cached, fresh, revoked, cached]
+    sends = [lambda b=b, k=k: client(server, k.key).post("/v1/jobs", b)
+             for b, k in zip(bodies, keys)]
+    sends[1] = lambda: client(server, cached.key).request(
+        "POST", "/v1/jobs", data=DIGITS, headers={"Content-Type": "application/json"})
+    answers = gather(web, server, client, sends[0], sends[1:])
+
+    problem(answers[3], 401, "invalid_api_key")
+    after = counts(server, client)
+    assert after["pgjob_submit_groups_total"] == before["pgjob_submit_groups_total"] + 1
+    assert after["pgjob_submits_grouped_total"] == before["pgjob_submits_grouped_total"] + 4
+    assert jobs_of(web_conn, revoked.account_id) == 0
+    for i in (0, 1, 2, 4):
+        r = answers[i]
+        assert r.status_code == 202, describe(r)
+        job = r.json()
+        assert r.headers["Location"] == f"/v1/jobs/{job['id']}"
+        assert job["status"] == "queued" and job["type"] == bodies[i]["type"]
+        assert job["item_count"] == len(bodies[i]["items"])
+        assert job["metadata"] == bodies[i].get("metadata", {})
+        row = stored(web_conn, job["id"])
+        assert row[0] == keys[i].account_id and row[1] == keys[i].key_id, row
+        assert row[2:7] == (bodies[i]["type"], bodies[i]["items"], bodies[i].get("metadata", {}),
+                            bodies[i].get("priority", 0), bodies[i].get("max_attempts", 3))
+        assert row[7] == "queued" and row[8], row
+    # Numbers keep every digit the client wrote.
+    with web_conn.cursor() as cur:
+        cur.execute("SELECT items::text FROM pgjob.job WHERE id = %s", (answers[1].json()["id"],))
+        assert cur.fetchone()[0] == '["a", 1.50, {"n": 12345678901234567}]'
+    assert answers[2].json()["run_at"].startswith("2999-01-01T00:00:00")
+    # Each job reads back with its key, and only with its key.
+    for i in (0, 1, 2, 4):
+        job_id = answers[i].json()["id"]
+        assert client(server, keys[i].key).job(job_id).status_code == 200
+        other = known if keys[i] is cached else cached
+        problem(client(server, other.key).job(job_id), 404)
+
+
+def test_a_large_body_is_written_alone_beside_the_group(web, web_conn, lighttpd, client):
+    """A body over 64 KiB does not wait for the group: it is written on
+    its own thread's connection (here it waits on the held lock beside
+    the group's writer), and no submit gathers behind it."""
+    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120, max_body_bytes=1048576)
+    acct = new_account(web_conn)
+    c = client(server, acct.key)
+    large = [f"item {i} " + "x" * 25000 for i in range(4)]  # about 100 KB of JSON
+    held = HeldReady(web)
+    threads = []
+    try:
+        t0, a0 = send_all([lambda: c.submit("echo", ["small"]),
+                           lambda: client(server, acct.key).submit("echo", large)])
+        threads += t0
+        poll("both submits to wait on the lock", lambda: held.writers_waiting() == 2,
+             timeout=60, pause=0.05, logs=server.log_block)
+        assert counts(server, client)["pgjob_submits_waiting"] == 0
+    finally:
+        held.release()
+        join_all(threads)
+    assert [a0[i].status_code for i in (0, 1)] == [202, 202], [describe(a0[i]) for i in (0, 1)]
+    assert a0[1].json()["item_count"] == 4
+    assert jobs_of(web_conn, acct.account_id) == 2
+
+
+def test_a_refused_group_is_written_one_by_one(web, web_conn, lighttpd, client):
+    """When pgjob.submit_group refuses a group, nothing of it was written,
+    and each of its submits is written alone: each answered once, each
+    job written once."""
+    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    with web_conn.cursor() as cur:
+        cur.execute("SELECT pg_get_functiondef(%s::regprocedure)", (GROUP_SIGNATURE,))
+        original = cur.fetchone()[0]
+        cur.execute("ALTER FUNCTION " + GROUP_SIGNATURE + " RENAME TO submit_group_kept")
+        cur.execute("CREATE FUNCTION pgjob.submit_group(p_accounts bigint[], p_key_hashes bytea[],"
+                    " p_key_ids bigint[], p_types text[], p_bodies jsonb[],"
+                    " p_priorities integer[], p_run_ats timestamptz[],"
+                    " p_max_attempts integer[], p_retention interval DEFAULT '7 days')"
+                    " RETURNS TABLE (n integer, auth_account bigint, auth_key bigint,"
+                    " created boolean, job pgjob.job) LANGUAGE plpgsql AS $$ BEGIN"
+                    " RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'PJ400'; END $$")
+    try:
+        before = counts(server, client)
+        c = client(server, acct.key)
+        sends = [lambda i=i: c.submit("echo", [f"item {i}"]) for i in range(4)]
+        answers = gather(web, server, client, sends[0], sends[1:])
+        after = counts(server, client)
+    finally:
+        with web_conn.cursor() as cur:
+            cur.execute("DROP FUNCTION " + GROUP_SIGNATURE)
+            cur.execute("ALTER FUNCTION pgjob.submit_group_kept(bigint[], bytea[], bigint[],"
+                        " text[], jsonb[], integer[], timestamptz[], integer[], interval)"
+                        " RENAME TO submit_group")
+            cur.execute("SELECT pg_get_functiondef(%s::regprocedure)", (GROUP_SIGNATURE,))
+            assert cur.fetchone()[0] == original
+    assert [r.status_code for r in answers] == [202] * 4, [describe(r) for r in answers]
+    assert after["pgjob_submit_groups_total"] == before["pgjob_submit_groups_total"]
+    with web_conn.cursor() as cur:
+        cur.execute("SELECT items ->> 0 FROM pgjob.job WHERE account_id = %s ORDER BY 1",
+                    (acct.account_id,))
+        assert [r[0] for r in cur.fetchall()] == [f"item {i}" for i in range(4)]
+
+
+def test_a_group_cut_off_by_an_outage_is_503_for_each_and_written_by_none(
+        pg, web, web_conn, lighttpd, client):
+    """A group whose connection breaks gives each submit the 503 a lone
+    submit gets, and none is tried again (a broken connection does not
+    say whether it was written)."""
+    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    c = client(server, acct.key)
+    assert c.get("/v1/jobs").status_code == 200
+    held = HeldReady(web)
+    threads = []
+    try:
+        t0, a0 = send_all([lambda: c.submit("echo", ["first"])])
+        threads += t0
+        poll("the first submit to wait on the lock", lambda: held.writers_waiting() == 1,
+             timeout=60, pause=0.05, logs=server.log_block)
+        t1, a1 = send_all([lambda i=i: client(server, acct.key).submit("echo", [i])
+                           for i in range(3)])
+        threads += t1
+        poll("3 submits to gather",
+             lambda: counts(server, client)["pgjob_submits_waiting"] == 3,
+             timeout=60, pause=0.05, logs=server.log_block)
+        with pg_outage(pg, web):
+            join_all(threads)
+    finally:
+        held.release()
+        join_all(threads)
+    for r in [a0[0]] + [a1[i] for i in range(3)]:
+        problem(r, 503)
+        assert "Retry-After" in r.headers, describe(r)
+    conn = web.connect()
+    try:
+        assert jobs_of(conn, acct.account_id) == 0
+        # And the process recovers: the next submits are written.
+        poll("a submit to succeed after the outage",
+             lambda: c.submit("echo", ["after"]).status_code == 202,
+             timeout=60, pause=0.2, logs=server.log_block)
+        assert jobs_of(conn, acct.account_id) >= 1
+    finally:
+        conn.close()
