@@ -179,7 +179,7 @@ static const Statement statements[STMT_COUNT] = {
          "results," SUBMITTED_TAIL
          " FROM pgjob.submit_group($1::bigint[], $2::bytea[], $3::bigint[], $4::text[],"
          " $5::jsonb[], $6::integer[], $7::timestamptz[], $8::integer[],"
-         " make_interval(days => $9::integer)) AS s",
+         " make_interval(days => $9::integer)) AS s ORDER BY s.n",
          10},
 };
 

@@ -13,12 +13,14 @@
 #define _GNU_SOURCE /* open_memstream */
 #include "submit_group.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "strnum.h"
 
 /* Entry is one submit while it waits, on its thread's stack. */
 typedef struct Entry {
@@ -193,17 +195,20 @@ static PGresult *row_result(const PGresult *r, int row, bool keep_row)
 }
 
 /* hand_out gives each submit of list its row of r (one per submit, in
- * order); false when r does not hold them or memory ran out (no submit
- * answered then). */
+ * order: n is 1, 2, ...); false when r does not hold them or memory ran
+ * out (the caller then answers every submit). */
 static bool hand_out(Entry *list, int count, const PGresult *r)
 {
+    int c_n = PQfnumber(r, "n");
     int c_id = PQfnumber(r, "id");
-    int c_account = PQfnumber(r, "auth_account");
     int row = 0;
 
-    if (PQntuples(r) != count || c_id < 0 || c_account < 0)
+    if (PQntuples(r) != count || c_n < 0 || c_id < 0)
         return false;
     for (Entry *e = list; e != NULL; e = e->next, row++) {
+        long n = 0;
+        if (!strnum_long(PQgetvalue(r, row, c_n), 1, INT_MAX, &n) || n != row + 1)
+            return false;
         const char *account = e->s->params[0];
         bool by_key = account == NULL || account[0] == '\0';
         /* No job: only a key that is not live (the key was looked up). */
@@ -245,7 +250,19 @@ static bool write_group(DbConn *db, Entry *list, int count)
         PQclear(e->result);
         e->result = NULL;
     }
-    if (r == NULL && err.status == 503) {
+    if (r != NULL) {
+        /* Written (the statement ended), but not answered: never written
+         * again, so each submit is told it failed. */
+        log_error(
+            "a group submit of %d was written but its answer could not be read "
+            "(%d rows, or out of memory)",
+            count, PQntuples(r));
+        PQclear(r);
+        for (Entry *e = list; e != NULL; e = e->next)
+            error_set(&e->err, 500, "db_error", "the submit's answer could not be read");
+        return false;
+    }
+    if (err.status == 503) {
         /* Unreachable or timed out: the error of each, as alone. */
         for (Entry *e = list; e != NULL; e = e->next) {
             e->err = err;
@@ -253,15 +270,13 @@ static bool write_group(DbConn *db, Entry *list, int count)
         }
         return false;
     }
-    /* Refused, so nothing was written: each alone, for its own answer. */
-    if (r != NULL)
-        log_error("the group submit's answer did not hold one row per submit; writing alone");
-    else if (!built)
+    /* Refused (an error the statement ended with), so nothing was
+     * written: each alone, for its own answer. */
+    if (!built)
         log_warn("out of memory building a group submit of %d; writing alone", count);
     else
         log_debug("a group submit of %d was refused (%s: %s); writing alone", count, err.code,
                   err.message);
-    PQclear(r);
     for (Entry *e = list; e != NULL; e = e->next)
         write_alone(db, e);
     return false;

@@ -130,3 +130,53 @@ $$;
 COMMENT ON FUNCTION pgjob.submit_group(bigint[], bytea[], bigint[], text[], jsonb[], integer[],
                                        timestamptz[], integer[], interval) IS
     'Many submits without an idempotency key in one statement (pgjob.fcgi''s group submit); see sql/018_submit_group.sql';
+
+-- The rights of pgjob.submit.  pgjobctl migrate gives a function it
+-- replaces the rights it had (common/schema.c), but submit_group is new:
+-- it would be SECURITY INVOKER with EXECUTE for PUBLIC, and pgjob.fcgi's
+-- role (sql/roles.sql.example) could not write with it.  It is the same
+-- write as submit's, so it gets what an operator gave submit: SECURITY
+-- DEFINER and its settings, EXECUTE for PUBLIC or not, and the roles that
+-- may execute it.  The settings go through set_config and SET FROM
+-- CURRENT, so no value is written into a statement.
+DO $$
+DECLARE
+    v_submit  regprocedure := 'pgjob.submit(bigint, text, jsonb, integer, timestamptz, integer, '
+                              'jsonb, text, bigint, interval)';
+    v_group   regprocedure := 'pgjob.submit_group(bigint[], bytea[], bigint[], text[], jsonb[], '
+                              'integer[], timestamptz[], integer[], interval)';
+    v_definer boolean;
+    v_config  text[];
+    v_acl     aclitem[];
+    v_owner   oid;
+    v_setting text;
+    v_old     text;
+    v_role    name;
+BEGIN
+    SELECT p.prosecdef, p.proconfig, coalesce(p.proacl, acldefault('f', p.proowner)), p.proowner
+      INTO v_definer, v_config, v_acl, v_owner
+      FROM pg_proc p
+     WHERE p.oid = v_submit;
+    IF v_definer THEN
+        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_group);
+        FOREACH v_setting IN ARRAY coalesce(v_config, '{}') LOOP
+            v_old := current_setting(split_part(v_setting, '=', 1));
+            PERFORM set_config(split_part(v_setting, '=', 1),
+                               substr(v_setting, strpos(v_setting, '=') + 1), true);
+            EXECUTE format('ALTER FUNCTION %s SET %I FROM CURRENT', v_group,
+                           split_part(v_setting, '=', 1));
+            PERFORM set_config(split_part(v_setting, '=', 1), v_old, true);
+        END LOOP;
+    END IF;
+    IF NOT EXISTS (SELECT FROM aclexplode(v_acl) x
+                    WHERE x.grantee = 0 AND x.privilege_type = 'EXECUTE') THEN
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', v_group);
+    END IF;
+    FOR v_role IN SELECT r.rolname
+                    FROM aclexplode(v_acl) x
+                    JOIN pg_roles r ON r.oid = x.grantee
+                   WHERE x.grantee <> v_owner AND x.privilege_type = 'EXECUTE' LOOP
+        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', v_group, v_role);
+    END LOOP;
+END
+$$;

@@ -59,6 +59,29 @@ def refused(dsn, sql):
         c.close()
 
 
+def test_migrate_gives_submit_group_the_rights_of_submit(pg, empty_db, connect):
+    """018 adds pgjob.submit_group, the write of pgjob.fcgi's grouped
+    submits: on a database whose submit has the services' rights, it gets
+    the same (SECURITY DEFINER, its search_path, no EXECUTE for PUBLIC,
+    EXECUTE for pgjob_web), so pgjob_web can still submit."""
+    cur = _migrated_by_hand(pg, connect, empty_db.name, 17)
+    _give_rights(cur, "submit", "pgjob_web")
+    out = _migrate(empty_db)
+    assert "applied 018_submit_group" in out, out
+    kept = [(True, ["search_path=pg_catalog, pgjob, pg_temp"], False, True)]
+    assert _rights(cur, "submit", "pgjob_web") == kept
+    assert _rights(cur, "submit_group", "pgjob_web") == kept
+    assert _rights(cur, "submit_group", "pgjob") == [(True, kept[0][1], False, False)]
+
+
+def test_a_fresh_submit_group_has_the_rights_of_a_fresh_submit(pg, empty_db, connect):
+    """Where nobody set rights, submit_group is left as submit is."""
+    _migrate(empty_db)
+    cur = connect(empty_db.name).cursor()
+    assert _rights(cur, "submit_group", "postgres") == _rights(cur, "submit", "postgres") == \
+        [(False, None, True, True)]
+
+
 @pytest.mark.skipif(shutil.which("psql") is None, reason="no psql")
 def test_roles_script_grants_exactly_what_each_service_needs(conn, dsn):
     run_script(dsn)
@@ -108,6 +131,18 @@ def test_roles_script_grants_exactly_what_each_service_needs(conn, dsn):
     assert refused(web, "SELECT pgjob.expire(1)")
     assert refused(worker, "SELECT * FROM pgjob.submit(1, 'echo', '[1]'::jsonb)")
     assert refused(worker, "SELECT * FROM pgjob.api_key_lookup('\\x00'::bytea)")
+    # pgjob.fcgi's grouped submits: pgjob_web writes a group, pgjob may not.
+    with conn.cursor() as cur:
+        cur.execute("SELECT pgjob.create_account('grouped')")
+        account = cur.fetchone()[0]
+    group = ("SELECT s.created FROM pgjob.submit_group(ARRAY[%d]::bigint[], ARRAY[NULL]::bytea[],"
+             " ARRAY[NULL]::bigint[], ARRAY['echo'], ARRAY['{\"items\": [1]}']::jsonb[], ARRAY[0],"
+             " ARRAY[NULL]::timestamptz[], ARRAY[3]) s" % account)
+    assert refused(worker, group)
+    with psycopg2.connect(web) as c, c.cursor() as cur:
+        cur.execute(group)
+        assert cur.fetchall() == [(True,)]
+    c.close()
 
 
 @pytest.fixture
@@ -232,23 +267,22 @@ def _migrations():
     return found
 
 
-def _rights(cur, name):
+def _rights(cur, name, role=None):
     """[(definer, config, public may execute, role may execute)] per
-    signature of pgjob.name."""
+    signature of pgjob.name; role: REPLACED_BY_007's by default."""
     cur.execute("""SELECT p.prosecdef, p.proconfig,
                           has_function_privilege('public', p.oid, 'EXECUTE'),
                           has_function_privilege(%s, p.oid, 'EXECUTE')
                      FROM pg_proc p
                     WHERE p.pronamespace = 'pgjob'::regnamespace AND p.proname = %s""",
-                (REPLACED_BY_007[name], name))
+                (role or REPLACED_BY_007[name], name))
     return cur.fetchall()
 
 
-def test_migrate_keeps_the_rights_of_the_functions_it_replaces(pg, empty_db, connect):
-    """A database an older pgjob migrated to version 6, with the services'
-    rights set as roles.sql.example sets them; `pgjobctl migrate` then
-    applies 007, which replaces their functions: they keep SECURITY
-    DEFINER, the search_path, no EXECUTE for PUBLIC and the role's."""
+def _migrated_by_hand(pg, connect, db_name, upto):
+    """The services' roles, and db_name migrated to version upto as an
+    older pgjobctl left it (common/schema.c: the table, then each file
+    with its row, in one transaction).  An open cursor on it."""
     pg.execute("""DO $$ BEGIN
         IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgjob') THEN
             CREATE ROLE pgjob LOGIN;
@@ -257,38 +291,54 @@ def test_migrate_keeps_the_rights_of_the_functions_it_replaces(pg, empty_db, con
             CREATE ROLE pgjob_web LOGIN;
         END IF;
     END $$""")
-    conn = connect(empty_db.name)
-    cur = conn.cursor()
-    # As schema_migrate applies them (common/schema.c): the table, then
-    # each file with its row, in one transaction.
+    cur = connect(db_name).cursor()
     cur.execute("CREATE SCHEMA pgjob")
     cur.execute("CREATE TABLE pgjob.schema_migration (version int PRIMARY KEY, name text NOT NULL,"
                 " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-    for version, name, path in [m for m in _migrations() if m[0] <= 6]:
+    for version, name, path in [m for m in _migrations() if m[0] <= upto]:
         text = open(path, encoding="utf-8").read()
         cur.execute("BEGIN")
         cur.execute(text)
         cur.execute("INSERT INTO pgjob.schema_migration (version, name, checksum)"
                     " VALUES (%s, %s, md5(%s))", (version, name, text))
         cur.execute("COMMIT")
+    return cur
+
+
+def _give_rights(cur, name, role):
+    """What roles.sql.example gives every signature of pgjob.name."""
+    cur.execute("""DO $$ DECLARE f regprocedure; BEGIN
+        FOR f IN SELECT oid::regprocedure FROM pg_proc
+                  WHERE pronamespace = 'pgjob'::regnamespace AND proname = '%s' LOOP
+            EXECUTE format('ALTER FUNCTION %%s SECURITY DEFINER
+                            SET search_path = pg_catalog, pgjob, pg_temp', f);
+            EXECUTE format('REVOKE EXECUTE ON FUNCTION %%s FROM PUBLIC', f);
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %%s TO %s', f);
+        END LOOP; END $$""" % (name, role))
+
+
+def _migrate(db):
+    proc = subprocess.run(programs.ctl_argv("migrate", "--database", db.dsn),
+                          capture_output=True, text=True, env=programs.clean_env(),
+                          timeout=programs.CTL_TIMEOUT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_migrate_keeps_the_rights_of_the_functions_it_replaces(pg, empty_db, connect):
+    """A database an older pgjob migrated to version 6, with the services'
+    rights set as roles.sql.example sets them; `pgjobctl migrate` then
+    applies 007, which replaces their functions: they keep SECURITY
+    DEFINER, the search_path, no EXECUTE for PUBLIC and the role's."""
+    cur = _migrated_by_hand(pg, connect, empty_db.name, 6)
     for name, role in REPLACED_BY_007.items():
-        cur.execute("""DO $$ DECLARE f regprocedure; BEGIN
-            FOR f IN SELECT oid::regprocedure FROM pg_proc
-                      WHERE pronamespace = 'pgjob'::regnamespace AND proname = '%s' LOOP
-                EXECUTE format('ALTER FUNCTION %%s SECURITY DEFINER
-                                SET search_path = pg_catalog, pgjob, pg_temp', f);
-                EXECUTE format('REVOKE EXECUTE ON FUNCTION %%s FROM PUBLIC', f);
-                EXECUTE format('GRANT EXECUTE ON FUNCTION %%s TO %s', f);
-            END LOOP; END $$""" % (name, role))
+        _give_rights(cur, name, role)
     kept = [(True, ["search_path=pg_catalog, pgjob, pg_temp"], False, True)]
     for name in REPLACED_BY_007:
         assert _rights(cur, name) == kept, name
 
-    proc = subprocess.run(programs.ctl_argv("migrate", "--database", empty_db.dsn),
-                          capture_output=True, text=True, env=programs.clean_env(),
-                          timeout=programs.CTL_TIMEOUT)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "applied 007_history" in proc.stdout, proc.stdout
+    out = _migrate(empty_db)
+    assert "applied 007_history" in out, out
     for name in REPLACED_BY_007:
         assert _rights(cur, name) == kept, name
     # What nobody changed stays as the migrations made it.

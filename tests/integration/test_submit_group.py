@@ -240,11 +240,10 @@ def test_a_refused_group_is_written_one_by_one(web, web_conn, lighttpd, client):
         assert [r[0] for r in cur.fetchall()] == [f"item {i}" for i in range(4)]
 
 
-def test_a_group_cut_off_by_an_outage_is_503_for_each_and_written_by_none(
+def test_submits_gathered_when_the_database_goes_away_are_503_and_written_by_none(
         pg, web, web_conn, lighttpd, client):
-    """A group whose connection breaks gives each submit the 503 a lone
-    submit gets, and none is tried again (a broken connection does not
-    say whether it was written)."""
+    """Submits that gathered while PostgreSQL stops each get the 503 a
+    lone submit gets, nothing is written, and the process recovers."""
     server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
     acct = new_account(web_conn)
     c = client(server, acct.key)
@@ -280,3 +279,113 @@ def test_a_group_cut_off_by_an_outage_is_503_for_each_and_written_by_none(
         assert jobs_of(conn, acct.account_id) >= 1
     finally:
         conn.close()
+
+
+def lock_waiters(watch, pattern):
+    """The backends waiting on a lock whose statement is LIKE pattern."""
+    with watch.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND query LIKE %s", (pattern,))
+        return [r[0] for r in cur.fetchall()]
+
+
+def cancel(watch, pid):
+    with watch.cursor() as cur:
+        cur.execute("SELECT pg_cancel_backend(%s)", (pid,))
+
+
+def test_a_group_canceled_in_flight_is_503_for_each_and_not_retried(
+        web, web_conn, lighttpd, client):
+    """A group statement that ends without an answer (here canceled, as
+    statement_timeout cancels) gives each of its submits the 503 a lone
+    submit gets: none is written again alone, because a statement that
+    ended so may or may not have been written."""
+    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    c = client(server, acct.key)
+    assert c.get("/v1/jobs").status_code == 200
+    held = HeldReady(web)
+    threads = []
+    try:
+        t0, a0 = send_all([lambda: c.submit("echo", ["first"])])
+        threads += t0
+        poll("the first submit to wait on the lock",
+             lambda: len(lock_waiters(held.watch, "%pgjob.submit(%")) == 1,
+             timeout=60, pause=0.05, logs=server.log_block)
+        t1, a1 = send_all([lambda i=i: client(server, acct.key).submit("echo", [i])
+                           for i in range(3)])
+        threads += t1
+        poll("3 submits to gather",
+             lambda: counts(server, client)["pgjob_submits_waiting"] == 3,
+             timeout=60, pause=0.05, logs=server.log_block)
+        cancel(held.watch, lock_waiters(held.watch, "%pgjob.submit(%")[0])
+        poll("the group's statement to wait on the lock",
+             lambda: len(lock_waiters(held.watch, "%submit_group%")) == 1,
+             timeout=60, pause=0.05, logs=server.log_block)
+        cancel(held.watch, lock_waiters(held.watch, "%submit_group%")[0])
+        join_all(threads)
+    finally:
+        held.release()
+        join_all(threads)
+    for r in [a0[0]] + [a1[i] for i in range(3)]:
+        problem(r, 503, "db_timeout")
+    assert jobs_of(web_conn, acct.account_id) == 0
+
+
+# Bodies whose text the group's array literal must carry unchanged.
+AWKWARD = ['quote " here', 'back\\slash', '\\"', '{brace}', 'a,b', '}', '{', 'NULL', 'null',
+           '  spaced  ', '', '\u00e9 \u00fc \u4e2d\u6587 \U0001f600', 'tab\there',
+           'new\nline', '"NULL"', '\\\\', '{"a": "b,c"}']
+
+
+def test_bodies_that_need_escaping_reach_the_database_unchanged(web, web_conn, lighttpd,
+                                                                 client):
+    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    c = client(server, acct.key)
+    bodies = [dict(type="echo", items=AWKWARD[i::4], metadata={"k": AWKWARD[i], "NULL": None})
+              for i in range(4)]
+    bodies.append(dict(type="echo", items=["NULL"]))
+    raw = '  {"type":"echo","items":["x\\\\\\"y", "\\u00e9"]}  '
+    sends = [lambda b=b: client(server, acct.key).post("/v1/jobs", b) for b in bodies]
+    sends.append(lambda: client(server, acct.key).request(
+        "POST", "/v1/jobs", data=raw, headers={"Content-Type": "application/json"}))
+    before = counts(server, client)
+    answers = gather(web, server, client, lambda: c.submit("echo", ["first"]), sends)
+    after = counts(server, client)
+    assert after["pgjob_submits_grouped_total"] - before["pgjob_submits_grouped_total"] == \
+        len(sends)
+    for b, r in zip(bodies, answers[1:]):
+        assert r.status_code == 202, describe(r)
+        with web_conn.cursor() as cur:
+            cur.execute("SELECT items, metadata FROM pgjob.job WHERE id = %s", (r.json()["id"],))
+            assert cur.fetchone() == (b["items"], b["metadata"] if "metadata" in b else {})
+    r = answers[-1]
+    assert r.status_code == 202, describe(r)
+    with web_conn.cursor() as cur:
+        cur.execute("SELECT items FROM pgjob.job WHERE id = %s", (r.json()["id"],))
+        assert cur.fetchone()[0] == json.loads(raw)["items"]
+
+
+def test_a_submit_with_an_idempotency_key_is_not_grouped(web, web_conn, lighttpd, client):
+    """It is written on its own thread's connection (it waits on the held
+    lock beside the group's writer), and its key works as before."""
+    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    c = client(server, acct.key)
+    held = HeldReady(web)
+    threads = []
+    try:
+        t0, a0 = send_all([lambda: c.submit("echo", ["small"]),
+                           lambda: client(server, acct.key).submit(
+                               "echo", ["k"], headers={"Idempotency-Key": "abc"})])
+        threads += t0
+        poll("both submits to wait on the lock", lambda: held.writers_waiting() == 2,
+             timeout=60, pause=0.05, logs=server.log_block)
+        assert counts(server, client)["pgjob_submits_waiting"] == 0
+    finally:
+        held.release()
+        join_all(threads)
+    assert [a0[i].status_code for i in (0, 1)] == [202, 202], [describe(a0[i]) for i in (0, 1)]
+    again = c.submit("echo", ["k"], headers={"Idempotency-Key": "abc"})
+    assert again.status_code == 202 and again.json()["id"] == a0[1].json()["id"], describe(again)
