@@ -190,6 +190,7 @@ struct DbConn {
     long long retry_at_ms;         /* no connection attempt before this, monotonic ms */
     long long failed_at_ms;        /* when mark_down last dropped it, monotonic ms */
     bool down;                     /* the last attempt or statement found the database down */
+    char last_state[6];            /* the SQLSTATE of the last failed statement; "" if none */
 };
 
 DbConn *dbconn_new(const char *conninfo, int statement_timeout_seconds)
@@ -233,6 +234,11 @@ static void mark_down(DbConn *c, const Error *err)
     c->conn = NULL;
     c->failed_at_ms = clock_ms();
     c->retry_at_ms = c->failed_at_ms + 1000;
+}
+
+const char *dbconn_last_sqlstate(const DbConn *c)
+{
+    return c->last_state;
 }
 
 void dbconn_retry_if_down_before(DbConn *c, long long since_ms)
@@ -336,6 +342,7 @@ static void map_error(DbConn *c, const PGresult *r, StmtId id, Error *err, char 
     const char *state = db_sqlstate(r);
     long status;
 
+    snprintf(c->last_state, sizeof(c->last_state), "%s", state);
     if (strncmp(state, "PJ", 2) == 0 && strnum_long(state + 2, 400, 499, &status)) {
         const char *column = r ? PQresultErrorField(r, PG_DIAG_COLUMN_NAME) : NULL;
         snprintf(field, DB_FIELD_SIZE, "%s", column ? column : "");
@@ -400,6 +407,7 @@ PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *er
     PGresult *r;
 
     field[0] = '\0';
+    c->last_state[0] = '\0';
     /* A write is never sent twice (it may have run before the connection
      * broke), so a connection the server closed while idle is replaced
      * before a write, as a read's retry below would replace it.  (A submit

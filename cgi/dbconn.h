@@ -87,6 +87,12 @@ PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *er
  * round trip). */
 bool dbconn_is_up(const DbConn *c);
 
+/* dbconn_last_sqlstate is the SQLSTATE the server gave the statement of
+ * c's last dbconn_exec when it failed, or "" when it gave none: the
+ * failure was libpq's own (out of memory, a lost connection, no
+ * connection), and a statement that was sent may have been done. */
+const char *dbconn_last_sqlstate(const DbConn *c);
+
 /* dbconn_retry_if_down_before lets c's next statement connect at once,
  * rather than answer 503 until its retry time, when c has no connection
  * because its last attempt or statement failed before since_ms

@@ -259,19 +259,21 @@ static bool write_group(DbConn *db, Entry *list, int count)
             count, PQntuples(r));
         PQclear(r);
         for (Entry *e = list; e != NULL; e = e->next)
-            error_set(&e->err, 500, "db_error", "the submit's answer could not be read");
+            error_set(&e->err, 500, "internal_error", "the request failed; see the server log");
         return false;
     }
-    if (err.status == 503) {
-        /* Unreachable or timed out: the error of each, as alone. */
+    if (built && (err.status == 503 || dbconn_last_sqlstate(db)[0] == '\0')) {
+        /* Unreachable, timed out, or failed in libpq (the statement may
+         * have been done): the error of each, as alone, never sent again. */
         for (Entry *e = list; e != NULL; e = e->next) {
             e->err = err;
             snprintf(e->field, sizeof(e->field), "%s", field);
         }
         return false;
     }
-    /* Refused (an error the statement ended with), so nothing was
-     * written: each alone, for its own answer. */
+    /* Not sent, or refused by the server (an error with a SQLSTATE: the
+     * statement was rolled back), so nothing was written: each alone, for
+     * its own answer. */
     if (!built)
         log_warn("out of memory building a group submit of %d; writing alone", count);
     else

@@ -135,10 +135,15 @@ COMMENT ON FUNCTION pgjob.submit_group(bigint[], bytea[], bigint[], text[], json
 -- replaces the rights it had (common/schema.c), but submit_group is new:
 -- it would be SECURITY INVOKER with EXECUTE for PUBLIC, and pgjob.fcgi's
 -- role (sql/roles.sql.example) could not write with it.  It is the same
--- write as submit's, so it gets what an operator gave submit: SECURITY
--- DEFINER and its settings, EXECUTE for PUBLIC or not, and the roles that
--- may execute it.  The settings go through set_config and SET FROM
--- CURRENT, so no value is written into a statement.
+-- write as submit's, so it gets what an operator gave submit: its owner
+-- (whose rights a SECURITY DEFINER function runs with), SECURITY DEFINER
+-- and its settings, EXECUTE for PUBLIC or not, and the roles that may
+-- execute it.  When submit is SECURITY DEFINER under an owner the
+-- migrating role may not give functions to, submit_group is left as it
+-- was made, with a warning: grouped submits then fail and are written
+-- one by one, until roles.sql.example is run again as that owner.  The
+-- settings go through set_config and SET FROM CURRENT, so no value is
+-- written into a statement.
 DO $$
 DECLARE
     v_submit  regprocedure := 'pgjob.submit(bigint, text, jsonb, integer, timestamptz, integer, '
@@ -152,11 +157,23 @@ DECLARE
     v_setting text;
     v_old     text;
     v_role    name;
+    v_mine    oid;
 BEGIN
     SELECT p.prosecdef, p.proconfig, coalesce(p.proacl, acldefault('f', p.proowner)), p.proowner
       INTO v_definer, v_config, v_acl, v_owner
       FROM pg_proc p
      WHERE p.oid = v_submit;
+    SELECT p.proowner INTO v_mine FROM pg_proc p WHERE p.oid = v_group;
+    IF v_definer AND v_owner <> v_mine THEN
+        IF NOT pg_has_role(v_owner, 'MEMBER') THEN
+            RAISE WARNING 'pgjob.submit_group was not given the rights of pgjob.submit: its owner % '
+                          'is not a role this one may act as; run roles.sql.example again as %',
+                          v_owner::regrole, v_owner::regrole;
+            RETURN;
+        END IF;
+        EXECUTE format('ALTER FUNCTION %s OWNER TO %I', v_group,
+                       (SELECT r.rolname FROM pg_roles r WHERE r.oid = v_owner));
+    END IF;
     IF v_definer THEN
         EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_group);
         FOREACH v_setting IN ARRAY coalesce(v_config, '{}') LOOP

@@ -6,6 +6,7 @@ list, cancel, pause, resume, results, metrics; claims, outcomes, retries,
 rescues, expiry and pruning.  Each role is refused what it does not need:
 the tables, and the other's functions."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -78,8 +79,33 @@ def test_a_fresh_submit_group_has_the_rights_of_a_fresh_submit(pg, empty_db, con
     """Where nobody set rights, submit_group is left as submit is."""
     _migrate(empty_db)
     cur = connect(empty_db.name).cursor()
-    assert _rights(cur, "submit_group", "postgres") == _rights(cur, "submit", "postgres") == \
+    cur.execute("SELECT current_user")
+    me = cur.fetchone()[0]
+    assert _rights(cur, "submit_group", me) == _rights(cur, "submit", me) == \
         [(False, None, True, True)]
+
+
+def test_submit_group_takes_the_owner_of_submit(pg, empty_db, connect):
+    """Where submit is SECURITY DEFINER under an owner other than the
+    role that migrates, submit_group gets that owner too: it must run with
+    submit's rights, not with the migrating role's."""
+    pg.execute("""DO $$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pgjob_owner') THEN
+            CREATE ROLE pgjob_owner NOLOGIN;
+        END IF;
+    END $$""")
+    cur = _migrated_by_hand(pg, connect, empty_db.name, 17)
+    cur.execute("ALTER FUNCTION pgjob.submit(bigint, text, jsonb, integer, timestamptz, integer,"
+                " jsonb, text, bigint, interval) OWNER TO pgjob_owner")
+    _give_rights(cur, "submit", "pgjob_web")
+    _migrate(empty_db)
+    cur.execute("""SELECT proname, proowner::regrole::text FROM pg_proc
+                    WHERE pronamespace = 'pgjob'::regnamespace
+                      AND proname IN ('submit', 'submit_group') ORDER BY 1""")
+    assert cur.fetchall() == [("submit", "pgjob_owner"), ("submit_group", "pgjob_owner")]
+    kept = [(True, ["search_path=pg_catalog, pgjob, pg_temp"], False, True)]
+    assert _rights(cur, "submit_group", "pgjob_web") == kept
+    assert _rights(cur, "submit_group", "pgjob_owner") == kept
 
 
 @pytest.mark.skipif(shutil.which("psql") is None, reason="no psql")
@@ -139,10 +165,9 @@ def test_roles_script_grants_exactly_what_each_service_needs(conn, dsn):
              " ARRAY[NULL]::bigint[], ARRAY['echo'], ARRAY['{\"items\": [1]}']::jsonb[], ARRAY[0],"
              " ARRAY[NULL]::timestamptz[], ARRAY[3]) s" % account)
     assert refused(worker, group)
-    with psycopg2.connect(web) as c, c.cursor() as cur:
+    with contextlib.closing(psycopg2.connect(web)) as c, c.cursor() as cur:
         cur.execute(group)
         assert cur.fetchall() == [(True,)]
-    c.close()
 
 
 @pytest.fixture

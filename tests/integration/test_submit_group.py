@@ -201,13 +201,12 @@ def test_a_large_body_is_written_alone_beside_the_group(web, web_conn, lighttpd,
     assert jobs_of(web_conn, acct.account_id) == 2
 
 
-def test_a_refused_group_is_written_one_by_one(web, web_conn, lighttpd, client):
-    """When pgjob.submit_group refuses a group, nothing of it was written,
-    and each of its submits is written alone: each answered once, each
-    job written once."""
-    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
-    acct = new_account(web_conn)
-    with web_conn.cursor() as cur:
+@contextlib.contextmanager
+def replaced_submit_group(conn, body):
+    """pgjob.submit_group replaced, for the block, by a plpgsql function of
+    the same signature whose body is body (the original is there as
+    pgjob.submit_group_kept); the original is back after it, unchanged."""
+    with conn.cursor() as cur:
         cur.execute("SELECT pg_get_functiondef(%s::regprocedure)", (GROUP_SIGNATURE,))
         original = cur.fetchone()[0]
         cur.execute("ALTER FUNCTION " + GROUP_SIGNATURE + " RENAME TO submit_group_kept")
@@ -216,28 +215,65 @@ def test_a_refused_group_is_written_one_by_one(web, web_conn, lighttpd, client):
                     " p_priorities integer[], p_run_ats timestamptz[],"
                     " p_max_attempts integer[], p_retention interval DEFAULT '7 days')"
                     " RETURNS TABLE (n integer, auth_account bigint, auth_key bigint,"
-                    " created boolean, job pgjob.job) LANGUAGE plpgsql AS $$ BEGIN"
-                    " RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'PJ400'; END $$")
+                    " created boolean, job pgjob.job) LANGUAGE plpgsql AS $$ BEGIN "
+                    + body + " END $$")
     try:
-        before = counts(server, client)
-        c = client(server, acct.key)
-        sends = [lambda i=i: c.submit("echo", [f"item {i}"]) for i in range(4)]
-        answers = gather(web, server, client, sends[0], sends[1:])
-        after = counts(server, client)
+        yield
     finally:
-        with web_conn.cursor() as cur:
+        with conn.cursor() as cur:
             cur.execute("DROP FUNCTION " + GROUP_SIGNATURE)
             cur.execute("ALTER FUNCTION pgjob.submit_group_kept(bigint[], bytea[], bigint[],"
                         " text[], jsonb[], integer[], timestamptz[], integer[], interval)"
                         " RENAME TO submit_group")
             cur.execute("SELECT pg_get_functiondef(%s::regprocedure)", (GROUP_SIGNATURE,))
             assert cur.fetchone()[0] == original
+
+
+# The original's rows, as the replacement's RETURN QUERY.
+KEPT = ("SELECT * FROM pgjob.submit_group_kept(p_accounts, p_key_hashes, p_key_ids, p_types,"
+        " p_bodies, p_priorities, p_run_ats, p_max_attempts, p_retention) s")
+
+
+def test_a_refused_group_is_written_one_by_one(web, web_conn, lighttpd, client):
+    """When pgjob.submit_group refuses a group, nothing of it was written,
+    and each of its submits is written alone: each answered once, each
+    job written once."""
+    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    with replaced_submit_group(
+            web_conn, "RAISE EXCEPTION 'refused by the test' USING ERRCODE = 'PJ400';"):
+        before = counts(server, client)
+        c = client(server, acct.key)
+        sends = [lambda i=i: c.submit("echo", [f"item {i}"]) for i in range(4)]
+        answers = gather(web, server, client, sends[0], sends[1:])
+        after = counts(server, client)
     assert [r.status_code for r in answers] == [202] * 4, [describe(r) for r in answers]
     assert after["pgjob_submit_groups_total"] == before["pgjob_submit_groups_total"]
     with web_conn.cursor() as cur:
         cur.execute("SELECT items ->> 0 FROM pgjob.job WHERE account_id = %s ORDER BY 1",
                     (acct.account_id,))
         assert [r[0] for r in cur.fetchall()] == [f"item {i}" for i in range(4)]
+
+
+@pytest.mark.parametrize("answer", [
+    KEPT + " OFFSET 1",                            # a row missing
+    KEPT.replace("SELECT *", "SELECT s.n + 1, s.auth_account, s.auth_key, s.created, s.job"),
+], ids=["row-missing", "rows-out-of-order"])
+def test_a_group_written_but_not_answered_is_never_written_again(web, web_conn, lighttpd,
+                                                                 client, answer):
+    """A group statement that ended (so its jobs are written) but whose
+    rows do not answer its submits one by one, in order: each of its
+    submits is told 500, and none is written a second time."""
+    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    with replaced_submit_group(web_conn, "RETURN QUERY " + answer + ";"):
+        c = client(server, acct.key)
+        sends = [lambda i=i: c.submit("echo", [f"item {i}"]) for i in range(4)]
+        answers = gather(web, server, client, sends[0], sends[1:])
+    assert answers[0].status_code == 202, describe(answers[0])
+    for r in answers[1:]:
+        problem(r, 500, "internal_error")
+    assert jobs_of(web_conn, acct.account_id) == 4
 
 
 def test_submits_gathered_when_the_database_goes_away_are_503_and_written_by_none(
@@ -340,7 +376,8 @@ AWKWARD = ['quote " here', 'back\\slash', '\\"', '{brace}', 'a,b', '}', '{', 'NU
 
 def test_bodies_that_need_escaping_reach_the_database_unchanged(web, web_conn, lighttpd,
                                                                  client):
-    server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
+    # 7 submits held, and threads to spare for the metrics' polls.
+    server = lighttpd(fcgi_threads=10, statement_timeout_seconds=120)
     acct = new_account(web_conn)
     c = client(server, acct.key)
     bodies = [dict(type="echo", items=AWKWARD[i::4], metadata={"k": AWKWARD[i], "NULL": None})
