@@ -4,11 +4,13 @@
  *
  * One mutex guards the list of submits waiting and whether a write is
  * under way.  A thread adds its submit to the list; when no write is
- * under way it takes the whole list and writes it (one submit: the
- * statement a lone submit always used; two or more: STMT_SUBMIT_GROUP),
- * hands each submit its answer and wakes the others.  A waiting thread
- * whose submit is still unwritten once the write ended writes the next
- * list.  No thread waits while holding the mutex for the database.
+ * under way it takes the whole list and writes it on the group's own
+ * connection (one submit: the statement a lone submit always used; two
+ * or more: STMT_SUBMIT_GROUP).  Every waiting thread sleeps on a
+ * condition variable of its own: the writer wakes each thread it
+ * answered, then the first of those that gathered meanwhile, which
+ * writes the next list.  No thread holds the mutex while it waits for
+ * the database.
  */
 #define _GNU_SOURCE /* open_memstream */
 #include "submit_group.h"
