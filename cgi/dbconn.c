@@ -426,6 +426,7 @@ PGresult *dbconn_exec(DbConn *c, StmtId id, const char *const *params, Error *er
      * again, rather than answer 503 while the database is back. */
     if (r == NULL && err->status == 503 && was_connected && is_read(id)) {
         c->retry_at_ms = 0;
+        c->last_state[0] = '\0';
         error_clear(err);
         if (ensure_connected(c, err))
             r = exec_once(c, id, params, err, field);

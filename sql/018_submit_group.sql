@@ -138,12 +138,12 @@ COMMENT ON FUNCTION pgjob.submit_group(bigint[], bytea[], bigint[], text[], json
 -- write as submit's, so it gets what an operator gave submit: its owner
 -- (whose rights a SECURITY DEFINER function runs with), SECURITY DEFINER
 -- and its settings, EXECUTE for PUBLIC or not, and the roles that may
--- execute it.  When submit is SECURITY DEFINER under an owner the
--- migrating role may not give functions to, submit_group is left as it
--- was made, with a warning: grouped submits then fail and are written
--- one by one, until roles.sql.example is run again as that owner.  The
--- settings go through set_config and SET FROM CURRENT, so no value is
--- written into a statement.
+-- execute it.  When the migrating role may not do all of that (give
+-- functions to submit's owner, say), submit_group is left as it was
+-- made, with a warning: grouped submits then fail and are written one by
+-- one, until roles.sql.example is run again as that owner.  The settings
+-- go through set_config and SET FROM CURRENT, so no value is written
+-- into a statement.
 DO $$
 DECLARE
     v_submit  regprocedure := 'pgjob.submit(bigint, text, jsonb, integer, timestamptz, integer, '
@@ -157,43 +157,43 @@ DECLARE
     v_setting text;
     v_old     text;
     v_role    name;
-    v_mine    oid;
 BEGIN
     SELECT p.prosecdef, p.proconfig, coalesce(p.proacl, acldefault('f', p.proowner)), p.proowner
       INTO v_definer, v_config, v_acl, v_owner
       FROM pg_proc p
      WHERE p.oid = v_submit;
-    SELECT p.proowner INTO v_mine FROM pg_proc p WHERE p.oid = v_group;
-    IF v_definer AND v_owner <> v_mine THEN
-        IF NOT pg_has_role(v_owner, 'MEMBER') THEN
-            RAISE WARNING 'pgjob.submit_group was not given the rights of pgjob.submit: its owner % '
-                          'is not a role this one may act as; run roles.sql.example again as %',
-                          v_owner::regrole, v_owner::regrole;
-            RETURN;
+    -- All or nothing: a step this role may not take undoes the others.
+    BEGIN
+        IF v_definer AND v_owner <> (SELECT p.proowner FROM pg_proc p WHERE p.oid = v_group) THEN
+            EXECUTE format('ALTER FUNCTION %s OWNER TO %I', v_group,
+                           (SELECT r.rolname FROM pg_roles r WHERE r.oid = v_owner));
         END IF;
-        EXECUTE format('ALTER FUNCTION %s OWNER TO %I', v_group,
-                       (SELECT r.rolname FROM pg_roles r WHERE r.oid = v_owner));
-    END IF;
-    IF v_definer THEN
-        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_group);
-        FOREACH v_setting IN ARRAY coalesce(v_config, '{}') LOOP
-            v_old := current_setting(split_part(v_setting, '=', 1));
-            PERFORM set_config(split_part(v_setting, '=', 1),
-                               substr(v_setting, strpos(v_setting, '=') + 1), true);
-            EXECUTE format('ALTER FUNCTION %s SET %I FROM CURRENT', v_group,
-                           split_part(v_setting, '=', 1));
-            PERFORM set_config(split_part(v_setting, '=', 1), v_old, true);
+        IF v_definer THEN
+            EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER', v_group);
+            FOREACH v_setting IN ARRAY coalesce(v_config, '{}') LOOP
+                v_old := current_setting(split_part(v_setting, '=', 1));
+                PERFORM set_config(split_part(v_setting, '=', 1),
+                                   substr(v_setting, strpos(v_setting, '=') + 1), true);
+                EXECUTE format('ALTER FUNCTION %s SET %I FROM CURRENT', v_group,
+                               split_part(v_setting, '=', 1));
+                PERFORM set_config(split_part(v_setting, '=', 1), v_old, true);
+            END LOOP;
+        END IF;
+        IF NOT EXISTS (SELECT FROM aclexplode(v_acl) x
+                        WHERE x.grantee = 0 AND x.privilege_type = 'EXECUTE') THEN
+            EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', v_group);
+        END IF;
+        FOR v_role IN SELECT r.rolname
+                        FROM aclexplode(v_acl) x
+                        JOIN pg_roles r ON r.oid = x.grantee
+                       WHERE x.privilege_type = 'EXECUTE'
+                         AND x.grantee <> (SELECT p.proowner FROM pg_proc p WHERE p.oid = v_group)
+        LOOP
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', v_group, v_role);
         END LOOP;
-    END IF;
-    IF NOT EXISTS (SELECT FROM aclexplode(v_acl) x
-                    WHERE x.grantee = 0 AND x.privilege_type = 'EXECUTE') THEN
-        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', v_group);
-    END IF;
-    FOR v_role IN SELECT r.rolname
-                    FROM aclexplode(v_acl) x
-                    JOIN pg_roles r ON r.oid = x.grantee
-                   WHERE x.grantee <> v_owner AND x.privilege_type = 'EXECUTE' LOOP
-        EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', v_group, v_role);
-    END LOOP;
+    EXCEPTION WHEN insufficient_privilege THEN
+        RAISE WARNING 'pgjob.submit_group was not given the owner and rights of pgjob.submit (%); '
+                      'run roles.sql.example again as %', SQLERRM, v_owner::regrole;
+    END;
 END
 $$;

@@ -258,11 +258,11 @@ def test_a_refused_group_is_written_one_by_one(web, web_conn, lighttpd, client):
 @pytest.mark.parametrize("answer", [
     KEPT + " OFFSET 1",                            # a row missing
     KEPT.replace("SELECT *", "SELECT s.n + 1, s.auth_account, s.auth_key, s.created, s.job"),
-], ids=["row-missing", "rows-out-of-order"])
+], ids=["row-missing", "n-shifted"])
 def test_a_group_written_but_not_answered_is_never_written_again(web, web_conn, lighttpd,
                                                                  client, answer):
     """A group statement that ended (so its jobs are written) but whose
-    rows do not answer its submits one by one, in order: each of its
+    rows do not answer its submits one by one (n = 1, 2, ...): each of its
     submits is told 500, and none is written a second time."""
     server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
     acct = new_account(web_conn)
