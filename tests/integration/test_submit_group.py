@@ -52,11 +52,17 @@ class HeldReady:
         # pg_stat_activity is read once per transaction: watch from outside it.
         self.watch = web.connect()
 
-    def writers_waiting(self):
+    def waiting(self, pattern="%pgjob.submit%"):
+        """The backends waiting on a lock whose statement is LIKE pattern
+        (by default every submit's, grouped or not)."""
         with self.watch.cursor() as cur:
-            cur.execute("SELECT count(*) FROM pg_stat_activity"
-                        " WHERE wait_event_type = 'Lock' AND query LIKE '%pgjob.submit%'")
-            return cur.fetchone()[0]
+            cur.execute("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND query LIKE %s", (pattern,))
+            return [r[0] for r in cur.fetchall()]
+
+    def cancel(self, pid):
+        with self.watch.cursor() as cur:
+            cur.execute("SELECT pg_cancel_backend(%s)", (pid,))
 
     def release(self):
         with contextlib.suppress(Exception):  # the outage test's died with PostgreSQL
@@ -85,26 +91,49 @@ def join_all(threads):
     assert not any(t.is_alive() for t in threads)
 
 
-def gather(web, server, client, first, rest):
-    """Send first, wait until its statement waits on the held lock, then
-    send rest and wait until all of them wait in pgjob.fcgi; release the
-    lock and return the answers (first's at 0, then rest's in order)."""
-    held = HeldReady(web)
-    threads = []
+class Gathering:
+    """What gathering() yields: held (the HeldReady), join() (wait for
+    every request) and, once the block is left, answers (first's at 0,
+    then rest's in order)."""
+
+    def __init__(self, held):
+        self.held = held
+        self.threads = []
+        self.answers = None
+
+    def join(self):
+        join_all(self.threads)
+
+
+@contextlib.contextmanager
+def gathering(web, server, client, first, rest):
+    """Send first, wait until its statement waits on a held lock on
+    pgjob.ready, then send rest and wait until all of them wait in
+    pgjob.fcgi; then the block.  Leaving it releases the lock and waits
+    for every answer."""
+    g = Gathering(HeldReady(web))
     try:
         t0, a0 = send_all([first])
-        threads += t0
-        poll("the first submit to wait on the lock", lambda: held.writers_waiting() == 1,
+        g.threads += t0
+        poll("the first submit to wait on the lock", lambda: len(g.held.waiting()) == 1,
              timeout=60, pause=0.05, logs=server.log_block)
         t1, a1 = send_all(rest)
-        threads += t1
+        g.threads += t1
         poll(f"{len(rest)} submits to gather",
              lambda: counts(server, client)["pgjob_submits_waiting"] == len(rest),
              timeout=60, pause=0.05, logs=server.log_block)
+        yield g
     finally:
-        held.release()
-        join_all(threads)
-    return [a0[0]] + [a1[i] for i in range(len(rest))]
+        g.held.release()
+        g.join()
+    g.answers = [a0[0]] + [a1[i] for i in range(len(rest))]
+
+
+def gather(web, server, client, first, rest):
+    """gathering() with nothing done in between: the answers."""
+    with gathering(web, server, client, first, rest) as g:
+        pass
+    return g.answers
 
 
 def stored(conn, job_id):
@@ -190,7 +219,7 @@ def test_a_large_body_is_written_alone_beside_the_group(web, web_conn, lighttpd,
         t0, a0 = send_all([lambda: c.submit("echo", ["small"]),
                            lambda: client(server, acct.key).submit("echo", large)])
         threads += t0
-        poll("both submits to wait on the lock", lambda: held.writers_waiting() == 2,
+        poll("both submits to wait on the lock", lambda: len(held.waiting()) == 2,
              timeout=60, pause=0.05, logs=server.log_block)
         assert counts(server, client)["pgjob_submits_waiting"] == 0
     finally:
@@ -284,25 +313,12 @@ def test_submits_gathered_when_the_database_goes_away_are_503_and_written_by_non
     acct = new_account(web_conn)
     c = client(server, acct.key)
     assert c.get("/v1/jobs").status_code == 200
-    held = HeldReady(web)
-    threads = []
-    try:
-        t0, a0 = send_all([lambda: c.submit("echo", ["first"])])
-        threads += t0
-        poll("the first submit to wait on the lock", lambda: held.writers_waiting() == 1,
-             timeout=60, pause=0.05, logs=server.log_block)
-        t1, a1 = send_all([lambda i=i: client(server, acct.key).submit("echo", [i])
-                           for i in range(3)])
-        threads += t1
-        poll("3 submits to gather",
-             lambda: counts(server, client)["pgjob_submits_waiting"] == 3,
-             timeout=60, pause=0.05, logs=server.log_block)
+    with gathering(web, server, client, lambda: c.submit("echo", ["first"]),
+                   [lambda i=i: client(server, acct.key).submit("echo", [i])
+                    for i in range(3)]) as g:
         with pg_outage(pg, web):
-            join_all(threads)
-    finally:
-        held.release()
-        join_all(threads)
-    for r in [a0[0]] + [a1[i] for i in range(3)]:
+            g.join()
+    for r in g.answers:
         problem(r, 503)
         assert "Retry-After" in r.headers, describe(r)
     conn = web.connect()
@@ -317,19 +333,6 @@ def test_submits_gathered_when_the_database_goes_away_are_503_and_written_by_non
         conn.close()
 
 
-def lock_waiters(watch, pattern):
-    """The backends waiting on a lock whose statement is LIKE pattern."""
-    with watch.cursor() as cur:
-        cur.execute("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND query LIKE %s", (pattern,))
-        return [r[0] for r in cur.fetchall()]
-
-
-def cancel(watch, pid):
-    with watch.cursor() as cur:
-        cur.execute("SELECT pg_cancel_backend(%s)", (pid,))
-
-
 def test_a_group_canceled_in_flight_is_503_for_each_and_not_retried(
         web, web_conn, lighttpd, client):
     """A group statement that ends without an answer (here canceled, as
@@ -340,30 +343,16 @@ def test_a_group_canceled_in_flight_is_503_for_each_and_not_retried(
     acct = new_account(web_conn)
     c = client(server, acct.key)
     assert c.get("/v1/jobs").status_code == 200
-    held = HeldReady(web)
-    threads = []
-    try:
-        t0, a0 = send_all([lambda: c.submit("echo", ["first"])])
-        threads += t0
-        poll("the first submit to wait on the lock",
-             lambda: len(lock_waiters(held.watch, "%pgjob.submit(%")) == 1,
-             timeout=60, pause=0.05, logs=server.log_block)
-        t1, a1 = send_all([lambda i=i: client(server, acct.key).submit("echo", [i])
-                           for i in range(3)])
-        threads += t1
-        poll("3 submits to gather",
-             lambda: counts(server, client)["pgjob_submits_waiting"] == 3,
-             timeout=60, pause=0.05, logs=server.log_block)
-        cancel(held.watch, lock_waiters(held.watch, "%pgjob.submit(%")[0])
+    with gathering(web, server, client, lambda: c.submit("echo", ["first"]),
+                   [lambda i=i: client(server, acct.key).submit("echo", [i])
+                    for i in range(3)]) as g:
+        g.held.cancel(g.held.waiting("%pgjob.submit(%")[0])
         poll("the group's statement to wait on the lock",
-             lambda: len(lock_waiters(held.watch, "%submit_group%")) == 1,
+             lambda: len(g.held.waiting("%submit_group%")) == 1,
              timeout=60, pause=0.05, logs=server.log_block)
-        cancel(held.watch, lock_waiters(held.watch, "%submit_group%")[0])
-        join_all(threads)
-    finally:
-        held.release()
-        join_all(threads)
-    for r in [a0[0]] + [a1[i] for i in range(3)]:
+        g.held.cancel(g.held.waiting("%submit_group%")[0])
+        g.join()
+    for r in g.answers:
         problem(r, 503, "db_timeout")
     assert jobs_of(web_conn, acct.account_id) == 0
 
@@ -417,7 +406,7 @@ def test_a_submit_with_an_idempotency_key_is_not_grouped(web, web_conn, lighttpd
                            lambda: client(server, acct.key).submit(
                                "echo", ["k"], headers={"Idempotency-Key": "abc"})])
         threads += t0
-        poll("both submits to wait on the lock", lambda: held.writers_waiting() == 2,
+        poll("both submits to wait on the lock", lambda: len(held.waiting()) == 2,
              timeout=60, pause=0.05, logs=server.log_block)
         assert counts(server, client)["pgjob_submits_waiting"] == 0
     finally:
