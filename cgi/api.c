@@ -57,11 +57,13 @@ void api_free(Api *api)
 {
     if (api == NULL)
         return;
+    /* The group's writer answers the submits handed to it first: what a
+     * client does not take at once goes to the listener (api_send_held). */
+    submit_group_free(api->shared.group);
     waiters_stop(api->shared.waiters); /* answers the parked long-polls with wait_db */
     dbconn_free(api->shared.wait_db);
     metrics_free(api->shared.metrics);
     keycache_free(api->shared.keys);
-    submit_group_free(api->shared.group);
     free(api->shared.types);
     free(api);
 }
@@ -208,9 +210,5 @@ void api_handle(Api *api, DbConn *db, Request *req, Response *res)
      * (api_wait.c); req may be gone already. */
     if (ar.parked)
         return;
-    metrics_observe(api->shared.metrics, ar.match.route, res->status, clock_seconds() - start);
-    if (res->status >= 500)
-        log_warn("[req %s] %s %s: %d", req->id, req->method, req->path, res->status);
-    else
-        log_debug("[req %s] %s %s: %d", req->id, req->method, req->path, res->status);
+    api_count(&ar, "");
 }

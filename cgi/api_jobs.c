@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "cursor.h"
 #include "document.h"
+#include "fcgi_io.h"
 #include "item_rules.h"
 #include "jobstatus.h"
 #include "jsonnum.h"
@@ -136,30 +137,53 @@ static void submitted(ApiRequest *ar, const PGresult *r)
     keycache_note(ar->shared->keys, ar->key_hash, clock_ms());
 }
 
+/* SubmitTexts are the submit parameters that are numbers, as text. */
+typedef struct SubmitTexts {
+    char priority[16], attempts[16], retention[16], inline_max[24];
+} SubmitTexts;
+
+/* submit_params fills g with STMT_SUBMIT's parameters for the validated
+ * request s of ar, with type and run_at (s's, or copies of them), body
+ * the JSON text, and t's texts: all borrowed. */
+static void submit_params(GroupSubmit *g, SubmitTexts *t, ApiRequest *ar, const SubmitRequest *s,
+                          const char *type, const char *run_at, const char *body)
+{
+    const Config *cfg = ar->shared->cfg;
+
+    snprintf(t->priority, sizeof(t->priority), "%d", s->priority);
+    snprintf(t->attempts, sizeof(t->attempts), "%d", s->max_attempts);
+    snprintf(t->retention, sizeof(t->retention), "%d", cfg->retention_days);
+    snprintf(t->inline_max, sizeof(t->inline_max), "%d", cfg->large_result_bytes);
+    *g = (GroupSubmit){
+        .params = {ar->account, type, body, t->priority, run_at[0] ? run_at : NULL, t->attempts,
+                   ar->req->idempotency_key, ar->key_id, t->retention, t->inline_max},
+        .key_hash = ar->key_hash,
+    };
+}
+
+/* groupable says whether a submit of body may be written in a group
+ * (submit_group.h): not with an idempotency key, not a large body. */
+static bool groupable(const ApiRequest *ar, const char *body)
+{
+    return ar->req->idempotency_key == NULL && strlen(body) <= SUBMIT_GROUP_BODY_MAX;
+}
+
 /* run_submit runs pgjob.submit for the validated request s, reading
- * items and metadata from body_text (the JSON body, or upload.h's text).
- * A submit without an idempotency key and of a body that is not large
- * goes through the process's group submit (submit_group.h).  When the key was not looked up yet
- * (found live lately: keycache.h), it is looked up in the same statement.  A row with the job; no
- * row only when that key is not live. */
+ * the key with it when ar->account is still "" (and noting in the key
+ * cache what it found), and returns its result (no row: the key is not
+ * live), or NULL with err and field filled.  A submit that may be grouped
+ * goes through the process's group submit (submit_group.h), and this
+ * thread waits for it. */
 static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, const char *body_text,
                             Error *err, char *field)
 {
-    char priority[16], attempts[16], retention[16], inline_max[24];
-    const Config *cfg = ar->shared->cfg;
+    SubmitTexts t;
+    GroupSubmit g;
     bool by_key = ar->account[0] == '\0';
     PGresult *r;
 
-    snprintf(priority, sizeof(priority), "%d", s->priority);
-    snprintf(attempts, sizeof(attempts), "%d", s->max_attempts);
-    snprintf(retention, sizeof(retention), "%d", cfg->retention_days);
-    snprintf(inline_max, sizeof(inline_max), "%d", cfg->large_result_bytes);
-    GroupSubmit g = {
-        .params = {ar->account, s->type, body_text, priority, s->run_at[0] ? s->run_at : NULL,
-                   attempts, ar->req->idempotency_key, ar->key_id, retention, inline_max},
-        .key_hash = ar->key_hash,
-    };
-    if (ar->req->idempotency_key == NULL && strlen(body_text) <= SUBMIT_GROUP_BODY_MAX)
+    submit_params(&g, &t, ar, s, s->type, s->run_at, body_text);
+    if (groupable(ar, body_text))
         r = submit_group_run(ar->shared->group, &g, err, field);
     else
         r = submit_alone(ar->db, &g, err, field);
@@ -168,18 +192,137 @@ static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, const char *
     return r;
 }
 
+/* answer_submit renders the answer of a submit from its result r
+ * (taken: cleared here), or from err and field when r is NULL; with
+ * seconds > 0 (Prefer: wait) it first waits that long for the job to
+ * finish. */
+static void answer_submit(ApiRequest *ar, PGresult *r, const Error *err, const char *field,
+                          int seconds)
+{
+    char location[64], applied[32];
+    Wait wait;
+
+    if (r == NULL) {
+        api_fail_db(ar, err, field);
+        return;
+    }
+    if (PQntuples(r) != 1) {
+        /* The key, checked with the submit, is not live: nothing written. */
+        PQclear(r);
+        api_invalid_key(ar);
+        return;
+    }
+    snprintf(ar->match.id, sizeof(ar->match.id), "%s", column(r, "id"));
+    if (seconds > 0 && waiters_enter(ar->shared->waiters, &wait, ar->match.id)) {
+        /* A read that fails leaves the last row read as the answer: 202
+         * with the job, never a 503 that would have the client send it
+         * again. */
+        Error read_err = {0};
+        bool waited =
+            wait_for_job(ar, &wait, &r, clock_ms() + (long long)seconds * 1000, &read_err);
+        waiters_leave(ar->shared->waiters, &wait);
+        if (waited) {
+            snprintf(applied, sizeof(applied), "wait=%d", seconds);
+            if (!response_header(ar->res, "Preference-Applied", applied))
+                log_debug("[req %s] cannot set Preference-Applied", ar->req->id);
+        } else {
+            log_warn(
+                "[req %s] the wait for job %s ended: it could not be read again (%s); "
+                "the answer is the job as last read",
+                ar->req->id, ar->match.id, read_err.message);
+        }
+    }
+    /* Location goes with 202 only: a CGI gateway (Apache mod_fcgid) takes a
+     * 200 with a local Location for an internal redirect (RFC 3875, 6.2.2). */
+    snprintf(location, sizeof(location), "/v1/jobs/%s", ar->match.id);
+    if (!response_header(ar->res, finished(r) ? "Content-Location" : "Location", location))
+        log_debug("[req %s] cannot set Location", ar->req->id);
+    api_render_job(ar, finished(r) ? 200 : 202, r, 0);
+    PQclear(r);
+}
+
+/* HandedSubmit is a submit handed to the group (hand_submit): the
+ * request, held, and the texts its parameters point at.  The group's
+ * writer answers it (handed_answered) and frees it. */
+typedef struct HandedSubmit {
+    ApiRequest ar; /* as the route left it; res is set when answered, db never */
+    HeldRequest *held;
+    GroupSubmit g; /* points into ar, the texts below and the held body */
+    SubmitTexts t;
+    char type[VALIDATE_TYPE_SIZE];
+    char run_at[VALIDATE_RUN_AT_SIZE];
+} HandedSubmit;
+
+/* handed_answered answers a handed submit from the group's writer
+ * thread: the key cache, the response, the metrics and the write, which
+ * never waits for the client (api_send_held). */
+static void handed_answered(void *arg, PGresult *r, const Error *err, const char *field)
+{
+    HandedSubmit *h = arg;
+    ApiRequest *ar = &h->ar;
+
+    ar->res = response_new();
+    if (ar->res == NULL) {
+        log_error("[req %s] out of memory answering a submit", ar->req->id);
+        PQclear(r);
+        fcgi_io_held_close(h->held);
+        free(h);
+        return;
+    }
+    if (r != NULL && ar->account[0] == '\0')
+        submitted(ar, r);
+    answer_submit(ar, r, err, field, 0);
+    api_count(ar, "");
+    if (fcgi_io_held_answer(h->held, ar->res))
+        api_send_held(ar->shared, h->held);
+    else
+        fcgi_io_held_close(h->held);
+    response_free(ar->res);
+    free(h);
+}
+
+/* hand_submit hands the validated submit s of ar, whose JSON body is
+ * ar->req->body, to the group and holds the request, so that this thread
+ * goes back to accept at once and the group's writer answers it.  false,
+ * with nothing done, when it cannot be held (answer it as usual then). */
+static bool hand_submit(ApiRequest *ar, const SubmitRequest *s)
+{
+    HandedSubmit *h = calloc(1, sizeof *h);
+
+    if (h == NULL)
+        return false;
+    h->held = request_hold(ar->req);
+    if (h->held == NULL) {
+        free(h);
+        return false;
+    }
+    h->ar = *ar;
+    h->ar.req = fcgi_io_held_request(h->held);
+    h->ar.res = NULL;
+    h->ar.db = NULL;
+    snprintf(h->type, sizeof(h->type), "%s", s->type);
+    snprintf(h->run_at, sizeof(h->run_at), "%s", s->run_at);
+    submit_params(&h->g, &h->t, &h->ar, s, h->type, h->run_at, h->ar.req->body);
+    ar->parked = true;
+    if (!submit_group_hand(ar->shared->group, &h->g, handed_answered, h)) {
+        Error err;
+        error_set(&err, 500, "out_of_resources", "cannot hand the submit to its group");
+        handed_answered(h, NULL, &err, "");
+    }
+    return true;
+}
+
 void api_submit(ApiRequest *ar)
 {
     SubmitRules rules = {.types = ar->shared->types,
                          .type_count = ar->shared->ntypes,
                          .max_items = (size_t)ar->shared->cfg->max_items};
-    char field[DB_FIELD_SIZE] = "", location[64], applied[32];
+    char field[DB_FIELD_SIZE] = "";
     Error err = {0};
     SubmitRequest *s = NULL;
     PGresult *r = NULL;
     char *upload_text = NULL; /* a multipart submission's JSON text (upload.h) */
     bool upload = request_content_type_is(ar->req, "multipart/form-data");
-    Wait wait;
     int seconds;
 
     if (!upload && !request_content_type_is(ar->req, "application/json")) {
@@ -221,47 +364,17 @@ void api_submit(ApiRequest *ar)
     if (document_type(s->type))
         r = api_submit_document(ar, s, upload ? upload_text : ar->req->body, upload, &is_document,
                                 &err, field);
+    if (!is_document && !upload && seconds == 0 && groupable(ar, ar->req->body) &&
+        hand_submit(ar, s)) {
+        /* Answered by the group's writer: ar->req is not ours any more. */
+        submit_request_free(s);
+        return;
+    }
     if (!is_document)
         r = run_submit(ar, s, upload ? upload_text : ar->req->body, &err, field);
     submit_request_free(s);
     free(upload_text);
-    if (r == NULL) {
-        api_fail_db(ar, &err, field);
-        return;
-    }
-    if (PQntuples(r) != 1) {
-        /* The key, checked with the submit, is not live: nothing written. */
-        PQclear(r);
-        api_invalid_key(ar);
-        return;
-    }
-    snprintf(ar->match.id, sizeof(ar->match.id), "%s", column(r, "id"));
-    if (seconds > 0 && waiters_enter(ar->shared->waiters, &wait, ar->match.id)) {
-        /* A read that fails leaves the last row read as the answer: 202
-         * with the job, never a 503 that would have the client send it
-         * again. */
-        Error read_err = {0};
-        bool waited =
-            wait_for_job(ar, &wait, &r, clock_ms() + (long long)seconds * 1000, &read_err);
-        waiters_leave(ar->shared->waiters, &wait);
-        if (waited) {
-            snprintf(applied, sizeof(applied), "wait=%d", seconds);
-            if (!response_header(ar->res, "Preference-Applied", applied))
-                log_debug("[req %s] cannot set Preference-Applied", ar->req->id);
-        } else {
-            log_warn(
-                "[req %s] the wait for job %s ended: it could not be read again (%s); "
-                "the answer is the job as last read",
-                ar->req->id, ar->match.id, read_err.message);
-        }
-    }
-    /* Location goes with 202 only: a CGI gateway (Apache mod_fcgid) takes a
-     * 200 with a local Location for an internal redirect (RFC 3875, 6.2.2). */
-    snprintf(location, sizeof(location), "/v1/jobs/%s", ar->match.id);
-    if (!response_header(ar->res, finished(r) ? "Content-Location" : "Location", location))
-        log_debug("[req %s] cannot set Location", ar->req->id);
-    api_render_job(ar, finished(r) ? 200 : 202, r, 0);
-    PQclear(r);
+    answer_submit(ar, r, &err, field, seconds);
 }
 
 /* ---- read ---- */

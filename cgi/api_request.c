@@ -58,6 +58,17 @@ void api_fail_db(ApiRequest *ar, const Error *err, const char *field)
     api_fail(ar, err, field);
 }
 
+void api_count(const ApiRequest *ar, const char *how)
+{
+    int status = ar->res->status;
+
+    metrics_observe(ar->shared->metrics, ar->match.route, status, clock_seconds() - ar->start);
+    if (status >= 500)
+        log_warn("[req %s] %s %s: %d%s", ar->req->id, ar->req->method, ar->req->path, status, how);
+    else
+        log_debug("[req %s] %s %s: %d%s", ar->req->id, ar->req->method, ar->req->path, status, how);
+}
+
 /* invalid_key fills err with the 401 of an unknown or revoked key. */
 static void invalid_key(Error *err)
 {

@@ -114,6 +114,20 @@ typedef void (*ApiJobAnswer)(ApiRequest *ar, const PGresult *r);
  * process stops, and ends it without an answer when the client leaves. */
 void api_long_poll(ApiRequest *ar, PGresult *r, int seconds, ApiJobRead read, ApiJobAnswer answer);
 
+/* api_send_held writes the answer prepared in held (fcgi_io_held_answer)
+ * and then closes held, without waiting for a client that reads slowly:
+ * what its connection does not take at once is written by the listener
+ * thread as the connection drains (waiters_park_write), within
+ * FCGI_IO_HELD_WRITE_MS.  Only when the listener cannot take it (waiting
+ * disabled, max_waiters held, the process stopping) does the calling
+ * thread wait for the client, that long at most. */
+void api_send_held(const ApiShared *shared, HeldRequest *held);
+
+/* api_count counts an answered request in the metrics and logs it (a
+ * warning for a status of 500 or more), with how ("" or a few words on
+ * how it was answered) after its status. */
+void api_count(const ApiRequest *ar, const char *how);
+
 /* The route handlers (api_jobs.c, api_ops.c). */
 void api_submit(ApiRequest *ar);
 void api_get(ApiRequest *ar);

@@ -131,13 +131,7 @@ static void finish_parked(Parked *p, WaitReason why, DbConn *db, long wait_ms)
         if (r != NULL)
             p->answer(&ar, r);
         PQclear(r);
-        metrics_observe(ar.shared->metrics, ar.match.route, res->status,
-                        clock_seconds() - ar.start);
-        if (res->status >= 500)
-            log_warn("[req %s] %s %s: %d", ar.req->id, ar.req->method, ar.req->path, res->status);
-        else
-            log_debug("[req %s] %s %s: %d after a long-poll", ar.req->id, ar.req->method,
-                      ar.req->path, res->status);
+        api_count(&ar, " after a long-poll");
     }
     if (res != NULL && fcgi_io_held_answer(p->held, res)) {
         response_free(res);
@@ -169,6 +163,58 @@ static void on_ready(Wait *wait, WaitReason why, void *arg)
                   why == WAIT_GONE ? "the client went away" : "the client did not read it in time");
         end_parked(p);
     }
+}
+
+/* Sending is a held request's answer that its connection did not take
+ * at once (api_send_held), written by the listener as it drains. */
+typedef struct Sending {
+    Wait wait;
+    Waiters *waiters;
+    HeldRequest *held;
+} Sending;
+
+/* on_writable is a Sending's callback, run by the listener thread. */
+static void on_writable(Wait *wait, WaitReason why, void *arg)
+{
+    Sending *s = arg;
+
+    (void)wait;
+    if (why == WAIT_WRITABLE && fcgi_io_held_send(s->held, 0) == HELD_PENDING) {
+        waiters_rearm_write(s->waiters, &s->wait, clock_ms() + FCGI_IO_HELD_WRITE_MS);
+        return;
+    }
+    if (why != WAIT_WRITABLE)
+        log_debug("[req %s] answer not written: %s", fcgi_io_held_request(s->held)->id,
+                  why == WAIT_GONE ? "the client went away" : "the client did not read it in time");
+    waiters_leave(s->waiters, &s->wait);
+    fcgi_io_held_close(s->held);
+    free(s);
+}
+
+void api_send_held(const ApiShared *shared, HeldRequest *held)
+{
+    Sending *s;
+
+    if (fcgi_io_held_send(held, 0) != HELD_PENDING) {
+        fcgi_io_held_close(held);
+        return;
+    }
+    s = calloc(1, sizeof *s);
+    if (s != NULL) {
+        s->waiters = shared->waiters;
+        s->held = held;
+        if (waiters_park_write(shared->waiters, &s->wait, fcgi_io_held_fd(held),
+                               clock_ms() + FCGI_IO_HELD_WRITE_MS, on_writable, s))
+            return;
+        free(s);
+    }
+    /* No listener to hand it to (waiting disabled, every slot taken, or
+     * the process stopping): this thread waits for the client to take
+     * it, as long as a parked answer may take. */
+    if (fcgi_io_held_send(held, FCGI_IO_HELD_WRITE_MS) == HELD_PENDING)
+        log_debug("[req %s] the client did not read its answer in time",
+                  fcgi_io_held_request(held)->id);
+    fcgi_io_held_close(held);
 }
 
 void api_long_poll(ApiRequest *ar, PGresult *r, int seconds, ApiJobRead read, ApiJobAnswer answer)

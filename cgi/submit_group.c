@@ -2,15 +2,15 @@
 /*
  * submit_group.c - the group submit (submit_group.h).
  *
- * One mutex guards the list of submits waiting and whether a write is
- * under way.  A thread adds its submit to the list; when no write is
- * under way it takes the whole list and writes it on the group's own
- * connection (one submit: the statement a lone submit always used; two
- * or more: STMT_SUBMIT_GROUP).  Every waiting thread sleeps on a
- * condition variable of its own: the writer wakes each thread it
- * answered, then the first of those that gathered meanwhile, which
- * writes the next list.  No thread holds the mutex while it waits for
- * the database.
+ * One mutex guards the list of submits waiting; one thread of the
+ * group's own, the writer, takes the whole list whenever it is not empty
+ * and writes it on the group's connection (one submit: the statement a
+ * lone submit always used; two or more: STMT_SUBMIT_GROUP), then calls
+ * each submit's callback with its answer, in arrival order.  Submits that
+ * arrive while it writes wait for its next turn.  The writer holds the
+ * mutex only to take the list, never while it waits for the database or
+ * runs a callback.  A request thread that waits for its answer
+ * (submit_group_run) sleeps on a condition variable of its own.
  */
 #define _GNU_SOURCE /* open_memstream */
 #include "submit_group.h"
@@ -24,51 +24,28 @@
 #include "log.h"
 #include "strnum.h"
 
-/* Entry is one submit while it waits, on its thread's stack. */
+/* Entry is one submit while it waits for the writer, and while written. */
 typedef struct Entry {
     const GroupSubmit *s;
+    GroupAnswered answered; /* called once, by the writer, with the answer */
+    void *arg;
     PGresult *result; /* the answer: a result of its own, or NULL with err */
     Error err;
     char field[DB_FIELD_SIZE];
-    bool taken;        /* a writer took it */
-    bool done;         /* answered */
-    pthread_cond_t cv; /* signaled when done, or when its thread is to write */
     struct Entry *next;
 } Entry;
 
 struct SubmitGroup {
     pthread_mutex_t lock;
-    Entry *head, *tail; /* the submits waiting, in arrival order */
+    pthread_cond_t work; /* signaled when a submit is added, or when stopping */
+    Entry *head, *tail;  /* the submits waiting, in arrival order */
     int waiting;
-    bool writing; /* a write is under way, on db */
-    DbConn *db;   /* used by the one thread writing (so its backend stays warm) */
+    bool stopping; /* submit_group_free: write what waits, take no more */
+    pthread_t writer;
+    DbConn *db; /* used by the writer only (so its backend stays warm) */
     long long statements;
     long long grouped;
 };
-
-SubmitGroup *submit_group_new(const char *conninfo, int statement_timeout_seconds)
-{
-    SubmitGroup *g = calloc(1, sizeof *g);
-
-    if (g == NULL)
-        return NULL;
-    g->db = dbconn_new(conninfo, statement_timeout_seconds);
-    if (g->db == NULL || pthread_mutex_init(&g->lock, NULL) != 0) {
-        dbconn_free(g->db);
-        free(g);
-        return NULL;
-    }
-    return g;
-}
-
-void submit_group_free(SubmitGroup *g)
-{
-    if (g == NULL)
-        return;
-    pthread_mutex_destroy(&g->lock);
-    dbconn_free(g->db);
-    free(g);
-}
 
 GroupCounts submit_group_counts(SubmitGroup *g)
 {
@@ -286,66 +263,182 @@ static bool write_group(DbConn *db, Entry *list, int count)
     return false;
 }
 
-/* ---- gathering ---- */
+/* ---- the writer ---- */
 
-PGresult *submit_group_run(SubmitGroup *g, const GroupSubmit *s, Error *err, char *field)
+/* write_list writes the submits of list (count of them) and calls each
+ * one's callback with its answer; the entries are freed.  Returns whether
+ * one statement wrote them all (two or more). */
+static bool write_list(DbConn *db, Entry *list, int count)
 {
-    Entry self = {.s = s};
+    bool grouped = false;
 
-    if (pthread_cond_init(&self.cv, NULL) != 0) {
-        error_set(err, 500, "out_of_resources", "cannot wait for a group submit");
-        return NULL;
-    }
-    pthread_mutex_lock(&g->lock);
-    if (g->tail != NULL)
-        g->tail->next = &self;
+    if (count == 1)
+        write_alone(db, list);
     else
-        g->head = &self;
-    g->tail = &self;
-    g->waiting++;
-    /* Woken when answered, or, first in the list, when a write ended. */
-    while (!self.done && (self.taken || g->writing))
-        pthread_cond_wait(&self.cv, &g->lock);
-    if (!self.done) {
-        /* Nothing is being written: write every submit waiting. */
+        grouped = write_group(db, list, count);
+    while (list != NULL) {
+        Entry *e = list;
+        list = e->next;
+        e->answered(e->arg, e->result, &e->err, e->field);
+        free(e);
+    }
+    return grouped;
+}
+
+/* writer_main is the writer thread: it writes whatever waits, until the
+ * group stops and nothing waits any more. */
+static void *writer_main(void *arg)
+{
+    SubmitGroup *g = arg;
+
+    pthread_mutex_lock(&g->lock);
+    for (;;) {
+        while (g->head == NULL && !g->stopping)
+            pthread_cond_wait(&g->work, &g->lock);
+        if (g->head == NULL)
+            break; /* stopping, and everything is written */
         Entry *list = g->head;
         int count = g->waiting;
 
-        for (Entry *e = list; e != NULL; e = e->next)
-            e->taken = true;
         g->head = g->tail = NULL;
         g->waiting = 0;
-        g->writing = true;
         pthread_mutex_unlock(&g->lock);
-
-        bool grouped = false;
-        if (count == 1)
-            write_alone(g->db, list);
-        else
-            grouped = write_group(g->db, list, count);
-
+        bool grouped = write_list(g->db, list, count);
         pthread_mutex_lock(&g->lock);
         if (grouped) {
             g->statements++;
             g->grouped += count;
         }
-        g->writing = false;
-        /* The threads woken here return only once the lock is released,
-         * so their entries stay valid until then. */
-        for (Entry *e = list; e != NULL; e = e->next) {
-            e->done = true;
-            if (e != &self)
-                pthread_cond_signal(&e->cv);
-        }
-        /* The first submit that gathered meanwhile writes next. */
-        if (g->head != NULL)
-            pthread_cond_signal(&g->head->cv);
     }
     pthread_mutex_unlock(&g->lock);
-    pthread_cond_destroy(&self.cv);
-    if (self.result == NULL) {
-        *err = self.err;
-        snprintf(field, DB_FIELD_SIZE, "%s", self.field);
+    return NULL;
+}
+
+bool submit_group_hand(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answered, void *arg)
+{
+    Entry *e = calloc(1, sizeof *e);
+    bool taken;
+
+    if (e == NULL)
+        return false;
+    e->s = s;
+    e->answered = answered;
+    e->arg = arg;
+    pthread_mutex_lock(&g->lock);
+    taken = !g->stopping;
+    if (taken) {
+        if (g->tail != NULL)
+            g->tail->next = e;
+        else
+            g->head = e;
+        g->tail = e;
+        g->waiting++;
+        pthread_cond_signal(&g->work);
     }
-    return self.result;
+    pthread_mutex_unlock(&g->lock);
+    if (!taken)
+        free(e);
+    return taken;
+}
+
+/* ---- a submit whose thread waits ---- */
+
+/* Waiting is a submit_group_run call's answer, on its thread's stack. */
+typedef struct Waiting {
+    pthread_mutex_t lock;
+    pthread_cond_t done_cv;
+    bool done;
+    PGresult *result;
+    Error err;
+    char field[DB_FIELD_SIZE];
+} Waiting;
+
+/* waiting_answered is submit_group_run's callback, run by the writer. */
+static void waiting_answered(void *arg, PGresult *r, const Error *err, const char *field)
+{
+    Waiting *w = arg;
+
+    pthread_mutex_lock(&w->lock);
+    w->result = r;
+    if (r == NULL) {
+        w->err = *err;
+        snprintf(w->field, sizeof(w->field), "%s", field);
+    }
+    w->done = true;
+    pthread_cond_signal(&w->done_cv);
+    pthread_mutex_unlock(&w->lock);
+}
+
+PGresult *submit_group_run(SubmitGroup *g, const GroupSubmit *s, Error *err, char *field)
+{
+    Waiting w = {.done = false};
+
+    if (pthread_mutex_init(&w.lock, NULL) != 0)
+        goto no_wait;
+    if (pthread_cond_init(&w.done_cv, NULL) != 0) {
+        pthread_mutex_destroy(&w.lock);
+        goto no_wait;
+    }
+    if (!submit_group_hand(g, s, waiting_answered, &w)) {
+        pthread_cond_destroy(&w.done_cv);
+        pthread_mutex_destroy(&w.lock);
+        goto no_wait;
+    }
+    pthread_mutex_lock(&w.lock);
+    while (!w.done)
+        pthread_cond_wait(&w.done_cv, &w.lock);
+    pthread_mutex_unlock(&w.lock);
+    pthread_cond_destroy(&w.done_cv);
+    pthread_mutex_destroy(&w.lock);
+    if (w.result == NULL) {
+        *err = w.err;
+        snprintf(field, DB_FIELD_SIZE, "%s", w.field);
+    }
+    return w.result;
+no_wait:
+    error_set(err, 500, "out_of_resources", "cannot wait for a group submit");
+    return NULL;
+}
+
+/* ---- the group ---- */
+
+SubmitGroup *submit_group_new(const char *conninfo, int statement_timeout_seconds)
+{
+    SubmitGroup *g = calloc(1, sizeof *g);
+
+    if (g == NULL)
+        return NULL;
+    g->db = dbconn_new(conninfo, statement_timeout_seconds);
+    if (g->db == NULL)
+        goto fail_db;
+    if (pthread_mutex_init(&g->lock, NULL) != 0)
+        goto fail_db;
+    if (pthread_cond_init(&g->work, NULL) != 0)
+        goto fail_lock;
+    if (pthread_create(&g->writer, NULL, writer_main, g) != 0)
+        goto fail_cond;
+    return g;
+fail_cond:
+    pthread_cond_destroy(&g->work);
+fail_lock:
+    pthread_mutex_destroy(&g->lock);
+fail_db:
+    dbconn_free(g->db);
+    free(g);
+    return NULL;
+}
+
+void submit_group_free(SubmitGroup *g)
+{
+    if (g == NULL)
+        return;
+    pthread_mutex_lock(&g->lock);
+    g->stopping = true;
+    pthread_cond_signal(&g->work);
+    pthread_mutex_unlock(&g->lock);
+    pthread_join(g->writer, NULL);
+    pthread_cond_destroy(&g->work);
+    pthread_mutex_destroy(&g->lock);
+    dbconn_free(g->db);
+    free(g);
 }

@@ -3,15 +3,18 @@
  * submit_group.h - the group submit of one pgjob.fcgi process.
  *
  * Most of what a submit costs the database is paid once per statement
- * (sql/018_submit_group.sql says what), so the submits that this
- * process's request threads make while one is being written are gathered
- * and written together, by one call of pgjob.submit_group.  It works as
- * a group commit does: a thread that finds nothing being written writes
- * at once, its own submit and whatever has gathered; the others wait for
- * that write to end, and the first of them whose submit is still unwritten
- * then writes the next group.  An idle process adds no wait: a lone
- * submit is written alone, with STMT_SUBMIT (or STMT_SUBMIT_KEY), exactly
- * as before.
+ * (sql/018_submit_group.sql says what), so the submits of one process
+ * are written together: a thread of the group's own, the writer, writes
+ * every submit that waits, in one call of pgjob.submit_group, then
+ * answers each, and meanwhile the next ones gather.  It works as a
+ * database's group commit does.  An idle process adds no statement: a
+ * submit that finds nothing waiting beside it is written alone, with
+ * STMT_SUBMIT (or STMT_SUBMIT_KEY), exactly as before.
+ *
+ * A request thread either hands its submit over and goes back to accept
+ * (submit_group_hand: the writer answers the request, so a group is
+ * bounded by the requests that arrive, not by the request threads), or
+ * waits for the answer (submit_group_run).
  *
  * Every submit gets the answer it would have had alone.  A group that
  * pgjob.submit_group refuses (a submission that breaks a rule, a body the
@@ -59,23 +62,38 @@ typedef struct GroupCounts {
     long long grouped;    /* submits those statements wrote */
 } GroupCounts;
 
-/* submit_group_new returns a new group, or NULL when out of memory.  Its
+/* submit_group_new returns a new group, with its writer thread started,
+ * or NULL when out of memory or when the thread cannot be started.  Its
  * writes go through a database connection of its own, for conninfo
- * (dbconn_new's arguments), used by one writing thread at a time: one
- * backend, kept warm, writes every group.  A thread waits with one submit
- * at most, so a group holds at most as many submits as the process has
- * request threads. */
+ * (dbconn_new's arguments), used by the writer only: one backend, kept
+ * warm, writes every group. */
 SubmitGroup *submit_group_new(const char *conninfo, int statement_timeout_seconds);
 
-/* submit_group_free frees g, which no thread may be using; NULL is fine. */
+/* submit_group_free stops taking submits, lets the writer write and
+ * answer every one that waits, joins it and frees g.  No thread may hand
+ * g a submit any more.  NULL is fine. */
 void submit_group_free(SubmitGroup *g);
 
-/* submit_group_run writes s, with whatever submits gather beside it.
- * Returns what dbconn_exec of STMT_SUBMIT_KEY would have
- * (when params[0] is "") or of STMT_SUBMIT (otherwise): a new PGresult
- * of one row (with auth_account and auth_key too when the key was looked
- * up), no row when the key looked up is not live, or NULL with err and
- * field (DB_FIELD_SIZE) filled. */
+/* GroupAnswered is a submit's answer, called once by the writer thread:
+ * what dbconn_exec of STMT_SUBMIT_KEY would have returned (when
+ * params[0] is "") or of STMT_SUBMIT (otherwise): r, a new PGresult of one
+ * row (with auth_account and auth_key too when the key was looked up),
+ * no row when the key looked up is not live, or NULL with err and field
+ * (borrowed for the call) filled.  The callee owns r.  It runs on the
+ * writer, so it must not wait for anything slow: the next group waits
+ * for it. */
+typedef void (*GroupAnswered)(void *arg, PGresult *r, const Error *err, const char *field);
+
+/* submit_group_hand hands s (borrowed, with everything it points at,
+ * until answered is called) to the writer, which calls answered(arg,
+ * ...) once it is written.  False, with nothing done, when out of memory
+ * or when g is stopping. */
+bool submit_group_hand(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answered, void *arg)
+    __attribute__((warn_unused_result));
+
+/* submit_group_run writes s, with whatever submits gather beside it, and
+ * waits for the answer: the one GroupAnswered describes, returned (the
+ * caller owns it), with err and field (DB_FIELD_SIZE) filled when NULL. */
 PGresult *submit_group_run(SubmitGroup *g, const GroupSubmit *s, Error *err, char *field);
 
 /* submit_alone writes s by itself, with STMT_SUBMIT_KEY (params[0] "")

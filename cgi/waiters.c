@@ -203,7 +203,9 @@ void waiters_set_listening(Waiters *w, bool up)
         wake_listener(w);
 }
 
-/* enter registers wait; holds_thread: for waiters_sleep (waiters_enter). */
+/* enter registers wait; holds_thread: for waiters_sleep (waiters_enter).
+ * job_id NULL: an answer being written, which awaits no job
+ * (waiters_park_write). */
 static bool enter(Waiters *w, Wait *wait, const char *job_id, bool holds_thread)
 {
     pthread_condattr_t attr;
@@ -212,8 +214,8 @@ static bool enter(Waiters *w, Wait *wait, const char *job_id, bool holds_thread)
     memset(wait, 0, sizeof *wait);
     wait->fd = -1;
     wait->holds_thread = holds_thread;
-    if (w == NULL || w->max_waiters <= 0 || job_id == NULL ||
-        !uuid_normalize(job_id, strlen(job_id), wait->job_id))
+    if (w == NULL || w->max_waiters <= 0 ||
+        (job_id != NULL && !uuid_normalize(job_id, strlen(job_id), wait->job_id)))
         return false;
     if (pthread_condattr_init(&attr) != 0)
         return false;
@@ -243,12 +245,12 @@ static bool enter(Waiters *w, Wait *wait, const char *job_id, bool holds_thread)
 
 bool waiters_enter(Waiters *w, Wait *wait, const char *job_id)
 {
-    return enter(w, wait, job_id, true);
+    return job_id != NULL && enter(w, wait, job_id, true);
 }
 
 bool waiters_reserve(Waiters *w, Wait *wait, const char *job_id)
 {
-    return enter(w, wait, job_id, false);
+    return job_id != NULL && enter(w, wait, job_id, false);
 }
 
 /* watch adds a parked wait's connection to the listener's epoll set, for
@@ -286,6 +288,18 @@ bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitRea
     pthread_mutex_unlock(&w->lock);
     wake_listener(w);
     return true;
+}
+
+bool waiters_park_write(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready,
+                        void *arg)
+{
+    if (!enter(w, wait, NULL, false))
+        return false;
+    wait->writing = true;
+    if (waiters_park(w, wait, fd, deadline_ms, ready, arg))
+        return true;
+    waiters_leave(w, wait);
+    return false;
 }
 
 /* rearm parks wait again from its callback; db_down: its re-read found

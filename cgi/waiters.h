@@ -188,6 +188,18 @@ bool waiters_reserve(Waiters *w, Wait *wait, const char *job_id)
 bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready, void *arg)
     __attribute__((warn_unused_result));
 
+/* waiters_park_write registers wait (caller-owned, uninitialised) for
+ * an answer already made, that fd (a held request's connection, borrowed
+ * until the callback) did not take at once, and hands it to the listener
+ * as waiters_rearm_write does: ready(wait, why, arg) runs with
+ * WAIT_WRITABLE when the connection takes more, and when the client
+ * leaves or at deadline_ms.  It awaits no job and counts against
+ * max_waiters.  The caller then touches neither wait nor what arg names.
+ * False, with nothing to undo, when waiting is disabled, max_waiters
+ * wait already, the process is stopping, or fd cannot be watched. */
+bool waiters_park_write(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready,
+                        void *arg) __attribute__((warn_unused_result));
+
 /* waiters_rearm parks again, from its callback, a wait whose job did not
  * change (a notification of another job's batch, "*"): same connection,
  * deadline and callback. */

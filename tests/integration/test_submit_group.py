@@ -13,11 +13,14 @@ than any of those waits.
 
 import contextlib
 import json
+import signal
+import subprocess
 import threading
 
 import pytest
 
 pytest.register_assert_rewrite("web")
+import fcgi_client  # noqa: E402
 from web import (describe, metric, new_account, pg_outage, poll, problem,  # noqa: E402
                  prometheus, revoke_key)
 
@@ -415,3 +418,133 @@ def test_a_submit_with_an_idempotency_key_is_not_grouped(web, web_conn, lighttpd
     assert [a0[i].status_code for i in (0, 1)] == [202, 202], [describe(a0[i]) for i in (0, 1)]
     again = c.submit("echo", ["k"], headers={"Idempotency-Key": "abc"})
     assert again.status_code == 202 and again.json()["id"] == a0[1].json()["id"], describe(again)
+
+
+# ---- handed submits: the writer answers them, no request thread waits -------------------
+
+def fcgi_counts(proc):
+    """The group's counts and the waiters, read over FastCGI."""
+    samples = prometheus(fcgi_client.http(proc.address, "GET", "/metrics").body.decode())
+    return {name: metric(samples, name) for name in
+            ("pgjob_submits_waiting", "pgjob_submit_groups_total",
+             "pgjob_submits_grouped_total", "pgjob_waiters")}
+
+
+def fcgi_submit(proc, key, items, metadata=None, timeout=fcgi_client.DEFAULT_TIMEOUT):
+    body = {"type": "echo", "items": items}
+    if metadata is not None:
+        body["metadata"] = metadata
+    return fcgi_client.http(proc.address, "POST", "/v1/jobs", {"X-API-Key": key}, body=body,
+                            timeout=timeout)
+
+
+def test_a_grouped_submit_holds_no_request_thread(web, web_conn, standalone):
+    """With one request thread, submits gather behind a write that waits
+    on a lock, and the thread still serves other requests meanwhile: a
+    submit without Prefer: wait is handed to the group's writer, which
+    answers it.  Each is then answered 202 and written once."""
+    proc = standalone(threads=1, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    earlier = fcgi_submit(proc, acct.key, ["earlier"])
+    assert earlier.status == 202, repr(earlier)
+    held = HeldReady(web)
+    threads = []
+    try:
+        t0, a0 = send_all([lambda: fcgi_submit(proc, acct.key, ["first"], timeout=120)])
+        threads += t0
+        poll("the first submit to wait on the lock", lambda: len(held.waiting()) == 1,
+             timeout=60, pause=0.05, logs=proc.log_block)
+        t1, a1 = send_all([lambda i=i: fcgi_submit(proc, acct.key, [i], timeout=120)
+                           for i in range(3)])
+        threads += t1
+        poll("3 submits to gather", lambda: fcgi_counts(proc)["pgjob_submits_waiting"] == 3,
+             timeout=60, pause=0.05, logs=proc.log_block)
+        # The one thread is free: a read is answered while they wait.
+        r = fcgi_client.http(proc.address, "GET", f"/v1/jobs/{earlier.json()['id']}",
+                             {"X-API-Key": acct.key})
+        assert r.status == 200 and r.json()["id"] == earlier.json()["id"], repr(r)
+        assert not any(a0) and not any(a1)
+    finally:
+        held.release()
+        join_all(threads)
+    answers = [a0[0]] + [a1[i] for i in range(3)]
+    for r in answers:
+        assert r.status == 202, repr(r)
+        assert r.header("Location") == f"/v1/jobs/{r.json()['id']}"
+    assert len({r.json()["id"] for r in answers}) == 4
+    assert jobs_of(web_conn, acct.account_id) == 5
+    c = fcgi_counts(proc)
+    assert c["pgjob_submit_groups_total"] == 1 and c["pgjob_submits_grouped_total"] == 3, c
+
+
+def test_sigterm_answers_the_submits_handed_to_the_group(web, web_conn, standalone):
+    """SIGTERM while submits wait for the group's writer: the process
+    writes and answers every one of them before it exits 0."""
+    proc = standalone(threads=2, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    held = HeldReady(web)
+    threads = []
+    released = False
+    try:
+        t0, a0 = send_all([lambda: fcgi_submit(proc, acct.key, ["first"], timeout=120)])
+        threads += t0
+        poll("the first submit to wait on the lock", lambda: len(held.waiting()) == 1,
+             timeout=60, pause=0.05, logs=proc.log_block)
+        t1, a1 = send_all([lambda i=i: fcgi_submit(proc, acct.key, [i], timeout=120)
+                           for i in range(3)])
+        threads += t1
+        poll("3 submits to gather", lambda: fcgi_counts(proc)["pgjob_submits_waiting"] == 3,
+             timeout=60, pause=0.05, logs=proc.log_block)
+        proc.proc.send_signal(signal.SIGTERM)
+        poll("the stop to begin", lambda: "signal 15: stopping" in proc.log_block(),
+             timeout=20, logs=proc.log_block)
+        assert proc.proc.poll() is None, proc.log_block()
+        held.release()
+        released = True
+        try:
+            status = proc.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.proc.kill()
+            proc.proc.wait()
+            status = None
+        assert status == 0, proc.log_block()
+    finally:
+        if not released:
+            held.release()
+        join_all(threads)
+    answers = [a0[0]] + [a1[i] for i in range(3)]
+    assert [r.status for r in answers] == [202] * 4, [repr(r) for r in answers]
+    assert jobs_of(web_conn, acct.account_id) == 4
+
+
+def test_a_slow_reader_gets_its_whole_answer_and_holds_up_no_other_submit(web, web_conn,
+                                                                        standalone):
+    """A client that does not read its answer (64 KB of metadata) while
+    another client submits: the other submit is answered meanwhile, and
+    the slow client reads its whole answer later.  (What the connection
+    does not take at once goes to the listener, as a long-poll's answer
+    does; on loopback TCP an answer this size usually fits the socket's
+    buffers, so this checks the answer and the writer, not that hand-over.)"""
+    proc = standalone(threads=2, statement_timeout_seconds=120, max_body_bytes=1048576)
+    acct = new_account(web_conn)
+    metadata = {"note": "m" * 60000}
+    conn = fcgi_client.Connection(proc.address, timeout=60, rcvbuf=4096)
+    body = json.dumps({"type": "echo", "items": ["slow"], "metadata": metadata}).encode()
+    try:
+        params = fcgi_client.http_params("POST", "/v1/jobs", {
+            "X-API-Key": acct.key, "Content-Type": "application/json"}, body)
+        conn.send(fcgi_client.begin_request()
+                  + fcgi_client.stream(fcgi_client.PARAMS, 1, fcgi_client.encode_pairs(params))
+                  + fcgi_client.stream(fcgi_client.STDIN, 1, body))
+        poll("the slow reader's job to be written",
+             lambda: jobs_of(web_conn, acct.account_id) == 1,
+             timeout=60, pause=0.05, logs=proc.log_block)
+        other = fcgi_submit(proc, acct.key, ["other"])
+        assert other.status == 202, repr(other)
+        r = conn.read_response()
+        assert r.status == 202 and r.json()["metadata"] == metadata, repr(r)[:300]
+        poll("every slot to be free", lambda: fcgi_counts(proc)["pgjob_waiters"] == 0,
+             timeout=60, pause=0.05, logs=proc.log_block)
+    finally:
+        conn.close()
+    assert jobs_of(web_conn, acct.account_id) == 2
