@@ -284,13 +284,17 @@ static void handed_answered(void *arg, PGresult *r, const Error *err, const char
 /* hand_submit hands the validated submit s of ar, whose JSON body is
  * ar->req->body, to the group and holds the request, so that this thread
  * goes back to accept at once and the group's writer answers it.  false,
- * with nothing done, when it cannot be held (answer it as usual then). */
+ * with nothing done, when it cannot be held (answer it as usual then).
+ * A request on a connection the web server keeps open (FCGI_KEEP_CONN)
+ * is not held: a held request's connection is closed once answered. */
 static bool hand_submit(ApiRequest *ar, const SubmitRequest *s)
 {
     HandedSubmit *h = calloc(1, sizeof *h);
 
-    if (h == NULL)
+    if (h == NULL || ar->req->keep_conn) {
+        free(h);
         return false;
+    }
     h->held = request_hold(ar->req);
     if (h->held == NULL) {
         free(h);
@@ -305,9 +309,13 @@ static bool hand_submit(ApiRequest *ar, const SubmitRequest *s)
     submit_params(&h->g, &h->t, &h->ar, s, h->type, h->run_at, h->ar.req->body);
     ar->parked = true;
     if (!submit_group_hand(ar->shared->group, &h->g, handed_answered, h)) {
-        Error err;
-        error_set(&err, 500, "out_of_resources", "cannot hand the submit to its group");
-        handed_answered(h, NULL, &err, "");
+        /* Too many handed submits wait already (or out of memory): this
+         * thread waits for the group itself, and so accepts no more
+         * meanwhile. */
+        Error err = {0};
+        char field[DB_FIELD_SIZE] = "";
+        PGresult *r = submit_group_run(ar->shared->group, &h->g, &err, field);
+        handed_answered(h, r, &err, field);
     }
     return true;
 }

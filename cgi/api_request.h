@@ -119,8 +119,9 @@ void api_long_poll(ApiRequest *ar, PGresult *r, int seconds, ApiJobRead read, Ap
  * what its connection does not take at once is written by the listener
  * thread as the connection drains (waiters_park_write), within
  * FCGI_IO_HELD_WRITE_MS.  Only when the listener cannot take it (waiting
- * disabled, max_waiters held, the process stopping) does the calling
- * thread wait for the client, that long at most. */
+ * disabled, or max_waiters held) does the calling thread wait for the
+ * client, 100 ms at most, and then closes the connection with a
+ * warning. */
 void api_send_held(const ApiShared *shared, HeldRequest *held);
 
 /* api_count counts an answered request in the metrics and logs it (a

@@ -165,6 +165,10 @@ static void on_ready(Wait *wait, WaitReason why, void *arg)
     }
 }
 
+/* How long api_send_held's caller waits for a client to take its answer
+ * when the listener cannot take it over, in ms. */
+enum { SEND_HELD_WAIT_MS = 100 };
+
 /* Sending is a held request's answer that its connection did not take
  * at once (api_send_held), written by the listener as it drains. */
 typedef struct Sending {
@@ -208,12 +212,14 @@ void api_send_held(const ApiShared *shared, HeldRequest *held)
             return;
         free(s);
     }
-    /* No listener to hand it to (waiting disabled, every slot taken, or
-     * the process stopping): this thread waits for the client to take
-     * it, as long as a parked answer may take. */
-    if (fcgi_io_held_send(held, FCGI_IO_HELD_WRITE_MS) == HELD_PENDING)
-        log_debug("[req %s] the client did not read its answer in time",
-                  fcgi_io_held_request(held)->id);
+    /* No listener to hand it to (waiting disabled, or every slot taken):
+     * this thread waits a little for the client to take it, then gives
+     * up on it rather than hold up the answers behind it. */
+    if (fcgi_io_held_send(held, SEND_HELD_WAIT_MS) == HELD_PENDING)
+        log_warn(
+            "[req %s] answer not written: the client did not read it within %d ms, and "
+            "every waiter slot was taken",
+            fcgi_io_held_request(held)->id, SEND_HELD_WAIT_MS);
     fcgi_io_held_close(held);
 }
 

@@ -230,7 +230,7 @@ bool fcgi_io_held_answer(HeldRequest *h, const Response *res)
     int id = h->fr->requestId;
 
     if (head == NULL)
-        log_error("[req %s] out of memory rendering a long-poll's answer", h->req->id);
+        log_error("[req %s] out of memory rendering a held request's answer", h->req->id);
     body_len = head != NULL && render_body_wanted(res, h->head) ? res->body_len : 0;
     len = head != NULL ? head_len + body_len : sizeof fallback - 1;
     /* STDOUT records of at most FCGI_MAX_LENGTH bytes, the empty one that
@@ -240,7 +240,7 @@ bool fcgi_io_held_answer(HeldRequest *h, const Response *res)
     h->out = malloc(len + (records + 2) * FCGI_HEADER_LEN + sizeof(FCGI_EndRequestBody));
     if (h->out == NULL) {
         free(head);
-        log_error("[req %s] out of memory answering a long-poll", h->req->id);
+        log_error("[req %s] out of memory answering a held request", h->req->id);
         return false;
     }
     p = h->out;
@@ -291,8 +291,7 @@ HeldSend fcgi_io_held_send(HeldRequest *h, long wait_ms)
                 return HELD_FAILED;
             continue;
         }
-        log_debug("[req %s] the client went away before its long-poll's answer was written",
-                  h->req->id);
+        log_debug("[req %s] the client went away before its held answer was written", h->req->id);
         return HELD_FAILED;
     }
     return HELD_SENT;
@@ -333,6 +332,7 @@ FCGX_Request *fcgi_io_serve(FCGX_Request *fr, long max_body, long body_timeout_m
     }
     head = strcmp(req->method, "HEAD") == 0;
     io.head = head;
+    req->keep_conn = fr->keepConnection != 0;
     if (!request_check_length(req, max_body, &err)) {
         answer_error(fr, &err, head, id);
         rejected(arg, err.status);

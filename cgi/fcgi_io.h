@@ -43,8 +43,9 @@ struct FCGX_Request *fcgi_io_serve(struct FCGX_Request *fr, long max_body, long 
                                    const char *id, RequestHandler handle, RejectObserver rejected,
                                    void *arg);
 
-/* The longest a parked long-poll's answer may take to be written, in
- * ms: a client that stops reading gives its slot back then. */
+/* The longest a held request's answer (a parked long-poll's, a handed
+ * submit's) may take to be written, in ms: a client that stops reading
+ * gives its slot back then. */
 enum { FCGI_IO_HELD_WRITE_MS = 30000 };
 
 /* fcgi_io_held_request returns the Request h owns. */

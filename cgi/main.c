@@ -39,6 +39,7 @@
 #include "profile.h"
 #include "router.h"
 #include "strnum.h"
+#include "submit_group.h"
 
 #ifndef PGJOB_VERSION
 #define PGJOB_VERSION "0.0.0-dev"
@@ -314,8 +315,10 @@ static void wait_for_stop(const sigset_t *set)
 
 /* Descriptors a process needs besides its parked long-polls: the
  * request threads' connections (to the database, to the web server),
- * the listener's, logs, the listening socket, libraries. */
-enum { FD_RESERVE_PER_THREAD = 4, FD_RESERVE = 64 };
+ * the listener's and the group submit's, the client connections of the
+ * submits handed to the group (submit_group.h), logs, the listening
+ * socket, libraries. */
+enum { FD_RESERVE_PER_THREAD = 4, FD_RESERVE = 64 + SUBMIT_GROUP_QUEUE_MAX };
 
 /* raise_fd_limit raises the soft RLIMIT_NOFILE to what max_waiters
  * parked long-polls need (each holds its client connection open), up to

@@ -61,6 +61,7 @@ typedef struct Request {
     char *prefix;             /* PGJOB_PREFIX: the path the profile is mounted under */
     char *host;               /* Host */
     bool https;               /* HTTPS is "on" (the web server's TLS) */
+    bool keep_conn;           /* the web server keeps the connection for more (FCGI_KEEP_CONN) */
     char *body;               /* NULL until request_set_body; then body[body_len] is '\0' */
     size_t body_len;          /* bytes of body */
     BodyReader body_reader;   /* reads the body on request_read_body; NULL: none to read */

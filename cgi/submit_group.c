@@ -3,12 +3,13 @@
  * submit_group.c - the group submit (submit_group.h).
  *
  * One mutex guards the list of submits waiting; one thread of the
- * group's own, the writer, takes the whole list whenever it is not empty
- * and writes it on the group's connection (one submit: the statement a
+ * group's own, the writer, takes the submits waiting whenever there are
+ * any (up to a statement's worth: SUBMIT_GROUP_STATEMENT_MAX and _BYTES)
+ * and writes them on the group's connection (one submit: the statement a
  * lone submit always used; two or more: STMT_SUBMIT_GROUP), then calls
  * each submit's callback with its answer, in arrival order.  Submits that
  * arrive while it writes wait for its next turn.  The writer holds the
- * mutex only to take the list, never while it waits for the database or
+ * mutex only to take its list, never while it waits for the database or
  * runs a callback.  A request thread that waits for its answer
  * (submit_group_run) sleeps on a condition variable of its own.
  */
@@ -27,6 +28,8 @@
 /* Entry is one submit while it waits for the writer, and while written. */
 typedef struct Entry {
     const GroupSubmit *s;
+    size_t bytes;           /* of its body */
+    bool handed;            /* by submit_group_hand (counts against SUBMIT_GROUP_QUEUE_MAX) */
     GroupAnswered answered; /* called once, by the writer, with the answer */
     void *arg;
     PGresult *result; /* the answer: a result of its own, or NULL with err */
@@ -40,6 +43,7 @@ struct SubmitGroup {
     pthread_cond_t work; /* signaled when a submit is added, or when stopping */
     Entry *head, *tail;  /* the submits waiting, in arrival order */
     int waiting;
+    int handed;    /* of them handed (submit_group_hand) */
     bool stopping; /* submit_group_free: write what waits, take no more */
     pthread_t writer;
     DbConn *db; /* used by the writer only (so its backend stays warm) */
@@ -285,6 +289,33 @@ static bool write_list(DbConn *db, Entry *list, int count)
     return grouped;
 }
 
+/* take_statement takes from g's list what one statement writes: the
+ * first submit, and those after it up to SUBMIT_GROUP_STATEMENT_MAX
+ * submits and SUBMIT_GROUP_STATEMENT_BYTES of bodies; *count is how
+ * many.  The lock is held. */
+static Entry *take_statement(SubmitGroup *g, int *count)
+{
+    Entry *list = g->head, *last = list;
+    size_t bytes = list->bytes;
+    int n = 1;
+
+    while (last->next != NULL && n < SUBMIT_GROUP_STATEMENT_MAX &&
+           bytes + last->next->bytes <= SUBMIT_GROUP_STATEMENT_BYTES) {
+        last = last->next;
+        bytes += last->bytes;
+        n++;
+    }
+    g->head = last->next;
+    if (g->head == NULL)
+        g->tail = NULL;
+    last->next = NULL;
+    g->waiting -= n;
+    for (Entry *e = list; e != NULL; e = e->next)
+        g->handed -= e->handed;
+    *count = n;
+    return list;
+}
+
 /* writer_main is the writer thread: it writes whatever waits, until the
  * group stops and nothing waits any more. */
 static void *writer_main(void *arg)
@@ -297,11 +328,8 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&g->work, &g->lock);
         if (g->head == NULL)
             break; /* stopping, and everything is written */
-        Entry *list = g->head;
-        int count = g->waiting;
-
-        g->head = g->tail = NULL;
-        g->waiting = 0;
+        int count = 0;
+        Entry *list = take_statement(g, &count);
         pthread_mutex_unlock(&g->lock);
         bool grouped = write_list(g->db, list, count);
         pthread_mutex_lock(&g->lock);
@@ -314,7 +342,11 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-bool submit_group_hand(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answered, void *arg)
+/* add queues s for the writer; handed: by submit_group_hand, bounded by
+ * SUBMIT_GROUP_QUEUE_MAX (a waiting thread is bounded by the threads).
+ * False, with nothing done, when it cannot. */
+static bool add(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answered, void *arg,
+                bool handed)
 {
     Entry *e = calloc(1, sizeof *e);
     bool taken;
@@ -322,10 +354,12 @@ bool submit_group_hand(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answe
     if (e == NULL)
         return false;
     e->s = s;
+    e->bytes = s->params[2] != NULL ? strlen(s->params[2]) : 0;
+    e->handed = handed;
     e->answered = answered;
     e->arg = arg;
     pthread_mutex_lock(&g->lock);
-    taken = !g->stopping;
+    taken = !g->stopping && (!handed || g->handed < SUBMIT_GROUP_QUEUE_MAX);
     if (taken) {
         if (g->tail != NULL)
             g->tail->next = e;
@@ -333,12 +367,18 @@ bool submit_group_hand(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answe
             g->head = e;
         g->tail = e;
         g->waiting++;
+        g->handed += handed;
         pthread_cond_signal(&g->work);
     }
     pthread_mutex_unlock(&g->lock);
     if (!taken)
         free(e);
     return taken;
+}
+
+bool submit_group_hand(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answered, void *arg)
+{
+    return add(g, s, answered, arg, true);
 }
 
 /* ---- a submit whose thread waits ---- */
@@ -379,7 +419,7 @@ PGresult *submit_group_run(SubmitGroup *g, const GroupSubmit *s, Error *err, cha
         pthread_mutex_destroy(&w.lock);
         goto no_wait;
     }
-    if (!submit_group_hand(g, s, waiting_answered, &w)) {
+    if (!add(g, s, waiting_answered, &w, false)) {
         pthread_cond_destroy(&w.done_cv);
         pthread_mutex_destroy(&w.lock);
         goto no_wait;

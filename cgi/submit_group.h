@@ -43,6 +43,18 @@ typedef struct SubmitGroup SubmitGroup;
  * group behind it. */
 enum { SUBMIT_GROUP_BODY_MAX = 64 * 1024 };
 
+/* The most submits, and the most bytes of bodies, one statement writes:
+ * the rest of a long queue waits for the next statement, so that no
+ * statement grows with a backlog (and risks statement_timeout, which
+ * would fail every submit of it). */
+enum { SUBMIT_GROUP_STATEMENT_MAX = 256, SUBMIT_GROUP_STATEMENT_BYTES = 4 * 1024 * 1024 };
+
+/* The most submits handed to a group (submit_group_hand) and not yet
+ * written.  Each holds its client connection and its body, so past this
+ * submit_group_hand refuses, and the request thread writes its submit
+ * itself: it is then busy, which slows what it accepts (back-pressure). */
+enum { SUBMIT_GROUP_QUEUE_MAX = 512 };
+
 /* GroupSubmit is one submit: STMT_SUBMIT's ten parameters, in its order
  * (account, type, body, priority, run_at, max_attempts, idempotency key
  * (NULL for a group), api key id, retention days, inline max bytes), and the
@@ -86,8 +98,9 @@ typedef void (*GroupAnswered)(void *arg, PGresult *r, const Error *err, const ch
 
 /* submit_group_hand hands s (borrowed, with everything it points at,
  * until answered is called) to the writer, which calls answered(arg,
- * ...) once it is written.  False, with nothing done, when out of memory
- * or when g is stopping. */
+ * ...) once it is written.  False, with nothing done, when out of memory,
+ * when g is stopping, or when SUBMIT_GROUP_QUEUE_MAX handed submits wait
+ * already. */
 bool submit_group_hand(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answered, void *arg)
     __attribute__((warn_unused_result));
 

@@ -226,8 +226,10 @@ static bool enter(Waiters *w, Wait *wait, const char *job_id, bool holds_thread)
         return false;
 
     pthread_mutex_lock(&w->lock);
-    ok =
-        !w->stopping && w->count < w->max_waiters && (!holds_thread || w->threads < w->max_threads);
+    /* An answer being written is still taken while stopping: the
+     * listener writes those to their deadline before it ends. */
+    ok = (!w->stopping || job_id == NULL) && w->count < w->max_waiters &&
+         (!holds_thread || w->threads < w->max_threads);
     if (ok) {
         wait->next = w->head;
         if (w->head != NULL)

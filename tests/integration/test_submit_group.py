@@ -109,11 +109,15 @@ class Gathering:
 
 
 @contextlib.contextmanager
-def gathering(web, server, client, first, rest):
+def gathering(web, server, client, first, rest, waiting=None):
     """Send first, wait until its statement waits on a held lock on
     pgjob.ready, then send rest and wait until all of them wait in
     pgjob.fcgi; then the block.  Leaving it releases the lock and waits
-    for every answer."""
+    for every answer.  waiting() reads pgjob_submits_waiting (by default
+    through server's web server with client)."""
+    if waiting is None:
+        def waiting():
+            return counts(server, client)["pgjob_submits_waiting"]
     g = Gathering(HeldReady(web))
     try:
         t0, a0 = send_all([first])
@@ -122,8 +126,7 @@ def gathering(web, server, client, first, rest):
              timeout=60, pause=0.05, logs=server.log_block)
         t1, a1 = send_all(rest)
         g.threads += t1
-        poll(f"{len(rest)} submits to gather",
-             lambda: counts(server, client)["pgjob_submits_waiting"] == len(rest),
+        poll(f"{len(rest)} submits to gather", lambda: waiting() == len(rest),
              timeout=60, pause=0.05, logs=server.log_block)
         yield g
     finally:
@@ -438,6 +441,15 @@ def fcgi_submit(proc, key, items, metadata=None, timeout=fcgi_client.DEFAULT_TIM
                             timeout=timeout)
 
 
+def fcgi_gathering(web, proc, key):
+    """gathering() of four echo submits of key sent to proc over FastCGI:
+    the first waits on the lock, the other three gather."""
+    return gathering(web, proc, None,
+                     lambda: fcgi_submit(proc, key, ["first"], timeout=120),
+                     [lambda i=i: fcgi_submit(proc, key, [i], timeout=120) for i in range(3)],
+                     waiting=lambda: fcgi_counts(proc)["pgjob_submits_waiting"])
+
+
 def test_a_grouped_submit_holds_no_request_thread(web, web_conn, standalone):
     """With one request thread, submits gather behind a write that waits
     on a lock, and the thread still serves other requests meanwhile: a
@@ -447,31 +459,15 @@ def test_a_grouped_submit_holds_no_request_thread(web, web_conn, standalone):
     acct = new_account(web_conn)
     earlier = fcgi_submit(proc, acct.key, ["earlier"])
     assert earlier.status == 202, repr(earlier)
-    held = HeldReady(web)
-    threads = []
-    try:
-        t0, a0 = send_all([lambda: fcgi_submit(proc, acct.key, ["first"], timeout=120)])
-        threads += t0
-        poll("the first submit to wait on the lock", lambda: len(held.waiting()) == 1,
-             timeout=60, pause=0.05, logs=proc.log_block)
-        t1, a1 = send_all([lambda i=i: fcgi_submit(proc, acct.key, [i], timeout=120)
-                           for i in range(3)])
-        threads += t1
-        poll("3 submits to gather", lambda: fcgi_counts(proc)["pgjob_submits_waiting"] == 3,
-             timeout=60, pause=0.05, logs=proc.log_block)
+    with fcgi_gathering(web, proc, acct.key) as g:
         # The one thread is free: a read is answered while they wait.
         r = fcgi_client.http(proc.address, "GET", f"/v1/jobs/{earlier.json()['id']}",
                              {"X-API-Key": acct.key})
         assert r.status == 200 and r.json()["id"] == earlier.json()["id"], repr(r)
-        assert not any(a0) and not any(a1)
-    finally:
-        held.release()
-        join_all(threads)
-    answers = [a0[0]] + [a1[i] for i in range(3)]
-    for r in answers:
+    for r in g.answers:
         assert r.status == 202, repr(r)
         assert r.header("Location") == f"/v1/jobs/{r.json()['id']}"
-    assert len({r.json()["id"] for r in answers}) == 4
+    assert len({r.json()["id"] for r in g.answers}) == 4
     assert jobs_of(web_conn, acct.account_id) == 5
     c = fcgi_counts(proc)
     assert c["pgjob_submit_groups_total"] == 1 and c["pgjob_submits_grouped_total"] == 3, c
@@ -482,25 +478,12 @@ def test_sigterm_answers_the_submits_handed_to_the_group(web, web_conn, standalo
     writes and answers every one of them before it exits 0."""
     proc = standalone(threads=2, statement_timeout_seconds=120)
     acct = new_account(web_conn)
-    held = HeldReady(web)
-    threads = []
-    released = False
-    try:
-        t0, a0 = send_all([lambda: fcgi_submit(proc, acct.key, ["first"], timeout=120)])
-        threads += t0
-        poll("the first submit to wait on the lock", lambda: len(held.waiting()) == 1,
-             timeout=60, pause=0.05, logs=proc.log_block)
-        t1, a1 = send_all([lambda i=i: fcgi_submit(proc, acct.key, [i], timeout=120)
-                           for i in range(3)])
-        threads += t1
-        poll("3 submits to gather", lambda: fcgi_counts(proc)["pgjob_submits_waiting"] == 3,
-             timeout=60, pause=0.05, logs=proc.log_block)
+    with fcgi_gathering(web, proc, acct.key) as g:
         proc.proc.send_signal(signal.SIGTERM)
         poll("the stop to begin", lambda: "signal 15: stopping" in proc.log_block(),
              timeout=20, logs=proc.log_block)
         assert proc.proc.poll() is None, proc.log_block()
-        held.release()
-        released = True
+        g.held.release()
         try:
             status = proc.proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -508,13 +491,46 @@ def test_sigterm_answers_the_submits_handed_to_the_group(web, web_conn, standalo
             proc.proc.wait()
             status = None
         assert status == 0, proc.log_block()
-    finally:
-        if not released:
-            held.release()
-        join_all(threads)
-    answers = [a0[0]] + [a1[i] for i in range(3)]
-    assert [r.status for r in answers] == [202] * 4, [repr(r) for r in answers]
+    assert [r.status for r in g.answers] == [202] * 4, [repr(r) for r in g.answers]
     assert jobs_of(web_conn, acct.account_id) == 4
+
+
+def test_a_backlog_is_written_in_statements_of_at_most_256(web, web_conn, standalone):
+    """300 submits gathered behind one write (one request thread, so only
+    handing them over lets them gather) are written by two statements,
+    not one that grows with the backlog."""
+    proc = standalone(threads=1, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    n = 300
+    with gathering(web, proc, None, lambda: fcgi_submit(proc, acct.key, ["first"], timeout=120),
+                   [lambda i=i: fcgi_submit(proc, acct.key, [i], timeout=120)
+                    for i in range(n - 1)],
+                   waiting=lambda: fcgi_counts(proc)["pgjob_submits_waiting"]) as g:
+        pass
+    assert [r.status for r in g.answers] == [202] * n, [repr(r) for r in g.answers
+                                                       if r.status != 202][:3]
+    assert jobs_of(web_conn, acct.account_id) == n
+    c = fcgi_counts(proc)
+    assert c["pgjob_submit_groups_total"] == 2 and c["pgjob_submits_grouped_total"] == n - 1, c
+
+
+def test_a_submit_on_a_kept_connection_keeps_it(web_conn, standalone):
+    """A web server that keeps its FastCGI connection (FCGI_KEEP_CONN)
+    can send the next request on it after a submit: such a submit is not
+    handed to the group's threads (whose answers close the connection),
+    but written on its own thread."""
+    proc = standalone(threads=2)
+    acct = new_account(web_conn)
+    body = json.dumps({"type": "echo", "items": [1]}).encode()
+    with fcgi_client.Connection(proc.address) as conn:
+        r = conn.request(fcgi_client.http_params("POST", "/v1/jobs", {
+            "X-API-Key": acct.key, "Content-Type": "application/json"}, body), body,
+            keep_conn=True)
+        assert r.status == 202, repr(r)
+        again = conn.request(fcgi_client.http_params("GET", f"/v1/jobs/{r.json()['id']}",
+                                                     {"X-API-Key": acct.key}), keep_conn=True)
+        assert again.status == 200 and again.json()["id"] == r.json()["id"], repr(again)
+    assert jobs_of(web_conn, acct.account_id) == 1
 
 
 def test_a_slow_reader_gets_its_whole_answer_and_holds_up_no_other_submit(web, web_conn,

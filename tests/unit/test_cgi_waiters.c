@@ -671,6 +671,98 @@ static void parked_write_client_gone(void)
     probe_close(&p);
 }
 
+/* probe_park_write fills a new connection for p (an answer larger than
+ * it takes) and parks the rest of the write with the listener, until ms
+ * from now; whether waiters_park_write took it. */
+static bool probe_park_write(Probe *p, Waiters *w, long long ms)
+{
+    char junk[4096] = {0};
+
+    p->w = w;
+    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, p->fds) == 0);
+    REQUIRE(pthread_mutex_init(&p->lock, NULL) == 0);
+    REQUIRE(pthread_cond_init(&p->called, NULL) == 0);
+    while (send(p->fds[0], junk, sizeof junk, MSG_DONTWAIT) > 0)
+        ;
+    return waiters_park_write(w, &p->wait, p->fds[0], waiters_now_ms() + ms, probe_ready, p);
+}
+
+/* An answer parked for writing awaits no job: no notification runs it,
+ * room to write does, and it holds a waiter slot meanwhile. */
+static void park_write_waits_for_room(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {0};
+
+    REQUIRE(probe_park_write(&p, w, LONG_MS));
+    CHECK_INT(waiters_count(w), 1);
+    waiters_notify(w, job_a);
+    waiters_notify(w, "*");
+    CHECK_INT(probe_await(&p, 1, SHORT_MS), 0);
+    drain(p.fds[1]);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    CHECK_INT(p.why, WAIT_WRITABLE);
+    CHECK_INT(waiters_count(w), 0);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+static void park_write_deadline(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {0};
+    long long start = waiters_now_ms();
+
+    REQUIRE(probe_park_write(&p, w, 200));
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    CHECK_INT(p.why, WAIT_DEADLINE);
+    CHECK(p.at - start >= 150);
+    CHECK_INT(waiters_count(w), 0);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+/* Once the process stops, no wait is reserved any more, but an answer
+ * still parks for writing (the group submit answers while stopping), and
+ * waiters_stop writes it to its end. */
+static void park_write_while_stopping(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {0};
+    Wait refused;
+
+    waiters_shutdown(w);
+    CHECK(!waiters_reserve(w, &refused, job_a));
+    REQUIRE(probe_park_write(&p, w, LONG_MS));
+    drain(p.fds[1]);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    CHECK_INT(p.why, WAIT_WRITABLE);
+    waiters_stop(w);
+    probe_close(&p);
+}
+
+/* Waiting disabled (max_waiters 0): nothing to park with, the caller
+ * writes itself; max_waiters taken: the same. */
+static void park_write_refused(void)
+{
+    Error err = {0};
+    Waiters *off = waiters_start(NULL, 0, 0, &err);
+    Waiters *w = start_seam(1);
+    Probe a = {0}, b = {0}, c = {0};
+
+    CHECK(!probe_park_write(&a, off, LONG_MS));
+    REQUIRE(probe_park_write(&b, w, LONG_MS));
+    CHECK(!probe_park_write(&c, w, LONG_MS));
+    CHECK_INT(waiters_count(w), 1);
+    drain(b.fds[1]);
+    REQUIRE(probe_await(&b, 1, LONG_MS) == 1);
+    waiters_stop(w);
+    waiters_stop(off);
+    probe_close(&a);
+    probe_close(&b);
+    probe_close(&c);
+}
+
 static void thread_cap(void)
 {
     Error err = {0};
@@ -690,6 +782,10 @@ static void thread_cap(void)
 }
 
 const Test cgi_waiters_tests[] = {
+    {"cgi_waiters_park_write_waits_for_room", park_write_waits_for_room},
+    {"cgi_waiters_park_write_deadline", park_write_deadline},
+    {"cgi_waiters_park_write_while_stopping", park_write_while_stopping},
+    {"cgi_waiters_park_write_refused", park_write_refused},
     {"cgi_waiters_payload_names", payload_names},
     {"cgi_waiters_disabled", disabled},
     {"cgi_waiters_cap", cap},
