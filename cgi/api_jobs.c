@@ -289,12 +289,13 @@ static void handed_answered(void *arg, PGresult *r, const Error *err, const char
  * is not held: a held request's connection is closed once answered. */
 static bool hand_submit(ApiRequest *ar, const SubmitRequest *s)
 {
-    HandedSubmit *h = calloc(1, sizeof *h);
+    HandedSubmit *h;
 
-    if (h == NULL || ar->req->keep_conn) {
-        free(h);
+    if (ar->req->keep_conn)
         return false;
-    }
+    h = calloc(1, sizeof *h);
+    if (h == NULL)
+        return false;
     h->held = request_hold(ar->req);
     if (h->held == NULL) {
         free(h);
@@ -315,6 +316,8 @@ static bool hand_submit(ApiRequest *ar, const SubmitRequest *s)
         Error err = {0};
         char field[DB_FIELD_SIZE] = "";
         PGresult *r = submit_group_run(ar->shared->group, &h->g, &err, field);
+        if (r == NULL && strcmp(err.code, "out_of_resources") == 0)
+            r = submit_alone(ar->db, &h->g, &err, field); /* out of memory: alone */
         handed_answered(h, r, &err, field);
     }
     return true;

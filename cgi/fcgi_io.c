@@ -316,6 +316,15 @@ void fcgi_io_held_close(HeldRequest *h)
     free(h);
 }
 
+/* The send buffer set on each accepted connection; 0: the kernel's
+ * (fcgi_io_set_test_sndbuf).  Set once, before the request threads. */
+static int test_sndbuf;
+
+void fcgi_io_set_test_sndbuf(int bytes)
+{
+    test_sndbuf = bytes;
+}
+
 FCGX_Request *fcgi_io_serve(FCGX_Request *fr, long max_body, long body_timeout_ms, const char *id,
                             RequestHandler handle, RejectObserver rejected, void *arg)
 {
@@ -333,6 +342,9 @@ FCGX_Request *fcgi_io_serve(FCGX_Request *fr, long max_body, long body_timeout_m
     head = strcmp(req->method, "HEAD") == 0;
     io.head = head;
     req->keep_conn = fr->keepConnection != 0;
+    if (test_sndbuf > 0 &&
+        setsockopt(fr->ipcFd, SOL_SOCKET, SO_SNDBUF, &test_sndbuf, sizeof test_sndbuf) != 0)
+        log_debug("[req %s] cannot set SO_SNDBUF: %s", id, strerror(errno));
     if (!request_check_length(req, max_body, &err)) {
         answer_error(fr, &err, head, id);
         rejected(arg, err.status);

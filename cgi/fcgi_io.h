@@ -43,6 +43,13 @@ struct FCGX_Request *fcgi_io_serve(struct FCGX_Request *fr, long max_body, long 
                                    const char *id, RequestHandler handle, RejectObserver rejected,
                                    void *arg);
 
+/* fcgi_io_set_test_sndbuf sets the send buffer of every connection
+ * accepted from now on to about bytes (SO_SNDBUF), so that an answer of
+ * some kilobytes does not fit at once.  A test seam, for the tests of
+ * answers written as a slow client reads (pgjob.fcgi takes it from the
+ * environment variable PGJOB_TEST_SNDBUF); never needed in use. */
+void fcgi_io_set_test_sndbuf(int bytes);
+
 /* The longest a held request's answer (a parked long-poll's, a handed
  * submit's) may take to be written, in ms: a client that stops reading
  * gives its slot back then. */

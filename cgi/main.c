@@ -315,23 +315,28 @@ static void wait_for_stop(const sigset_t *set)
 
 /* Descriptors a process needs besides its parked long-polls: the
  * request threads' connections (to the database, to the web server),
- * the listener's and the group submit's, the client connections of the
- * submits handed to the group (submit_group.h), logs, the listening
- * socket, libraries. */
-enum { FD_RESERVE_PER_THREAD = 4, FD_RESERVE = 64 + SUBMIT_GROUP_QUEUE_MAX };
+ * the listener's and the group submit's, logs, the listening socket,
+ * libraries; and the client connections of the submits handed to the
+ * group submit (submit_group.h). */
+enum {
+    FD_RESERVE_PER_THREAD = 4,
+    FD_RESERVE = 64,
+    FD_RESERVE_HANDED = SUBMIT_GROUP_QUEUE_MAX,
+};
 
 /* raise_fd_limit raises the soft RLIMIT_NOFILE to what max_waiters
- * parked long-polls need (each holds its client connection open), up to
- * the hard limit, and lowers cfg->max_waiters, with a warning, to what
- * the limit allows.  pgjob.fcgi never uses select(), so descriptors past
- * 1024 are fine. */
+ * parked long-polls and the submits handed to the group need (each holds
+ * its client connection open), up to the hard limit, and lowers
+ * cfg->max_waiters, with a warning, to what the limit allows.
+ * pgjob.fcgi never uses select(), so descriptors past 1024 are fine. */
 static void raise_fd_limit(Config *cfg, int threads)
 {
     struct rlimit rl;
-    rlim_t need = (rlim_t)cfg->max_waiters + (rlim_t)threads * FD_RESERVE_PER_THREAD + FD_RESERVE;
+    rlim_t reserve = (rlim_t)threads * FD_RESERVE_PER_THREAD + FD_RESERVE + FD_RESERVE_HANDED;
+    rlim_t need = (rlim_t)(cfg->max_waiters > 0 ? cfg->max_waiters : 0) + reserve;
     long room;
 
-    if (cfg->max_waiters <= 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return;
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
         rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
@@ -343,12 +348,41 @@ static void raise_fd_limit(Config *cfg, int threads)
     }
     if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
         return;
-    room = (long)rl.rlim_cur - threads * FD_RESERVE_PER_THREAD - FD_RESERVE;
+    room = (long)rl.rlim_cur - (long)reserve;
+    if (cfg->max_waiters <= 0) {
+        log_warn(
+            "the open-file limit (%ld) is below the %ld this process may need (%d of them for "
+            "submits handed to the group submit): raise LimitNOFILE (systemd) or ulimit -n",
+            (long)rl.rlim_cur, (long)need, FD_RESERVE_HANDED);
+        return;
+    }
     log_warn(
-        "the open-file limit (%ld) leaves room for %ld long-polls, not max_waiters = %d: "
-        "raise LimitNOFILE (systemd) or ulimit -n to %ld",
-        (long)rl.rlim_cur, room > 0 ? room : 0, cfg->max_waiters, (long)need);
+        "the open-file limit (%ld) leaves room for %ld long-polls, not max_waiters = %d, beside "
+        "%d for submits handed to the group submit: raise LimitNOFILE (systemd) or ulimit -n to "
+        "%ld",
+        (long)rl.rlim_cur, room > 0 ? room : 0, cfg->max_waiters, FD_RESERVE_HANDED, (long)need);
     cfg->max_waiters = room > 0 ? (int)room : 0;
+}
+
+/* set_test_sndbuf applies PGJOB_TEST_SNDBUF (fcgi_io_set_test_sndbuf), a
+ * seam for the tests of slow clients, with a warning: it has no use in
+ * production. */
+static void set_test_sndbuf(void)
+{
+    const char *text = getenv("PGJOB_TEST_SNDBUF");
+    int bytes = 0;
+
+    if (text == NULL || text[0] == '\0')
+        return;
+    if (!strnum_int(text, 1, 1 << 24, &bytes)) {
+        log_warn("PGJOB_TEST_SNDBUF \"%s\" ignored: not a number from 1 to 16777216", text);
+        return;
+    }
+    log_warn(
+        "PGJOB_TEST_SNDBUF: every connection's send buffer is about %d bytes (a test "
+        "setting)",
+        bytes);
+    fcgi_io_set_test_sndbuf(bytes);
 }
 
 /* serve runs the server until a stop signal; returns the exit status. */
@@ -460,6 +494,7 @@ int main(int argc, char **argv)
     }
     if (path != NULL && path[0] == '\0')
         path = NULL;
+    set_test_sndbuf();
     Config *cfg = config_load(path, environ, &err);
     if (cfg == NULL) {
         log_error("%s", err.message);

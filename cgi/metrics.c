@@ -295,7 +295,9 @@ static void render_gauges(Buf *b, const MetricsGauges *g)
         buf_label(b, g->outcomes[i].outcome);
         buf_printf(b, "\"} %lld\n", g->outcomes[i].jobs);
     }
-    buf_family(b, "pgjob_waiters", "gauge", "Long-polls held by this process now.");
+    buf_family(
+        b, "pgjob_waiters", "gauge",
+        "Long-polls held by this process now, and answers it is still writing to a slow client.");
     buf_printf(b, "pgjob_waiters %d\n", g->waiters);
     buf_family(b, "pgjob_submits_waiting", "gauge",
                "Submits of this process waiting for a group write now.");

@@ -29,7 +29,7 @@
 typedef struct Entry {
     const GroupSubmit *s;
     size_t bytes;           /* of its body */
-    bool handed;            /* by submit_group_hand (counts against SUBMIT_GROUP_QUEUE_MAX) */
+    bool handed;            /* by submit_group_hand (counted in SubmitGroup.handed) */
     GroupAnswered answered; /* called once, by the writer, with the answer */
     void *arg;
     PGresult *result; /* the answer: a result of its own, or NULL with err */
@@ -43,7 +43,7 @@ struct SubmitGroup {
     pthread_cond_t work; /* signaled when a submit is added, or when stopping */
     Entry *head, *tail;  /* the submits waiting, in arrival order */
     int waiting;
-    int handed;    /* of them handed (submit_group_hand) */
+    int handed;    /* submits handed (submit_group_hand) and not answered yet */
     bool stopping; /* submit_group_free: write what waits, take no more */
     pthread_t writer;
     DbConn *db; /* used by the writer only (so its backend stays warm) */
@@ -310,8 +310,6 @@ static Entry *take_statement(SubmitGroup *g, int *count)
         g->tail = NULL;
     last->next = NULL;
     g->waiting -= n;
-    for (Entry *e = list; e != NULL; e = e->next)
-        g->handed -= e->handed;
     *count = n;
     return list;
 }
@@ -331,8 +329,13 @@ static void *writer_main(void *arg)
         int count = 0;
         Entry *list = take_statement(g, &count);
         pthread_mutex_unlock(&g->lock);
+        int handed = 0;
+        for (Entry *e = list; e != NULL; e = e->next)
+            handed += e->handed;
         bool grouped = write_list(g->db, list, count);
         pthread_mutex_lock(&g->lock);
+        /* Answered now: their connections are closed or with the listener. */
+        g->handed -= handed;
         if (grouped) {
             g->statements++;
             g->grouped += count;

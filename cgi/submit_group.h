@@ -50,7 +50,7 @@ enum { SUBMIT_GROUP_BODY_MAX = 64 * 1024 };
 enum { SUBMIT_GROUP_STATEMENT_MAX = 256, SUBMIT_GROUP_STATEMENT_BYTES = 4 * 1024 * 1024 };
 
 /* The most submits handed to a group (submit_group_hand) and not yet
- * written.  Each holds its client connection and its body, so past this
+ * answered.  Each holds its client connection and its body, so past this
  * submit_group_hand refuses, and the request thread writes its submit
  * itself: it is then busy, which slows what it accepts (back-pressure). */
 enum { SUBMIT_GROUP_QUEUE_MAX = 512 };

@@ -34,7 +34,8 @@ struct Waiters {
     int sleeping;              /* of them inside waiters_sleep */
     bool listening;            /* LISTEN is in place (always true without a thread) */
     long long listening_since; /* when it last came up after being down; 0: never */
-    bool stopping;             /* waiters_stop was called */
+    bool stopping;             /* waiters_shutdown (or waiters_stop) was called */
+    bool closed;               /* waiters_stop was called: not even an answer parks now */
 
     /* Set once by waiters_start. */
     int max_waiters;
@@ -228,7 +229,7 @@ static bool enter(Waiters *w, Wait *wait, const char *job_id, bool holds_thread)
     pthread_mutex_lock(&w->lock);
     /* An answer being written is still taken while stopping: the
      * listener writes those to their deadline before it ends. */
-    ok = (!w->stopping || job_id == NULL) && w->count < w->max_waiters &&
+    ok = (!w->stopping || (job_id == NULL && !w->closed)) && w->count < w->max_waiters &&
          (!holds_thread || w->threads < w->max_threads);
     if (ok) {
         wait->next = w->head;
@@ -868,6 +869,9 @@ void waiters_stop(Waiters *w)
 {
     if (w == NULL)
         return;
+    pthread_mutex_lock(&w->lock);
+    w->closed = true;
+    pthread_mutex_unlock(&w->lock);
     waiters_shutdown(w);
 
     if (w->thread_started) {

@@ -195,8 +195,9 @@ bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitRea
  * WAIT_WRITABLE when the connection takes more, and when the client
  * leaves or at deadline_ms.  It awaits no job and counts against
  * max_waiters.  The caller then touches neither wait nor what arg names.
- * Taken while the process stops too, until waiters_stop (which writes
- * it to its deadline).  False, with nothing to undo, when waiting is
+ * Taken while the process stops too (after waiters_shutdown), but not
+ * once waiters_stop was called; waiters_stop writes it to its end or its
+ * deadline first.  False, with nothing to undo, when waiting is
  * disabled, max_waiters wait already, or fd cannot be watched. */
 bool waiters_park_write(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready,
                         void *arg) __attribute__((warn_unused_result));

@@ -533,34 +533,79 @@ def test_a_submit_on_a_kept_connection_keeps_it(web_conn, standalone):
     assert jobs_of(web_conn, acct.account_id) == 1
 
 
+# Small send buffers (PGJOB_TEST_SNDBUF) and a client's small receive
+# buffer: a submit's answer of 60 KB of metadata does not fit at once.
+SLOW_READER = {"PGJOB_TEST_SNDBUF": "4096"}
+SLOW_METADATA = {"note": "m" * 60000}
+
+
+def send_slow_submit(proc, key):
+    """A submit with SLOW_METADATA on a connection that reads nothing yet;
+    the connection."""
+    conn = fcgi_client.Connection(proc.address, timeout=60, rcvbuf=4096)
+    body = json.dumps({"type": "echo", "items": ["slow"], "metadata": SLOW_METADATA}).encode()
+    params = fcgi_client.http_params("POST", "/v1/jobs", {
+        "X-API-Key": key, "Content-Type": "application/json"}, body)
+    conn.send(fcgi_client.begin_request()
+              + fcgi_client.stream(fcgi_client.PARAMS, 1, fcgi_client.encode_pairs(params))
+              + fcgi_client.stream(fcgi_client.STDIN, 1, body))
+    return conn
+
+
 def test_a_slow_reader_gets_its_whole_answer_and_holds_up_no_other_submit(web, web_conn,
                                                                         standalone):
-    """A client that does not read its answer (64 KB of metadata) while
-    another client submits: the other submit is answered meanwhile, and
-    the slow client reads its whole answer later.  (What the connection
-    does not take at once goes to the listener, as a long-poll's answer
-    does; on loopback TCP an answer this size usually fits the socket's
-    buffers, so this checks the answer and the writer, not that hand-over.)"""
-    proc = standalone(threads=2, statement_timeout_seconds=120, max_body_bytes=1048576)
+    """A client that does not read its answer: what its connection does
+    not take at once is left to the long-poll listener (it holds a waiter
+    slot meanwhile), other submits are answered meanwhile, and the client
+    reads its whole answer later."""
+    proc = standalone(threads=2, statement_timeout_seconds=120, max_body_bytes=1048576,
+                      env=SLOW_READER)
     acct = new_account(web_conn)
-    metadata = {"note": "m" * 60000}
-    conn = fcgi_client.Connection(proc.address, timeout=60, rcvbuf=4096)
-    body = json.dumps({"type": "echo", "items": ["slow"], "metadata": metadata}).encode()
+    conn = send_slow_submit(proc, acct.key)
     try:
-        params = fcgi_client.http_params("POST", "/v1/jobs", {
-            "X-API-Key": acct.key, "Content-Type": "application/json"}, body)
-        conn.send(fcgi_client.begin_request()
-                  + fcgi_client.stream(fcgi_client.PARAMS, 1, fcgi_client.encode_pairs(params))
-                  + fcgi_client.stream(fcgi_client.STDIN, 1, body))
-        poll("the slow reader's job to be written",
-             lambda: jobs_of(web_conn, acct.account_id) == 1,
+        poll("the answer's rest to wait for the slow reader",
+             lambda: fcgi_counts(proc)["pgjob_waiters"] == 1,
              timeout=60, pause=0.05, logs=proc.log_block)
-        other = fcgi_submit(proc, acct.key, ["other"])
-        assert other.status == 202, repr(other)
+        for i in range(3):
+            other = fcgi_submit(proc, acct.key, [i])
+            assert other.status == 202, repr(other)
         r = conn.read_response()
-        assert r.status == 202 and r.json()["metadata"] == metadata, repr(r)[:300]
-        poll("every slot to be free", lambda: fcgi_counts(proc)["pgjob_waiters"] == 0,
+        assert r.status == 202 and r.json()["metadata"] == SLOW_METADATA, repr(r)[:300]
+        poll("the slot to be given back", lambda: fcgi_counts(proc)["pgjob_waiters"] == 0,
              timeout=60, pause=0.05, logs=proc.log_block)
     finally:
         conn.close()
-    assert jobs_of(web_conn, acct.account_id) == 2
+    assert jobs_of(web_conn, acct.account_id) == 4
+
+
+def test_a_slow_readers_answer_without_a_waiter_slot_is_cut_off(web, web_conn, standalone):
+    """With every waiter slot taken (max_waiters 1, held by a long-poll),
+    a slow reader's answer gets 100 ms and its connection is closed, with
+    a warning; its job is written, and the process goes on answering."""
+    proc = standalone(threads=2, statement_timeout_seconds=120, max_body_bytes=1048576,
+                      max_waiters=1, wait_max_seconds=60, env=SLOW_READER)
+    acct = new_account(web_conn)
+    queued = fcgi_submit(proc, acct.key, ["waited on"])
+    poll_conn = fcgi_client.Connection(proc.address, timeout=60)
+    params = fcgi_client.http_params("GET", f"/v1/jobs/{queued.json()['id']}?wait=60",
+                                     {"X-API-Key": acct.key})
+    poll_conn.send(fcgi_client.begin_request()
+                   + fcgi_client.stream(fcgi_client.PARAMS, 1, fcgi_client.encode_pairs(params))
+                   + fcgi_client.stream(fcgi_client.STDIN, 1, b""))
+    conn = None
+    try:
+        poll("the long-poll to take the slot", lambda: fcgi_counts(proc)["pgjob_waiters"] == 1,
+             timeout=60, pause=0.05, logs=proc.log_block)
+        conn = send_slow_submit(proc, acct.key)
+        poll("the slow answer to be given up",
+             lambda: "the long-poll listener could not take it over" in proc.log_block(),
+             timeout=60, pause=0.05, logs=proc.log_block)
+        with pytest.raises((fcgi_client.ProtocolError, ConnectionError)):
+            conn.read_response()
+        assert jobs_of(web_conn, acct.account_id) == 2
+        other = fcgi_submit(proc, acct.key, ["after"])
+        assert other.status == 202, repr(other)
+    finally:
+        poll_conn.close()
+        if conn is not None:
+            conn.close()

@@ -1070,16 +1070,18 @@ def apache(web):
 
 @pytest.fixture
 def standalone(web):
-    """Factory: standalone(**keys) -> a ready FcgiProcess on 127.0.0.1:PORT
-    (--listen), for fcgi_client; stopped at teardown, and a sanitizer
-    report or a crash fails the test."""
+    """Factory: standalone(threads=None, env=None, **keys) -> a ready
+    FcgiProcess on 127.0.0.1:PORT (--listen), for fcgi_client, with env
+    added to its environment; stopped at teardown, and a sanitizer report
+    or a crash fails the test."""
     started = []
 
-    def start(threads=None, **keys):
+    def start(threads=None, env=None, **keys):
         folder = short_tempdir("pgjob-fcgi-")
         conf = write_pgjob_conf(os.path.join(folder, "pgjob.conf"), **web.fcgi_conf(**keys))
         lock = PortLock()
-        proc = FcgiProcess(folder, conf, listen=f"127.0.0.1:{lock.port}", threads=threads)
+        proc = FcgiProcess(folder, conf, listen=f"127.0.0.1:{lock.port}", threads=threads,
+                           env=env)
         started.append((proc, lock, folder))
         return proc.start().wait_ready()
 

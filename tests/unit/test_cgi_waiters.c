@@ -741,6 +741,29 @@ static void park_write_while_stopping(void)
     probe_close(&p);
 }
 
+static void *stop_thread(void *arg)
+{
+    waiters_stop(arg);
+    return NULL;
+}
+
+/* waiters_stop writes an answer under way to its end before it returns. */
+static void park_write_finished_by_stop(void)
+{
+    Waiters *w = start_seam(4);
+    Probe p = {0};
+    pthread_t stopper;
+
+    REQUIRE(probe_park_write(&p, w, LONG_MS));
+    REQUIRE(pthread_create(&stopper, NULL, stop_thread, w) == 0);
+    CHECK_INT(probe_await(&p, 1, SHORT_MS), 0);
+    drain(p.fds[1]);
+    REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
+    CHECK_INT(p.why, WAIT_WRITABLE);
+    pthread_join(stopper, NULL);
+    probe_close(&p);
+}
+
 /* Waiting disabled (max_waiters 0): nothing to park with, the caller
  * writes itself; max_waiters taken: the same. */
 static void park_write_refused(void)
@@ -786,6 +809,7 @@ const Test cgi_waiters_tests[] = {
     {"cgi_waiters_park_write_deadline", park_write_deadline},
     {"cgi_waiters_park_write_while_stopping", park_write_while_stopping},
     {"cgi_waiters_park_write_refused", park_write_refused},
+    {"cgi_waiters_park_write_finished_by_stop", park_write_finished_by_stop},
     {"cgi_waiters_payload_names", payload_names},
     {"cgi_waiters_disabled", disabled},
     {"cgi_waiters_cap", cap},
