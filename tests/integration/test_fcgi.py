@@ -531,13 +531,7 @@ def test_sigterm_finishes_writing_a_large_answer(standalone, key, web_conn):
         r = conns[0].read_response()
         assert r.status == 200 and r.json()["id"] == ids[0], repr(r)[:300]
         assert r.json()["results"] == BIG_RESULT
-        try:
-            status = proc.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.proc.kill()
-            proc.proc.wait()
-            status = None
-        assert status == 0, proc.log_block()
+        assert proc.wait_exit(30) == 0, proc.log_block()
     finally:
         for c in conns:
             c.close()
@@ -554,13 +548,7 @@ def test_sigterm_answers_every_parked_long_poll(standalone, key):
              logs=proc.log_block)
         proc.proc.send_signal(signal.SIGTERM)
         answers = collect(conns, 20)
-        try:
-            status = proc.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.proc.kill()
-            proc.proc.wait()
-            status = None
-        assert status == 0, proc.log_block()
+        assert proc.wait_exit(20) == 0, proc.log_block()
         assert len(answers) == 40, f"{len(answers)} answered\n{proc.log_block()}"
         for i, (r, _) in answers.items():
             assert r.status == 200 and r.json()["id"] == ids[i], repr(r)

@@ -14,7 +14,6 @@ than any of those waits.
 import contextlib
 import json
 import signal
-import subprocess
 import threading
 
 import pytest
@@ -484,13 +483,7 @@ def test_sigterm_answers_the_submits_handed_to_the_group(web, web_conn, standalo
              timeout=20, logs=proc.log_block)
         assert proc.proc.poll() is None, proc.log_block()
         g.held.release()
-        try:
-            status = proc.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.proc.kill()
-            proc.proc.wait()
-            status = None
-        assert status == 0, proc.log_block()
+        assert proc.wait_exit(60) == 0, proc.log_block()
     assert [r.status for r in g.answers] == [202] * 4, [repr(r) for r in g.answers]
     assert jobs_of(web_conn, acct.account_id) == 4
 
