@@ -168,6 +168,18 @@ static bool groupable(const ApiRequest *ar, const char *body)
     return ar->req->idempotency_key == NULL && strlen(body) <= SUBMIT_GROUP_BODY_MAX;
 }
 
+/* write_grouped writes g through the process's group submit, this thread
+ * waiting for it, or alone on ar's own connection when the group could
+ * not queue it (out of memory): submit_group_run's answer. */
+static PGresult *write_grouped(ApiRequest *ar, const GroupSubmit *g, Error *err, char *field)
+{
+    PGresult *r = submit_group_run(ar->shared->group, g, err, field);
+
+    if (r == NULL && strcmp(err->code, "out_of_resources") == 0)
+        r = submit_alone(ar->db, g, err, field); /* nothing was written: alone */
+    return r;
+}
+
 /* run_submit runs pgjob.submit for the validated request s, reading
  * the key with it when ar->account is still "" (and noting in the key
  * cache what it found), and returns its result (no row: the key is not
@@ -184,7 +196,7 @@ static PGresult *run_submit(ApiRequest *ar, const SubmitRequest *s, const char *
 
     submit_params(&g, &t, ar, s, s->type, s->run_at, body_text);
     if (groupable(ar, body_text))
-        r = submit_group_run(ar->shared->group, &g, err, field);
+        r = write_grouped(ar, &g, err, field);
     else
         r = submit_alone(ar->db, &g, err, field);
     if (r != NULL && by_key)
@@ -315,9 +327,7 @@ static bool hand_submit(ApiRequest *ar, const SubmitRequest *s)
          * meanwhile. */
         Error err = {0};
         char field[DB_FIELD_SIZE] = "";
-        PGresult *r = submit_group_run(ar->shared->group, &h->g, &err, field);
-        if (r == NULL && strcmp(err.code, "out_of_resources") == 0)
-            r = submit_alone(ar->db, &h->g, &err, field); /* out of memory: alone */
+        PGresult *r = write_grouped(ar, &h->g, &err, field);
         handed_answered(h, r, &err, field);
     }
     return true;

@@ -213,13 +213,14 @@ void api_send_held(const ApiShared *shared, HeldRequest *held)
         free(s);
     }
     /* The listener cannot take it (max_waiters is 0 or every slot is
-     * taken, or out of resources): this thread waits a little for the
-     * client to take it, then gives up on it rather than hold up the
-     * answers behind it. */
+     * taken; or out of memory, or the process is past stopping its
+     * listener): this thread waits a little for the client to take it,
+     * then gives up on it rather than hold up the answers behind it. */
     if (fcgi_io_held_send(held, SEND_HELD_WAIT_MS) == HELD_PENDING)
         log_warn(
             "[req %s] answer not written: the client did not read it within %d ms, and "
-            "the long-poll listener could not take it over (max_waiters 0 or all taken)",
+            "the long-poll listener could not take it over (for example max_waiters is "
+            "0 or all taken)",
             fcgi_io_held_request(held)->id, SEND_HELD_WAIT_MS);
     fcgi_io_held_close(held);
 }

@@ -99,14 +99,17 @@ typedef void (*GroupAnswered)(void *arg, PGresult *r, const Error *err, const ch
 /* submit_group_hand hands s (borrowed, with everything it points at,
  * until answered is called) to the writer, which calls answered(arg,
  * ...) once it is written.  False, with nothing done, when out of memory,
- * when g is stopping, or when SUBMIT_GROUP_QUEUE_MAX handed submits wait
- * already. */
+ * when g is stopping, or when SUBMIT_GROUP_QUEUE_MAX handed submits are
+ * not answered yet. */
 bool submit_group_hand(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answered, void *arg)
     __attribute__((warn_unused_result));
 
 /* submit_group_run writes s, with whatever submits gather beside it, and
  * waits for the answer: the one GroupAnswered describes, returned (the
- * caller owns it), with err and field (DB_FIELD_SIZE) filled when NULL. */
+ * caller owns it), with err and field (DB_FIELD_SIZE) filled when NULL.
+ * err's code is "out_of_resources" only when s could not be queued at
+ * all (out of memory, or g stopping): then nothing was written, and the
+ * caller may write s another way. */
 PGresult *submit_group_run(SubmitGroup *g, const GroupSubmit *s, Error *err, char *field);
 
 /* submit_alone writes s by itself, with STMT_SUBMIT_KEY (params[0] "")

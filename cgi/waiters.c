@@ -285,10 +285,18 @@ bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitRea
         return false;
     }
     pthread_mutex_lock(&w->lock);
-    wait->parked = true;
-    wait->taken = false;
-    w->parked++;
+    bool closed = w->closed; /* the listener may be gone: park nothing more */
+    if (!closed) {
+        wait->parked = true;
+        wait->taken = false;
+        w->parked++;
+    }
     pthread_mutex_unlock(&w->lock);
+    if (closed) {
+        (void)epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+        wait->fd = -1;
+        return false;
+    }
     wake_listener(w);
     return true;
 }

@@ -184,7 +184,7 @@ bool waiters_reserve(Waiters *w, Wait *wait, const char *job_id)
  * connection, borrowed until the callback) is closed by the peer.  The
  * caller must touch neither wait nor what arg names afterwards.  Returns
  * false, leaving the wait reserved (the caller answers and leaves), when
- * fd cannot be watched. */
+ * fd cannot be watched or waiters_stop has begun. */
 bool waiters_park(Waiters *w, Wait *wait, int fd, long long deadline_ms, WaitReady ready, void *arg)
     __attribute__((warn_unused_result));
 

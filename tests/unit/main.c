@@ -48,6 +48,7 @@ static const Test *const tables[] = {
     cgi_item_rules_tests,
     /* cgi/: long-polls and metrics */
     cgi_waiters_tests,
+    cgi_submit_group_tests,
     cgi_metrics_tests,
     cgi_profile_tests,
     /* ctl/: pgjobctl's helpers */

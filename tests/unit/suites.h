@@ -46,6 +46,7 @@ extern const Test cgi_multipart_tests[];
 extern const Test cgi_upload_tests[];
 extern const Test cgi_item_rules_tests[];
 extern const Test cgi_waiters_tests[];
+extern const Test cgi_submit_group_tests[];
 extern const Test cgi_metrics_tests[];
 extern const Test cgi_profile_tests[];
 extern const Test ctl_tests[];

@@ -756,6 +756,15 @@ static void park_write_finished_by_stop(void)
 
     REQUIRE(probe_park_write(&p, w, LONG_MS));
     REQUIRE(pthread_create(&stopper, NULL, stop_thread, w) == 0);
+    /* Until the stop has begun (a reserve is refused), however long the
+     * stopper takes to start. */
+    for (;;) {
+        Wait probe;
+        if (!waiters_reserve(w, &probe, job_a))
+            break;
+        waiters_leave(w, &probe);
+        nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
     CHECK_INT(probe_await(&p, 1, SHORT_MS), 0);
     drain(p.fds[1]);
     REQUIRE(probe_await(&p, 1, LONG_MS) == 1);
