@@ -57,7 +57,7 @@ void api_free(Api *api)
 {
     if (api == NULL)
         return;
-    /* The group's writer answers the submits handed to it first: what a
+    /* The group answers the submits handed to it first: what a
      * client does not take at once goes to the listener (api_send_held). */
     submit_group_free(api->shared.group);
     waiters_stop(api->shared.waiters); /* answers the parked long-polls with wait_db */

@@ -255,7 +255,7 @@ static void answer_submit(ApiRequest *ar, PGresult *r, const Error *err, const c
 
 /* HandedSubmit is a submit handed to the group (hand_submit): the
  * request, held, and the texts its parameters point at.  The group's
- * writer answers it (handed_answered) and frees it. */
+ * answerer answers it (handed_answered) and frees it. */
 typedef struct HandedSubmit {
     ApiRequest ar; /* as the route left it; res is set when answered, db never */
     HeldRequest *held;
@@ -265,7 +265,7 @@ typedef struct HandedSubmit {
     char run_at[VALIDATE_RUN_AT_SIZE];
 } HandedSubmit;
 
-/* handed_answered answers a handed submit from the group's writer
+/* handed_answered answers a handed submit from the group's answerer
  * thread: the key cache, the response, the metrics and the write, which
  * never waits for the client (api_send_held). */
 static void handed_answered(void *arg, PGresult *r, const Error *err, const char *field)
@@ -295,7 +295,7 @@ static void handed_answered(void *arg, PGresult *r, const Error *err, const char
 
 /* hand_submit hands the validated submit s of ar, whose JSON body is
  * ar->req->body, to the group and holds the request, so that this thread
- * goes back to accept at once and the group's writer answers it.  false,
+ * goes back to accept at once and the group answers it.  false,
  * with nothing done, when it cannot be held (answer it as usual then).
  * A request on a connection the web server keeps open (FCGI_KEEP_CONN)
  * is not held: a held request's connection is closed once answered. */
@@ -387,7 +387,7 @@ void api_submit(ApiRequest *ar)
                                 &err, field);
     if (!is_document && !upload && seconds == 0 && groupable(ar, ar->req->body) &&
         hand_submit(ar, s)) {
-        /* Answered by the group's writer: ar->req is not ours any more. */
+        /* Answered by the group: ar->req is not ours any more. */
         submit_request_free(s);
         return;
     }

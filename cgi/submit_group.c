@@ -2,15 +2,17 @@
 /*
  * submit_group.c - the group submit (submit_group.h).
  *
- * One mutex guards the list of submits waiting; one thread of the
- * group's own, the writer, takes the submits waiting whenever there are
- * any (up to a statement's worth: SUBMIT_GROUP_STATEMENT_MAX and _BYTES)
- * and writes them on the group's connection (one submit: the statement a
- * lone submit always used; two or more: STMT_SUBMIT_GROUP), then calls
- * each submit's callback with its answer, in arrival order.  Submits that
- * arrive while it writes wait for its next turn.  The writer holds the
- * mutex only to take its list, never while it waits for the database or
- * runs a callback.  A request thread that waits for its answer
+ * Two threads of the group's own share the work.  The writer takes the
+ * submits waiting whenever there are any (up to a statement's worth:
+ * SUBMIT_GROUP_STATEMENT_MAX and _BYTES) and writes them on the group's
+ * connection (one submit: the statement a lone submit always used; two
+ * or more: STMT_SUBMIT_GROUP), then passes them to the answerer, which
+ * calls each submit's callback with its answer, in arrival order, while
+ * the writer writes the next statement: rendering and sending the
+ * answers of one group does not delay the next.  Submits that arrive
+ * while the writer writes wait for its next turn.  One mutex guards both
+ * lists; neither thread holds it while it waits for the database or runs
+ * a callback.  A request thread that waits for its answer
  * (submit_group_run) sleeps on a condition variable of its own.
  */
 #define _GNU_SOURCE /* open_memstream */
@@ -46,6 +48,10 @@ struct SubmitGroup {
     int handed;    /* submits handed (submit_group_hand) and not answered yet */
     bool stopping; /* submit_group_free: write what waits, take no more */
     pthread_t writer;
+    pthread_cond_t answer;         /* signaled when written grows, or the writer is done */
+    Entry *written, *written_tail; /* written and not answered yet, in order */
+    bool writer_done;              /* the writer ended: nothing more is written */
+    pthread_t answerer;
     DbConn *db; /* used by the writer only (so its backend stays warm) */
     long long statements;
     long long grouped;
@@ -269,24 +275,46 @@ static bool write_group(DbConn *db, Entry *list, int count)
 
 /* ---- the writer ---- */
 
-/* write_list writes the submits of list (count of them) and calls each
- * one's callback with its answer; the entries are freed.  Returns whether
- * one statement wrote them all (two or more). */
-static bool write_list(DbConn *db, Entry *list, int count)
+/* answer_list calls each submit's callback with its answer, in order,
+ * frees the entries and returns how many of them were handed. */
+static int answer_list(Entry *list)
 {
-    bool grouped = false;
+    int handed = 0;
 
-    if (count == 1)
-        write_alone(db, list);
-    else
-        grouped = write_group(db, list, count);
     while (list != NULL) {
         Entry *e = list;
         list = e->next;
+        handed += e->handed;
         e->answered(e->arg, e->result, &e->err, e->field);
         free(e);
     }
-    return grouped;
+    return handed;
+}
+
+/* answerer_main is the answerer thread: it answers what the writer
+ * wrote, in order, while the writer writes the next statement, until the
+ * writer is done and everything is answered. */
+static void *answerer_main(void *arg)
+{
+    SubmitGroup *g = arg;
+
+    pthread_mutex_lock(&g->lock);
+    for (;;) {
+        while (g->written == NULL && !g->writer_done)
+            pthread_cond_wait(&g->answer, &g->lock);
+        if (g->written == NULL)
+            break; /* the writer is done, and everything is answered */
+        Entry *list = g->written;
+
+        g->written = g->written_tail = NULL;
+        pthread_mutex_unlock(&g->lock);
+        int handed = answer_list(list);
+        pthread_mutex_lock(&g->lock);
+        /* Answered now: their connections are closed or with the listener. */
+        g->handed -= handed;
+    }
+    pthread_mutex_unlock(&g->lock);
+    return NULL;
 }
 
 /* take_statement takes from g's list what one statement writes: the
@@ -328,19 +356,30 @@ static void *writer_main(void *arg)
             break; /* stopping, and everything is written */
         int count = 0;
         Entry *list = take_statement(g, &count);
+        Entry *last = list;
+        while (last->next != NULL)
+            last = last->next;
         pthread_mutex_unlock(&g->lock);
-        int handed = 0;
-        for (Entry *e = list; e != NULL; e = e->next)
-            handed += e->handed;
-        bool grouped = write_list(g->db, list, count);
+        bool grouped = false;
+        if (count == 1)
+            write_alone(g->db, list);
+        else
+            grouped = write_group(g->db, list, count);
         pthread_mutex_lock(&g->lock);
-        /* Answered now: their connections are closed or with the listener. */
-        g->handed -= handed;
         if (grouped) {
             g->statements++;
             g->grouped += count;
         }
+        /* The answerer answers them while the next statement is written. */
+        if (g->written_tail != NULL)
+            g->written_tail->next = list;
+        else
+            g->written = list;
+        g->written_tail = last;
+        pthread_cond_signal(&g->answer);
     }
+    g->writer_done = true;
+    pthread_cond_signal(&g->answer);
     pthread_mutex_unlock(&g->lock);
     return NULL;
 }
@@ -458,10 +497,22 @@ SubmitGroup *submit_group_new(const char *conninfo, int statement_timeout_second
         goto fail_db;
     if (pthread_cond_init(&g->work, NULL) != 0)
         goto fail_lock;
+    if (pthread_cond_init(&g->answer, NULL) != 0)
+        goto fail_work;
+    if (pthread_create(&g->answerer, NULL, answerer_main, g) != 0)
+        goto fail_answer;
     if (pthread_create(&g->writer, NULL, writer_main, g) != 0)
-        goto fail_cond;
+        goto fail_answerer;
     return g;
-fail_cond:
+fail_answerer:
+    pthread_mutex_lock(&g->lock);
+    g->writer_done = true; /* there is no writer: the answerer ends */
+    pthread_cond_signal(&g->answer);
+    pthread_mutex_unlock(&g->lock);
+    pthread_join(g->answerer, NULL);
+fail_answer:
+    pthread_cond_destroy(&g->answer);
+fail_work:
     pthread_cond_destroy(&g->work);
 fail_lock:
     pthread_mutex_destroy(&g->lock);
@@ -479,7 +530,9 @@ void submit_group_free(SubmitGroup *g)
     g->stopping = true;
     pthread_cond_signal(&g->work);
     pthread_mutex_unlock(&g->lock);
-    pthread_join(g->writer, NULL);
+    pthread_join(g->writer, NULL); /* it passed everything to the answerer */
+    pthread_join(g->answerer, NULL);
+    pthread_cond_destroy(&g->answer);
     pthread_cond_destroy(&g->work);
     pthread_mutex_destroy(&g->lock);
     dbconn_free(g->db);

@@ -5,14 +5,15 @@
  * Most of what a submit costs the database is paid once per statement
  * (sql/018_submit_group.sql says what), so the submits of one process
  * are written together: a thread of the group's own, the writer, writes
- * every submit that waits, in one call of pgjob.submit_group, then
- * answers each, and meanwhile the next ones gather.  It works as a
+ * every submit that waits, in one call of pgjob.submit_group; another,
+ * the answerer, answers each while the writer writes the next ones,
+ * which gathered meanwhile.  It works as a
  * database's group commit does.  An idle process adds no statement: a
  * submit that finds nothing waiting beside it is written alone, with
  * STMT_SUBMIT (or STMT_SUBMIT_KEY), exactly as before.
  *
  * A request thread either hands its submit over and goes back to accept
- * (submit_group_hand: the writer answers the request, so a group is
+ * (submit_group_hand: the group answers the request, so a group is
  * bounded by the requests that arrive, not by the request threads), or
  * waits for the answer (submit_group_run).
  *
@@ -74,31 +75,30 @@ typedef struct GroupCounts {
     long long grouped;    /* submits those statements wrote */
 } GroupCounts;
 
-/* submit_group_new returns a new group, with its writer thread started,
+/* submit_group_new returns a new group, with its two threads started,
  * or NULL when out of memory or when the thread cannot be started.  Its
  * writes go through a database connection of its own, for conninfo
  * (dbconn_new's arguments), used by the writer only: one backend, kept
  * warm, writes every group. */
 SubmitGroup *submit_group_new(const char *conninfo, int statement_timeout_seconds);
 
-/* submit_group_free stops taking submits, lets the writer write and
- * answer every one that waits, joins it and frees g.  No thread may hand
+/* submit_group_free stops taking submits, lets the writer write and the
+ * answerer answer every one that waits, joins them and frees g.  No thread may hand
  * g a submit any more.  NULL is fine. */
 void submit_group_free(SubmitGroup *g);
 
-/* GroupAnswered is a submit's answer, called once by the writer thread:
+/* GroupAnswered is a submit's answer, called once by the answerer thread:
  * what dbconn_exec of STMT_SUBMIT_KEY would have returned (when
  * params[0] is "") or of STMT_SUBMIT (otherwise): r, a new PGresult of one
  * row (with auth_account and auth_key too when the key was looked up),
  * no row when the key looked up is not live, or NULL with err and field
- * (borrowed for the call) filled.  The callee owns r.  It runs on the
- * writer, so it must not wait for anything slow: the next group waits
- * for it. */
+ * (borrowed for the call) filled.  The callee owns r.  It must not wait
+ * for anything slow: the answers after it wait for it. */
 typedef void (*GroupAnswered)(void *arg, PGresult *r, const Error *err, const char *field);
 
 /* submit_group_hand hands s (borrowed, with everything it points at,
- * until answered is called) to the writer, which calls answered(arg,
- * ...) once it is written.  False, with nothing done, when out of memory,
+ * until answered is called) to the writer; answered(arg, ...) is called
+ * once it is written.  False, with nothing done, when out of memory,
  * when g is stopping, or when SUBMIT_GROUP_QUEUE_MAX handed submits are
  * not answered yet. */
 bool submit_group_hand(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answered, void *arg)

@@ -4,7 +4,7 @@
  * (cgi/submit_group.c): a handed submit counts until it is answered, not
  * only until the writer takes it.  The group's connection names no
  * server, so every write fails at once (503) and the callbacks run; the
- * first callback is held shut, which holds the writer.
+ * first callback is held shut, which holds the answerer.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -67,7 +67,7 @@ static void handed_count_until_answered(void)
     REQUIRE(group != NULL);
     REQUIRE(pthread_mutex_init(&g.lock, NULL) == 0);
     REQUIRE(pthread_cond_init(&g.changed, NULL) == 0);
-    /* The first submit is written and its answer held: the writer waits. */
+    /* The first submit is written and its answer held: the answerer waits. */
     REQUIRE(submit_group_hand(group, &s, gated, &g));
     REQUIRE(await_answers(&g, 1) == 1);
     /* It still counts: SUBMIT_GROUP_QUEUE_MAX - 1 more are taken ... */
