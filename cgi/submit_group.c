@@ -104,10 +104,16 @@ static void put_element(FILE *f, const char *v, bool first)
         return;
     }
     fputc('"', f);
-    for (const char *c = v; *c != '\0'; c++) {
-        if (*c == '"' || *c == '\\')
-            fputc('\\', f);
-        fputc(*c, f);
+    /* The text between quotes and backslashes a run at a time. */
+    while (*v != '\0') {
+        size_t run = strcspn(v, "\"\\");
+        fwrite(v, 1, run, f);
+        v += run;
+        if (*v == '\0')
+            break;
+        fputc('\\', f);
+        fputc(*v, f);
+        v++;
     }
     fputc('"', f);
 }
