@@ -27,12 +27,12 @@
 #include "log.h"
 #include "strnum.h"
 
-/* Entry is one submit while it waits for the writer, and while written. */
+/* Entry is one submit from the time it is queued until it is answered. */
 typedef struct Entry {
     const GroupSubmit *s;
     size_t bytes;           /* of its body */
     bool handed;            /* by submit_group_hand (counted in SubmitGroup.handed) */
-    GroupAnswered answered; /* called once, by the writer, with the answer */
+    GroupAnswered answered; /* called once, by the answerer, with the answer */
     void *arg;
     PGresult *result; /* the answer: a result of its own, or NULL with err */
     Error err;
@@ -279,22 +279,27 @@ static bool write_group(DbConn *db, Entry *list, int count)
     return false;
 }
 
-/* ---- the writer ---- */
+/* ---- the writer and the answerer ---- */
 
 /* answer_list calls each submit's callback with its answer, in order,
- * frees the entries and returns how many of them were handed. */
-static int answer_list(Entry *list)
+ * and frees the entries.  A handed one stops counting against
+ * SUBMIT_GROUP_QUEUE_MAX as soon as it is answered: its connection is
+ * closed or with the listener then. */
+static void answer_list(SubmitGroup *g, Entry *list)
 {
-    int handed = 0;
-
     while (list != NULL) {
         Entry *e = list;
+        bool handed = e->handed;
+
         list = e->next;
-        handed += e->handed;
         e->answered(e->arg, e->result, &e->err, e->field);
         free(e);
+        if (handed) {
+            pthread_mutex_lock(&g->lock);
+            g->handed--;
+            pthread_mutex_unlock(&g->lock);
+        }
     }
-    return handed;
 }
 
 /* answerer_main is the answerer thread: it answers what the writer
@@ -314,10 +319,8 @@ static void *answerer_main(void *arg)
 
         g->written = g->written_tail = NULL;
         pthread_mutex_unlock(&g->lock);
-        int handed = answer_list(list);
+        answer_list(g, list);
         pthread_mutex_lock(&g->lock);
-        /* Answered now: their connections are closed or with the listener. */
-        g->handed -= handed;
     }
     pthread_mutex_unlock(&g->lock);
     return NULL;
@@ -326,8 +329,8 @@ static void *answerer_main(void *arg)
 /* take_statement takes from g's list what one statement writes: the
  * first submit, and those after it up to SUBMIT_GROUP_STATEMENT_MAX
  * submits and SUBMIT_GROUP_STATEMENT_BYTES of bodies; *count is how
- * many.  The lock is held. */
-static Entry *take_statement(SubmitGroup *g, int *count)
+ * many, *tail the last of them.  The lock is held. */
+static Entry *take_statement(SubmitGroup *g, int *count, Entry **tail)
 {
     Entry *list = g->head, *last = list;
     size_t bytes = list->bytes;
@@ -345,6 +348,7 @@ static Entry *take_statement(SubmitGroup *g, int *count)
     last->next = NULL;
     g->waiting -= n;
     *count = n;
+    *tail = last;
     return list;
 }
 
@@ -361,10 +365,8 @@ static void *writer_main(void *arg)
         if (g->head == NULL)
             break; /* stopping, and everything is written */
         int count = 0;
-        Entry *list = take_statement(g, &count);
-        Entry *last = list;
-        while (last->next != NULL)
-            last = last->next;
+        Entry *last = NULL;
+        Entry *list = take_statement(g, &count, &last);
         pthread_mutex_unlock(&g->lock);
         bool grouped = false;
         if (count == 1)
@@ -441,7 +443,7 @@ typedef struct Waiting {
     char field[DB_FIELD_SIZE];
 } Waiting;
 
-/* waiting_answered is submit_group_run's callback, run by the writer. */
+/* waiting_answered is submit_group_run's callback, run by the answerer. */
 static void waiting_answered(void *arg, PGresult *r, const Error *err, const char *field)
 {
     Waiting *w = arg;

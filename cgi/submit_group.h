@@ -76,7 +76,7 @@ typedef struct GroupCounts {
 } GroupCounts;
 
 /* submit_group_new returns a new group, with its two threads started,
- * or NULL when out of memory or when the thread cannot be started.  Its
+ * or NULL when out of memory or when a thread cannot be started.  Its
  * writes go through a database connection of its own, for conninfo
  * (dbconn_new's arguments), used by the writer only: one backend, kept
  * warm, writes every group. */

@@ -422,7 +422,7 @@ def test_a_submit_with_an_idempotency_key_is_not_grouped(web, web_conn, lighttpd
     assert again.status_code == 202 and again.json()["id"] == a0[1].json()["id"], describe(again)
 
 
-# ---- handed submits: the writer answers them, no request thread waits -------------------
+# ---- handed submits: the group answers them, no request thread waits -------------------
 
 def fcgi_counts(proc):
     """The group's counts and the waiters, read over FastCGI."""
@@ -452,7 +452,7 @@ def fcgi_gathering(web, proc, key):
 def test_a_grouped_submit_holds_no_request_thread(web, web_conn, standalone):
     """With one request thread, submits gather behind a write that waits
     on a lock, and the thread still serves other requests meanwhile: a
-    submit without Prefer: wait is handed to the group's writer, which
+    submit without Prefer: wait is handed to the group, which writes and
     answers it.  Each is then answered 202 and written once."""
     proc = standalone(threads=1, statement_timeout_seconds=120)
     acct = new_account(web_conn)
