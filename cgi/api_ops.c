@@ -120,6 +120,7 @@ void api_metrics(ApiRequest *ar)
     g.submits_waiting = group.waiting;
     g.submit_groups = group.statements;
     g.submits_grouped = group.grouped;
+    g.submits_not_handed = group.refused;
     g.process_start_time = ar->shared->started;
     text = metrics_render(ar->shared->metrics, &g, &len);
     free((void *)g.outcomes);

@@ -308,6 +308,10 @@ static void render_gauges(Buf *b, const MetricsGauges *g)
     buf_family(b, "pgjob_submits_grouped_total", "counter",
                "Submits of this process written by those statements.");
     buf_printf(b, "pgjob_submits_grouped_total %lld\n", g->submits_grouped);
+    buf_family(b, "pgjob_submits_not_handed_total", "counter",
+               "Submits of this process that found the group's queue full and waited on their "
+               "request thread.");
+    buf_printf(b, "pgjob_submits_not_handed_total %lld\n", g->submits_not_handed);
     buf_family(b, "pgjob_process_start_time_seconds", "gauge",
                "Start time of this process since the Unix epoch, in seconds.");
     buf_puts(b, "pgjob_process_start_time_seconds ");

@@ -13,6 +13,9 @@
  *   pgjob_submit_groups_total                      counter: statements that wrote
  *                                                  two submits or more
  *   pgjob_submits_grouped_total                    counter: submits those wrote
+ *   pgjob_submits_not_handed_total                 counter: submits that found the
+ *                                                  group's queue full and waited on
+ *                                                  their request thread
  *   pgjob_process_start_time_seconds               gauge
  *   pgjob_job_outcomes_total{type,outcome}         counter: jobs that reached an
  *                                                  outcome, as the database counted
@@ -64,6 +67,7 @@ typedef struct MetricsGauges {
     int submits_waiting; /* submit_group_counts' waiting, statements, grouped */
     long long submit_groups;
     long long submits_grouped;
+    long long submits_not_handed;   /* submit_group_counts' refused */
     double process_start_time;      /* seconds since the Unix epoch */
     const MetricsOutcome *outcomes; /* database counts, noutcomes of them, when database_up */
     size_t noutcomes;

@@ -55,6 +55,7 @@ struct SubmitGroup {
     DbConn *db; /* used by the writer only (so its backend stays warm) */
     long long statements;
     long long grouped;
+    long long refused; /* hands refused because SUBMIT_GROUP_QUEUE_MAX were unanswered */
 };
 
 GroupCounts submit_group_counts(SubmitGroup *g)
@@ -67,6 +68,7 @@ GroupCounts submit_group_counts(SubmitGroup *g)
     c.waiting = g->waiting;
     c.statements = g->statements;
     c.grouped = g->grouped;
+    c.refused = g->refused;
     pthread_mutex_unlock(&g->lock);
     return c;
 }
@@ -409,7 +411,9 @@ static bool add(SubmitGroup *g, const GroupSubmit *s, GroupAnswered answered, vo
     e->answered = answered;
     e->arg = arg;
     pthread_mutex_lock(&g->lock);
-    taken = !g->stopping && (!handed || g->handed < SUBMIT_GROUP_QUEUE_MAX);
+    bool full = handed && g->handed >= SUBMIT_GROUP_QUEUE_MAX;
+    taken = !g->stopping && !full;
+    g->refused += full;
     if (taken) {
         if (g->tail != NULL)
             g->tail->next = e;

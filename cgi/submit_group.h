@@ -73,6 +73,7 @@ typedef struct GroupCounts {
     int waiting;          /* submits waiting for a group write now */
     long long statements; /* statements that wrote two submits or more */
     long long grouped;    /* submits those statements wrote */
+    long long refused;    /* hands refused: SUBMIT_GROUP_QUEUE_MAX were unanswered */
 } GroupCounts;
 
 /* submit_group_new returns a new group, with its two threads started,

@@ -507,6 +507,57 @@ def test_a_backlog_is_written_in_statements_of_at_most_256(web, web_conn, standa
     assert c["pgjob_submit_groups_total"] == 2 and c["pgjob_submits_grouped_total"] == n - 1, c
 
 
+def test_a_backlog_of_large_bodies_is_written_in_statements_of_at_most_4_mib(web, web_conn,
+                                                                           standalone):
+    """68 submits of about 64 KB each: the 67 that gather hold 4.3 MB of
+    bodies, so they are written by two statements (65 that fit in 4 MiB,
+    then 2)."""
+    proc = standalone(threads=1, statement_timeout_seconds=120, max_body_bytes=1048576)
+    acct = new_account(web_conn)
+    n = 68
+    item = "x" * 63900
+    with gathering(web, proc, None, lambda: fcgi_submit(proc, acct.key, [item], timeout=120),
+                   [lambda: fcgi_submit(proc, acct.key, [item], timeout=120)
+                    for _ in range(n - 1)],
+                   waiting=lambda: fcgi_counts(proc)["pgjob_submits_waiting"]) as g:
+        pass
+    assert [r.status for r in g.answers] == [202] * n, [repr(r) for r in g.answers
+                                                       if r.status != 202][:3]
+    assert jobs_of(web_conn, acct.account_id) == n
+    c = fcgi_counts(proc)
+    assert c["pgjob_submit_groups_total"] == 2 and c["pgjob_submits_grouped_total"] == n - 1, c
+
+
+def test_past_512_handed_submits_a_request_thread_writes_its_own(web, web_conn, standalone):
+    """With 512 handed submits unanswered (the first is being written and
+    waits on a lock), the next submit is not handed: its request thread
+    waits for the group itself (pgjob_submits_not_handed_total), and the
+    other thread still answers.  Every submit is then answered 202."""
+    proc = standalone(threads=2, statement_timeout_seconds=120)
+    acct = new_account(web_conn)
+    handed = 512  # the first among them
+    with gathering(web, proc, None, lambda: fcgi_submit(proc, acct.key, ["first"], timeout=120),
+                   [lambda i=i: fcgi_submit(proc, acct.key, [i], timeout=120)
+                    for i in range(handed - 1)],
+                   waiting=lambda: fcgi_counts(proc)["pgjob_submits_waiting"]) as g:
+        t, past = send_all([lambda: fcgi_submit(proc, acct.key, ["past"], timeout=120)])
+        g.threads += t
+        poll("the next submit to wait on its own thread",
+             lambda: fcgi_client_counts(proc) == (handed, 1),
+             timeout=60, pause=0.05, logs=proc.log_block)
+    assert past[0].status == 202, repr(past[0])
+    assert [r.status for r in g.answers] == [202] * handed, [repr(r) for r in g.answers
+                                                            if r.status != 202][:3]
+    assert jobs_of(web_conn, acct.account_id) == handed + 1
+
+
+def fcgi_client_counts(proc):
+    """(pgjob_submits_waiting, pgjob_submits_not_handed_total) of proc."""
+    samples = prometheus(fcgi_client.http(proc.address, "GET", "/metrics").body.decode())
+    return (metric(samples, "pgjob_submits_waiting"),
+            metric(samples, "pgjob_submits_not_handed_total"))
+
+
 def test_a_submit_on_a_kept_connection_keeps_it(web_conn, standalone):
     """A web server that keeps its FastCGI connection (FCGI_KEEP_CONN)
     can send the next request on it after a submit: such a submit is not

@@ -78,6 +78,10 @@ static const char sample_text[] =
     "# HELP pgjob_submits_grouped_total Submits of this process written by those statements.\n"
     "# TYPE pgjob_submits_grouped_total counter\n"
     "pgjob_submits_grouped_total 19\n"
+    "# HELP pgjob_submits_not_handed_total Submits of this process that found the group's queue "
+    "full and waited on their request thread.\n"
+    "# TYPE pgjob_submits_not_handed_total counter\n"
+    "pgjob_submits_not_handed_total 2\n"
     "# HELP pgjob_process_start_time_seconds Start time of this process since the Unix epoch, "
     "in seconds.\n"
     "# TYPE pgjob_process_start_time_seconds gauge\n"
@@ -106,6 +110,7 @@ static void sample(void)
                        .submits_waiting = 3,
                        .submit_groups = 7,
                        .submits_grouped = 19,
+                       .submits_not_handed = 2,
                        .process_start_time = 1700000000.5};
     const MetricsOutcome outcomes[] = {{"echo", "completed", 5}, {"a\"b", "retried", 0}};
     size_t len = 0;

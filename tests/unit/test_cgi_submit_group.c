@@ -73,8 +73,9 @@ static void handed_count_until_answered(void)
     /* It still counts: SUBMIT_GROUP_QUEUE_MAX - 1 more are taken ... */
     for (int i = 1; i < SUBMIT_GROUP_QUEUE_MAX; i++)
         REQUIRE(submit_group_hand(group, &s, gated, &g));
-    /* ... and the next one is refused. */
+    /* ... and the next one is refused, and counted. */
     CHECK(!submit_group_hand(group, &s, gated, &g));
+    CHECK_INT(submit_group_counts(group).refused, 1);
     pthread_mutex_lock(&g.lock);
     g.open = true;
     pthread_cond_broadcast(&g.changed);
