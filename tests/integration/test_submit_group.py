@@ -429,7 +429,8 @@ def fcgi_counts(proc):
     samples = prometheus(fcgi_client.http(proc.address, "GET", "/metrics").body.decode())
     return {name: metric(samples, name) for name in
             ("pgjob_submits_waiting", "pgjob_submit_groups_total",
-             "pgjob_submits_grouped_total", "pgjob_waiters")}
+             "pgjob_submits_grouped_total", "pgjob_submits_not_handed_total",
+             "pgjob_waiters")}
 
 
 def fcgi_submit(proc, key, items, metadata=None, timeout=fcgi_client.DEFAULT_TIMEOUT):
@@ -488,23 +489,28 @@ def test_sigterm_answers_the_submits_handed_to_the_group(web, web_conn, standalo
     assert jobs_of(web_conn, acct.account_id) == 4
 
 
+def fcgi_backlog(web, proc, key, items):
+    """gathering() over FastCGI of one echo submit per entry of items
+    (the first waits on the lock, the rest gather), then released; checks
+    every one was answered 202 and written.  The group's counts after."""
+    with gathering(web, proc, None, lambda: fcgi_submit(proc, key.key, items[0], timeout=120),
+                   [lambda i=i: fcgi_submit(proc, key.key, i, timeout=120) for i in items[1:]],
+                   waiting=lambda: fcgi_counts(proc)["pgjob_submits_waiting"]) as g:
+        pass
+    assert [r.status for r in g.answers] == [202] * len(items), [
+        repr(r) for r in g.answers if r.status != 202][:3]
+    return fcgi_counts(proc)
+
+
 def test_a_backlog_is_written_in_statements_of_at_most_256(web, web_conn, standalone):
     """300 submits gathered behind one write (one request thread, so only
     handing them over lets them gather) are written by two statements,
     not one that grows with the backlog."""
     proc = standalone(threads=1, statement_timeout_seconds=120)
     acct = new_account(web_conn)
-    n = 300
-    with gathering(web, proc, None, lambda: fcgi_submit(proc, acct.key, ["first"], timeout=120),
-                   [lambda i=i: fcgi_submit(proc, acct.key, [i], timeout=120)
-                    for i in range(n - 1)],
-                   waiting=lambda: fcgi_counts(proc)["pgjob_submits_waiting"]) as g:
-        pass
-    assert [r.status for r in g.answers] == [202] * n, [repr(r) for r in g.answers
-                                                       if r.status != 202][:3]
-    assert jobs_of(web_conn, acct.account_id) == n
-    c = fcgi_counts(proc)
-    assert c["pgjob_submit_groups_total"] == 2 and c["pgjob_submits_grouped_total"] == n - 1, c
+    c = fcgi_backlog(web, proc, acct, [[i] for i in range(300)])
+    assert jobs_of(web_conn, acct.account_id) == 300
+    assert c["pgjob_submit_groups_total"] == 2 and c["pgjob_submits_grouped_total"] == 299, c
 
 
 def test_a_backlog_of_large_bodies_is_written_in_statements_of_at_most_4_mib(web, web_conn,
@@ -514,18 +520,14 @@ def test_a_backlog_of_large_bodies_is_written_in_statements_of_at_most_4_mib(web
     then 2)."""
     proc = standalone(threads=1, statement_timeout_seconds=120, max_body_bytes=1048576)
     acct = new_account(web_conn)
-    n = 68
-    item = "x" * 63900
-    with gathering(web, proc, None, lambda: fcgi_submit(proc, acct.key, [item], timeout=120),
-                   [lambda: fcgi_submit(proc, acct.key, [item], timeout=120)
-                    for _ in range(n - 1)],
-                   waiting=lambda: fcgi_counts(proc)["pgjob_submits_waiting"]) as g:
-        pass
-    assert [r.status for r in g.answers] == [202] * n, [repr(r) for r in g.answers
-                                                       if r.status != 202][:3]
-    assert jobs_of(web_conn, acct.account_id) == n
+    c = fcgi_backlog(web, proc, acct, [["x" * 63900]] * 68)
+    assert jobs_of(web_conn, acct.account_id) == 68
+    assert c["pgjob_submit_groups_total"] == 2 and c["pgjob_submits_grouped_total"] == 67, c
+
+
+def waiting_and_not_handed(proc):
     c = fcgi_counts(proc)
-    assert c["pgjob_submit_groups_total"] == 2 and c["pgjob_submits_grouped_total"] == n - 1, c
+    return c["pgjob_submits_waiting"], c["pgjob_submits_not_handed_total"]
 
 
 def test_past_512_handed_submits_a_request_thread_writes_its_own(web, web_conn, standalone):
@@ -543,19 +545,12 @@ def test_past_512_handed_submits_a_request_thread_writes_its_own(web, web_conn, 
         t, past = send_all([lambda: fcgi_submit(proc, acct.key, ["past"], timeout=120)])
         g.threads += t
         poll("the next submit to wait on its own thread",
-             lambda: fcgi_client_counts(proc) == (handed, 1),
+             lambda: waiting_and_not_handed(proc) == (handed, 1),
              timeout=60, pause=0.05, logs=proc.log_block)
     assert past[0].status == 202, repr(past[0])
     assert [r.status for r in g.answers] == [202] * handed, [repr(r) for r in g.answers
                                                             if r.status != 202][:3]
     assert jobs_of(web_conn, acct.account_id) == handed + 1
-
-
-def fcgi_client_counts(proc):
-    """(pgjob_submits_waiting, pgjob_submits_not_handed_total) of proc."""
-    samples = prometheus(fcgi_client.http(proc.address, "GET", "/metrics").body.decode())
-    return (metric(samples, "pgjob_submits_waiting"),
-            metric(samples, "pgjob_submits_not_handed_total"))
 
 
 def test_a_submit_on_a_kept_connection_keeps_it(web_conn, standalone):
