@@ -210,6 +210,25 @@ def test_submits_that_gather_are_written_by_one_statement(web, web_conn, lighttp
         problem(client(server, other.key).job(job_id), 404)
 
 
+def beside_the_group(web, server, client, grouped, alone):
+    """Send grouped (a submit the group writes) and alone (one written on
+    its own thread's connection) at once, wait until both statements wait
+    on a held lock on pgjob.ready with no submit gathered behind the
+    group's, then release it; their Responses, by index (0: grouped)."""
+    held = HeldReady(web)
+    threads = []
+    try:
+        t0, answers = send_all([grouped, alone])
+        threads += t0
+        poll("both submits to wait on the lock", lambda: len(held.waiting()) == 2,
+             timeout=60, pause=0.05, logs=server.log_block)
+        assert counts(server, client)["pgjob_submits_waiting"] == 0
+    finally:
+        held.release()
+        join_all(threads)
+    return answers
+
+
 def test_a_large_body_is_written_alone_beside_the_group(web, web_conn, lighttpd, client):
     """A body over 64 KiB does not wait for the group: it is written on
     its own thread's connection (here it waits on the held lock beside
@@ -218,18 +237,8 @@ def test_a_large_body_is_written_alone_beside_the_group(web, web_conn, lighttpd,
     acct = new_account(web_conn)
     c = client(server, acct.key)
     large = [f"item {i} " + "x" * 25000 for i in range(4)]  # about 100 KB of JSON
-    held = HeldReady(web)
-    threads = []
-    try:
-        t0, a0 = send_all([lambda: c.submit("echo", ["small"]),
-                           lambda: client(server, acct.key).submit("echo", large)])
-        threads += t0
-        poll("both submits to wait on the lock", lambda: len(held.waiting()) == 2,
-             timeout=60, pause=0.05, logs=server.log_block)
-        assert counts(server, client)["pgjob_submits_waiting"] == 0
-    finally:
-        held.release()
-        join_all(threads)
+    a0 = beside_the_group(web, server, client, lambda: c.submit("echo", ["small"]),
+                          lambda: client(server, acct.key).submit("echo", large))
     assert [a0[i].status_code for i in (0, 1)] == [202, 202], [describe(a0[i]) for i in (0, 1)]
     assert a0[1].json()["item_count"] == 4
     assert jobs_of(web_conn, acct.account_id) == 2
@@ -404,19 +413,9 @@ def test_a_submit_with_an_idempotency_key_is_not_grouped(web, web_conn, lighttpd
     server = lighttpd(fcgi_threads=8, statement_timeout_seconds=120)
     acct = new_account(web_conn)
     c = client(server, acct.key)
-    held = HeldReady(web)
-    threads = []
-    try:
-        t0, a0 = send_all([lambda: c.submit("echo", ["small"]),
-                           lambda: client(server, acct.key).submit(
-                               "echo", ["k"], headers={"Idempotency-Key": "abc"})])
-        threads += t0
-        poll("both submits to wait on the lock", lambda: len(held.waiting()) == 2,
-             timeout=60, pause=0.05, logs=server.log_block)
-        assert counts(server, client)["pgjob_submits_waiting"] == 0
-    finally:
-        held.release()
-        join_all(threads)
+    a0 = beside_the_group(web, server, client, lambda: c.submit("echo", ["small"]),
+                          lambda: client(server, acct.key).submit(
+                              "echo", ["k"], headers={"Idempotency-Key": "abc"}))
     assert [a0[i].status_code for i in (0, 1)] == [202, 202], [describe(a0[i]) for i in (0, 1)]
     again = c.submit("echo", ["k"], headers={"Idempotency-Key": "abc"})
     assert again.status_code == 202 and again.json()["id"] == a0[1].json()["id"], describe(again)
