@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""pgjob.submit_group (sql/018_submit_group.sql): many submits without an
+"""pgjob.submit_group (sql/018_submit_group.sql, 019_submit_group_rows.sql): many submits without an
 idempotency key in one statement, as pgjob.fcgi's group submit writes
 them.  Each submission gets a row, in order; a key that is not live gets
 no job; a submission that breaks one of pgjob.submit's rules makes the
@@ -110,6 +110,22 @@ def test_numbers_keep_the_digits_of_the_body(conn, acct):
     assert value(conn, "SELECT items::text FROM pgjob.job WHERE id = %s", (got[1]["id"],)) == \
         "[1.50, 12345678901234567890]"
 
+
+
+def test_each_job_comes_back_as_it_was_written(conn, acct):
+    """The job column is the row as stored, every column of it (019 turns
+    the written rows into pgjob.job column by column, not through text);
+    a submission that wrote nothing gets NULL."""
+    call = CALL.replace("s.created, (s.job).id", "s.created, to_jsonb(s.job) AS job")
+    body = Json({"items": [{"n": 1.50}, "two"], "metadata": {"m": [1]}}).dumps(
+        {"items": [{"n": 1.50}, "two"], "metadata": {"m": [1]}})
+    got = rows(conn, call, [[acct, None], [None, b"\x00" * 32], [None, None], ["echo", "echo"],
+                            [body, body], [3, 0], [None, None], [2, 3], "1 day"])
+    assert got[1]["created"] is False and got[1]["job"] is None
+    stored = value(conn, "SELECT to_jsonb(j) FROM pgjob.job j WHERE j.id = %s",
+                   (got[0]["job"]["id"],))
+    assert got[0]["job"] == stored
+    assert stored["items"] == [{"n": 1.50}, "two"] and stored["priority"] == 3
 
 BAD_ENTRIES = [
     dict(type="Echo"),
