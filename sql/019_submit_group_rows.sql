@@ -1,21 +1,28 @@
 -- SPDX-License-Identifier: MIT
--- 019_submit_group_rows: submit_group keeps the jobs it wrote as pgjob.job
--- rows.
+-- 019_submit_group_rows: submit_group, as in 018_submit_group.sql, with
+-- two costs of its rows taken out.
 --
--- 018_submit_group.sql gathered the rows it wrote (the written CTE's
--- RETURNING j.*, a record of no named type) into an array of records,
--- and assigned that array to a pgjob.job[] variable.  PL/pgSQL converts
--- an anonymous record to pgjob.job through its text form: every job was
--- written out with record_out and read back with record_in, its items
--- parsed as JSON a second time.  A profile of the backend under
--- concurrent POST /v1/jobs put the two at a tenth of its time.  Naming
--- the type in the aggregate (c::pgjob.job) converts each row column by
--- column instead, as any row of the table is; nothing else changes.
+-- - 018 gathered the rows it wrote (the written CTE's RETURNING j.*, a
+--   record of no named type) into an array of records, and assigned that
+--   array to a pgjob.job[] variable.  PL/pgSQL converts an anonymous
+--   record to pgjob.job through its text form: every job was written out
+--   with record_out and read back with record_in, its items parsed as
+--   JSON a second time.  A profile of the backend under concurrent
+--   POST /v1/jobs put the two at a tenth of its time.  Naming the type in
+--   the aggregate (c::pgjob.job) converts each row column by column, as
+--   any row of the table is.
+-- - 018 checked pgjob.submit's rules in a statement of their own before
+--   the write, a second pass over the arrays.  They are now a column of
+--   the write's own first step: a submission that breaks one is not
+--   written, and the call raises PJ400 after the statement, which undoes
+--   the others, so a call with a bad submission still writes nothing
+--   (and sends no notification).
 --
--- Measured (docs/benchmarks.md, "Handed submits"): one session calling
--- submit_group with groups of 18 submits of 10 items, 5 rounds of 400
--- calls in turn with 018's version, used 50 to 54 us of backend CPU per
--- submit where 018's used 61 to 63 (medians of two runs).
+-- Measured (docs/benchmarks.md, "Submits in a cluster that recycles its
+-- WAL"): one session calling submit_group with groups of 18 submits of
+-- 10 items, 5 rounds of 400 calls in turn with 018's version: the
+-- conversion used 9 to 11 us of backend CPU per submit (medians of two
+-- runs), the separate check about 4.
 
 CREATE OR REPLACE FUNCTION pgjob.submit_group(
     p_accounts     bigint[],
@@ -49,28 +56,24 @@ BEGIN
     IF p_retention IS NULL OR p_retention < interval '0' THEN
         RAISE EXCEPTION 'retention must not be negative' USING ERRCODE = 'PJ400', COLUMN = 'retention';
     END IF;
-    -- pgjob.submit's rules (015_submit.sql), for the whole group at once.
-    IF EXISTS (SELECT 1
-                 FROM unnest(p_accounts, p_key_hashes, p_types, p_bodies, p_priorities,
-                             p_max_attempts) AS e(account, key_hash, type, body, priority, attempts)
-                WHERE (e.account IS NULL AND e.key_hash IS NULL)
-                   OR e.type IS NULL OR e.type !~ '^[a-z][a-z0-9_.-]{0,63}$'
-                   OR jsonb_typeof(e.body -> 'items') IS DISTINCT FROM 'array'
-                   OR jsonb_array_length(e.body -> 'items') = 0
-                   OR coalesce(jsonb_typeof(e.body -> 'metadata'), 'object') <> 'object'
-                   OR e.priority IS NULL OR e.priority NOT BETWEEN -1000 AND 1000
-                   OR e.attempts IS NULL OR e.attempts NOT BETWEEN 1 AND 100) THEN
-        RAISE EXCEPTION 'a submission of the group breaks a rule of pgjob.submit: submit each alone'
-            USING ERRCODE = 'PJ400', COLUMN = 'group';
-    END IF;
-
-    -- The callers, their new job ids, and the jobs, in element order.
+    -- The callers, their new job ids, whether each breaks one of
+    -- pgjob.submit's rules (015_submit.sql; bad), and the jobs, in
+    -- element order.  A bad submission is not written, and the call then
+    -- raises below, which undoes the others.
     WITH entry AS MATERIALIZED (
         SELECT u.n::integer AS n, coalesce(u.account, k.account_id) AS account_id,
                CASE WHEN u.account IS NULL THEN k.account_id END AS auth_account,
                CASE WHEN u.account IS NULL THEN k.key_id ELSE u.key_id END AS key_id,
                u.type, u.body, u.priority, coalesce(u.run_at, now()) AS run_at, u.attempts,
-               gen_random_uuid() AS id
+               gen_random_uuid() AS id,
+               coalesce((u.account IS NULL AND u.key_hash IS NULL)
+                        OR u.type IS NULL OR u.type !~ '^[a-z][a-z0-9_.-]{0,63}$'
+                        OR jsonb_typeof(u.body -> 'items') IS DISTINCT FROM 'array'
+                        OR jsonb_array_length(u.body -> 'items') = 0
+                        OR coalesce(jsonb_typeof(u.body -> 'metadata'), 'object') <> 'object'
+                        OR u.priority IS NULL OR u.priority NOT BETWEEN -1000 AND 1000
+                        OR u.attempts IS NULL OR u.attempts NOT BETWEEN 1 AND 100,
+                        true) AS bad
           FROM unnest(p_accounts, p_key_hashes, p_key_ids, p_types, p_bodies, p_priorities,
                       p_run_ats, p_max_attempts)
                WITH ORDINALITY AS u(account, key_hash, key_id, type, body, priority, run_at,
@@ -84,7 +87,7 @@ BEGIN
                coalesce(e.body -> 'metadata', '{}'), e.attempts, e.priority, e.run_at,
                p_retention
           FROM entry e
-         WHERE e.account_id IS NOT NULL
+         WHERE e.account_id IS NOT NULL AND NOT e.bad
          ORDER BY e.n
         RETURNING j.*
     ), queued AS (
@@ -98,11 +101,16 @@ BEGIN
            array_agg(c::pgjob.job ORDER BY e.n) AS jobs,
            array_agg(DISTINCT c.type) FILTER (WHERE c.run_at <= now()) AS due,
            array_agg(e.auth_account ORDER BY e.n) AS accounts,
-           array_agg(e.key_id ORDER BY e.n) AS keys
+           array_agg(e.key_id ORDER BY e.n) AS keys,
+           bool_or(e.bad) AS bad
       INTO v_rows
       FROM entry e
       LEFT JOIN written c ON c.id = e.id;
 
+    IF v_rows.bad THEN
+        RAISE EXCEPTION 'a submission of the group breaks a rule of pgjob.submit: submit each alone'
+            USING ERRCODE = 'PJ400', COLUMN = 'group';
+    END IF;
     PERFORM pgjob.notify_ready(v_rows.due);
     v_n := v_rows.ns;
     v_out := v_rows.jobs;

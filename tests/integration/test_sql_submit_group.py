@@ -142,7 +142,8 @@ BAD_ENTRIES = [
 ]
 
 
-def test_one_bad_submission_writes_nothing(conn, acct):
+def test_one_bad_submission_writes_nothing(conn, acct, listener):
+    listener.drain(conn)
     failures = []
     for bad in BAD_ENTRIES:
         entry = dict(dict(account=acct), **bad)
@@ -156,6 +157,9 @@ def test_one_bad_submission_writes_nothing(conn, acct):
         group(conn, [dict(account=acct)], retention="-1 second")
     assert value(conn, "SELECT count(*) FROM pgjob.job") == 0
     assert value(conn, "SELECT count(*) FROM pgjob.ready") == 0
+    # The good submissions beside a bad one are undone, not queued: no
+    # notification either.
+    assert Listener.on(listener.drain(conn), READY) == []
 
 
 def test_arrays_of_different_lengths_are_refused(conn, acct):
