@@ -21,8 +21,8 @@
 -- Measured (docs/benchmarks.md, "Submits in a cluster that recycles its
 -- WAL"): one session calling submit_group with groups of 18 submits of
 -- 10 items, 5 rounds of 400 calls in turn with 018's version: the
--- conversion used 9 to 11 us of backend CPU per submit (medians of two
--- runs), the separate check about 4.
+-- conversion used 9 to 12 us of backend CPU per submit (two runs), the
+-- separate check about 4 (one run; another was too noisy to say).
 
 CREATE OR REPLACE FUNCTION pgjob.submit_group(
     p_accounts     bigint[],

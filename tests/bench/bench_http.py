@@ -68,7 +68,7 @@ import requests  # noqa: E402
 from psycopg2.extras import Json  # noqa: E402
 
 import web  # noqa: E402
-from pgserver import PgServer  # noqa: E402
+from pgserver import BenchPgServer  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("PGJOB_BUILD", "build"))
@@ -394,7 +394,7 @@ def print_table(results, memory, errors, cpu):
     print("      connections (on a busy machine p99 varies most between runs: read it beside")
     print("      the baseline's).")
     print("database: a new cluster, fsync and full_page_writes off, wal_init_zero off (as a")
-    print("          server that recycles its WAL segments; see BenchServer).")
+    print("          server that recycles its WAL segments; see pgserver.BenchPgServer).")
     for line in errors:
         print(f"WARNING: {line}")
 
@@ -594,7 +594,7 @@ def main():
                                                     else min(want, hard), hard))
     if BEFORE_BUILD and not os.access(os.path.join(BEFORE_BUILD, "pgjob.fcgi"), os.X_OK):
         raise BenchError(f"BENCH_BASE_BUILD: {BEFORE_BUILD}/pgjob.fcgi is missing")
-    pg = BenchServer()
+    pg = BenchPgServer()
     server = None
     before = None
     started = []
@@ -631,18 +631,6 @@ def main():
         finally:
             pg.cleanup()
             shutil.rmtree(folder, ignore_errors=True)
-
-
-class BenchServer(PgServer):
-    """The benchmark's cluster, as a server that has run a while would be.
-    A new cluster has no WAL segments to reuse: each 16 MB of WAL the
-    POST runs write goes into a new segment file, which PostgreSQL fills
-    with zeros first while the inserts that need it wait, every second or
-    so at these rates.  A server in steady state recycles old segments at
-    each checkpoint (renamed, not zero-filled).  wal_init_zero off makes a
-    new segment without the zeros, so the POST's tail latency measures
-    pgjob, not the youth of the cluster (docs/benchmarks.md)."""
-    SETTINGS = dict(PgServer.SETTINGS, wal_init_zero="off")
 
 
 def fcgi_conf(dsn):

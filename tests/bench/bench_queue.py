@@ -2,7 +2,7 @@
 """The queue at scale: pgjobd beside the plain SKIP LOCKED loop and its peers.
 
 Starts a throwaway PostgreSQL (as the integration tests do, with
-shared_buffers 256MB) and drains a preloaded backlog of JOBS no-op jobs
+shared_buffers 256MB and wal_init_zero off: pgserver.BenchPgServer) and drains a preloaded backlog of JOBS no-op jobs
 through each side in turn, the sides interleaved within each of RUNS
 rounds so that a noisy stretch of a shared machine hits them alike.
 Filling the queue is not timed; each side's figure is jobs / seconds from
@@ -61,7 +61,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 
-from pgserver import PgServer, PortLock  # noqa: E402
+from pgserver import BenchPgServer, PortLock  # noqa: E402
 from bench_daemon import Daemon, LOOP_SCRIPT  # noqa: E402
 from web import metric, prometheus  # noqa: E402
 
@@ -124,8 +124,8 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class BenchServer(PgServer):
-    SETTINGS = dict(PgServer.SETTINGS, shared_buffers="256MB")
+class BenchServer(BenchPgServer):
+    SETTINGS = dict(BenchPgServer.SETTINGS, shared_buffers="256MB")
     if STATEMENTS:
         SETTINGS["shared_preload_libraries"] = "'pg_stat_statements'"
         SETTINGS["pg_stat_statements.track"] = "all"
@@ -490,7 +490,8 @@ def main():
         print(f"pgjobd peak resident memory: {q.rss.get('pgjobd', 0) / 1024:.1f} MiB,"
               f" held-xmin runs {q.rss.get('held', 0) / 1024:.1f} MiB")
         print(f"settings: PostgreSQL {q.one('SHOW server_version')}, shared_buffers 256MB,"
-              " fsync off, full_page_writes off, synchronous_commit on; one database per side;")
+              " fsync off, full_page_writes off, wal_init_zero off, synchronous_commit on;"
+              " one database per side;")
         print(f"  batch {BATCH}, {CLIENTS} pgbench clients / pgjobd workers, prefetch 200,"
               " graphile-worker concurrency 24 + local queue 500, pg-boss batch 100 x 2;")
         print(f"  {os.cpu_count()} CPUs, load average {load_start[0]:.1f} at the start,"
