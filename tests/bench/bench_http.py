@@ -394,7 +394,8 @@ def print_table(results, memory, errors, cpu):
     print("      connections (on a busy machine p99 varies most between runs: read it beside")
     print("      the baseline's).")
     print("database: a new cluster, fsync and full_page_writes off, wal_init_zero off (as a")
-    print("          server that recycles its WAL segments; see pgserver.BenchPgServer).")
+    print("          server that recycles its WAL segments; PostgreSQL's default is on; see")
+    print("          pgserver.BenchPgServer).")
     for line in errors:
         print(f"WARNING: {line}")
 

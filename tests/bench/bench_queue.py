@@ -2,9 +2,10 @@
 """The queue at scale: pgjobd beside the plain SKIP LOCKED loop and its peers.
 
 Starts a throwaway PostgreSQL (as the integration tests do, with
-shared_buffers 256MB and wal_init_zero off: pgserver.BenchPgServer) and drains a preloaded backlog of JOBS no-op jobs
-through each side in turn, the sides interleaved within each of RUNS
-rounds so that a noisy stretch of a shared machine hits them alike.
+shared_buffers 256MB and wal_init_zero off: pgserver.BenchPgServer) and
+drains a preloaded backlog of JOBS no-op jobs through each side in turn,
+the sides interleaved within each of RUNS rounds so that a noisy stretch
+of a shared machine hits them alike.
 Filling the queue is not timed; each side's figure is jobs / seconds from
 the worker's start until nothing is left, and the table prints medians,
 each beside its baselines as a ratio.

@@ -380,8 +380,8 @@ class BenchPgServer(PgServer):
     """The benchmarks' cluster, as a server that has run a while would be.
     A new cluster has no WAL segment files to reuse: each 16 MB of WAL goes
     into a new file, which PostgreSQL fills with zeros first while every
-    insert that needs the segment waits (about once a second under the
-    HTTP benchmark's POST, several times a second in a queue drain).  A
+    insert that needs the segment waits (every 1.3 s or so under the HTTP
+    benchmark's POST, several times a second in a queue drain).  A
     server in steady state recycles old segments at each checkpoint,
     renamed, not filled again.  wal_init_zero off makes a new segment
     without the zeros, so that a figure measures pgjob, not the youth of
