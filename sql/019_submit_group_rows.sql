@@ -21,7 +21,7 @@
 -- WAL"): one session calling submit_group with groups of 18 submits of
 -- 10 items, 5 rounds of 400 calls in turn with 018's version: the
 -- conversion used 7 and 13 us of backend CPU per submit (two runs), the
--- separate check about 4 (one run; another was too noisy to say).
+-- separate check a few us at most, within the runs' noise.
 
 CREATE OR REPLACE FUNCTION pgjob.submit_group(
     p_accounts     bigint[],
