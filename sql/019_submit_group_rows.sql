@@ -57,7 +57,7 @@ BEGIN
     END IF;
     -- The callers, their new job ids, whether each breaks one of
     -- pgjob.submit's rules (015_submit.sql; bad), and the jobs, in
-    -- element order.  When any is bad, nothing is written (so no other
+    -- element order.  When any is bad (verdict), nothing is written (so no other
     -- error, a foreign key's say, can come first) and the call raises
     -- below.
     WITH entry AS MATERIALIZED (
@@ -79,6 +79,8 @@ BEGIN
                WITH ORDINALITY AS u(account, key_hash, key_id, type, body, priority, run_at,
                                     attempts, n)
           LEFT JOIN LATERAL pgjob.api_key_lookup(u.key_hash) AS k ON u.account IS NULL
+    ), verdict AS (
+        SELECT coalesce(bool_or(x.bad), false) AS any_bad FROM entry x
     ), written AS (
         INSERT INTO pgjob.job AS j (id, account_id, api_key_id, type, items, item_count, results,
                                     metadata, max_attempts, priority, run_at, retention)
@@ -87,8 +89,7 @@ BEGIN
                coalesce(e.body -> 'metadata', '{}'), e.attempts, e.priority, e.run_at,
                p_retention
           FROM entry e
-         WHERE e.account_id IS NOT NULL
-           AND NOT (SELECT bool_or(x.bad) FROM entry x)
+         WHERE e.account_id IS NOT NULL AND NOT (SELECT v.any_bad FROM verdict v)
          ORDER BY e.n
         RETURNING j.*
     ), queued AS (
@@ -103,7 +104,7 @@ BEGIN
            array_agg(DISTINCT c.type) FILTER (WHERE c.run_at <= now()) AS due,
            array_agg(e.auth_account ORDER BY e.n) AS accounts,
            array_agg(e.key_id ORDER BY e.n) AS keys,
-           bool_or(e.bad) AS bad
+           (SELECT v.any_bad FROM verdict v) AS bad
       INTO v_rows
       FROM entry e
       LEFT JOIN written c ON c.id = e.id;
