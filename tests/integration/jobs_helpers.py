@@ -4,7 +4,7 @@
 They call the functions of sql/002_jobs.sql and sql/003_accounts.sql through
 a psycopg2 connection and hand rows back as dicts.  Nothing here sleeps: to
 make time pass, tests move timestamps (ready.run_at, lease.lease_until,
-job.expires_at) with plain UPDATEs.
+job.expires_at with job.sweep_at) with plain UPDATEs.
 """
 
 import contextlib

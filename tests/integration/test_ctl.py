@@ -412,7 +412,7 @@ def test_wait_timeout_and_expired(dsn, conn):
     assert "still queued" in proc.stderr
     ctl(dsn, "wait", job["id"], "--timeout", "0", code=5)
     ctl(dsn, "job", "cancel", job["id"])
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() WHERE id = %s",
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now(), sweep_at = now() WHERE id = %s",
                           (job["id"],))
     conn.cursor().execute("SELECT pgjob.expire()")
     assert jctl(dsn, "wait", job["id"], code=4)["status"] == "expired"

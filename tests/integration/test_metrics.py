@@ -75,7 +75,8 @@ def test_each_transition_counts_once(conn):
                             ("echo", "failed"): 1, ("echo", "canceled"): 1}
 
     # expire: the completed, failed and canceled jobs, past retention.
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 s' "
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 s', "
+                          "sweep_at = now() - interval '1 s' "
                           "WHERE status IN ('completed', 'failed', 'canceled')")
     assert expire(conn) == 3
     # A direct UPDATE that changes no status counts nothing.

@@ -170,15 +170,15 @@ def test_history_survives_expiry_and_pruning(conn, acct):
     before = history(conn, jid)
     assert before["flags"] == [("amount_missing", "error", 1)]
 
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 second'"
-                          " WHERE id = %s", (jid,))
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 second',"
+                          " sweep_at = now() - interval '1 second' WHERE id = %s", (jid,))
     assert expire(conn) == 1
     j = job(conn, jid)
     assert (j["status"], j["validation_flags"], j["results"]) == ("expired", [], None)
     assert history(conn, jid) == before
 
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '31 days'"
-                          " WHERE id = %s", (jid,))
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '31 days',"
+                          " sweep_at = now() - interval '31 days' WHERE id = %s", (jid,))
     assert value(conn, "SELECT pgjob.prune(interval '30 days', 10)") == 1
     assert job(conn, jid) is None
     assert history(conn, jid) == before
@@ -192,8 +192,8 @@ def test_expire_writes_a_missing_history_row_before_dropping_the_flags(conn, acc
     written = history(conn, jid)
     # As if the job had ended by a path that wrote no row.
     conn.cursor().execute("DELETE FROM pgjob.job_history WHERE job_id = %s", (jid,))
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 second'"
-                          " WHERE id = %s", (jid,))
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 second',"
+                          " sweep_at = now() - interval '1 second' WHERE id = %s", (jid,))
     assert expire(conn) == 1
     assert history(conn, jid) == written
 
@@ -224,10 +224,12 @@ def test_history_retention_prunes_in_bounded_batches(conn, acct):
         jid = submit(conn, acct, "enrich", ["a"])
         conn.cursor().execute("SELECT pgjob.cancel(%s, %s)", (acct, jid))
         stubs.append(jid)
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() WHERE id = ANY (%s::uuid[])",
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now(), sweep_at = now()"
+                          " WHERE id = ANY (%s::uuid[])",
                           ([str(s) for s in stubs],))
     assert expire(conn) == 3
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '31 days'")
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '31 days',"
+                          " sweep_at = now() - interval '31 days'")
 
     # The stubs go first, then history with what is left of the batch.
     assert value(conn, "SELECT pgjob.prune(interval '30 days', 2)") == 2
@@ -279,7 +281,7 @@ def test_backfill_of_jobs_finished_before_the_migration(conn, acct):
                 complete(conn, [dict(id=jid, attempt=a, results=[1], validation_flags=flags)])
             else:
                 fail_one(conn, jid, a, code="timeout", fatal=True)
-        conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() WHERE id = %s", (jid,))
+        conn.cursor().execute("UPDATE pgjob.job SET expires_at = now(), sweep_at = now() WHERE id = %s", (jid,))
         expired[outcome] = jid
     assert expire(conn) == 3
     live = submit(conn, acct, "enrich", ["a"])

@@ -257,7 +257,8 @@ def test_services_work_with_only_the_roles_grants(owned_db, daemon, ddir, lightt
 
     # Expiry and pruning by the maintainer, as pgjob.
     with conn.cursor() as cur:
-        cur.execute("UPDATE pgjob.job SET expires_at = now() - interval '1 s' WHERE id = %s",
+        cur.execute("UPDATE pgjob.job SET expires_at = now() - interval '1 s',"
+                    " sweep_at = now() - interval '1 s' WHERE id = %s",
                     (job_id,))
     wait_until(conn, "SELECT NOT EXISTS (SELECT FROM pgjob.job WHERE id = %s)", (job_id,),
                what="the job to be expired and pruned")

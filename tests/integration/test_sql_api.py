@@ -110,7 +110,8 @@ def test_get_results_errors(conn, acct):
         get_results(conn, acct, jid, limit=0)
     attempt = claim_one(conn, jid)["attempt"]
     complete_one(conn, jid, attempt, results=["r"])
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 s'")
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 s',"
+                          " sweep_at = now() - interval '1 s'")
     assert expire(conn) == 1
     with pg_error("PJ410"):
         get_results(conn, acct, jid)

@@ -339,7 +339,7 @@ def test_prune_by_age_and_rows(conn, acct):
 def test_cache_survives_job_expiry(conn, acct):
     first = submit_doc(conn, acct)
     run_to_completion(conn, first["id"])
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() WHERE id = %s", (first["id"],))
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now(), sweep_at = now() WHERE id = %s", (first["id"],))
     assert expire(conn) == 1
     assert submit_doc(conn, acct)["cache_hit"] is True
 

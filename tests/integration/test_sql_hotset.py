@@ -358,17 +358,9 @@ def updates_in(conn, sql, params=None):
     return u1 - u0, h1 - h0
 
 
-def test_claim_and_heartbeat_are_hot_updates(conn, acct):
-    """No index of pgjob.job names a column a claim or a heartbeat
-    changes, and a page keeps room for the new version: both are HOT
-    updates.  Any index that names status or updated_at breaks this.
-    Whether a new version finds room on its page depends on when the
-    page's dead versions are pruned, so a few may not be HOT."""
-    # The rule itself: no index of pgjob.job names (as a key, in an
-    # expression or in its predicate) a column that a claim or a
-    # heartbeat writes.
-    changed = {"status", "updated_at", "attempt_count", "started_at", "version",
-               "items_done", "results", "failed_attempts", "run_at"}
+def assert_no_index_names(conn, changed):
+    """No index of pgjob.job names a column of changed, as a key, in an
+    expression or in its predicate."""
     for index in rows(conn, """
             SELECT c.relname,
                    ARRAY(SELECT a.attname FROM pg_attribute a
@@ -380,6 +372,20 @@ def test_claim_and_heartbeat_are_hot_updates(conn, acct):
         name, columns, exprs = index.values()
         named = set(columns) | set(re.findall(r"[a-z_]+", exprs))
         assert not named & changed, f"index {name} names {sorted(named & changed)}"
+
+
+def test_claim_and_heartbeat_are_hot_updates(conn, acct):
+    """No index of pgjob.job names a column a claim or a heartbeat
+    changes, and a page keeps room for the new version: both are HOT
+    updates.  Any index that names status or updated_at breaks this.
+    Whether a new version finds room on its page depends on when the
+    page's dead versions are pruned, so a few may not be HOT."""
+    # The rule itself: no index of pgjob.job names (as a key, in an
+    # expression or in its predicate) a column that a claim or a
+    # heartbeat writes.
+    assert_no_index_names(conn, {"status", "updated_at", "attempt_count", "started_at",
+                                 "version", "items_done", "results", "failed_attempts",
+                                 "run_at"})
     # And the effect, counted: with room on the page (fillfactor), most are
     # HOT; how many exactly depends on when dead versions were pruned, and
     # on a busy machine fewer may be, so this counts at least one.
@@ -409,6 +415,38 @@ def test_claim_and_heartbeat_are_hot_updates(conn, acct):
             == (5, 0)
     finally:
         conn.cursor().execute("DROP INDEX pgjob.job_status_probe")
+
+
+def test_completion_is_a_hot_update(conn, acct):
+    """Since sql/020_hot_completion.sql no index of pgjob.job names a
+    column that a completion, a failure or a cancel writes (expiry walks
+    sweep_at, which submit sets), so a completion is HOT when its page
+    has room.  (cancel also clears paused_since, which job_paused_idx
+    names; that is a change only for a paused job.)"""
+    assert_no_index_names(conn, {"status", "results", "results_bytes", "items_done",
+                                 "items_failed", "completed_at", "updated_at",
+                                 "processing_ms", "validation_flags", "confidence", "model",
+                                 "cache_hit", "version", "expires_at", "error"})
+
+    def finish(n):
+        submit_many(conn, acct, n, type="echo")
+        conn.cursor().execute("VACUUM pgjob.job")
+        got = claim(conn, "w", n, ["echo"])
+        entries = [{"id": str(r["id"]), "attempt": r["attempt"], "results": [{"ok": True}]}
+                   for r in got]
+        return updates_in(conn, "SELECT count(*) FROM pgjob.complete(%s::jsonb)",
+                          (json.dumps(entries),))
+
+    updates, hot = finish(20)
+    assert updates == 20 and hot >= 1
+    check_invariants(conn)
+    # What the test can see fail: an index naming expires_at, as 013's
+    # job_expiry_idx did, makes every completion not HOT.
+    conn.cursor().execute("CREATE INDEX job_expires_probe ON pgjob.job (expires_at)")
+    try:
+        assert finish(5) == (5, 0)
+    finally:
+        conn.cursor().execute("DROP INDEX pgjob.job_expires_probe")
 
 
 def test_paused_since_follows_pause_resume_cancel(conn, acct):

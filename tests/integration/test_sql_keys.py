@@ -209,7 +209,7 @@ def test_retry_refused(conn):
     canceled = submit(conn, acct, items=["q"])
     cancel(conn, acct, canceled)
     assert retry(conn, acct, canceled)["items"] == ["q"]
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() "
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now(), sweep_at = now() "
                           "WHERE id = %s", (canceled,))
     conn.cursor().execute("SELECT pgjob.expire()")
     with pg_error("PJ409"):

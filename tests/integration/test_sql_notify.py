@@ -102,8 +102,8 @@ def test_expire_of_50_sends_one_notification(conn, acct, listener):
     got = claimed(conn, 50)
     complete(conn, [{"id": r["id"], "attempt": r["attempt"],
                      "results": ["r"], "processing_ms": 1} for r in got])
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = "
-                          "now() - interval '1 second'")
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 second', "
+                          "sweep_at = now() - interval '1 second'")
     listener.drain(conn)
     assert value(conn, "SELECT pgjob.expire()") == 50
     notes = listener.drain(conn)

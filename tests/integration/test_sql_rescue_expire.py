@@ -8,7 +8,8 @@ import pytest
 from jobs_helpers import (check_invariants, claim, claim_one, complete,
                           complete_one, db_now, expire, fail_one, job,
                           lease_row, new_account, pg_error, ready_row, rescue,
-                          row, rows, submit, submit_many, submit_row, value)
+                          row, rows, status, submit, submit_many, submit_row,
+                          value)
 
 
 pytestmark = pytest.mark.sql_only
@@ -114,8 +115,8 @@ def test_rescue_ignores_paused_and_finished(conn, acct):
 
 def make_due_for_expiry(conn, ids):
     conn.cursor().execute(
-        "UPDATE pgjob.job SET expires_at = now() - interval '1 second' "
-        "WHERE id = ANY (%s::uuid[])", (list(ids),))
+        "UPDATE pgjob.job SET expires_at = now() - interval '1 second', "
+        "sweep_at = now() - interval '1 second' WHERE id = ANY (%s::uuid[])", (list(ids),))
 
 
 def test_expire_keeps_a_stub(conn, acct):
@@ -174,11 +175,102 @@ def test_expire_only_due_terminal_jobs(conn, acct):
     a = claim_one(conn, done_later, by_type=True)["attempt"]
     complete_one(conn, done_later, a)
     # Non-terminal jobs with an expires_at in the past (set by hand) and a
-    # terminal job not due yet: none expire.
+    # terminal job not due yet: none expire, and nothing a client sees
+    # changes.  The unfinished ones are moved on (sweep_at, 020), a
+    # retention ahead.
     make_due_for_expiry(conn, [queued, paused, running])
-    before = {i: job(conn, i) for i in (queued, paused, running, done_later)}
+    before = {i: seen(conn, i) for i in (queued, paused, running, done_later)}
     assert expire(conn) == 0
-    assert {i: job(conn, i) for i in before} == before
+    assert {i: seen(conn, i) for i in before} == before
+    assert value(conn, "SELECT bool_and(sweep_at > now() + interval '6 days') FROM pgjob.job"
+                       " WHERE id = ANY (%s::uuid[])", ([queued, paused, running],))
+    check_invariants(conn)
+
+
+def seen(conn, job_id):
+    """The job's row but for sweep_at, which only expire reads."""
+    j = job(conn, job_id)
+    del j["sweep_at"]
+    return j
+
+
+# ---- expire's sweep (sql/020_hot_completion.sql) -------------------------------
+
+def sweep_at(conn, job_id):
+    return value(conn, "SELECT sweep_at FROM pgjob.job WHERE id = %s", (job_id,))
+
+
+def test_submit_sets_sweep_at_a_retention_after_now(conn, acct):
+    jid = submit(conn, acct, retention=datetime.timedelta(hours=1))
+    assert value(conn, "SELECT sweep_at = created_at + retention FROM pgjob.job"
+                       " WHERE id = %s", (jid,))
+    grouped = value(conn, "SELECT (s.job).id FROM pgjob.submit_group("
+                          "ARRAY[%s]::bigint[], ARRAY[NULL]::bytea[], ARRAY[NULL]::bigint[],"
+                          " ARRAY['echo'], ARRAY['{\"items\": [1]}']::jsonb[], ARRAY[0],"
+                          " ARRAY[NULL]::timestamptz[], ARRAY[3], interval '2 hours') s",
+                    (acct,))
+    assert value(conn, "SELECT sweep_at = created_at + interval '2 hours' FROM pgjob.job"
+                       " WHERE id = %s", (grouped,))
+
+
+def test_no_completion_moves_sweep_at(conn, acct):
+    """A completion, a fatal fail and a cancel set expires_at but leave
+    sweep_at (the only column job_expiry_idx names) as submit set it."""
+    ids = submit_many(conn, acct, 3)
+    before = {i: sweep_at(conn, i) for i in ids}
+    got = {r["id"]: r["attempt"] for r in claim(conn, "w", 2)}
+    done, failed = sorted(got)
+    complete_one(conn, done, got[done], item_count=1)
+    fail_one(conn, failed, got[failed], "bad", "reason", fatal=True)
+    canceled = (set(ids) - set(got)).pop()
+    row(conn, "SELECT * FROM pgjob.cancel(%s, %s)", (acct, canceled))
+    assert value(conn, "SELECT count(*) FROM pgjob.job WHERE id = ANY (%s::uuid[])"
+                       " AND expires_at IS NOT NULL", (ids,)) == 3
+    assert {i: sweep_at(conn, i) for i in ids} == before
+
+
+def test_a_terminal_job_found_early_is_moved_to_its_expires_at(conn, acct):
+    jid = submit(conn, acct)
+    complete_one(conn, jid, claim_one(conn, jid)["attempt"])
+    conn.cursor().execute("UPDATE pgjob.job SET sweep_at = now() - interval '1 second'"
+                          " WHERE id = %s", (jid,))
+    assert expire(conn) == 0
+    assert value(conn, "SELECT sweep_at = expires_at FROM pgjob.job WHERE id = %s", (jid,))
+    assert status(conn, jid) == "completed"
+    # Once that time has come, the sweep expires it, and the stub's
+    # sweep_at is its expires_at, from which prune ages it.
+    make_due_for_expiry(conn, [jid])
+    assert expire(conn) == 1
+    assert value(conn, "SELECT status = 'expired' AND sweep_at = expires_at FROM pgjob.job"
+                       " WHERE id = %s", (jid,))
+
+
+def test_an_unfinished_job_is_moved_at_least_a_minute_ahead(conn, acct):
+    """A job of no retention that is still queued when the sweep finds
+    it is not looked at again by every sweep; once done, it expires."""
+    jid = submit(conn, acct, retention=datetime.timedelta(0))
+    assert expire(conn) == 0
+    assert value(conn, "SELECT sweep_at BETWEEN now() + interval '59 seconds'"
+                       " AND now() + interval '61 seconds' FROM pgjob.job WHERE id = %s", (jid,))
+    complete_one(conn, jid, claim_one(conn, jid)["attempt"])
+    assert expire(conn) == 0
+    conn.cursor().execute("UPDATE pgjob.job SET sweep_at = now() WHERE id = %s", (jid,))
+    assert expire(conn) == 1
+
+
+def test_jobs_moved_on_do_not_hold_back_due_ones(conn, acct):
+    """The sweep takes the oldest sweep_at first; an unfinished job it
+    moves goes behind the others, so a limit of 1 still reaches a job that
+    is due."""
+    waiting = submit(conn, acct, retention=datetime.timedelta(0))
+    done = submit(conn, acct, "other", retention=datetime.timedelta(0))
+    complete_one(conn, done, claim_one(conn, done, by_type=True)["attempt"])
+    conn.cursor().execute("UPDATE pgjob.job SET sweep_at = now() - interval '1 hour'"
+                          " WHERE id = %s", (waiting,))
+    assert expire(conn, 1) == 0
+    assert status(conn, waiting) == "queued"
+    assert expire(conn, 1) == 1
+    assert status(conn, done) == "expired"
     check_invariants(conn)
 
 
@@ -209,8 +301,8 @@ def test_prune_deletes_only_old_expired_stubs(conn, acct):
     assert expire(conn) == 3
     old = ids[:2]
     conn.cursor().execute(
-        "UPDATE pgjob.job SET expires_at = now() - interval '31 days' "
-        "WHERE id = ANY (%s::uuid[])", (old + [ids[3]],))
+        "UPDATE pgjob.job SET expires_at = now() - interval '31 days', "
+        "sweep_at = now() - interval '31 days' WHERE id = ANY (%s::uuid[])", (old + [ids[3]],))
     # ids[2]: expired just now; ids[3]: completed (old expires_at) but not
     # expired.  Only the two old stubs go.
     assert value(conn, "SELECT pgjob.prune()") == 2
@@ -232,8 +324,8 @@ def test_prune_limit(conn, acct):
         complete_one(conn, r["id"], r["attempt"], item_count=1)
     make_due_for_expiry(conn, ids)
     assert expire(conn) == 3
-    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - "
-                          "interval '40 days'")
+    conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '40 days', "
+                          "sweep_at = now() - interval '40 days'")
     assert value(conn, "SELECT pgjob.prune(p_limit => 2)") == 2
     assert value(conn, "SELECT count(*) FROM pgjob.job") == 1
     assert value(conn, "SELECT pgjob.prune()") == 1

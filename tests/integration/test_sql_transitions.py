@@ -71,8 +71,8 @@ def make_job(conn, acct, state):
     elif state == "expired":
         assert complete_one(conn, jid, a) == "completed"
         conn.cursor().execute(
-            "UPDATE pgjob.job SET expires_at = now() - interval '1 second' "
-            "WHERE id = %s", (jid,))
+            "UPDATE pgjob.job SET expires_at = now() - interval '1 second', "
+            "sweep_at = now() - interval '1 second' WHERE id = %s", (jid,))
         assert expire(conn) == 1
     assert job(conn, jid)["status"] == state
     return jid, a
@@ -323,8 +323,8 @@ def test_version_and_updated_at_bump_on_every_change(conn):
     step("complete", lambda: complete_one(conn, jid, attempt["n"]))
 
     def do_expire():
-        conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - "
-                              "interval '1 second' WHERE id = %s", (jid,))
+        conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '1 second', "
+                              "sweep_at = now() - interval '1 second' WHERE id = %s", (jid,))
         assert expire(conn) == 1
     step("expire", do_expire)
     assert seen == list(range(1, 15))

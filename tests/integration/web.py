@@ -777,8 +777,8 @@ def sql_fail(conn, job_id, attempt, code="boom", message="it broke", fatal=True)
 def sql_expire(conn, job_id):
     """Expire a terminal job now (its retention made to have passed)."""
     with conn.cursor() as cur:
-        cur.execute("UPDATE pgjob.job SET expires_at = now() - interval '1 second' "
-                    "WHERE id = %s", (job_id,))
+        cur.execute("UPDATE pgjob.job SET expires_at = now() - interval '1 second', "
+                    "sweep_at = now() - interval '1 second' WHERE id = %s", (job_id,))
         cur.execute("SELECT pgjob.expire()")
         assert cur.fetchone()[0] >= 1
 
