@@ -50,6 +50,15 @@ COMMENT ON COLUMN pgjob.job.sweep_at IS
     'When pgjob.expire looks at the job next; after expiry, when it expired '
     '(see 020_hot_completion.sql)';
 
+-- Room on each page for three versions of a row: as submitted, as
+-- claimed and as completed.  The claimed version's predecessor can be
+-- pruned only once no snapshot can see it, which in a busy drain is
+-- often after the completion came.  Measured (one pgjobd draining 30,000
+-- no-op jobs): at 50 a third of the completions were HOT, at 33 nearly
+-- all; the table ended smaller, since HOT versions are pruned in place.
+-- Pages written before this migration keep their fill.
+ALTER TABLE pgjob.job SET (fillfactor = 33);
+
 DROP INDEX pgjob.job_expiry_idx;
 DROP INDEX pgjob.job_expired_idx;
 -- Expiry walks live jobs (not stubs) by sweep_at.
