@@ -4,10 +4,12 @@
 -- 013_hotpath.sql made the claim and the heartbeat HOT updates of
 -- pgjob.job, but not the completion: it sets expires_at, and expiry and
 -- pruning found their rows through indexes on expires_at.  So every
--- completion (and every fail that ends a job, and every cancel) added an
--- entry to each of pgjob.job's six indexes.  Under a held snapshot those
--- entries cannot be removed, and the indexes grew batch after batch
--- (docs/benchmarks.md, "Under a held xmin").
+-- completion (and every fail that ends a job, and every cancel) was a
+-- non-HOT update: the new version went to another page, with an entry in
+-- each index that takes the row (the primary key, the account's order
+-- and the expiry index for an ordinary job).  Under a held snapshot
+-- those entries cannot be removed, and the indexes grew batch after
+-- batch (docs/benchmarks.md, "Under a held xmin").
 --
 -- Now expiry walks a column that no completion changes:
 --
@@ -20,23 +22,36 @@
 --             that are terminal with expires_at passed, and moves the
 --             others on: a terminal job to its expires_at, an unfinished
 --             one (paused, scheduled ahead, still running) to
---             now() + retention, and at least a minute ahead, so that no
---             job is looked at by every sweep.  Once a job has expired,
---             sweep_at is its expires_at, and prune ages the stub from
---             there (job_expired_idx), as it did from expires_at.
+--             now() + retention, and at least ten minutes ahead, so that
+--             no job is looked at by every sweep (one a minute by
+--             default).  Once a job has expired, sweep_at is its
+--             expires_at, and prune ages the stub from there
+--             (job_expired_idx), as it did from expires_at.
 --
 -- No index of pgjob.job names expires_at any more, nor any other column
 -- a completion changes, so a completion is HOT when its page has room
--- for the new version (fillfactor 50, 013).  test_sql_hotset.py checks
--- the rule and the effect.  A job whose retention is under a minute and
--- that is still unfinished when the sweep first looks at it may expire
--- up to a minute late.
+-- for the new version (the fillfactor below).  test_sql_hotset.py checks
+-- the rule and the effect.  The costs: a job takes an entry in
+-- job_expiry_idx at submit (the old index took it when it became
+-- terminal), and a job that is not yet expirable when the sweep first
+-- looks at it (one that took longer than the sweep's lag from submit to
+-- its end) is moved once, a non-HOT update, a retention after its
+-- submission, off the claim's path.  A job whose retention is under ten
+-- minutes and that is still unfinished when the sweep looks at it may
+-- expire up to ten minutes late.  The sweep locks the rows it looks at
+-- (SKIP LOCKED: it never waits for them), so a claim, completion, pause
+-- or cancel of one of them waits for the sweep's transaction.
 --
 -- This file replaces expire and prune (of 013_hotpath.sql), submit (of
 -- 015_submit.sql) and submit_group (of 019_submit_group_rows.sql).
 -- Their behaviour is unchanged but for sweep_at: submit and
 -- submit_group set it, and expire and prune walk it.  The backfill below
--- rewrites every row of pgjob.job once.
+-- rewrites every row of pgjob.job once, under the migration's lock of
+-- the table.
+
+-- The old expiry indexes first: the backfill need not keep them.
+DROP INDEX pgjob.job_expiry_idx;
+DROP INDEX pgjob.job_expired_idx;
 
 ALTER TABLE pgjob.job ADD COLUMN sweep_at timestamptz;
 -- Terminal jobs and stubs: their expires_at; unfinished jobs: the floor
@@ -59,8 +74,6 @@ COMMENT ON COLUMN pgjob.job.sweep_at IS
 -- Pages written before this migration keep their fill.
 ALTER TABLE pgjob.job SET (fillfactor = 33);
 
-DROP INDEX pgjob.job_expiry_idx;
-DROP INDEX pgjob.job_expired_idx;
 -- Expiry walks live jobs (not stubs) by sweep_at.
 CREATE INDEX job_expiry_idx ON pgjob.job (sweep_at) WHERE items IS NOT NULL;
 -- Pruning walks expired stubs by sweep_at.
@@ -70,70 +83,88 @@ CREATE INDEX job_expired_idx ON pgjob.job (sweep_at) WHERE items IS NULL;
 -- whose sweep_at has passed.  Those that may not expire yet are moved on
 -- (see above); that changes neither version nor updated_at, and sends no
 -- notification: nothing a client sees has changed.  The count is of the
--- jobs expired.
+-- jobs expired, at most p_limit.  A pass that moved jobs on looks again
+-- (they are behind it now), until p_limit jobs have expired, a pass
+-- finds fewer candidates than it asked for, or 10 * p_limit jobs have
+-- been looked at: so jobs moved on do not end the daemon's rounds, which
+-- go on while a call expires p_limit.
 CREATE OR REPLACE FUNCTION pgjob.expire(p_limit integer DEFAULT 1000)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_ids uuid[];
+    v_ids    uuid[] := '{}';
+    v_pass   uuid[];
+    v_want   integer;
+    v_looked integer;
+    v_seen   bigint := 0;
 BEGIN
     IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'limit must be between 1 and 100000' USING ERRCODE = 'PJ400', COLUMN = 'limit';
     END IF;
-    WITH due AS (
-        SELECT j.id, j.account_id, j.type, j.status, j.item_count, j.items_failed,
-               j.attempt_count, j.failed_attempts, j.created_at, j.started_at,
-               j.completed_at, j.processing_ms, j.error ->> 'code' AS error_code,
-               j.validation_flags, j.confidence, j.model, j.cache_hit,
-               coalesce(j.status IN ('completed', 'failed', 'canceled')
-                        AND j.expires_at <= now(), false) AS expiring
-          FROM pgjob.job j
-         WHERE j.sweep_at <= now() AND j.items IS NOT NULL
-         ORDER BY j.sweep_at
-         LIMIT p_limit
-           FOR NO KEY UPDATE SKIP LOCKED
-    ), changed AS (
-        UPDATE pgjob.job j
-           SET status = 'expired',
-               items = NULL,
-               results = NULL,
-               results_bytes = 0,
-               validation_flags = '[]',
-               idempotency_key = NULL,
-               request_hash = NULL,
-               sweep_at = j.expires_at,
-               updated_at = now(),
-               version = j.version + 1
-          FROM due d
-         WHERE j.id = d.id AND d.expiring
-        RETURNING j.id
-    ), moved AS (
-        UPDATE pgjob.job j
-           SET sweep_at = CASE
-                   WHEN j.status IN ('completed', 'failed', 'canceled') AND j.expires_at IS NOT NULL
-                   THEN j.expires_at
-                   ELSE now() + greatest(j.retention, interval '1 minute')
-               END
-          FROM due d
-         WHERE j.id = d.id AND NOT d.expiring
-    ), recorded AS (
-        -- history: the rows missing, from the values before expiry.
-        INSERT INTO pgjob.job_history (job_id, account_id, type, status, item_count,
-                                       items_failed, attempt_count, failed_attempts,
-                                       created_at, started_at, completed_at, processing_ms,
-                                       error_code, flags, confidence, model, cache_hit)
-        SELECT d.id, d.account_id, d.type, d.status, d.item_count, d.items_failed,
-               d.attempt_count, d.failed_attempts, d.created_at, d.started_at,
-               coalesce(d.completed_at, now()), d.processing_ms, d.error_code,
-               pgjob.history_flags(d.validation_flags), d.confidence, d.model, d.cache_hit
-          FROM due d
-         WHERE d.expiring
-           AND NOT EXISTS (SELECT 1 FROM pgjob.job_history h WHERE h.job_id = d.id)
-        ON CONFLICT (job_id) DO NOTHING
-    )
-    SELECT array_agg(c.id) INTO v_ids FROM changed c;
+    LOOP
+        v_want := p_limit - cardinality(v_ids);
+        WITH due AS (
+            SELECT j.id, j.account_id, j.type, j.status, j.item_count, j.items_failed,
+                   j.attempt_count, j.failed_attempts, j.created_at, j.started_at,
+                   j.completed_at, j.processing_ms, j.error ->> 'code' AS error_code,
+                   j.validation_flags, j.confidence, j.model, j.cache_hit,
+                   coalesce(j.status IN ('completed', 'failed', 'canceled')
+                            AND j.expires_at <= now(), false) AS expiring
+              FROM pgjob.job j
+             WHERE j.sweep_at <= now() AND j.items IS NOT NULL
+             ORDER BY j.sweep_at
+             LIMIT v_want
+               FOR NO KEY UPDATE SKIP LOCKED
+        ), changed AS (
+            UPDATE pgjob.job j
+               SET status = 'expired',
+                   items = NULL,
+                   results = NULL,
+                   results_bytes = 0,
+                   validation_flags = '[]',
+                   idempotency_key = NULL,
+                   request_hash = NULL,
+                   sweep_at = j.expires_at,
+                   updated_at = now(),
+                   version = j.version + 1
+              FROM due d
+             WHERE j.id = d.id AND d.expiring
+            RETURNING j.id
+        ), moved AS (
+            UPDATE pgjob.job j
+               SET sweep_at = CASE
+                       WHEN j.status IN ('completed', 'failed', 'canceled')
+                            AND j.expires_at IS NOT NULL
+                       THEN j.expires_at
+                       ELSE now() + greatest(j.retention, interval '10 minutes')
+                   END
+              FROM due d
+             WHERE j.id = d.id AND NOT d.expiring
+        ), recorded AS (
+            -- history: the rows missing, from the values before expiry.
+            INSERT INTO pgjob.job_history (job_id, account_id, type, status, item_count,
+                                           items_failed, attempt_count, failed_attempts,
+                                           created_at, started_at, completed_at, processing_ms,
+                                           error_code, flags, confidence, model, cache_hit)
+            SELECT d.id, d.account_id, d.type, d.status, d.item_count, d.items_failed,
+                   d.attempt_count, d.failed_attempts, d.created_at, d.started_at,
+                   coalesce(d.completed_at, now()), d.processing_ms, d.error_code,
+                   pgjob.history_flags(d.validation_flags), d.confidence, d.model, d.cache_hit
+              FROM due d
+             WHERE d.expiring
+               AND NOT EXISTS (SELECT 1 FROM pgjob.job_history h WHERE h.job_id = d.id)
+            ON CONFLICT (job_id) DO NOTHING
+        )
+        SELECT coalesce((SELECT array_agg(c.id) FROM changed c), '{}'),
+               (SELECT count(*) FROM due)
+          INTO v_pass, v_looked;
+        v_ids := v_ids || v_pass;
+        v_seen := v_seen + v_looked;
+        EXIT WHEN cardinality(v_ids) >= p_limit OR v_looked < v_want
+               OR v_seen >= 10::bigint * p_limit;
+    END LOOP;
     PERFORM pgjob.notify_jobs(v_ids);
-    RETURN coalesce(cardinality(v_ids), 0);
+    RETURN cardinality(v_ids);
 END
 $$;
 

@@ -301,7 +301,9 @@ def check_invariants(conn):
     processing <=> a lease row for attempt = attempt_count; other statuses
     have neither; a terminal job has completed_at and expires_at; paused
     <=> paused_since, and only an expired job has no items (the partial
-    indexes of 013_hotpath.sql)."""
+    indexes of 013_hotpath.sql); a terminal job is looked at by expire no
+    later than ten minutes after its expires_at, and a stub's sweep_at is
+    its expires_at (020_hot_completion.sql)."""
     bad = rows(conn, """
         SELECT j.id, j.status, j.attempt_count, r.job_id AS ready,
                r.type AS r_type, r.priority AS r_priority,
@@ -316,7 +318,10 @@ def check_invariants(conn):
             OR (j.status IN ('completed', 'failed', 'canceled')
                 AND (j.completed_at IS NULL OR j.expires_at IS NULL))
             OR (j.status = 'paused') IS DISTINCT FROM (j.paused_since IS NOT NULL)
-            OR (j.items IS NULL) IS DISTINCT FROM (j.status = 'expired')""")
+            OR (j.items IS NULL) IS DISTINCT FROM (j.status = 'expired')
+            OR (j.status IN ('completed', 'failed', 'canceled')
+                AND j.sweep_at > j.expires_at + interval '10 minutes')
+            OR (j.status = 'expired' AND j.sweep_at IS DISTINCT FROM j.expires_at)""")
     assert not bad, f"invariants broken: {bad}"
     orphans = value(conn, """
         SELECT (SELECT count(*) FROM pgjob.ready r

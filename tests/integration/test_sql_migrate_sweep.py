@@ -39,6 +39,12 @@ def test_backfill_gives_each_kind_of_job_its_sweep_at(connect, empty_db):
     conn.cursor().execute("UPDATE pgjob.job SET expires_at = now() - interval '2 days'"
                           " WHERE id = %s", (stub,))
     assert expire(conn) == 1
+    running = submit(conn, acct, "running", retention=hour)
+    claim_one(conn, running, by_type=True)
+    paused = submit(conn, acct, "paused", retention=hour)
+    row(conn, "SELECT * FROM pgjob.pause(%s, %s)", (acct, paused))
+    canceled = submit(conn, acct, "canceled", retention=hour)
+    row(conn, "SELECT * FROM pgjob.cancel(%s, %s)", (acct, canceled))
     # An unfinished job whose floor has passed already.
     old = submit(conn, acct, retention=hour)
     conn.cursor().execute("UPDATE pgjob.job SET created_at = now() - interval '2 hours'"
@@ -48,8 +54,10 @@ def test_backfill_gives_each_kind_of_job_its_sweep_at(connect, empty_db):
 
     by_floor = "SELECT sweep_at = created_at + retention FROM pgjob.job WHERE id = %s"
     by_expiry = "SELECT sweep_at = expires_at FROM pgjob.job WHERE id = %s"
-    assert value(conn, by_floor, (queued,)) and value(conn, by_floor, (old,))
-    assert value(conn, by_expiry, (done,)) and value(conn, by_expiry, (stub,))
+    for jid in (queued, running, paused, old):
+        assert value(conn, by_floor, (jid,))
+    for jid in (done, canceled, stub):
+        assert value(conn, by_expiry, (jid,))
     assert value(conn, "SELECT attnotnull FROM pg_attribute"
                        " WHERE attrelid = 'pgjob.job'::regclass AND attname = 'sweep_at'")
     # Expiry and pruning go on from there: the passed floor is moved on,

@@ -245,13 +245,19 @@ def test_a_terminal_job_found_early_is_moved_to_its_expires_at(conn, acct):
                        " WHERE id = %s", (jid,))
 
 
-def test_an_unfinished_job_is_moved_at_least_a_minute_ahead(conn, acct):
+def test_an_unfinished_job_is_moved_at_least_ten_minutes_ahead(conn, acct):
     """A job of no retention that is still queued when the sweep finds
     it is not looked at again by every sweep; once done, it expires."""
     jid = submit(conn, acct, retention=datetime.timedelta(0))
-    assert expire(conn) == 0
-    assert value(conn, "SELECT sweep_at BETWEEN now() + interval '59 seconds'"
-                       " AND now() + interval '61 seconds' FROM pgjob.job WHERE id = %s", (jid,))
+    conn.autocommit = False
+    try:
+        assert expire(conn) == 0
+        # now() is the transaction's: the same in both statements.
+        assert value(conn, "SELECT sweep_at = now() + interval '10 minutes' FROM pgjob.job"
+                           " WHERE id = %s", (jid,))
+        conn.commit()
+    finally:
+        conn.autocommit = True
     complete_one(conn, jid, claim_one(conn, jid)["attempt"])
     assert expire(conn) == 0
     conn.cursor().execute("UPDATE pgjob.job SET sweep_at = now() WHERE id = %s", (jid,))
@@ -259,19 +265,36 @@ def test_an_unfinished_job_is_moved_at_least_a_minute_ahead(conn, acct):
 
 
 def test_jobs_moved_on_do_not_hold_back_due_ones(conn, acct):
-    """The sweep takes the oldest sweep_at first; an unfinished job it
-    moves goes behind the others, so a limit of 1 still reaches a job that
-    is due."""
-    waiting = submit(conn, acct, retention=datetime.timedelta(0))
+    """The sweep takes the oldest sweep_at first.  Unfinished jobs it
+    moves on do not count against its limit: it looks again, behind
+    them, so a limit of n still expires n due jobs."""
+    waiting = [submit(conn, acct, retention=datetime.timedelta(0)) for _ in range(3)]
+    done = [submit(conn, acct, "other", retention=datetime.timedelta(0)) for _ in range(3)]
+    for jid in done:
+        complete_one(conn, jid, claim_one(conn, jid, by_type=True)["attempt"])
+    conn.cursor().execute("UPDATE pgjob.job SET sweep_at = now() - interval '1 hour'"
+                          " WHERE id = ANY (%s::uuid[])", (waiting,))
+    assert expire(conn, 3) == 3
+    assert {status(conn, j) for j in done} == {"expired"}
+    assert {status(conn, j) for j in waiting} == {"queued"}
+    assert value(conn, "SELECT bool_and(sweep_at > now()) FROM pgjob.job"
+                       " WHERE id = ANY (%s::uuid[])", (waiting,))
+    check_invariants(conn)
+
+
+def test_a_call_looks_at_most_at_ten_times_its_limit(conn, acct):
+    """Behind 25 unfinished jobs, a call with limit 2 looks at 20 and
+    stops; the next call goes on from there."""
+    waiting = submit_many(conn, acct, 25, retention=datetime.timedelta(0))
     done = submit(conn, acct, "other", retention=datetime.timedelta(0))
     complete_one(conn, done, claim_one(conn, done, by_type=True)["attempt"])
     conn.cursor().execute("UPDATE pgjob.job SET sweep_at = now() - interval '1 hour'"
-                          " WHERE id = %s", (waiting,))
-    assert expire(conn, 1) == 0
-    assert status(conn, waiting) == "queued"
-    assert expire(conn, 1) == 1
+                          " WHERE id = ANY (%s::uuid[])", (waiting,))
+    assert expire(conn, 2) == 0
+    assert value(conn, "SELECT count(*) FROM pgjob.job WHERE id = ANY (%s::uuid[])"
+                       " AND sweep_at > now()", (waiting,)) == 20
+    assert expire(conn, 2) == 1
     assert status(conn, done) == "expired"
-    check_invariants(conn)
 
 
 def test_expire_limit(conn, acct):
