@@ -466,3 +466,39 @@ def test_paused_since_follows_pause_resume_cancel(conn, acct):
     assert value(conn, "SELECT paused_since FROM pgjob.job WHERE id = %s", (jid,)) is None
     assert value(conn, depth) == 0
     check_invariants(conn)
+
+
+# ---- the completion's check (sql/021_complete_check.sql) --------------------
+
+def test_completion_check_never_compares_every_entry_with_every_row(conn, acct):
+    """complete's first statement locks the batch's rows in id order and
+    checks each held attempt's result count.  Whatever join the planner
+    picks (here: hash and merge joins turned off, so a nested loop, as
+    misleading statistics once chose), no step compares every entry with
+    every row: auto_explain's plan of that statement, sent back as a
+    notice, removes at most one row per entry by a join filter."""
+    n = 50
+    submit_many(conn, acct, n, type="echo")
+    entries = [{"id": str(r["id"]), "attempt": r["attempt"], "results": [{"ok": True}]}
+               for r in claim(conn, "w", n, ["echo"])]
+    cur = conn.cursor()
+    cur.execute("LOAD 'auto_explain'")
+    for setting, to in (("auto_explain.log_min_duration", "0"),
+                        ("auto_explain.log_nested_statements", "on"),
+                        ("auto_explain.log_analyze", "on"),
+                        ("auto_explain.log_level", "notice"),
+                        ("enable_hashjoin", "off"), ("enable_mergejoin", "off")):
+        cur.execute("SELECT set_config(%s, %s, false)", (setting, to))
+    try:
+        del conn.notices[:]
+        assert value(conn, "SELECT count(*) FROM pgjob.complete(%s::jsonb)"
+                           " WHERE outcome = 'completed'", (json.dumps(entries),)) == n
+        plans = [p for p in conn.notices if "'count', 1" in p and "Query Text" in p]
+    finally:
+        cur.execute("SET auto_explain.log_min_duration = -1")
+        cur.execute("RESET enable_hashjoin")
+        cur.execute("RESET enable_mergejoin")
+    assert plans, "no plan of the check statement came back"
+    removed = [int(x) for p in plans for x in re.findall(r"Rows Removed by Join Filter: (\d+)", p)]
+    assert all(r <= n for r in removed), removed
+    check_invariants(conn)
