@@ -33,10 +33,12 @@
 -- for the new version (the fillfactor below).  test_sql_hotset.py checks
 -- the rule and the effect.  The costs: a job takes an entry in
 -- job_expiry_idx at submit (the old index took it when it became
--- terminal), and a job that is not yet expirable when the sweep first
--- looks at it (one that took longer than the sweep's lag from submit to
--- its end) is moved once, a non-HOT update, a retention after its
--- submission, off the claim's path.  A job whose retention is under ten
+-- terminal); a job that is not yet expirable when the sweep first
+-- looks at it, a retention after its submission, is moved on, a non-HOT
+-- update off the claim's path: once if it had ended by then (it took
+-- longer than the sweep's lag, up to an expire interval, from submit to
+-- its end), twice if it had not (on to now() + retention, and when it
+-- is found ended, on to its expires_at).  A job whose retention is under ten
 -- minutes and that is still unfinished when the sweep looks at it may
 -- expire up to ten minutes late.  The sweep locks the rows it looks at
 -- (SKIP LOCKED: it never waits for them), so a claim, completion, pause
@@ -74,8 +76,10 @@ COMMENT ON COLUMN pgjob.job.sweep_at IS
 -- Pages written before this migration keep their fill.
 ALTER TABLE pgjob.job SET (fillfactor = 33);
 
--- Expiry walks live jobs (not stubs) by sweep_at.
-CREATE INDEX job_expiry_idx ON pgjob.job (sweep_at) WHERE items IS NOT NULL;
+-- Expiry walks live jobs (not stubs) by sweep_at; the id orders the
+-- jobs of one sweep_at (a statement's submits share it), so that each
+-- pass of a call starts where the last one ended.
+CREATE INDEX job_expiry_idx ON pgjob.job (sweep_at, id) WHERE items IS NOT NULL;
 -- Pruning walks expired stubs by sweep_at.
 CREATE INDEX job_expired_idx ON pgjob.job (sweep_at) WHERE items IS NULL;
 
@@ -83,11 +87,18 @@ CREATE INDEX job_expired_idx ON pgjob.job (sweep_at) WHERE items IS NULL;
 -- whose sweep_at has passed.  Those that may not expire yet are moved on
 -- (see above); that changes neither version nor updated_at, and sends no
 -- notification: nothing a client sees has changed.  The count is of the
--- jobs expired, at most p_limit.  A pass that moved jobs on looks again
--- (they are behind it now), until p_limit jobs have expired, a pass
--- finds fewer candidates than it asked for, or 10 * p_limit jobs have
--- been looked at: so jobs moved on do not end the daemon's rounds, which
--- go on while a call expires p_limit.
+-- jobs expired, at most p_limit.
+--
+-- Moved jobs do not end a call early, or the daemon's rounds (repeated
+-- while a call expires p_limit) would stop at the first batch with one:
+-- a call goes on in passes of p_limit candidates each, every pass
+-- starting where the last one ended (after v_after and v_after_id: the
+-- index entries behind them are this call's own, dead to it), until p_limit jobs have expired,
+-- a pass finds fewer candidates than it asked for, or the call has
+-- looked at ten times p_limit, and at most ten thousand more.  A pass
+-- expires only as many as the call still lacks, and moves only the
+-- candidates before the last of those (k, the expiring candidates so
+-- far in order); it leaves the others as they were, for the next call.
 CREATE OR REPLACE FUNCTION pgjob.expire(p_limit integer DEFAULT 1000)
 RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -96,25 +107,34 @@ DECLARE
     v_pass   uuid[];
     v_want   integer;
     v_looked integer;
+    v_after    timestamptz := '-infinity';
+    v_after_id uuid := '00000000-0000-0000-0000-000000000000';
     v_seen   bigint := 0;
+    v_most   bigint;
 BEGIN
     IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'limit must be between 1 and 100000' USING ERRCODE = 'PJ400', COLUMN = 'limit';
     END IF;
+    v_most := least(10::bigint * p_limit, p_limit + 10000);
     LOOP
         v_want := p_limit - cardinality(v_ids);
         WITH due AS (
             SELECT j.id, j.account_id, j.type, j.status, j.item_count, j.items_failed,
                    j.attempt_count, j.failed_attempts, j.created_at, j.started_at,
                    j.completed_at, j.processing_ms, j.error ->> 'code' AS error_code,
-                   j.validation_flags, j.confidence, j.model, j.cache_hit,
+                   j.validation_flags, j.confidence, j.model, j.cache_hit, j.sweep_at,
                    coalesce(j.status IN ('completed', 'failed', 'canceled')
                             AND j.expires_at <= now(), false) AS expiring
               FROM pgjob.job j
-             WHERE j.sweep_at <= now() AND j.items IS NOT NULL
-             ORDER BY j.sweep_at
-             LIMIT v_want
+             WHERE j.sweep_at <= now() AND (j.sweep_at, j.id) > (v_after, v_after_id)
+               AND j.items IS NOT NULL
+             ORDER BY j.sweep_at, j.id
+             LIMIT p_limit
                FOR NO KEY UPDATE SKIP LOCKED
+        ), ranked AS (
+            SELECT d.*, count(*) FILTER (WHERE d.expiring)
+                            OVER (ORDER BY d.sweep_at, d.id) AS k
+              FROM due d
         ), changed AS (
             UPDATE pgjob.job j
                SET status = 'expired',
@@ -127,8 +147,8 @@ BEGIN
                    sweep_at = j.expires_at,
                    updated_at = now(),
                    version = j.version + 1
-              FROM due d
-             WHERE j.id = d.id AND d.expiring
+              FROM ranked r
+             WHERE j.id = r.id AND r.expiring AND r.k <= v_want
             RETURNING j.id
         ), moved AS (
             UPDATE pgjob.job j
@@ -138,30 +158,32 @@ BEGIN
                        THEN j.expires_at
                        ELSE now() + greatest(j.retention, interval '10 minutes')
                    END
-              FROM due d
-             WHERE j.id = d.id AND NOT d.expiring
+              FROM ranked r
+             WHERE j.id = r.id AND NOT r.expiring AND r.k < v_want
         ), recorded AS (
             -- history: the rows missing, from the values before expiry.
             INSERT INTO pgjob.job_history (job_id, account_id, type, status, item_count,
                                            items_failed, attempt_count, failed_attempts,
                                            created_at, started_at, completed_at, processing_ms,
                                            error_code, flags, confidence, model, cache_hit)
-            SELECT d.id, d.account_id, d.type, d.status, d.item_count, d.items_failed,
-                   d.attempt_count, d.failed_attempts, d.created_at, d.started_at,
-                   coalesce(d.completed_at, now()), d.processing_ms, d.error_code,
-                   pgjob.history_flags(d.validation_flags), d.confidence, d.model, d.cache_hit
-              FROM due d
-             WHERE d.expiring
-               AND NOT EXISTS (SELECT 1 FROM pgjob.job_history h WHERE h.job_id = d.id)
+            SELECT r.id, r.account_id, r.type, r.status, r.item_count, r.items_failed,
+                   r.attempt_count, r.failed_attempts, r.created_at, r.started_at,
+                   coalesce(r.completed_at, now()), r.processing_ms, r.error_code,
+                   pgjob.history_flags(r.validation_flags), r.confidence, r.model, r.cache_hit
+              FROM ranked r
+             WHERE r.expiring AND r.k <= v_want
+               AND NOT EXISTS (SELECT 1 FROM pgjob.job_history h WHERE h.job_id = r.id)
             ON CONFLICT (job_id) DO NOTHING
+        ), last AS (
+            SELECT d.sweep_at, d.id FROM due d ORDER BY d.sweep_at DESC, d.id DESC LIMIT 1
         )
         SELECT coalesce((SELECT array_agg(c.id) FROM changed c), '{}'),
-               (SELECT count(*) FROM due)
-          INTO v_pass, v_looked;
+               (SELECT count(*) FROM due), (SELECT l.sweep_at FROM last l),
+               (SELECT l.id FROM last l)
+          INTO v_pass, v_looked, v_after, v_after_id;
         v_ids := v_ids || v_pass;
         v_seen := v_seen + v_looked;
-        EXIT WHEN cardinality(v_ids) >= p_limit OR v_looked < v_want
-               OR v_seen >= 10::bigint * p_limit;
+        EXIT WHEN cardinality(v_ids) >= p_limit OR v_looked < p_limit OR v_seen >= v_most;
     END LOOP;
     PERFORM pgjob.notify_jobs(v_ids);
     RETURN cardinality(v_ids);

@@ -1,22 +1,24 @@
 -- SPDX-License-Identifier: MIT
--- 021_complete_check: the completion's check cannot turn quadratic.
+-- 021_complete_check: the completion's check statement cannot turn
+-- quadratic.
 --
 -- pgjob.complete (012_hotset.sql) first locks the batch's processing
 -- rows in id order and checks each held attempt's result count, in one
 -- statement that joined the locked rows with the batch's entries.  The
--- planner estimates one row for either side (the table's statistics
--- were taken while the jobs were queued, and unnest() is guessed at
--- ten), so it may pick a nested loop that compares every entry with
--- every row: 10,000 comparisons for a batch of 100.  It did so in the
--- second backlog of the held-snapshot benchmark, where that statement
--- took 1.5 ms per batch instead of 0.5 (auto_explain), about 10 us per
--- job, the whole of that backlog's slowdown over the first
--- (docs/benchmarks.md, "The completion's check").
+-- planner estimates one locked row (the table's statistics were taken
+-- while the jobs were queued) and, in a generic plan, ten entries, so
+-- it may pick a nested loop that compares every entry with every row:
+-- 10,000 comparisons for a batch of 100.  It did so in the second
+-- backlog of a held-snapshot drain, where that statement took 1.5 ms
+-- for the batch explained (auto_explain) instead of 0.5 in the first
+-- backlog (docs/benchmarks.md, "The completion's check").
 --
 -- Now each entry, in id order, locks and reads its own row through a
 -- LATERAL subquery: one index probe per entry, in the same lock order,
 -- whatever the statistics say.  test_sql_hotset.py checks the plan with
--- the other joins turned off.
+-- the other joins turned off.  The completion's update (done) still
+-- joins as the planner likes; with a table of real size it probes the
+-- primary key per entry.
 --
 -- This file replaces complete (of 012_hotset.sql); only that statement
 -- changes.

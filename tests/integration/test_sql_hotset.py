@@ -12,6 +12,7 @@ entry) are not counted as returned, so a second test counts the index
 pages a claim reads: it starts at the floor (sql/017_floor_ranks.sql).
 """
 
+import collections
 import contextlib
 import datetime
 import json
@@ -473,10 +474,13 @@ def test_paused_since_follows_pause_resume_cancel(conn, acct):
 def test_completion_check_never_compares_every_entry_with_every_row(conn, acct):
     """complete's first statement locks the batch's rows in id order and
     checks each held attempt's result count.  Whatever join the planner
-    picks (here: hash and merge joins turned off, so a nested loop, as
+    could pick (here hash and merge joins are off, so a nested loop, as
     misleading statistics once chose), no step compares every entry with
-    every row: auto_explain's plan of that statement, sent back as a
-    notice, removes at most one row per entry by a join filter."""
+    every row: in auto_explain's plan of that statement (JSON, sent back
+    as a notice) the rows removed by filters, over all loops, are at most
+    two per entry (one by the duplicate check's grouping, one by the
+    count check).  The plan also shows the lock order: the entries
+    sorted by id outside, one probe of the job's primary key per entry."""
     n = 50
     submit_many(conn, acct, n, type="echo")
     entries = [{"id": str(r["id"]), "attempt": r["attempt"], "results": [{"ok": True}]}
@@ -486,19 +490,34 @@ def test_completion_check_never_compares_every_entry_with_every_row(conn, acct):
     for setting, to in (("auto_explain.log_min_duration", "0"),
                         ("auto_explain.log_nested_statements", "on"),
                         ("auto_explain.log_analyze", "on"),
+                        ("auto_explain.log_format", "json"),
                         ("auto_explain.log_level", "notice"),
                         ("enable_hashjoin", "off"), ("enable_mergejoin", "off")):
         cur.execute("SELECT set_config(%s, %s, false)", (setting, to))
+    conn.notices = collections.deque()
     try:
-        del conn.notices[:]
         assert value(conn, "SELECT count(*) FROM pgjob.complete(%s::jsonb)"
                            " WHERE outcome = 'completed'", (json.dumps(entries),)) == n
-        plans = [p for p in conn.notices if "'count', 1" in p and "Query Text" in p]
+        plans = [json.loads(p[p.index("{"):]) for p in conn.notices if "'count', 1" in p]
     finally:
         cur.execute("SET auto_explain.log_min_duration = -1")
         cur.execute("RESET enable_hashjoin")
         cur.execute("RESET enable_mergejoin")
-    assert plans, "no plan of the check statement came back"
-    removed = [int(x) for p in plans for x in re.findall(r"Rows Removed by Join Filter: (\d+)", p)]
-    assert all(r <= n for r in removed), removed
+    assert len(plans) == 1, "no plan, or more than one, of the check statement came back"
+    nodes = list(plan_nodes(plans[0]["Plan"]))
+    removed = sum((node.get("Rows Removed by Filter", 0)
+                   + node.get("Rows Removed by Join Filter", 0)) * node["Actual Loops"]
+                  for node in nodes)
+    assert removed <= 2 * n, removed
+    assert any(node["Node Type"] == "Sort" and node.get("Sort Key") == ["u.id"]
+               for node in nodes)
+    assert any(node["Node Type"] == "Index Scan" and node["Index Name"] == "job_pkey"
+               and node["Actual Loops"] == n for node in nodes)
     check_invariants(conn)
+
+
+def plan_nodes(node):
+    """Every node of an EXPLAIN (FORMAT JSON) plan tree."""
+    yield node
+    for child in node.get("Plans", ()):
+        yield from plan_nodes(child)
