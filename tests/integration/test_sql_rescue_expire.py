@@ -321,6 +321,26 @@ def test_a_call_expires_at_most_its_limit_over_its_passes(conn, acct, connect):
     check_invariants(conn)
 
 
+def test_a_pass_moves_only_the_jobs_before_its_last_expiry(conn, acct):
+    """Due in this order: expirable, unfinished, expirable, unfinished;
+    limit 2.  The call expires both expirable jobs and moves the
+    unfinished one between them; the last one, behind the limit, is left
+    as it was, for the next call."""
+    zero = datetime.timedelta(0)
+    e1, e2 = (submit(conn, acct, "other", retention=zero) for _ in range(2))
+    for jid in (e1, e2):
+        complete_one(conn, jid, claim_one(conn, jid, by_type=True)["attempt"])
+    n1, n2 = (submit(conn, acct, retention=zero) for _ in range(2))
+    conn.cursor().execute("UPDATE pgjob.job SET sweep_at = now() - interval '1 minute' * d.n"
+                          " FROM unnest(%s::uuid[]) WITH ORDINALITY AS d(id, n)"
+                          " WHERE pgjob.job.id = d.id", ([n2, e2, n1, e1],))
+    assert expire(conn, 2) == 2
+    assert (status(conn, e1), status(conn, e2)) == ("expired", "expired")
+    assert value(conn, "SELECT sweep_at > now() FROM pgjob.job WHERE id = %s", (n1,))
+    assert value(conn, "SELECT sweep_at < now() FROM pgjob.job WHERE id = %s", (n2,))
+    check_invariants(conn)
+
+
 def test_passes_start_where_the_last_one_ended(conn, acct):
     """19 due jobs, then 181 unfinished ones, limit 20: ten passes of 20,
     each reading the index from where the last one ended, not from its
