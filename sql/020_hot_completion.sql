@@ -103,14 +103,14 @@ CREATE OR REPLACE FUNCTION pgjob.expire(p_limit integer DEFAULT 1000)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_ids    uuid[] := '{}';
-    v_pass   uuid[];
-    v_want   integer;
-    v_looked integer;
+    v_ids      uuid[] := '{}';
+    v_pass     uuid[];
+    v_want     integer;
+    v_looked   integer;
     v_after    timestamptz := '-infinity';
     v_after_id uuid := '00000000-0000-0000-0000-000000000000';
-    v_seen   bigint := 0;
-    v_most   bigint;
+    v_seen     bigint := 0;
+    v_most     bigint;
 BEGIN
     IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION 'limit must be between 1 and 100000' USING ERRCODE = 'PJ400', COLUMN = 'limit';
@@ -118,14 +118,17 @@ BEGIN
     v_most := least(10::bigint * p_limit, p_limit + 10000);
     LOOP
         v_want := p_limit - cardinality(v_ids);
+        -- ends_at: when a terminal job expires; NULL for an unfinished one.
         WITH due AS (
             SELECT j.id, j.account_id, j.type, j.status, j.item_count, j.items_failed,
                    j.attempt_count, j.failed_attempts, j.created_at, j.started_at,
                    j.completed_at, j.processing_ms, j.error ->> 'code' AS error_code,
                    j.validation_flags, j.confidence, j.model, j.cache_hit, j.sweep_at,
-                   coalesce(j.status IN ('completed', 'failed', 'canceled')
-                            AND j.expires_at <= now(), false) AS expiring
+                   j.retention, e.ends_at, coalesce(e.ends_at <= now(), false) AS expiring
               FROM pgjob.job j
+             CROSS JOIN LATERAL (
+                    SELECT CASE WHEN j.status IN ('completed', 'failed', 'canceled')
+                                THEN j.expires_at END AS ends_at) AS e
              WHERE j.sweep_at <= now() AND (j.sweep_at, j.id) > (v_after, v_after_id)
                AND j.items IS NOT NULL
              ORDER BY j.sweep_at, j.id
@@ -152,12 +155,8 @@ BEGIN
             RETURNING j.id
         ), moved AS (
             UPDATE pgjob.job j
-               SET sweep_at = CASE
-                       WHEN j.status IN ('completed', 'failed', 'canceled')
-                            AND j.expires_at IS NOT NULL
-                       THEN j.expires_at
-                       ELSE now() + greatest(j.retention, interval '10 minutes')
-                   END
+               SET sweep_at = coalesce(r.ends_at,
+                                       now() + greatest(r.retention, interval '10 minutes'))
               FROM ranked r
              WHERE j.id = r.id AND NOT r.expiring AND r.k < v_want
         ), recorded AS (
