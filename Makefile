@@ -516,7 +516,8 @@ clean:
 
 # ---- benchmarks -------------------------------------------------------------
 # Figures beside their baselines, measured in the same run; never assertions.
-# wrk drives the HTTP benchmark.  npm installs the queue benchmark's peers
+# wrk drives the HTTP benchmark; valgrind counts the instructions per job of
+# the queue's functions and of the plain loop.  npm installs the queue benchmark's peers
 # (graphile-worker, pg-boss, and the Node they need) into
 # $(BUILD)/bench-peers on first use: never a dependency of pgjob.  Debian's
 # npm is installed only when there is no npm at all (a NodeSource nodejs
@@ -524,11 +525,12 @@ clean:
 
 .PHONY: bench
 bench:
-	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(DEB_PACKAGES) wrk'
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES='$(DEB_PACKAGES) wrk valgrind'
 	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps DEB_PACKAGES=npm
 	@$(MAKE) --no-print-directory all $(BUILD)/hello_fcgi $(BUILD)/bench_handlers \
 		$(BUILD)/bench_documents $(BUILD)/bench/doc.pdf $(BUILD)/bench/doc.txt
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_queue.py
+	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_instructions.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_daemon.py
 	PGJOB_BUILD=$(BUILD) $(PYTHON) tests/bench/bench_http.py
 	@if [ "$$BENCH_LARGE" = 1 ]; then \
