@@ -136,10 +136,29 @@ void outcome_free(Outcome *o)
     free(o);
 }
 
-/* complete_entry adds the fields of a completion to entry. */
+size_t results_failed(const json_t *results)
+{
+    size_t i, n = 0;
+    json_t *r;
+
+    json_array_foreach(results, i, r)
+    {
+        json_t *e = json_object_get(r, "error");
+        if (e != NULL && !json_is_null(e))
+            n++;
+    }
+    return n;
+}
+
+/* complete_entry adds the fields of a completion to entry.  It counts the
+ * failed items itself: pgjob.complete would otherwise expand every job's
+ * results in SQL to count them (about 9,000 instructions a job). */
 static int complete_entry(json_t *entry, const Outcome *o)
 {
     int rc = json_object_set(entry, "results", o->results ? o->results : json_null());
+    if (o->results != NULL)
+        rc |= json_object_set_new(entry, "items_failed",
+                                  json_integer((json_int_t)results_failed(o->results)));
     rc |= json_object_set_new(entry, "processing_ms", json_integer(o->processing_ms));
     if (o->validation_flags != NULL)
         rc |= json_object_set(entry, "validation_flags", o->validation_flags);

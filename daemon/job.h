@@ -91,6 +91,10 @@ Outcome *outcome_new(OutcomeKind kind, Job *job);
 /* outcome_free releases an Outcome and its job; NULL is fine. */
 void outcome_free(Outcome *o);
 
+/* results_failed counts the results whose "error" is there and not null:
+ * the items_failed of pgjob.complete's rule (sql/002_jobs.sql). */
+size_t results_failed(const json_t *results);
+
 /* outcome_entry returns the new JSON object that stands for o in the
  * array passed to pgjob.complete, pgjob.fail or pgjob.release, or NULL
  * when out of memory. */

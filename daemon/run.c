@@ -70,21 +70,6 @@ static PGconn *run_conn_get(RunEnv *env, RunConn *rc)
     return rc->conn;
 }
 
-/* count_failed counts the results whose "error" is not null. */
-static size_t count_failed(const json_t *results)
-{
-    size_t i, n = 0;
-    json_t *r;
-
-    json_array_foreach(results, i, r)
-    {
-        json_t *e = json_object_get(r, "error");
-        if (e != NULL && !json_is_null(e))
-            n++;
-    }
-    return n;
-}
-
 /* beat sends one heartbeat for the run, with the checkpoint when items
  * were done since the last one.  Returns the lease state. */
 static LeaseState beat(RunState *rs, size_t items_done)
@@ -105,8 +90,8 @@ static LeaseState beat(RunState *rs, size_t items_done)
     if (rs->sent_results > have)
         rs->sent_results = 0;
     LeaseState s =
-        lease_heartbeat(c, rs->job, lease, items_done, results ? count_failed(results) : 0, results,
-                        rs->sent_results, &err);
+        lease_heartbeat(c, rs->job, lease, items_done, results ? results_failed(results) : 0,
+                        results, rs->sent_results, &err);
     if (s == LEASE_UNKNOWN) {
         log_warn("[job %s] heartbeat failed: %s", rs->job->id, err.message);
         if (PQstatus(c) != CONNECTION_OK)

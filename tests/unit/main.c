@@ -19,6 +19,7 @@ static const Test *const tables[] = {
     exporter_tests,
     promtext_tests,
     lease_tests,
+    job_tests,
     enrich_tests,
     enrich_fields_tests,
     enrich_table_tests,

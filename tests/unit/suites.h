@@ -55,5 +55,6 @@ extern const Test doc_text_tests[];
 extern const Test cgi_hmac_tests[];
 extern const Test promtext_tests[];
 extern const Test lease_tests[];
+extern const Test job_tests[];
 
 #endif
