@@ -28,6 +28,10 @@ Sides:
              READ snapshot (so no dead tuple can be removed) for two
              backlogs in a row: the second drains on top of the first's
              dead tuples.
+  twice      the same two backlogs with no snapshot held: the second
+             backlog's ratio to the first without dead tuples kept, the
+             baseline of held's (the second backlog drains beside the
+             first's finished jobs either way).
 
 Beside jobs/s it prints the WAL written per job of each pgbench loop
 and pgjobd drain (pg_current_wal_lsn before and after; autovacuum's
@@ -314,23 +318,29 @@ class Queue:
             raise RuntimeError(f"pgjobd completed {self.completed()} of {JOBS} jobs once")
         return rate
 
-    def held(self):
+    def held(self, hold=True):
         """Two backlogs in a row under one held REPEATABLE READ snapshot:
-        the second is queued on top of the first's dead tuples."""
+        the second is queued on top of the first's dead tuples.  With
+        hold=False, the same two backlogs with no snapshot held (side
+        "twice"): the baseline of the second backlog's ratio, which a
+        table twice the size moves too."""
+        side = "held" if hold else "twice"
         self.fill(JOBS)
-        holder = self.pg.connect(self.db, autocommit=False)
+        holder = self.pg.connect(self.db, autocommit=False) if hold else None
         try:
-            holder.set_session(isolation_level="REPEATABLE READ")
-            self.run("SELECT count(*) FROM pgjob.account", conn=holder)
-            if self.one("SELECT backend_xmin IS NOT NULL FROM pg_stat_activity"
-                        " WHERE pid = %s", (holder.get_backend_pid(),)) is not True:
-                raise RuntimeError("the snapshot holder holds no xmin")
-            rates = [self.drain("held")]
+            if holder is not None:
+                holder.set_session(isolation_level="REPEATABLE READ")
+                self.run("SELECT count(*) FROM pgjob.account", conn=holder)
+                if self.one("SELECT backend_xmin IS NOT NULL FROM pg_stat_activity"
+                            " WHERE pid = %s", (holder.get_backend_pid(),)) is not True:
+                    raise RuntimeError("the snapshot holder holds no xmin")
+            rates = [self.drain(side)]
             self.fill(JOBS, truncate=False)
-            rates.append(self.drain("held"))
+            rates.append(self.drain(side))
         finally:
-            holder.rollback()
-            holder.close()
+            if holder is not None:
+                holder.rollback()
+                holder.close()
         if self.completed() != 2 * JOBS:
             raise RuntimeError(f"pgjobd completed {self.completed()} of {2 * JOBS} jobs once")
         return rates
@@ -431,7 +441,7 @@ def main():
             sides += [("base", base.pgjobd), ("base held", base.held)]
         if q.peers is True:
             sides += [("gw", lambda: q.peer("gw")), ("boss", lambda: q.peer("boss"))]
-        sides += [("held", q.held)]
+        sides += [("held", q.held), ("twice", lambda: q.held(hold=False))]
         res = {name: [] for name, _ in sides}
         for r in range(RUNS):
             for name, f in sides:
@@ -443,7 +453,8 @@ def main():
                 if last:
                     top = q.statements()
         load_end = os.getloadavg()
-        med = {k: statistics.median(v) for k, v in res.items() if not k.endswith("held")}
+        med = {k: statistics.median(v) for k, v in res.items()
+               if not k.endswith("held") and k != "twice"}
         names = {"plain": "plain SKIP LOCKED loop (pgbench)",
                  "functions": "pgjob.claim + complete (pgbench)",
                  "pgjobd": "pgjobd", "gw": "graphile-worker 0.18",
@@ -468,6 +479,9 @@ def main():
             print(f"{label + ' 1':<46} {first:>9.0f}   {first / med[normal]:.2f} of {names[normal]}")
             print(f"{label + ' 2':<46} {second:>9.0f}   {second / med[normal]:.2f} of"
                   f" {names[normal]}, {decay:.2f} of backlog 1 (same runs)")
+        twice = statistics.median(v[1] / v[0] for v in res["twice"])
+        print(f"{'pgjobd, no snapshot held, backlog 2':<46} {twice:>9.2f}   of backlog 1 (same"
+              " runs): the held ratio's baseline")
         if BASE:
             print(f"pgjobd / pgjobd of the base build: {med['pgjobd'] / med['base']:.2f}"
                   f" (BENCH_BASE_BUILD={BASE})")
@@ -481,9 +495,11 @@ def main():
               + ", ".join(f"{k} {statistics.median(cpu[k]):.1f}"
                           for k in ("pgjobd", "base") if k in cpu))
         # the held drains come in pairs: backlog 1, backlog 2 of each run
-        for k, held in (("pgjobd", q.cpu.get("held")), ("base", base.cpu.get("held") if BASE else None)):
+        for k, held in (("pgjobd, held xmin", q.cpu.get("held")),
+                        ("pgjobd, no snapshot held", q.cpu.get("twice")),
+                        ("base, held xmin", base.cpu.get("held") if BASE else None)):
             if held:
-                print(f"  {k}, held xmin: backlog 1 {statistics.median(held[0::2]):.1f},"
+                print(f"  {k}: backlog 1 {statistics.median(held[0::2]):.1f},"
                       f" backlog 2 {statistics.median(held[1::2]):.1f}")
         print("WAL written per job, median (bytes): "
               + ", ".join(f"{k} {statistics.median(wal[k]):.0f}"
