@@ -43,6 +43,9 @@ def test_type_check_holds_the_rule_of_the_regular_expression(conn):
             assert e.diag.constraint_name == "job_type_check", name
             accepted = False
         assert accepted == bool(TYPE_RULE.match(name)), repr(name)
+        # ... and exactly when PostgreSQL's own regular expression does
+        assert accepted == value(conn, "SELECT %s ~ '^[a-z][a-z0-9_.-]{0,63}$'", (name,)), \
+            repr(name)
         checked += 1
     assert checked > 400
     assert value(conn, "SELECT count(*) FROM job_copy") > 100

@@ -28,14 +28,17 @@ static Outcome *outcome_of(OutcomeKind kind, size_t n)
 
 static void failed_results_are_those_with_an_error(void)
 {
-    /* Counted: an "error" that is there and not null, whatever it is. */
+    /* Counted: an "error" that is there and not null, whatever it is;
+     * not counted: a result that is no object (an array, a number). */
     json_t *r = json_loads(
         "[{\"output\": 1, \"error\": null},"
         " {\"output\": null, \"error\": {\"code\": \"bad\"}},"
         " {\"output\": 2},"
         " \"a result that is no object\","
         " {\"error\": \"text\"},"
-        " {\"error\": false}]",
+        " {\"error\": false},"
+        " [{\"error\": 1}],"
+        " 7]",
         0, NULL);
 
     REQUIRE(r != NULL);
@@ -71,7 +74,7 @@ static void a_completion_carries_its_failed_items(void)
     outcome_free(o);
 }
 
-static void a_failure_carries_no_item_count(void)
+static void a_failure_carries_no_items_failed(void)
 {
     Outcome *o = outcome_of(OUTCOME_FAIL, 1);
     json_t *entry;
@@ -90,6 +93,6 @@ static void a_failure_carries_no_item_count(void)
 const Test job_tests[] = {
     {"job_results_failed_counts_errors", failed_results_are_those_with_an_error},
     {"job_completion_carries_items_failed", a_completion_carries_its_failed_items},
-    {"job_failure_carries_no_items_failed", a_failure_carries_no_item_count},
+    {"job_failure_carries_no_items_failed", a_failure_carries_no_items_failed},
     {NULL, NULL},
 };
