@@ -8,7 +8,12 @@
 // It recreates DATABASE, queues JOBS no-op jobs through the library's own
 // batch API (1,000 per call; not timed), starts one worker in this
 // process with the settings below, and times from its start until the
-// database holds no unfinished job.  Prints one JSON line:
+// database holds no unfinished job.  The task counts the jobs it runs;
+// only once it has run them all is the table counted (every 20 ms, until
+// nothing is left), so that the probe costs the drain nothing while it
+// runs: a count(*) of a 200,000-row table every 20 ms would take most of
+// one of the machine's cores (bench_queue.py probes pgjobd the same way,
+// through its own count of completions).  Prints one JSON line:
 //   {"peer": ..., "jobs": N, "seconds": S, "jobs_per_s": R}
 //
 // Settings, the fastest each library documents for short jobs:
@@ -38,6 +43,30 @@ async function freshDatabase() {
   await c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   await c.query(`CREATE DATABASE "${database}"`);
   await c.end();
+}
+
+// ran counts the jobs the task has run; allRun resolves once it reaches
+// jobs.
+let ran = 0;
+let allRunResolve;
+const allRun = new Promise((resolve) => { allRunResolve = resolve; });
+function count(n) {
+  ran += n;
+  if (ran >= jobs) allRunResolve();
+}
+
+// waitRun waits until the task has run every job, or limitMs has passed.
+async function waitRun(limitMs) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${jobs - ran} jobs not run after ${limitMs} ms`)),
+                       limitMs);
+  });
+  try {
+    await Promise.race([allRun, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // waitEmpty polls (every 20 ms, one connection) until sql counts 0.
@@ -75,8 +104,9 @@ async function graphileWorker() {
   const runner = await run({
     connectionString: cs, concurrency: 24, maxPoolSize: 25, noHandleSignals: true, logger: quiet,
     preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    taskList: { noop: async () => {} },
+    taskList: { noop: async () => { count(1); } },
   });
+  await waitRun(900000);
   await waitEmpty('SELECT count(*)::int AS n FROM graphile_worker._private_jobs', 900000);
   const seconds = (msNow() - t0) / 1000;
   await runner.stop();
@@ -93,7 +123,9 @@ async function pgBoss() {
     await boss.insert('noop', Array.from({ length: n }, (_, k) => ({ data: { n: i + k } })));
   }
   const t0 = msNow();
-  await boss.work('noop', { batchSize: 100, localConcurrency: 2, burstWhenBatchFull: true }, async () => {});
+  await boss.work('noop', { batchSize: 100, localConcurrency: 2, burstWhenBatchFull: true },
+                  async (batch) => { count(Array.isArray(batch) ? batch.length : 1); });
+  await waitRun(900000);
   await waitEmpty("SELECT count(*)::int AS n FROM pgboss.job WHERE state < 'completed'", 900000);
   const seconds = (msNow() - t0) / 1000;
   await boss.stop({ graceful: false, wait: true }).catch(() => {});
