@@ -6,7 +6,9 @@
 //   node drain.mjs gw|boss SOCKET_DIR PORT DATABASE JOBS
 //
 // It recreates DATABASE, queues JOBS no-op jobs through the library's own
-// batch API (1,000 per call; not timed), starts one worker in this
+// batch API (1,000 per call; not timed), runs VACUUM ANALYZE (not timed:
+// bench_queue.py does the same after filling pgjob's queue, so that no
+// side is planned on the statistics of an empty table), starts one worker in this
 // process with the settings below, and times from its start until the
 // database holds no unfinished job.  The task counts the jobs it runs;
 // only once it has run them all is the table counted (every 20 ms, until
@@ -43,6 +45,17 @@ async function freshDatabase() {
   await c.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   await c.query(`CREATE DATABASE "${database}"`);
   await c.end();
+}
+
+// analyze runs VACUUM ANALYZE on the database, as after a bulk load.
+async function analyze() {
+  const c = new pg.Client({ connectionString: url(database) });
+  await c.connect();
+  try {
+    await c.query('VACUUM ANALYZE');
+  } finally {
+    await c.end();
+  }
 }
 
 // ran counts the jobs the task has run; allRun resolves once it reaches
@@ -100,6 +113,7 @@ async function graphileWorker() {
     await utils.addJobs(Array.from({ length: n }, (_, k) => ({ identifier: 'noop', payload: { n: i + k } })));
   }
   await utils.release();
+  await analyze();
   const t0 = msNow();
   const runner = await run({
     connectionString: cs, concurrency: 24, maxPoolSize: 25, noHandleSignals: true, logger: quiet,
@@ -122,6 +136,7 @@ async function pgBoss() {
     const n = Math.min(CHUNK, jobs - i);
     await boss.insert('noop', Array.from({ length: n }, (_, k) => ({ data: { n: i + k } })));
   }
+  await analyze();
   const t0 = msNow();
   await boss.work('noop', { batchSize: 100, localConcurrency: 2, burstWhenBatchFull: true },
                   async (batch) => { count(Array.isArray(batch) ? batch.length : 1); });
