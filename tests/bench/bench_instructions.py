@@ -40,8 +40,10 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
 
 from pgserver import BenchPgServer  # noqa: E402
+from bench_queue import PLAIN_SCHEMA  # noqa: E402  (the plain loop's table)
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("PGJOB_BUILD", "build"))
@@ -53,20 +55,6 @@ COUNTED = int(os.environ.get("BENCH_IR_BATCHES", "10"))
 # that looks no dearer: after six batches every statement has settled.
 WARM = 6
 BATCH = 100
-
-PLAIN_SCHEMA = """
-CREATE TABLE plain_job (
-    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    status    text NOT NULL DEFAULT 'queued',
-    priority  integer NOT NULL DEFAULT 0,
-    run_at    timestamptz NOT NULL DEFAULT now(),
-    payload   jsonb NOT NULL,
-    attempts  integer NOT NULL DEFAULT 0,
-    locked_at timestamptz,
-    result    jsonb
-);
-CREATE INDEX plain_job_queued ON plain_job (priority DESC, run_at, id) WHERE status = 'queued';
-"""
 
 # One line per transaction: single-user mode runs each line as one.  The
 # batch tables are unlogged, and hold narrow rows that are never compressed.
