@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 
 from pgserver import BenchPgServer  # noqa: E402
-from bench_queue import PLAIN_SCHEMA  # noqa: E402  (the plain loop's table)
+from plain_loop import PLAIN_SCHEMA  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("PGJOB_BUILD", "build"))

@@ -28,10 +28,10 @@ Sides:
              READ snapshot (so no dead tuple can be removed) for two
              backlogs in a row: the second drains on top of the first's
              dead tuples.
-  twice      the same two backlogs with no snapshot held (autovacuum
-             free to run): the baseline of held's ratio of backlog 2 to
-             backlog 1, since backlog 2 drains beside backlog 1's
-             finished jobs either way.
+  twice      the same two backlogs with no snapshot held: the baseline
+             of held's ratio of backlog 2 to backlog 1, since backlog 2
+             drains beside backlog 1's finished jobs either way (and,
+             unvacuumed in a drain of seconds, most of its dead tuples).
 
 Beside jobs/s it prints the WAL written per job of each pgbench loop
 and pgjobd drain (pg_current_wal_lsn before and after; autovacuum's
@@ -67,6 +67,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 
 from pgserver import BenchPgServer, PortLock  # noqa: E402
+from plain_loop import PLAIN_SCHEMA  # noqa: E402
 from bench_daemon import Daemon, LOOP_SCRIPT  # noqa: E402
 from web import metric, prometheus  # noqa: E402
 
@@ -88,19 +89,6 @@ BATCH = 100
 CLIENTS = 2
 DEADLINE = 1800  # seconds any one drain may take
 
-PLAIN_SCHEMA = """
-CREATE TABLE plain_job (
-    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    status    text NOT NULL DEFAULT 'queued',
-    priority  integer NOT NULL DEFAULT 0,
-    run_at    timestamptz NOT NULL DEFAULT now(),
-    payload   jsonb NOT NULL,
-    attempts  integer NOT NULL DEFAULT 0,
-    locked_at timestamptz,
-    result    jsonb
-);
-CREATE INDEX plain_job_queued ON plain_job (priority DESC, run_at, id) WHERE status = 'queued';
-"""
 
 # -M extended: :ids is sent as a parameter, not spliced into the text.
 PLAIN_SCRIPT = """\
