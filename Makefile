@@ -517,8 +517,8 @@ clean:
 # ---- benchmarks -------------------------------------------------------------
 # Figures beside their baselines, measured in the same run; never assertions.
 # wrk drives the HTTP benchmark; valgrind counts the instructions per job
-# of the queue's functions and of the plain loop.  npm installs the queue benchmark's peers
-# (graphile-worker, pg-boss, and the Node they need) into
+# of the queue's functions and of the plain loop.  npm installs the queue
+# benchmark's peers (graphile-worker, pg-boss, and the Node they need) into
 # $(BUILD)/bench-peers on first use: never a dependency of pgjob.  Debian's
 # npm is installed only when there is no npm at all (a NodeSource nodejs
 # carries its own, and conflicts with Debian's).

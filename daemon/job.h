@@ -92,7 +92,8 @@ Outcome *outcome_new(OutcomeKind kind, Job *job);
 void outcome_free(Outcome *o);
 
 /* results_failed counts the results whose "error" is there and not null:
- * the items_failed of pgjob.complete's rule (sql/002_jobs.sql). */
+ * the items_failed of pgjob.complete's rule (sql/002_jobs.sql).  NULL, or
+ * anything but an array, counts 0. */
 size_t results_failed(const json_t *results);
 
 /* outcome_entry returns the new JSON object that stands for o in the

@@ -89,9 +89,8 @@ static LeaseState beat(RunState *rs, size_t items_done)
      * was confirmed, send it whole. */
     if (rs->sent_results > have)
         rs->sent_results = 0;
-    LeaseState s =
-        lease_heartbeat(c, rs->job, lease, items_done, results ? results_failed(results) : 0,
-                        results, rs->sent_results, &err);
+    LeaseState s = lease_heartbeat(c, rs->job, lease, items_done, results_failed(results), results,
+                                   rs->sent_results, &err);
     if (s == LEASE_UNKNOWN) {
         log_warn("[job %s] heartbeat failed: %s", rs->job->id, err.message);
         if (PQstatus(c) != CONNECTION_OK)

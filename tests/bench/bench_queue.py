@@ -88,7 +88,8 @@ PEERS_DIR = os.path.join(BUILD, "bench-peers")
 BATCH = 100
 CLIENTS = 2
 DEADLINE = 1800  # seconds any one drain may take
-
+# The sides that drain two backlogs a run (their results are pairs).
+PAIRS = ("held", "twice", "base held")
 
 # -M extended: :ids is sent as a parameter, not spliced into the text.
 PLAIN_SCRIPT = """\
@@ -310,8 +311,8 @@ class Queue:
         """Two backlogs in a row under one held REPEATABLE READ snapshot:
         the second is queued on top of the first's dead tuples.  With
         hold=False, the same two backlogs with no snapshot held (side
-        "twice"): the baseline of the second backlog's ratio, which a
-        job table twice the size moves too."""
+        "twice"): the baseline of the second backlog's ratio, which the
+        first backlog's unvacuumed dead tuples move too."""
         side = "held" if hold else "twice"
         self.fill(JOBS)
         holder = self.pg.connect(self.db, autocommit=False) if hold else None
@@ -441,8 +442,7 @@ def main():
                 if last:
                     top = q.statements()
         load_end = os.getloadavg()
-        med = {k: statistics.median(v) for k, v in res.items()
-               if not k.endswith("held") and k != "twice"}
+        med = {k: statistics.median(v) for k, v in res.items() if k not in PAIRS}
         names = {"plain": "plain SKIP LOCKED loop (pgbench)",
                  "functions": "pgjob.claim + complete (pgbench)",
                  "pgjobd": "pgjobd", "gw": "graphile-worker 0.18",
@@ -455,26 +455,22 @@ def main():
         for k, v in med.items():
             print(f"{names[k]:<46} {v:>9.0f} {fmt_ratio(v, med['plain']):>7}"
                   f" {fmt_ratio(v, gw):>7}")
-        for held, normal in (("held", "pgjobd"), ("base held", "base")):
-            if held not in res:
+        # the sides of two backlogs each; the unheld pair is the held
+        # ratio's baseline
+        for pair, normal, how in (("held", "pgjobd", "held xmin"),
+                                  ("twice", "pgjobd", "no snapshot held"),
+                                  ("base held", "base", "held xmin")):
+            if pair not in res:
                 continue
-            first = statistics.median(v[0] for v in res[held])
-            second = statistics.median(v[1] for v in res[held])
+            first = statistics.median(v[0] for v in res[pair])
+            second = statistics.median(v[1] for v in res[pair])
             # the ratio of each run's pair, then their median: the two
             # drains of a run saw the same stretch of the machine
-            decay = statistics.median(v[1] / v[0] for v in res[held])
-            label = names[normal] + ", held xmin, backlog"
+            decay = statistics.median(v[1] / v[0] for v in res[pair])
+            label = f"{names[normal]}, {how}, backlog"
             print(f"{label + ' 1':<46} {first:>9.0f}   {first / med[normal]:.2f} of {names[normal]}")
             print(f"{label + ' 2':<46} {second:>9.0f}   {second / med[normal]:.2f} of"
                   f" {names[normal]}, {decay:.2f} of backlog 1 (same runs)")
-        # the held ratio's baseline: the same two backlogs, no snapshot held
-        first = statistics.median(v[0] for v in res["twice"])
-        second = statistics.median(v[1] for v in res["twice"])
-        decay = statistics.median(v[1] / v[0] for v in res["twice"])
-        label = "pgjobd, no snapshot held, backlog"
-        print(f"{label + ' 1':<46} {first:>9.0f}   {first / med['pgjobd']:.2f} of pgjobd")
-        print(f"{label + ' 2':<46} {second:>9.0f}   {second / med['pgjobd']:.2f} of pgjobd,"
-              f" {decay:.2f} of backlog 1 (same runs)")
         if BASE:
             print(f"pgjobd / pgjobd of the base build: {med['pgjobd'] / med['base']:.2f}"
                   f" (BENCH_BASE_BUILD={BASE})")
